@@ -1,0 +1,66 @@
+# Two commands matter: `make synth` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := synth
+
+VENV := .venv
+CHECKOV_VENV := .venv-checkov
+# The pinned Node 22 and CDK CLI from package.json come first: the machine's Node 20 is
+# end-of-life for jsii.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export CI ?= true
+
+PYTHON_RUNTIME := $(VENV)/.runtime-installed
+PYTHON_DEV := $(VENV)/.dev-installed
+NODE_TOOLS := node_modules/.installed
+CHECKOV := $(CHECKOV_VENV)/.installed
+
+.PHONY: synth test bench lint tools clean
+
+tools:
+	@for tool in python3 npm; do \
+	  command -v $$tool >/dev/null || { echo "error: '$$tool' is required but not on PATH" >&2; exit 1; }; \
+	done
+
+$(VENV)/bin/python: | tools
+	python3 -m venv $(VENV)
+
+$(PYTHON_RUNTIME): requirements.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(PYTHON_DEV): requirements-dev.txt $(PYTHON_RUNTIME)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# checkov pins boto3/packaging versions that clash with moto and cfn-lint: own venv.
+$(CHECKOV): requirements-checkov.txt | tools
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+$(NODE_TOOLS): package.json package-lock.json | tools
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## synth: synthesize every stage into cdk.out/ (no AWS account needed)
+synth: $(PYTHON_RUNTIME) $(NODE_TOOLS)
+	cdk synth --quiet
+	@ls -1 cdk.out/assembly-*/*.template.json
+
+## test: the whole suite (template assertions, cdk-nag, cfn-lint, checkov, handlers, isolation)
+test: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV)
+	$(VENV)/bin/python -m pytest
+
+## lint: ruff and mypy (also run inside `make test`)
+lint: $(PYTHON_DEV)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures
+bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV)
+	$(VENV)/bin/python -m benchmarks
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

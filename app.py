@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""CDK entry point: the only place that reads context and environment variables.
+
+Context (all optional):
+  -c stages=Dev,Prod     which stages to synthesize (default: all)
+Environment (all optional; unset means environment-agnostic):
+  <STAGE>_ACCOUNT, <STAGE>_REGION   e.g. PROD_ACCOUNT=123456789012 PROD_REGION=eu-west-1
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from aws_cdk import App, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.stage import IdentityStage
+from stage_config.stages import STAGES, select_stages
+
+
+def build_app(
+    context: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    outdir: str | None = None,
+) -> App:
+    """The whole app with cdk-nag attached; tests call this with their own context/env."""
+    env = os.environ if environ is None else environ
+    app = App(context=dict(context or {}), outdir=outdir)
+    requested = str(app.node.try_get_context("stages") or "")
+    names = [name.strip() for name in requested.split(",") if name.strip()]
+    configs = select_stages(
+        names,
+        accounts={n: env[f"{n.upper()}_ACCOUNT"] for n in STAGES if f"{n.upper()}_ACCOUNT" in env},
+        regions={n: env[f"{n.upper()}_REGION"] for n in STAGES if f"{n.upper()}_REGION" in env},
+    )
+    for config in configs:
+        IdentityStage(app, config=config)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app
+
+
+if __name__ == "__main__":
+    build_app().synth()

@@ -1,0 +1,108 @@
+"""App clients: a public web SPA, a public mobile app, and an optional confidential server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from stage_config import HostedClientConfig, UserPoolConfig
+
+PHOTOS_SCOPES = (("read", "Read your photos"), ("write", "Upload and delete your photos"))
+
+
+def _minutes(delta: timedelta) -> Duration:
+    return Duration.minutes(int(delta.total_seconds() // 60))
+
+
+class AppClients(Construct):
+    """The pool's app clients, all sharing token lifetimes and the pool's sign-in options.
+
+    Web and mobile are public clients (no secret): the web SPA uses the authorization code flow
+    with PKCE through the managed login pages; the mobile app also signs in natively with SRP.
+    The optional server client is confidential and uses client credentials for the photos API.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        user_pool: cognito.UserPool,
+        config: UserPoolConfig,
+        identity_providers: Sequence[cognito.UserPoolClientIdentityProvider] = (),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._user_pool = user_pool
+        self._config = config
+        self._providers = [cognito.UserPoolClientIdentityProvider.COGNITO, *identity_providers]
+        scopes = [
+            cognito.ResourceServerScope(scope_name=name, scope_description=text)
+            for name, text in PHOTOS_SCOPES
+        ]
+        self.resource_server = cognito.UserPoolResourceServer(
+            self, "PhotosApi", user_pool=user_pool, identifier="photos", scopes=scopes
+        )
+        self.photo_scopes = [
+            cognito.OAuthScope.resource_server(self.resource_server, scope) for scope in scopes
+        ]
+        user_auth = config.passwordless.enabled
+        self.web = self._hosted_client(
+            "Web", config.web_client, cognito.AuthFlow(user_srp=True, user=user_auth)
+        )
+        self.mobile = self._hosted_client(
+            "Mobile", config.mobile_client, cognito.AuthFlow(user_srp=True, user=user_auth)
+        )
+        self.hosted_clients = [self.web, self.mobile]
+        self.server: cognito.UserPoolClient | None = None
+        if config.server_client:
+            self.server = cognito.UserPoolClient(
+                self,
+                "Server",
+                user_pool=user_pool,
+                user_pool_client_name="server",
+                generate_secret=True,
+                o_auth=cognito.OAuthSettings(
+                    flows=cognito.OAuthFlows(client_credentials=True), scopes=self.photo_scopes
+                ),
+                **self._token_settings(),
+            )
+
+    def _token_settings(self) -> dict[str, Any]:
+        tokens = self._config.tokens
+        return {
+            "id_token_validity": _minutes(tokens.id_token),
+            "access_token_validity": _minutes(tokens.access_token),
+            "refresh_token_validity": _minutes(tokens.refresh_token),
+            "enable_token_revocation": True,
+            "prevent_user_existence_errors": True,
+        }
+
+    def _hosted_client(
+        self, name: str, config: HostedClientConfig, auth_flows: cognito.AuthFlow
+    ) -> cognito.UserPoolClient:
+        return cognito.UserPoolClient(
+            self,
+            name,
+            user_pool=self._user_pool,
+            user_pool_client_name=name.lower(),
+            generate_secret=False,
+            auth_flows=auth_flows,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[
+                    cognito.OAuthScope.OPENID,
+                    cognito.OAuthScope.EMAIL,
+                    cognito.OAuthScope.PROFILE,
+                    *self.photo_scopes,
+                ],
+                callback_urls=list(config.callback_urls),
+                logout_urls=list(config.logout_urls) or None,
+            ),
+            supported_identity_providers=self._providers,
+            **self._token_settings(),
+        )

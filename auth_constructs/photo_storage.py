@@ -1,0 +1,178 @@
+"""Where users' data lives: the photos bucket (plus its access-log bucket) and the items table.
+
+Layout, keyed on the user-pool `sub` so triggers, backends and the identity pool agree:
+  s3://<photos bucket>/users/<sub>/...      a user's photos
+  table: pk = <sub>, sk = free for the app  ("PROFILE" is written by post confirmation)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import cast
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stage_config import DataAccessConfig
+
+USER_PREFIX = "users/"
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+
+
+class PhotoStorage(Construct):
+    """Stateful by nature: RETAINed and deletion-protected in production, destroyable in dev."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DataAccessConfig, production: bool
+    ) -> None:
+        super().__init__(scope, construct_id)
+        removal = RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
+            removal_policy=removal,
+        )
+        Validations.of(self.access_logs).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="This bucket is the server access log target; logging it to itself would "
+                "loop and logging it elsewhere only moves the problem.",
+            )
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Photos",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=True,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="photos/",
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[
+                        s3.HttpMethods.GET,
+                        s3.HttpMethods.PUT,
+                        s3.HttpMethods.HEAD,
+                        s3.HttpMethods.DELETE,
+                    ],
+                    allowed_origins=list(config.web_origins),
+                    allowed_headers=["*"],
+                    exposed_headers=["ETag"],
+                    max_age=3000,
+                )
+            ],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    abort_incomplete_multipart_upload_after=Duration.days(
+                        config.abort_multipart_after_days
+                    ),
+                    noncurrent_version_expiration=Duration.days(
+                        config.noncurrent_versions_expire_after_days
+                    ),
+                )
+            ],
+            removal_policy=removal,
+        )
+        self.table = dynamodb.Table(
+            self,
+            "Items",
+            partition_key=dynamodb.Attribute(
+                name=PARTITION_KEY, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection=production,
+            removal_policy=removal,
+        )
+
+    def grant_owner_access(self, grantee: iam.IGrantable, owner: str) -> None:
+        """Objects under users/<owner>/ and table items whose partition key is <owner>.
+
+        `owner` is a policy variable (e.g. `${aws:PrincipalTag/sub}`), so one role serves every
+        user and each session reaches only its own data.
+        """
+        prefix = f"{USER_PREFIX}{owner}/"
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="OwnPhotos",
+                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                resources=[self.bucket.arn_for_objects(f"{prefix}*")],
+            )
+        )
+        self._acknowledge_wildcard(
+            grantee,
+            f"{prefix}*",
+            "The wildcard is the object key below the caller's own users/<sub>/ prefix; <sub> "
+            "is the session's principal tag, so no user can name another user's objects.",
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListOwnPhotos",
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
+            )
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="OwnItems",
+                actions=[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:Query",
+                    "dynamodb:BatchGetItem",
+                ],
+                resources=[self.table.table_arn],
+                conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [owner]}},
+            )
+        )
+
+    def grant_read_all_photos(self, grantee: iam.IGrantable) -> None:
+        """Read and list every user's photos (moderation); no write, no table access."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadAllPhotos",
+                actions=["s3:GetObject"],
+                resources=[self.bucket.arn_for_objects(f"{USER_PREFIX}*")],
+            )
+        )
+        self._acknowledge_wildcard(
+            grantee,
+            f"{USER_PREFIX}*",
+            "Elevated (moderator) groups read every user's photos by design; the grant is "
+            "GetObject only, below users/, with no write or delete.",
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListAllPhotos",
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [USER_PREFIX, f"{USER_PREFIX}*"]}},
+            )
+        )
+
+    def _acknowledge_wildcard(self, grantee: iam.IGrantable, key_pattern: str, reason: str) -> None:
+        """Acknowledge cdk-nag IAM5 for exactly this object pattern on exactly this grantee."""
+        bucket_id = Stack.of(self).get_logical_id(
+            cast(s3.CfnBucket, self.bucket.node.default_child)
+        )
+        shown = re.sub(r"\$\{([^}]+)\}", r"<\1>", key_pattern)
+        Validations.of(cast(Construct, grantee.grant_principal)).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{shown}]", reason=reason
+            )
+        )

@@ -1,0 +1,117 @@
+"""The user pool: who may sign up, how they sign in, and how Cognito reaches them."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from stage_config import FeaturePlan, MfaMode, SesEmailConfig, UserPoolConfig
+
+_MFA = {
+    MfaMode.OFF: cognito.Mfa.OFF,
+    MfaMode.OPTIONAL: cognito.Mfa.OPTIONAL,
+    MfaMode.REQUIRED: cognito.Mfa.REQUIRED,
+}
+_PLAN = {
+    FeaturePlan.LITE: cognito.FeaturePlan.LITE,
+    FeaturePlan.ESSENTIALS: cognito.FeaturePlan.ESSENTIALS,
+    FeaturePlan.PLUS: cognito.FeaturePlan.PLUS,
+}
+
+
+def _email(config: SesEmailConfig | None) -> cognito.UserPoolEmail:
+    if config is None:
+        return cognito.UserPoolEmail.with_cognito()
+    return cognito.UserPoolEmail.with_ses(
+        from_email=config.from_address,
+        from_name=config.from_name or None,
+        reply_to=config.reply_to or None,
+        ses_region=config.ses_region,
+        configuration_set_name=config.configuration_set or None,
+    )
+
+
+class PhotoUserPool(Construct):
+    """An email-first user pool with the security baseline baked in.
+
+    Settings Cognito fixes at creation (sign-in aliases, case sensitivity, required attributes)
+    are not configurable on purpose: changing them means a new pool and losing every user.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: UserPoolConfig, production: bool
+    ) -> None:
+        super().__init__(scope, construct_id)
+        plus = config.feature_plan is FeaturePlan.PLUS
+        passwordless = config.passwordless
+        self.user_pool = cognito.UserPool(
+            self,
+            "Pool",
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            sign_in_case_sensitive=False,
+            self_sign_up_enabled=True,
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            keep_original=cognito.KeepOriginalAttrs(email=True),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True)
+            ),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            mfa=_MFA[config.mfa.mode],
+            mfa_second_factor=cognito.MfaSecondFactor(
+                otp=config.mfa.totp, sms=config.mfa.sms, email=config.mfa.email
+            ),
+            feature_plan=_PLAN[config.feature_plan],
+            standard_threat_protection_mode=(
+                cognito.StandardThreatProtectionMode.FULL_FUNCTION if plus else None
+            ),
+            sign_in_policy=cognito.SignInPolicy(
+                allowed_first_auth_factors=cognito.AllowedFirstAuthFactors(
+                    password=True, email_otp=passwordless.email_otp, passkey=passwordless.passkeys
+                )
+            )
+            if passwordless.enabled
+            else None,
+            passkey_relying_party_id=(
+                config.custom_domain.domain_name
+                if passwordless.passkeys and config.custom_domain
+                else None
+            ),
+            email=_email(config.email),
+            deletion_protection=production,
+            removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
+        )
+        if config.mfa.sms:
+            sms_role = self.user_pool.node.find_child("smsRole")
+            Validations.of(sms_role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-IAM5[Resource::*]",
+                    reason="Cognito's SMS role publishes to phone numbers, which have no ARN; "
+                    "sns:Publish on * is the documented policy and the trust is bound to "
+                    "this pool by an external id.",
+                )
+            )
+        if config.mfa.mode is not MfaMode.REQUIRED:
+            Validations.of(self.user_pool).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-COG2",
+                    reason="MFA is REQUIRED in production; this stage sets it to "
+                    f"{config.mfa.mode} by config so developers can sign in quickly.",
+                )
+            )
+        if not plus:
+            Validations.of(self.user_pool).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-COG8",
+                    reason=f"This stage uses the {config.feature_plan} plan by config; PLUS (with "
+                    "threat protection ENFORCED) is a per-stage cost decision.",
+                )
+            )

@@ -1,0 +1,1 @@
+"""`make bench`: scripts that print numbers. Nothing here is a test."""

@@ -1,0 +1,92 @@
+"""The per-stage stack: composes the identity constructs and wires them together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aws, CfnOutput, Stack
+from constructs import Construct
+
+from auth_constructs.app_clients import AppClients
+from auth_constructs.federation import Federation
+from auth_constructs.identity_access import OWNER, IdentityAccess
+from auth_constructs.managed_login import ManagedLogin
+from auth_constructs.photo_storage import PhotoStorage
+from auth_constructs.user_groups import UserGroups
+from auth_constructs.user_pool import PhotoUserPool
+from stage_config import StageConfig
+
+
+class AuthStack(Stack):
+    """User pool, clients, federation, managed login, identity pool and per-user data.
+
+    Construct ids here are part of the logical ids of stateful resources: renaming one replaces
+    the resource (and loses its users or data). `tests/test_logical_ids.py` pins them.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        pool_config = config.user_pool
+        self.storage = PhotoStorage(
+            self, "Storage", config=config.data_access, production=config.production
+        )
+        self.user_pool = PhotoUserPool(
+            self, "UserPool", config=pool_config, production=config.production
+        )
+        pool = self.user_pool.user_pool
+        self.federation = Federation(
+            self, "Federation", user_pool=pool, providers=config.federation
+        )
+        self.clients = AppClients(
+            self,
+            "Clients",
+            user_pool=pool,
+            config=pool_config,
+            identity_providers=self.federation.client_providers,
+        )
+        self.managed_login = ManagedLogin(
+            self,
+            "ManagedLogin",
+            user_pool=pool,
+            config=pool_config,
+            clients=self.clients.hosted_clients,
+        )
+        self.access = IdentityAccess(
+            self,
+            "IdentityAccess",
+            user_pool=pool,
+            clients=self.clients.hosted_clients,
+            config=config.data_access,
+        )
+        for role in (self.access.user_role, self.access.elevated_role):
+            self.storage.grant_owner_access(role, OWNER)
+        self.storage.grant_read_all_photos(self.access.elevated_role)
+        self.groups = UserGroups(
+            self,
+            "Groups",
+            user_pool=pool,
+            groups=pool_config.groups,
+            roles=dict.fromkeys(config.data_access.elevated_groups, self.access.elevated_role),
+        )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        """Stable output names: the client config file and the smoke test read them."""
+        pool = self.user_pool.user_pool
+        values = {
+            "Region": Aws.REGION,
+            "UserPoolId": pool.user_pool_id,
+            "IssuerUrl": f"https://{pool.user_pool_provider_url}",
+            "DomainUrl": self.managed_login.base_url,
+            "WebClientId": self.clients.web.user_pool_client_id,
+            "MobileClientId": self.clients.mobile.user_pool_client_id,
+            "IdentityPoolId": self.access.identity_pool.identity_pool_id,
+            "PhotosBucket": self.storage.bucket.bucket_name,
+            "ItemsTable": self.storage.table.table_name,
+        }
+        if self.clients.server:
+            values["ServerClientId"] = self.clients.server.user_pool_client_id
+        for name, value in values.items():
+            CfnOutput(self, name, value=value)

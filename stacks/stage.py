@@ -1,0 +1,31 @@
+"""A deployable stage (Dev, Prod, ...): `cdk deploy 'Dev/*'` deploys everything in it."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stage, Tags
+from constructs import Construct
+
+from stacks.auth_stack import AuthStack
+from stage_config import StageConfig
+
+
+class IdentityStage(Stage):
+    """One stage built from one validated config. Environment-agnostic unless it names one."""
+
+    def __init__(self, scope: Construct, *, config: StageConfig) -> None:
+        env = (
+            Environment(account=config.account or None, region=config.region or None)
+            if config.account or config.region
+            else None
+        )
+        super().__init__(scope, config.name, env=env)
+        self.config = config
+        self.auth = AuthStack(
+            self,
+            "Auth",
+            config=config,
+            termination_protection=config.production,
+            description=f"Cognito identity layer ({config.name})",
+        )
+        for key, value in config.tags.items():
+            Tags.of(self).add(key, value)

@@ -1,0 +1,51 @@
+"""Typed, validated per-stage configuration. Nothing here reads the environment: app.py does."""
+
+from stage_config.data_access import DataAccessConfig
+from stage_config.errors import ConfigError
+from stage_config.federation import (
+    AppleProviderConfig,
+    OidcProviderConfig,
+    ProviderConfig,
+    ProviderKind,
+    SamlProviderConfig,
+    SecretRef,
+    SocialProviderConfig,
+)
+from stage_config.stage import StageConfig
+from stage_config.triggers import TriggersConfig
+from stage_config.user_pool import (
+    CustomDomainConfig,
+    FeaturePlan,
+    GroupConfig,
+    HostedClientConfig,
+    MfaConfig,
+    MfaMode,
+    PasswordlessConfig,
+    SesEmailConfig,
+    TokenValidityConfig,
+    UserPoolConfig,
+)
+
+__all__ = [
+    "AppleProviderConfig",
+    "ConfigError",
+    "CustomDomainConfig",
+    "DataAccessConfig",
+    "FeaturePlan",
+    "GroupConfig",
+    "HostedClientConfig",
+    "MfaConfig",
+    "MfaMode",
+    "OidcProviderConfig",
+    "PasswordlessConfig",
+    "ProviderConfig",
+    "ProviderKind",
+    "SamlProviderConfig",
+    "SecretRef",
+    "SesEmailConfig",
+    "SocialProviderConfig",
+    "StageConfig",
+    "TokenValidityConfig",
+    "TriggersConfig",
+    "UserPoolConfig",
+]

@@ -1,0 +1,117 @@
+"""Small validators shared by the config sections. Each raises ConfigError naming the key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from stage_config.errors import ConfigError
+
+_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_DOMAIN_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 - a list, not a bind
+
+
+def require(condition: bool, key: str, problem: str, fix: str) -> None:
+    """Raise ConfigError(key, problem, fix) unless `condition` holds."""
+    if not condition:
+        raise ConfigError(key, problem, fix)
+
+
+def check_email(value: str, key: str) -> None:
+    require(
+        bool(_EMAIL.match(value)),
+        key,
+        f"{value!r} is not an email address",
+        "use a full address such as no-reply@example.com",
+    )
+
+
+def check_domain_name(value: str, key: str) -> None:
+    require(
+        bool(_DOMAIN_NAME.match(value)),
+        key,
+        f"{value!r} is not a lowercase DNS name",
+        "use a fully qualified name such as auth.example.com",
+    )
+
+
+def check_region(value: str, key: str) -> None:
+    require(
+        bool(re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", value)),
+        key,
+        f"{value!r} is not an AWS region name",
+        "use e.g. 'eu-west-1'",
+    )
+
+
+def check_range(value: timedelta, low: timedelta, high: timedelta, key: str) -> None:
+    require(
+        low <= value <= high,
+        key,
+        f"{value} is outside Cognito's range {low} to {high}",
+        f"choose a value between {low} and {high}",
+    )
+
+
+def is_local_or_plain_http(url: str) -> bool:
+    """True for http:// URLs and loopback hosts: fine on a laptop, never in production."""
+    parts = urlsplit(url)
+    return parts.scheme == "http" or (parts.hostname or "") in _LOCAL_HOSTS
+
+
+def check_redirect_urls(urls: Iterable[str], key: str, *, production: bool) -> None:
+    """Callback/logout URLs: absolute, no fragment; https (or an app scheme) in production."""
+    for index, url in enumerate(urls):
+        item = f"{key}[{index}]"
+        parts = urlsplit(url)
+        require(
+            bool(parts.scheme) and bool(parts.netloc or parts.path),
+            item,
+            f"{url!r} is not an absolute URL",
+            "use e.g. https://app.example.com/callback",
+        )
+        require(
+            not parts.fragment,
+            item,
+            f"{url!r} has a #fragment, which OAuth forbids",
+            "drop the part after '#'",
+        )
+        if production:
+            require(
+                not is_local_or_plain_http(url),
+                item,
+                f"{url!r} is plain http or localhost, which production must not redirect to",
+                "use an https:// URL on your real domain (or a custom app scheme for mobile)",
+            )
+
+
+def check_web_origin(origin: str, key: str, *, production: bool) -> None:
+    """A CORS origin is scheme://host[:port] and nothing else."""
+    parts = urlsplit(origin)
+    require(
+        parts.scheme in {"http", "https"}
+        and bool(parts.hostname)
+        and parts.path in {"", "/"}
+        and not parts.query
+        and not parts.fragment,
+        key,
+        f"{origin!r} is not a web origin",
+        "use scheme://host[:port], e.g. https://photos.example.com, without a path",
+    )
+    if production:
+        require(
+            not is_local_or_plain_http(origin),
+            key,
+            f"{origin!r} is plain http or localhost, which production must not trust",
+            "use the https:// origin of the deployed web app",
+        )
+
+
+def check_unique(names: Iterable[str], key: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        require(name not in seen, key, f"{name!r} appears twice", "give each entry a unique name")
+        seen.add(name)

@@ -1,0 +1,123 @@
+"""Config of the Python Lambda triggers: sign-up rules, profiles, token claims, messages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from stage_config.checks import check_unique, is_local_or_plain_http, require
+
+_EMAIL_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_CLAIM = re.compile(r"^[a-z][a-z0-9_:.-]{0,63}$")
+# Claims Cognito owns; a V2 trigger may not override them.
+_RESERVED_CLAIMS = {
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "token_use",
+    "jti",
+    "origin_jti",
+    "client_id",
+    "username",
+    "scope",
+    "cognito:username",
+    "cognito:groups",
+    "cognito:roles",
+    "cognito:preferred_role",
+    "event_id",
+    "nonce",
+    "at_hash",
+    "identities",
+    "acr",
+    "amr",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriggersConfig:
+    allowed_email_domains: tuple[str, ...] = ()
+    denied_email_domains: tuple[str, ...] = ()
+    auto_confirm: bool = False
+    auto_verify_email: bool = False
+    link_federated_to_verified_email: bool = True
+    default_group: str = ""
+    app_name: str
+    app_url: str
+    extra_claims: dict[str, str] = field(default_factory=dict)
+    access_token_scopes: tuple[str, ...] = ()
+    powertools_layer_version: int = 0  # 0: no Powertools layer in Lambda (stdlib handlers)
+
+    def validate(self, *, production: bool, known_groups: frozenset[str]) -> None:
+        for key, domains in (
+            ("allowed_email_domains", self.allowed_email_domains),
+            ("denied_email_domains", self.denied_email_domains),
+        ):
+            for index, domain in enumerate(domains):
+                require(
+                    bool(_EMAIL_DOMAIN.match(domain)),
+                    f"triggers.{key}[{index}]",
+                    f"{domain!r} is not a lowercase email domain",
+                    "write the part after '@', e.g. example.com",
+                )
+            check_unique(domains, f"triggers.{key}")
+        overlap = set(self.allowed_email_domains) & set(self.denied_email_domains)
+        require(
+            not overlap,
+            "triggers.denied_email_domains",
+            f"{sorted(overlap)} are both allowed and denied",
+            "keep each domain in one list",
+        )
+        require(
+            not self.auto_verify_email or self.auto_confirm,
+            "triggers.auto_verify_email",
+            "auto-verifying email without auto-confirming the user has no effect",
+            "set auto_confirm=True as well, or auto_verify_email=False",
+        )
+        require(
+            not self.default_group or self.default_group in known_groups,
+            "triggers.default_group",
+            f"{self.default_group!r} is not one of the user pool groups {sorted(known_groups)}",
+            "add the group to user_pool.groups or leave default_group empty",
+        )
+        require(
+            self.app_url.startswith(("https://", "http://")),
+            "triggers.app_url",
+            f"{self.app_url!r} is not a web URL",
+            "use the URL users open the app at, e.g. https://photos.example.com",
+        )
+        require(
+            not production or not is_local_or_plain_http(self.app_url),
+            "triggers.app_url",
+            f"{self.app_url!r} is plain http or localhost, which production emails must not "
+            "link to",
+            "use the https:// URL of the deployed app",
+        )
+        require(
+            bool(self.app_name.strip()),
+            "triggers.app_name",
+            "the app name is empty",
+            "set the name shown in emails, e.g. 'PhotoShare'",
+        )
+        for claim in self.extra_claims:
+            require(
+                bool(_CLAIM.match(claim)) and claim not in _RESERVED_CLAIMS,
+                f"triggers.extra_claims[{claim!r}]",
+                "the claim name is reserved by Cognito or malformed",
+                "use a namespaced lowercase name such as 'app:tier'",
+            )
+        for index, scope in enumerate(self.access_token_scopes):
+            require(
+                bool(re.fullmatch(r"[\x21\x23-\x5b\x5d-\x7e]{1,256}", scope)),
+                f"triggers.access_token_scopes[{index}]",
+                f"{scope!r} is not an OAuth scope",
+                "use printable characters without spaces or quotes, e.g. 'photos/read'",
+            )
+        require(
+            self.powertools_layer_version >= 0,
+            "triggers.powertools_layer_version",
+            "the layer version is negative",
+            "use 0 (no layer) or a published version",
+        )

@@ -1,0 +1,243 @@
+"""Config of the user pool itself: sign-in, MFA, email, domain, app clients, tokens and groups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+from stage_config.checks import (
+    check_domain_name,
+    check_email,
+    check_range,
+    check_redirect_urls,
+    check_region,
+    check_unique,
+    require,
+)
+
+
+class MfaMode(StrEnum):
+    OFF = "OFF"
+    OPTIONAL = "OPTIONAL"
+    REQUIRED = "REQUIRED"
+
+
+class FeaturePlan(StrEnum):
+    """Cognito's pricing tiers. V2 token triggers, passwordless and email MFA need ESSENTIALS+."""
+
+    LITE = "LITE"
+    ESSENTIALS = "ESSENTIALS"
+    PLUS = "PLUS"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MfaConfig:
+    mode: MfaMode
+    totp: bool = True
+    sms: bool = False
+    email: bool = False
+
+    def validate(self) -> None:
+        require(
+            self.mode is MfaMode.OFF or self.totp or self.sms or self.email,
+            "mfa",
+            f"mode is {self.mode} but no factor is enabled",
+            "enable at least one of mfa.totp, mfa.sms, mfa.email, or set mfa.mode=OFF",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordlessConfig:
+    """Native choice-based sign-in factors offered besides the password (managed login v2)."""
+
+    email_otp: bool = False
+    passkeys: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.email_otp or self.passkeys
+
+
+@dataclass(frozen=True, kw_only=True)
+class SesEmailConfig:
+    """Send Cognito's emails through SES: the default sender stops at 50 emails a day."""
+
+    from_address: str
+    ses_region: str
+    from_name: str = ""
+    reply_to: str = ""
+    configuration_set: str = ""
+
+    def validate(self) -> None:
+        check_email(self.from_address, "email.from_address")
+        check_region(self.ses_region, "email.ses_region")
+        if self.reply_to:
+            check_email(self.reply_to, "email.reply_to")
+
+
+_CERT_ARN = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomDomainConfig:
+    domain_name: str
+    certificate_arn: str
+
+    def validate(self) -> None:
+        check_domain_name(self.domain_name, "custom_domain.domain_name")
+        require(
+            bool(_CERT_ARN.match(self.certificate_arn)),
+            "custom_domain.certificate_arn",
+            f"{self.certificate_arn!r} is not an ACM certificate ARN in us-east-1",
+            "request the certificate in us-east-1 (Cognito serves custom domains via "
+            "CloudFront) and paste its full ARN",
+        )
+
+
+_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
+
+
+def check_domain_prefix(prefix: str, key: str = "domain_prefix") -> None:
+    require(
+        bool(_PREFIX.match(prefix)),
+        key,
+        f"{prefix!r} breaks Cognito's rule: 1-63 lowercase letters, digits and hyphens, "
+        "not starting or ending with a hyphen",
+        "use something like 'photoshare-dev'",
+    )
+    for word in _RESERVED_IN_PREFIX:
+        require(
+            word not in prefix,
+            key,
+            f"{prefix!r} contains the reserved word {word!r}",
+            f"choose a prefix without {', '.join(_RESERVED_IN_PREFIX)}",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenValidityConfig:
+    id_token: timedelta = timedelta(hours=1)
+    access_token: timedelta = timedelta(hours=1)
+    refresh_token: timedelta = timedelta(days=30)
+
+    def validate(self) -> None:
+        check_range(self.id_token, timedelta(minutes=5), timedelta(days=1), "tokens.id_token")
+        check_range(
+            self.access_token, timedelta(minutes=5), timedelta(days=1), "tokens.access_token"
+        )
+        check_range(
+            self.refresh_token, timedelta(minutes=60), timedelta(days=3650), "tokens.refresh_token"
+        )
+        require(
+            self.refresh_token > self.access_token,
+            "tokens.refresh_token",
+            f"{self.refresh_token} is not longer than the access token ({self.access_token})",
+            "make the refresh token outlive the access and ID tokens",
+        )
+        require(
+            self.refresh_token > self.id_token,
+            "tokens.refresh_token",
+            f"{self.refresh_token} is not longer than the ID token ({self.id_token})",
+            "make the refresh token outlive the access and ID tokens",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostedClientConfig:
+    """An app client that signs in through the managed login pages (code flow + PKCE)."""
+
+    callback_urls: tuple[str, ...]
+    logout_urls: tuple[str, ...] = ()
+
+    def validate(self, key: str, *, production: bool) -> None:
+        require(
+            bool(self.callback_urls),
+            f"{key}.callback_urls",
+            "no callback URL is set",
+            "list at least one URL the managed login pages may redirect to",
+        )
+        check_redirect_urls(self.callback_urls, f"{key}.callback_urls", production=production)
+        check_redirect_urls(self.logout_urls, f"{key}.logout_urls", production=production)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupConfig:
+    name: str
+    precedence: int
+    description: str = ""
+
+    def validate(self, key: str) -> None:
+        require(
+            bool(re.fullmatch(r"[\w+=,.@-]{1,128}", self.name)),
+            f"{key}.name",
+            f"{self.name!r} is not a valid Cognito group name",
+            "use 1-128 letters, digits or +=,.@-_",
+        )
+        require(
+            self.precedence >= 0,
+            f"{key}.precedence",
+            f"{self.precedence} is negative",
+            "use 0 or more (lower wins when a user is in several groups)",
+        )
+
+
+def check_groups(groups: tuple[GroupConfig, ...]) -> None:
+    for index, group in enumerate(groups):
+        group.validate(f"groups[{index}]")
+    check_unique((g.name for g in groups), "groups")
+    check_unique((str(g.precedence) for g in groups), "groups.precedence")
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserPoolConfig:
+    """Everything about the pool that is not federation, data access or triggers."""
+
+    domain_prefix: str
+    feature_plan: FeaturePlan = FeaturePlan.ESSENTIALS
+    mfa: MfaConfig = field(default_factory=lambda: MfaConfig(mode=MfaMode.OPTIONAL))
+    passwordless: PasswordlessConfig = field(default_factory=PasswordlessConfig)
+    email: SesEmailConfig | None = None
+    custom_domain: CustomDomainConfig | None = None
+    web_client: HostedClientConfig
+    mobile_client: HostedClientConfig
+    server_client: bool = False
+    tokens: TokenValidityConfig = field(default_factory=TokenValidityConfig)
+    groups: tuple[GroupConfig, ...] = ()
+
+    def validate(self, *, production: bool) -> None:
+        check_domain_prefix(self.domain_prefix)
+        self.mfa.validate()
+        self.tokens.validate()
+        if self.email:
+            self.email.validate()
+        if self.custom_domain:
+            self.custom_domain.validate()
+        self.web_client.validate("web_client", production=production)
+        self.mobile_client.validate("mobile_client", production=production)
+        check_groups(self.groups)
+        require(
+            not self.mfa.email or self.email is not None,
+            "mfa.email",
+            "email MFA is on but Cognito's default sender cannot send MFA codes",
+            "set email=SesEmailConfig(...) with a verified SES identity, or mfa.email=False",
+        )
+        require(
+            not self.passwordless.email_otp or self.email is not None,
+            "passwordless.email_otp",
+            "email OTP sign-in needs SES to deliver codes",
+            "set email=SesEmailConfig(...), or passwordless.email_otp=False",
+        )
+        plan_needed = {
+            "mfa.email": self.mfa.email,
+            "passwordless": self.passwordless.enabled,
+        }
+        for key, used in plan_needed.items():
+            require(
+                not used or self.feature_plan is not FeaturePlan.LITE,
+                key,
+                "this feature needs the ESSENTIALS or PLUS feature plan",
+                "set feature_plan=FeaturePlan.ESSENTIALS (or PLUS)",
+            )

@@ -1,0 +1,68 @@
+"""Synthesize the real app the way the CDK CLI does (with cdk.json's context), for tests."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
+
+from app import build_app
+from stacks.stage import IdentityStage
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The feature flags from cdk.json: the CLI passes them, so tests must too."""
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+@dataclass
+class SynthesizedApp:
+    app: App
+    outdir: Path
+
+    def stage(self, name: str) -> IdentityStage:
+        stage = self.app.node.find_child(name)
+        assert isinstance(stage, IdentityStage)
+        return stage
+
+    def stack(self, stage: str) -> Stack:
+        return self.stage(stage).auth
+
+    def template_path(self, stage: str) -> Path:
+        (path,) = (self.outdir / f"assembly-{stage}").glob("*.template.json")
+        return path
+
+    def template_json(self, stage: str) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.template_path(stage).read_text())
+        return parsed
+
+    def template(self, stage: str) -> Template:
+        return Template.from_json(self.template_json(stage))
+
+
+def synthesize(
+    outdir: Path, context: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+) -> SynthesizedApp:
+    app = build_app(
+        context={**cdk_json_context(), **(context or {})}, environ=environ or {}, outdir=str(outdir)
+    )
+    app.synth()
+    return SynthesizedApp(app=app, outdir=outdir)
+
+
+_ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def normalized(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with asset hashes replaced, so snapshots change only when code does."""
+    normal: dict[str, Any] = json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(template)))
+    return normal

@@ -1,0 +1,170 @@
+"""The user pool construct: one test per default, one per override."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk.assertions import Match, Template
+
+from auth_constructs.user_pool import PhotoUserPool
+from stage_config import (
+    CustomDomainConfig,
+    FeaturePlan,
+    MfaConfig,
+    MfaMode,
+    PasswordlessConfig,
+    SesEmailConfig,
+    UserPoolConfig,
+)
+from stage_config.stages import dev
+from tests.cdk_app import SynthesizedApp
+from tests.constructs_harness import template_of
+
+POOL = "AWS::Cognito::UserPool"
+
+
+def pool_template(production: bool = False, **changes: Any) -> Template:
+    config: UserPoolConfig = dataclasses.replace(dev().user_pool, **changes)
+
+    def build(stack: Stack) -> None:
+        PhotoUserPool(stack, "UserPool", config=config, production=production)
+
+    return template_of(build)
+
+
+def test_email_sign_in_case_insensitive_self_sign_up(
+    synthesized: SynthesizedApp, stage_name: str
+) -> None:
+    synthesized.template(stage_name).has_resource_properties(
+        POOL,
+        {
+            "UsernameAttributes": ["email"],
+            "UsernameConfiguration": {"CaseSensitive": False},
+            "AutoVerifiedAttributes": ["email"],
+            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
+            "AccountRecoverySetting": {
+                "RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]
+            },
+            "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]},
+        },
+    )
+
+
+def test_password_policy_is_strong(synthesized: SynthesizedApp, stage_name: str) -> None:
+    synthesized.template(stage_name).has_resource_properties(
+        POOL,
+        {
+            "Policies": {
+                "PasswordPolicy": {
+                    "MinimumLength": 12,
+                    "RequireLowercase": True,
+                    "RequireUppercase": True,
+                    "RequireNumbers": True,
+                    "RequireSymbols": True,
+                    "TemporaryPasswordValidityDays": 3,
+                }
+            }
+        },
+    )
+
+
+def test_dev_defaults_mfa_optional_totp_and_sms_cognito_email(synthesized: SynthesizedApp) -> None:
+    template = synthesized.template("Dev")
+    template.has_resource_properties(
+        POOL,
+        {
+            "MfaConfiguration": "OPTIONAL",
+            "EnabledMfas": ["SMS_MFA", "SOFTWARE_TOKEN_MFA"],
+            "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
+            "UserPoolTier": "ESSENTIALS",
+            "DeletionProtection": "INACTIVE",
+        },
+    )
+    template.has_resource(POOL, {"DeletionPolicy": "Delete"})
+
+
+def test_prod_defaults_mfa_required_ses_plus_threat_protection(synthesized: SynthesizedApp) -> None:
+    template = synthesized.template("Prod")
+    template.has_resource_properties(
+        POOL,
+        {
+            "MfaConfiguration": "ON",
+            "EnabledMfas": ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"],
+            "EmailConfiguration": Match.object_like(
+                {
+                    "EmailSendingAccount": "DEVELOPER",
+                    "From": "PhotoShare <no-reply@photos.example.com>",
+                    "SourceArn": Match.any_value(),
+                }
+            ),
+            "UserPoolTier": "PLUS",
+            "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"},
+            "DeletionProtection": "ACTIVE",
+        },
+    )
+    template.has_resource(POOL, {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+
+
+def test_no_passwordless_by_default() -> None:
+    props = pool_template(passwordless=PasswordlessConfig()).find_resources(POOL)
+    (pool,) = props.values()
+    assert "SignInPolicy" not in pool["Properties"]["Policies"]
+
+
+def test_passwordless_override_sets_first_factors() -> None:
+    pool_template(
+        passwordless=PasswordlessConfig(email_otp=True, passkeys=True),
+        email=SesEmailConfig(from_address="a@example.com", ses_region="eu-west-1"),
+    ).has_resource_properties(
+        POOL,
+        {
+            "Policies": Match.object_like(
+                {
+                    "SignInPolicy": {
+                        "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
+                    }
+                }
+            )
+        },
+    )
+
+
+def test_passkeys_use_custom_domain_as_relying_party() -> None:
+    pool_template(
+        passwordless=PasswordlessConfig(passkeys=True),
+        custom_domain=CustomDomainConfig(
+            domain_name="auth.example.com",
+            certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/"
+            "12345678-1234-1234-1234-123456789012",
+        ),
+    ).has_resource_properties(POOL, {"WebAuthnRelyingPartyID": "auth.example.com"})
+
+
+def test_plus_plan_override_enforces_threat_protection() -> None:
+    pool_template(feature_plan=FeaturePlan.PLUS).has_resource_properties(
+        POOL, {"UserPoolTier": "PLUS", "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"}}
+    )
+
+
+def test_essentials_has_no_threat_protection_addon() -> None:
+    (pool,) = pool_template(feature_plan=FeaturePlan.ESSENTIALS).find_resources(POOL).values()
+    assert "UserPoolAddOns" not in pool["Properties"]
+
+
+def test_mfa_override_totp_only_creates_no_sms_role() -> None:
+    template = pool_template(mfa=MfaConfig(mode=MfaMode.OPTIONAL, totp=True))
+    template.has_resource_properties(POOL, {"EnabledMfas": ["SOFTWARE_TOKEN_MFA"]})
+    template.resource_count_is("AWS::IAM::Role", 0)
+
+
+def test_production_override_retains_and_protects() -> None:
+    template = pool_template(production=True)
+    template.has_resource(
+        POOL,
+        {
+            "DeletionPolicy": "Retain",
+            "Properties": Match.object_like({"DeletionProtection": "ACTIVE"}),
+        },
+    )
