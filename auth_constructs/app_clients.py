@@ -69,6 +69,8 @@ class AppClients(Construct):
                 o_auth=cognito.OAuthSettings(
                     flows=cognito.OAuthFlows(client_credentials=True), scopes=self.photo_scopes
                 ),
+                # Machine-to-machine: no people sign in through it, so no identity providers.
+                supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
                 **self._token_settings(),
             )
 
