@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from aws_cdk import Acknowledgment, CfnResource, Validations
+from aws_cdk import CfnResource
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from auth_constructs.accepted_findings import accept_finding
 from stage_config import DataAccessConfig
 
 SUB_TAG = "sub"
@@ -87,8 +88,8 @@ class IdentityAccess(Construct):
             use_defaults=False,
         )
         if config.allow_guest_access:
-            Validations.of(self.identity_pool).acknowledge(
-                Acknowledgment(id="AwsSolutions-COG7", reason=config.guest_access_reason)
+            accept_finding(
+                self.identity_pool, nag="AwsSolutions-COG7", reason=config.guest_access_reason
             )
 
     def _principal(self) -> iam.FederatedPrincipal:

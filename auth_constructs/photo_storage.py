@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from typing import cast
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from auth_constructs.accepted_findings import accept_finding
 from stage_config import DataAccessConfig
 
 USER_PREFIX = "users/"
@@ -37,15 +38,21 @@ class PhotoStorage(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(365),
+                    noncurrent_version_expiration=Duration.days(30),
+                )
+            ],
             removal_policy=removal,
         )
-        Validations.of(self.access_logs).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This bucket is the server access log target; logging it to itself would "
-                "loop and logging it elsewhere only moves the problem.",
-            )
+        accept_finding(
+            self.access_logs,
+            nag="AwsSolutions-S1",
+            checkov=("CKV_AWS_18",),
+            reason="This bucket is the server access log target; logging it to itself would "
+            "loop and logging it elsewhere only moves the problem.",
         )
         self.bucket = s3.Bucket(
             self,
@@ -95,6 +102,13 @@ class PhotoStorage(Construct):
             ),
             deletion_protection=production,
             removal_policy=removal,
+        )
+        accept_finding(
+            self.table,
+            checkov=("CKV_AWS_119",),
+            reason="Items are encrypted at rest with the DynamoDB-owned key; a customer-managed "
+            "key would add per-request KMS cost and key-policy grants for every identity-pool "
+            "session without changing who can read an item (IAM LeadingKeys decides that).",
         )
 
     def grant_owner_access(self, grantee: iam.IGrantable, owner: str) -> None:
@@ -171,8 +185,8 @@ class PhotoStorage(Construct):
             cast(s3.CfnBucket, self.bucket.node.default_child)
         )
         shown = re.sub(r"\$\{([^}]+)\}", r"<\1>", key_pattern)
-        Validations.of(cast(Construct, grantee.grant_principal)).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{shown}]", reason=reason
-            )
+        accept_finding(
+            cast(Construct, grantee.grant_principal),
+            nag=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{shown}]",
+            reason=reason,
         )

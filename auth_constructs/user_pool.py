@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
+from auth_constructs.accepted_findings import accept_finding
 from stage_config import FeaturePlan, MfaMode, SesEmailConfig, UserPoolConfig
 
 _MFA = {
@@ -90,28 +91,25 @@ class PhotoUserPool(Construct):
             removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
         )
         if config.mfa.sms:
-            sms_role = self.user_pool.node.find_child("smsRole")
-            Validations.of(sms_role).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-IAM5[Resource::*]",
-                    reason="Cognito's SMS role publishes to phone numbers, which have no ARN; "
-                    "sns:Publish on * is the documented policy and the trust is bound to "
-                    "this pool by an external id.",
-                )
+            accept_finding(
+                self.user_pool.node.find_child("smsRole"),
+                nag="AwsSolutions-IAM5[Resource::*]",
+                checkov=("CKV_AWS_111",),
+                reason="Cognito's SMS role publishes to phone numbers, which have no ARN; "
+                "sns:Publish on * is the documented policy and the trust is bound to "
+                "this pool by an external id.",
             )
         if config.mfa.mode is not MfaMode.REQUIRED:
-            Validations.of(self.user_pool).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-COG2",
-                    reason="MFA is REQUIRED in production; this stage sets it to "
-                    f"{config.mfa.mode} by config so developers can sign in quickly.",
-                )
+            accept_finding(
+                self.user_pool,
+                nag="AwsSolutions-COG2",
+                reason="MFA is REQUIRED in production; this stage sets it to "
+                f"{config.mfa.mode} by config so developers can sign in quickly.",
             )
         if not plus:
-            Validations.of(self.user_pool).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-COG8",
-                    reason=f"This stage uses the {config.feature_plan} plan by config; PLUS (with "
-                    "threat protection ENFORCED) is a per-stage cost decision.",
-                )
+            accept_finding(
+                self.user_pool,
+                nag="AwsSolutions-COG8",
+                reason=f"This stage uses the {config.feature_plan} plan by config; PLUS (with "
+                "threat protection ENFORCED) is a per-stage cost decision.",
             )

@@ -1,0 +1,257 @@
+"""Identity pool, roles, principal tags, role mapping, photos bucket and items table."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_cognito as cognito
+from aws_cdk.assertions import Capture, Match
+
+from auth_constructs.identity_access import IdentityAccess
+from stage_config import ConfigError, DataAccessConfig, StageConfig
+from stage_config.stages import dev, prod
+from tests.cdk_app import SynthesizedApp
+from tests.constructs_harness import template_of
+
+TRUST = {
+    "Effect": "Allow",
+    "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+    "Condition": {
+        "StringEquals": {
+            "cognito-identity.amazonaws.com:aud": {
+                "Ref": Match.string_like_regexp("IdentityAccessPool")
+            }
+        },
+        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+    },
+}
+
+
+def test_identity_pool_guests_and_classic_flow_off(
+    synthesized: SynthesizedApp, stage_name: str
+) -> None:
+    template = synthesized.template(stage_name)
+    clients = Capture()
+    template.has_resource_properties(
+        "AWS::Cognito::IdentityPool",
+        {
+            "AllowUnauthenticatedIdentities": False,
+            "AllowClassicFlow": False,
+            "CognitoIdentityProviders": clients,
+        },
+    )
+    assert len(clients.as_array()) == 2
+    for provider in clients.as_array():
+        assert provider["ServerSideTokenCheck"] is True
+
+
+def test_roles_trust_this_pool_signed_in_only_with_tag_session(
+    synthesized: SynthesizedApp, stage_name: str
+) -> None:
+    roles = synthesized.template(stage_name).find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": Match.array_with(
+                        [Match.object_like({**TRUST, "Action": Match.any_value()})]
+                    )
+                }
+            }
+        },
+    )
+    assert len(roles) == 2, "the user role and the elevated role"
+    for role in roles.values():
+        statements = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        actions = {
+            a
+            for s in statements
+            for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        }
+        assert actions == {"sts:AssumeRoleWithWebIdentity", "sts:TagSession"}
+        pool_id = next(
+            iter(synthesized.template(stage_name).find_resources("AWS::Cognito::IdentityPool"))
+        )
+        for statement in statements:
+            assert statement["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}
+            assert statement["Condition"] == {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": {"Ref": pool_id}},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+            }
+
+
+def test_sub_claim_is_the_principal_tag(synthesized: SynthesizedApp, stage_name: str) -> None:
+    synthesized.template(stage_name).has_resource_properties(
+        "AWS::Cognito::IdentityPoolPrincipalTag",
+        {
+            "PrincipalTags": {"sub": "sub"},
+            "UseDefaults": False,
+            "IdentityProviderName": {
+                "Fn::GetAtt": [Match.string_like_regexp("UserPool"), "ProviderName"]
+            },
+        },
+    )
+
+
+def test_token_role_mapping_denies_ambiguity(synthesized: SynthesizedApp, stage_name: str) -> None:
+    mappings = Capture()
+    authenticated = Capture()
+    synthesized.template(stage_name).has_resource_properties(
+        "AWS::Cognito::IdentityPoolRoleAttachment",
+        {
+            "Roles": {"authenticated": {"Fn::GetAtt": [authenticated, "Arn"]}},
+            "RoleMappings": mappings,
+        },
+    )
+    assert set(mappings.as_object()) == {"Web", "Mobile"}
+    for mapping in mappings.as_object().values():
+        assert mapping["Type"] == "Token"
+        assert mapping["AmbiguousRoleResolution"] == "Deny"
+    assert "IdentityAccessPoolAuthenticatedRole" in authenticated.as_string()
+
+
+def test_photos_bucket_baseline(synthesized: SynthesizedApp, stage_name: str) -> None:
+    origin = "http://localhost:5173" if stage_name == "Dev" else "https://photos.example.com"
+    synthesized.template(stage_name).has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                ]
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LoggingConfiguration": {
+                "DestinationBucketName": {"Ref": Match.string_like_regexp("StorageAccessLogs")},
+                "LogFilePrefix": "photos/",
+            },
+            "CorsConfiguration": {
+                "CorsRules": [
+                    Match.object_like(
+                        {
+                            "AllowedOrigins": [origin],
+                            "AllowedMethods": ["GET", "PUT", "HEAD", "DELETE"],
+                        }
+                    )
+                ]
+            },
+            "LifecycleConfiguration": {
+                "Rules": [
+                    Match.object_like(
+                        {
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                        }
+                    )
+                ]
+            },
+        },
+    )
+
+
+def test_buckets_deny_plain_http(synthesized: SynthesizedApp, stage_name: str) -> None:
+    policies = synthesized.template(stage_name).find_resources("AWS::S3::BucketPolicy")
+    assert len(policies) == 2
+    for policy in policies.values():
+        deny = [
+            statement
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Effect"] == "Deny"
+        ]
+        assert len(deny) == 1
+        assert deny[0]["Action"] == "s3:*"
+        assert deny[0]["Principal"] == {"AWS": "*"}
+        assert deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_items_table(synthesized: SynthesizedApp, stage_name: str) -> None:
+    synthesized.template(stage_name).has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "KeySchema": [
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "DeletionProtectionEnabled": stage_name == "Prod",
+        },
+    )
+
+
+def test_guest_access_override_needs_and_records_a_reason() -> None:
+    config = DataAccessConfig(
+        web_origins=("https://a.example.com",),
+        allow_guest_access=True,
+        guest_access_reason="Visitors browse the public gallery anonymously.",
+    )
+
+    def build(stack: Stack) -> None:
+        pool = cognito.UserPool(stack, "Pool")
+        IdentityAccess(
+            stack, "Access", user_pool=pool, clients=[pool.add_client("C")], config=config
+        )
+
+    template_of(build).has_resource_properties(
+        "AWS::Cognito::IdentityPool", {"AllowUnauthenticatedIdentities": True}
+    )
+
+
+def with_access(config: StageConfig, **changes: Any) -> StageConfig:
+    return dataclasses.replace(
+        config, data_access=dataclasses.replace(config.data_access, **changes)
+    )
+
+
+BAD: list[tuple[str, Callable[[], StageConfig], str, str]] = [
+    (
+        "origin with a path",
+        lambda: with_access(dev(), web_origins=("http://localhost:5173/app",)),
+        "Dev.data_access.web_origins[0]",
+        "not a web origin",
+    ),
+    (
+        "origin not a URL",
+        lambda: with_access(dev(), web_origins=("photos.example.com",)),
+        "Dev.data_access.web_origins[0]",
+        "not a web origin",
+    ),
+    (
+        "plain http origin in prod",
+        lambda: with_access(prod(), web_origins=("http://photos.example.com",)),
+        "Prod.data_access.web_origins[0]",
+        "plain http or localhost",
+    ),
+    (
+        "guest access without a reason",
+        lambda: with_access(dev(), allow_guest_access=True),
+        "Dev.data_access.guest_access_reason",
+        "without a reason",
+    ),
+    (
+        "unknown group in role mapping",
+        lambda: with_access(prod(), elevated_groups=("moderators",)),
+        "Prod.data_access.elevated_groups[0]",
+        "'moderators' is not one of the user pool groups",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "key", "problem"), [case[1:] for case in BAD], ids=[case[0] for case in BAD]
+)
+def test_bad_data_access_config(make: Callable[[], StageConfig], key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        make()
+    assert raised.value.key == key
+    assert problem in raised.value.problem

@@ -1,0 +1,1 @@
+"""Command-line helpers that work on deployed stages' outputs."""
