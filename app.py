@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
@@ -20,13 +21,19 @@ from stage_config.stages import STAGES, select_stages
 
 
 def build_app(
-    context: Mapping[str, str] | None = None,
+    context: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     outdir: str | None = None,
 ) -> App:
     """The whole app with cdk-nag attached; tests call this with their own context/env."""
     env = os.environ if environ is None else environ
-    app = App(context=dict(context or {}), outdir=outdir)
+    # The CDK CLI passes failSynthOnValidationErrors=false (it only reports findings); this app
+    # wants a cdk-nag finding to fail `cdk synth`, so the setting is pinned after the CLI's.
+    app = App(
+        context=dict(context or {}),
+        outdir=outdir,
+        post_cli_context={"@aws-cdk/core:failSynthOnValidationErrors": True},
+    )
     requested = str(app.node.try_get_context("stages") or "")
     names = [name.strip() for name in requested.split(",") if name.strip()]
     configs = select_stages(

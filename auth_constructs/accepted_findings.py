@@ -19,7 +19,10 @@ def accept_finding(
     if nag:
         Validations.of(construct).acknowledge(Acknowledgment(id=nag, reason=reason))
     if checkov:
-        resource = construct if isinstance(construct, CfnResource) else construct.node.default_child
-        cast(CfnResource, resource).add_metadata(
-            "checkov", {"skip": [{"id": check, "comment": reason} for check in checkov]}
+        resource = cast(
+            CfnResource,
+            construct if isinstance(construct, CfnResource) else construct.node.default_child,
         )
+        skips = (resource.get_metadata("checkov") or {}).get("skip", [])
+        skips += [{"id": check, "comment": reason} for check in checkov]
+        resource.add_metadata("checkov", {"skip": skips})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 
+from benchmarks import triggers
 from benchmarks.timing import wall_seconds
 
 SYNTH_RUNS = 3
@@ -30,6 +31,8 @@ def main() -> None:
     print(f"ratio (goal <= 1.5):                          {ours / empty:.2f}")
     suite = wall_seconds([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], 1)
     print(f"test suite wall time (goal <= 90 s):          {suite:.1f} s")
+    print()
+    triggers.main()
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ from auth_constructs.federation import Federation
 from auth_constructs.identity_access import OWNER, IdentityAccess
 from auth_constructs.managed_login import ManagedLogin
 from auth_constructs.photo_storage import PhotoStorage
+from auth_constructs.triggers import CognitoTriggers
 from auth_constructs.user_groups import UserGroups
 from auth_constructs.user_pool import PhotoUserPool
-from stage_config import StageConfig
+from stage_config import OidcProviderConfig, SamlProviderConfig, StageConfig
 
 
 class AuthStack(Stack):
@@ -39,6 +40,22 @@ class AuthStack(Stack):
         self.federation = Federation(
             self, "Federation", user_pool=pool, providers=config.federation
         )
+        self.triggers: CognitoTriggers | None = None
+        if config.triggers:
+            self.triggers = CognitoTriggers(
+                self,
+                "Triggers",
+                user_pool=pool,
+                table=self.storage.table,
+                config=config.triggers,
+                production=config.production,
+                elevated_groups=config.data_access.elevated_groups,
+                custom_providers=tuple(
+                    p.name
+                    for p in config.federation
+                    if isinstance(p, OidcProviderConfig | SamlProviderConfig)
+                ),
+            )
         self.clients = AppClients(
             self,
             "Clients",

@@ -8,6 +8,33 @@ from dataclasses import dataclass, field
 from stage_config.checks import check_unique, is_local_or_plain_http, require
 
 _EMAIL_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+LOG_RETENTION_DAYS = frozenset(
+    {
+        1,
+        3,
+        5,
+        7,
+        14,
+        30,
+        60,
+        90,
+        120,
+        150,
+        180,
+        365,
+        400,
+        545,
+        731,
+        1096,
+        1827,
+        2192,
+        2557,
+        2922,
+        3288,
+        3653,
+    }
+)
+MAX_APP_NAME = 40  # keeps every branded SMS and subject within Cognito's 140 characters
 _CLAIM = re.compile(r"^[a-z][a-z0-9_:.-]{0,63}$")
 # Claims Cognito owns; a V2 trigger may not override them.
 _RESERVED_CLAIMS = {
@@ -48,7 +75,10 @@ class TriggersConfig:
     app_url: str
     extra_claims: dict[str, str] = field(default_factory=dict)
     access_token_scopes: tuple[str, ...] = ()
-    powertools_layer_version: int = 0  # 0: no Powertools layer in Lambda (stdlib handlers)
+    # Public layer AWSLambdaPowertoolsPythonV3-python313-arm64; its typed trigger events are the
+    # only Powertools the handlers import.
+    powertools_layer_version: int = 27
+    log_retention_days: int = 30
 
     def validate(self, *, production: bool, known_groups: frozenset[str]) -> None:
         for key, domains in (
@@ -96,10 +126,10 @@ class TriggersConfig:
             "use the https:// URL of the deployed app",
         )
         require(
-            bool(self.app_name.strip()),
+            0 < len(self.app_name.strip()) <= MAX_APP_NAME,
             "triggers.app_name",
-            "the app name is empty",
-            "set the name shown in emails, e.g. 'PhotoShare'",
+            f"{self.app_name!r} is empty or longer than {MAX_APP_NAME} characters",
+            "set the short name shown in emails and SMS, e.g. 'PhotoShare'",
         )
         for claim in self.extra_claims:
             require(
@@ -116,8 +146,14 @@ class TriggersConfig:
                 "use printable characters without spaces or quotes, e.g. 'photos/read'",
             )
         require(
-            self.powertools_layer_version >= 0,
+            self.powertools_layer_version >= 1,
             "triggers.powertools_layer_version",
-            "the layer version is negative",
-            "use 0 (no layer) or a published version",
+            f"{self.powertools_layer_version} is not a layer version",
+            "use a published version of the Powertools for AWS Lambda (Python) V3 layer",
+        )
+        require(
+            self.log_retention_days in LOG_RETENTION_DAYS,
+            "triggers.log_retention_days",
+            f"{self.log_retention_days} is not a CloudWatch Logs retention period",
+            f"use one of {', '.join(map(str, sorted(LOG_RETENTION_DAYS)))}",
         )

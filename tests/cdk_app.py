@@ -50,7 +50,7 @@ class SynthesizedApp:
 
 
 def synthesize(
-    outdir: Path, context: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+    outdir: Path, context: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> SynthesizedApp:
     app = build_app(
         context={**cdk_json_context(), **(context or {})}, environ=environ or {}, outdir=str(outdir)

@@ -30,8 +30,12 @@ def test_cdk_nag_reports_no_unacknowledged_finding(synthesized: SynthesizedApp) 
 
 def test_app_fails_synth_on_a_nag_finding(tmp_path: Path) -> None:
     """app.py attaches AwsSolutions as a Validations plugin: a bare bucket must stop synth."""
+    # The CDK CLI passes failSynthOnValidationErrors=false; the app must fail anyway.
+    cli_context = {"@aws-cdk/core:failSynthOnValidationErrors": False}
     app = build_app(
-        context={**cdk_json_context(), "stages": "Dev"}, environ={}, outdir=str(tmp_path)
+        context={**cdk_json_context(), **cli_context, "stages": "Dev"},
+        environ={},
+        outdir=str(tmp_path),
     )
     s3.Bucket(Stack(app, "Intruder"), "Unlogged")
     with pytest.raises(RuntimeError, match="ValidationFailed"):

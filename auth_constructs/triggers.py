@@ -1,0 +1,234 @@
+"""The Python Lambda triggers, wired into the user pool with least privilege.
+
+Each trigger is `lambdas/<name>/` as is (no Docker bundling): the handler, plus a symlink to
+`lambdas/trigger_common.py` that the asset follows. Powertools (typed trigger events) comes from
+its public Lambda layer, pinned in the stage config.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, cast
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack, SymlinkFollowMode
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct, IConstruct
+
+from auth_constructs.accepted_findings import accept_finding
+from stage_config import TriggersConfig
+
+LAMBDAS = Path(__file__).resolve().parent.parent / "lambdas"
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+POWERTOOLS_LAYER = (
+    "arn:{partition}:lambda:{region}:017000801446:layer:"
+    "AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
+)
+# Cognito waits 5 s for a trigger; fail well before that so the user sees our message.
+TIMEOUT = Duration.seconds(3)
+
+
+class CognitoTriggers(Construct):
+    """Pre sign-up, post confirmation, pre token generation (V2_0) and custom message."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        user_pool: cognito.UserPool,
+        table: dynamodb.ITable,
+        config: TriggersConfig,
+        production: bool,
+        elevated_groups: tuple[str, ...],
+        custom_providers: tuple[str, ...],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self._production = production
+        self._powertools = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "Powertools",
+            POWERTOOLS_LAYER.format(
+                partition=Aws.PARTITION, region=Aws.REGION, version=config.powertools_layer_version
+            ),
+        )
+        self.pre_sign_up = self._function(
+            "PreSignUp",
+            "pre_sign_up",
+            {
+                "allowed_email_domains": list(config.allowed_email_domains),
+                "denied_email_domains": list(config.denied_email_domains),
+                "auto_confirm": config.auto_confirm,
+                "auto_verify_email": config.auto_verify_email,
+                "link_federated": config.link_federated_to_verified_email,
+                "custom_providers": list(custom_providers),
+            },
+        )
+        self.post_confirmation = self._function(
+            "PostConfirmation",
+            "post_confirmation",
+            {
+                "table_name": table.table_name,
+                "default_group": config.default_group,
+            },
+        )
+        self.pre_token_generation = self._function(
+            "PreTokenGeneration",
+            "pre_token_generation",
+            {
+                "elevated_groups": list(elevated_groups),
+                "extra_claims": config.extra_claims,
+                "access_token_scopes": list(config.access_token_scopes),
+            },
+        )
+        self.custom_message = self._function(
+            "CustomMessage",
+            "custom_message",
+            {
+                "app_name": config.app_name,
+                "app_url": config.app_url,
+            },
+        )
+        user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, self.pre_sign_up)
+        user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, self.post_confirmation)
+        user_pool.add_trigger(
+            cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+            self.pre_token_generation,
+            cognito.LambdaVersion.V2_0,
+        )
+        user_pool.add_trigger(cognito.UserPoolOperation.CUSTOM_MESSAGE, self.custom_message)
+        self._allow_on_pool(
+            self.pre_sign_up,
+            user_pool,
+            ["cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"],
+        )
+        self._allow_on_pool(self.post_confirmation, user_pool, ["cognito-idp:AdminAddUserToGroup"])
+        table.grant(self.post_confirmation, "dynamodb:PutItem")
+
+    def _function(
+        self, construct_id: str, folder: str, settings: dict[str, Any]
+    ) -> lambda_.Function:
+        log_group = logs.LogGroup(
+            self,
+            f"{construct_id}Logs",
+            removal_policy=RemovalPolicy.RETAIN if self._production else RemovalPolicy.DESTROY,
+        )
+        # CloudWatch accepts a fixed set of day counts (validated in the config); the L2 only
+        # takes an enum of names, so the number goes on the L1 directly.
+        cast(
+            logs.CfnLogGroup, log_group.node.default_child
+        ).retention_in_days = self._config.log_retention_days
+        role = iam.Role(
+            self,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Cognito {folder} trigger",
+        )
+        function = lambda_.Function(
+            self,
+            construct_id,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(
+                str(LAMBDAS / folder),
+                follow_symlinks=SymlinkFollowMode.ALWAYS,
+                exclude=["__pycache__", "*.pyc"],
+            ),
+            layers=[self._powertools],
+            timeout=TIMEOUT,
+            memory_size=256,
+            tracing=lambda_.Tracing.ACTIVE,
+            role=role,
+            log_group=log_group,
+            environment={
+                "TRIGGER_CONFIG": json.dumps(settings, sort_keys=True),
+                "POWERTOOLS_SERVICE_NAME": folder,
+                "LOG_LEVEL": "INFO",
+            },
+        )
+        log_group.grant_write(role)
+        policy = role.node.find_child("DefaultPolicy")
+        # The function must wait for its policy (logs, tracing); the DependsOn CDK also adds on
+        # the role itself is already implied by the Role GetAtt (cfn-lint W3005).
+        cast(lambda_.CfnFunction, function.node.default_child).add_override(
+            "DependsOn",
+            [Stack.of(self).get_logical_id(cast(iam.CfnPolicy, policy.node.default_child))],
+        )
+        _accept_trigger_findings(function, log_group, policy)
+        return function
+
+    @staticmethod
+    def _allow_on_pool(
+        function: lambda_.Function, user_pool: cognito.UserPool, actions: list[str]
+    ) -> None:
+        """Grant `actions` on this pool only, as a separate policy.
+
+        The pool references the function (LambdaConfig); a grant on the function's default
+        policy would make the function depend on the pool too: a cycle. A standalone policy
+        attached to the role depends on both, which CloudFormation orders fine.
+        """
+        role = cast(iam.Role, function.role)
+        role.attach_inline_policy(
+            iam.Policy(
+                function,
+                "PoolAccess",
+                statements=[
+                    iam.PolicyStatement(actions=actions, resources=[user_pool.user_pool_arn])
+                ],
+            )
+        )
+
+
+def _accept_trigger_findings(
+    function: lambda_.Function, log_group: logs.LogGroup, policy: IConstruct
+) -> None:
+    """Scanner findings that do not fit a synchronous Cognito trigger, each with its reason."""
+    accept_finding(
+        policy,
+        nag="AwsSolutions-IAM5[Resource::*]",
+        reason="X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no "
+        "resource-level permissions, so CDK grants them on '*'; nothing else is on '*'.",
+    )
+    accept_finding(
+        function,
+        nag="AwsSolutions-L1",
+        reason="python3.13 is pinned together with the Powertools layer build for it "
+        "(AWSLambdaPowertoolsPythonV3-python313-arm64); both move to a newer runtime together, "
+        "deliberately, when the layer version in the stage config moves.",
+    )
+    accept_finding(
+        function,
+        checkov=("CKV_AWS_116",),
+        reason="Cognito invokes triggers synchronously and reports failures to the caller; a "
+        "dead-letter queue only applies to asynchronous invocations.",
+    )
+    accept_finding(
+        function,
+        checkov=("CKV_AWS_117",),
+        reason="The trigger reaches only Cognito and DynamoDB public endpoints with IAM auth; a "
+        "VPC would add NAT or endpoint cost and cold-start latency against a 5-second limit.",
+    )
+    accept_finding(
+        function,
+        checkov=("CKV_AWS_115",),
+        reason="Reserved concurrency would cap sign-ups and token refreshes; Cognito's own "
+        "quotas (e.g. 120 sign-ins per second) already bound the invocation rate.",
+    )
+    accept_finding(
+        function,
+        checkov=("CKV_AWS_173",),
+        reason="The environment holds only non-secret settings (domains, group names, app name); "
+        "Lambda encrypts it at rest with an AWS-managed key.",
+    )
+    accept_finding(
+        log_group,
+        checkov=("CKV_AWS_158",),
+        reason="CloudWatch Logs encrypts every log group at rest; handlers log no secrets or "
+        "personal data beyond the Cognito event metadata, so a customer key adds cost only.",
+    )

@@ -1,0 +1,186 @@
+"""Pre sign-up trigger: email-domain rules, auto-confirm by config, federated account linking.
+
+A federated sign-in (`PreSignUp_ExternalProvider`) by someone who already has a native account
+with the same *verified* email is linked to that account (AdminLinkProviderForUser), so one person
+keeps one account, one `sub` and one photo prefix across email and Google. Nothing is linked unless
+both the native account's email and the provider's `email_verified` say so.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
+    PreSignUpTriggerEvent,
+)
+from trigger_common import LOGGER, UserFacingError, check_shape, config_from_env, user_safe
+
+NATIVE = "Cognito"
+SIGN_UP = "PreSignUp_SignUp"
+EXTERNAL = "PreSignUp_ExternalProvider"
+# Cognito's username prefix for each built-in provider (lowercased provider name).
+BUILT_IN_PROVIDERS = ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon")
+
+
+@dataclass(frozen=True)
+class Rules:
+    allowed_domains: frozenset[str] = frozenset()
+    denied_domains: frozenset[str] = frozenset()
+    auto_confirm: bool = False
+    auto_verify_email: bool = False
+    link_federated: bool = True
+    providers: tuple[str, ...] = BUILT_IN_PROVIDERS
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Rules:
+        return cls(
+            allowed_domains=frozenset(config.get("allowed_email_domains", ())),
+            denied_domains=frozenset(config.get("denied_email_domains", ())),
+            auto_confirm=bool(config.get("auto_confirm", False)),
+            auto_verify_email=bool(config.get("auto_verify_email", False)),
+            link_federated=bool(config.get("link_federated", True)),
+            providers=(*BUILT_IN_PROVIDERS, *config.get("custom_providers", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    auto_confirm: bool = False
+    auto_verify_email: bool = False
+    link_to: str = ""  # native username to link the federated identity to
+
+
+class Directory(Protocol):
+    """The seam to Cognito: find a native user by email, link a provider identity to them."""
+
+    def verified_native_user(self, pool_id: str, email: str) -> str | None: ...
+
+    def link(self, pool_id: str, native_username: str, provider: str, subject: str) -> None: ...
+
+
+def check_email_domain(email: str, rules: Rules) -> None:
+    domain = email.rpartition("@")[2].lower()
+    if (
+        not domain
+        or domain in rules.denied_domains
+        or (rules.allowed_domains and domain not in rules.allowed_domains)
+    ):
+        raise UserFacingError("Sign-up with this email address is not allowed.")
+
+
+def split_federated_username(username: str, providers: tuple[str, ...]) -> tuple[str, str]:
+    """`google_1234` -> ("Google", "1234"): Cognito prefixes the provider name, lowercased."""
+    prefix, _, subject = username.partition("_")
+    for provider in providers:
+        if provider.lower() == prefix.lower() and subject:
+            return provider, subject
+    raise UserFacingError("Sign-in with this provider is not available.")
+
+
+def decide(
+    source: str,
+    attributes: dict[str, str],
+    rules: Rules,
+    *,
+    pool_id: str,
+    username: str,
+    directory: Directory,
+) -> Decision:
+    """Pure decision for one pre sign-up event; the only side effect is the link, via the seam."""
+    email = attributes.get("email", "")
+    if not email:
+        if source == EXTERNAL:
+            raise UserFacingError(
+                "Your provider did not share an email address; allow it and try again."
+            )
+        raise UserFacingError("An email address is required.")
+    check_email_domain(email, rules)
+    if source == SIGN_UP:
+        return Decision(
+            auto_confirm=rules.auto_confirm,
+            auto_verify_email=rules.auto_confirm and rules.auto_verify_email,
+        )
+    if source != EXTERNAL or not rules.link_federated:
+        return Decision()
+    provider, subject = split_federated_username(username, rules.providers)
+    if attributes.get("email_verified", "").lower() != "true":
+        LOGGER.info("not linking %s: provider did not verify the email", provider)
+        return Decision()
+    native = directory.verified_native_user(pool_id, email)
+    if native is None:
+        return Decision()  # a new person: the federated sign-up proceeds on its own
+    directory.link(pool_id, native, provider, subject)
+    LOGGER.info("linked %s identity to existing native user", provider)
+    return Decision(link_to=native)
+
+
+class CognitoDirectory:
+    """Directory backed by the cognito-idp API (ListUsers, AdminLinkProviderForUser)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def verified_native_user(self, pool_id: str, email: str) -> str | None:
+        escaped = email.replace("\\", "\\\\").replace('"', '\\"')
+        users = self._client.list_users(
+            UserPoolId=pool_id, Filter=f'email = "{escaped}"', Limit=10
+        )["Users"]
+        for user in users:
+            attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+            if (
+                user.get("UserStatus") == "CONFIRMED"
+                and attributes.get("email_verified", "").lower() == "true"
+                and attributes.get("email", "").lower() == email.lower()
+            ):
+                return str(user["Username"])
+        return None
+
+    def link(self, pool_id: str, native_username: str, provider: str, subject: str) -> None:
+        self._client.admin_link_provider_for_user(
+            UserPoolId=pool_id,
+            DestinationUser={"ProviderName": NATIVE, "ProviderAttributeValue": native_username},
+            SourceUser={
+                "ProviderName": provider,
+                "ProviderAttributeName": "Cognito_Subject",
+                "ProviderAttributeValue": subject,
+            },
+        )
+
+
+@functools.cache
+def _directory() -> Directory:
+    """One client per warm container, created on first use (not at import: tests and cold
+    starts that reject early never pay for it)."""
+    import boto3
+
+    return CognitoDirectory(boto3.client("cognito-idp"))
+
+
+@user_safe
+def handler(
+    event: dict[str, Any],
+    context: object,
+    *,
+    directory: Directory | None = None,
+    rules: Rules | None = None,
+) -> dict[str, Any]:
+    check_shape(
+        event,
+        strings=("userPoolId", "triggerSource", "userName"),
+        mappings=("response",),
+        string_maps=("request.userAttributes",),
+    )
+    trigger = PreSignUpTriggerEvent(event)
+    decision = decide(
+        trigger.trigger_source,
+        trigger.request.user_attributes,
+        rules or Rules.from_config(config_from_env()),
+        pool_id=trigger.user_pool_id,
+        username=trigger.user_name,
+        directory=directory or _directory(),
+    )
+    trigger.response.auto_confirm_user = decision.auto_confirm
+    trigger.response.auto_verify_email = decision.auto_verify_email
+    return trigger.raw_event

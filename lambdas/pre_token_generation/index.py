@@ -1,0 +1,76 @@
+"""Pre token generation trigger (event version V2_0): app claims in ID and access tokens.
+
+Runs on every sign-in and every refresh, so it does no I/O: the role claim comes from the
+groups already in the event, the rest from config. V2 needs the ESSENTIALS or PLUS plan (the
+stage config refuses LITE with triggers on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
+    PreTokenGenerationV2TriggerEvent,
+)
+from trigger_common import MalformedEventError, check_shape, config_from_env, user_safe
+
+ROLE_CLAIM = "app:role"
+GROUPS_CLAIM = "app:groups"
+
+
+@dataclass(frozen=True)
+class ClaimRules:
+    elevated_groups: frozenset[str] = frozenset()
+    extra_claims: dict[str, str] = field(default_factory=dict)
+    access_token_scopes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ClaimRules:
+        return cls(
+            elevated_groups=frozenset(config.get("elevated_groups", ())),
+            extra_claims=dict(config.get("extra_claims", {})),
+            access_token_scopes=tuple(config.get("access_token_scopes", ())),
+        )
+
+
+def claims_for(groups: list[str], rules: ClaimRules) -> dict[str, str]:
+    role = "admin" if rules.elevated_groups.intersection(groups) else "member"
+    return {**rules.extra_claims, ROLE_CLAIM: role, GROUPS_CLAIM: ",".join(sorted(groups))}
+
+
+def _names(node: object, path: str) -> list[str]:
+    """A list of strings at `path` (absent means empty), or MalformedEventError."""
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    names = node or []
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise MalformedEventError(f"event.{path} is not a list of names")
+    return names
+
+
+@user_safe
+def handler(
+    event: dict[str, Any], context: object, *, rules: ClaimRules | None = None
+) -> dict[str, Any]:
+    check_shape(
+        event, strings=("userPoolId", "triggerSource", "userName"), mappings=("request", "response")
+    )
+    if event.get("version") != "2":
+        raise MalformedEventError(
+            f"event.version is {event.get('version')!r}; this trigger is "
+            "configured for event version V2_0"
+        )
+    # Cognito sends no overrides (null); this trigger writes the whole override object.
+    event["response"]["claimsAndScopeOverrideDetails"] = {}
+    trigger = PreTokenGenerationV2TriggerEvent(event)
+    settings = rules or ClaimRules.from_config(config_from_env())
+    claims = claims_for(_names(event, "request.groupConfiguration.groupsToOverride"), settings)
+    details = trigger.response.claims_scope_override_details
+    details.id_token_generation.claims_to_add_or_override = claims
+    details.access_token_generation.claims_to_add_or_override = claims
+    requested = set(_names(event, "request.scopes"))
+    details.access_token_generation.scopes_to_add = [
+        scope for scope in settings.access_token_scopes if scope not in requested
+    ]
+    return trigger.raw_event

@@ -1,0 +1,90 @@
+"""Shared by every trigger (each trigger folder links this file into its asset).
+
+Cognito triggers must answer within 5 seconds and only an exception blocks the user's operation;
+its message reaches the user. So: check the event's shape before doing anything, raise
+user-safe messages, log the details.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+LOGGER = logging.getLogger("trigger")
+LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+
+
+GENERIC_FAILURE = "Something went wrong on our side. Please try again."
+
+
+class MalformedEventError(ValueError):
+    """The event lacks a field this trigger needs; nothing has been written."""
+
+
+class UserFacingError(Exception):
+    """Blocks the operation; Cognito shows the message to the user (so it says nothing secret)."""
+
+
+def check_shape(
+    event: object,
+    *,
+    strings: tuple[str, ...] = (),
+    mappings: tuple[str, ...] = (),
+    string_maps: tuple[str, ...] = (),
+) -> None:
+    """Raise MalformedEventError unless each dotted path holds a string / an object / an object of
+    strings (as Cognito's userAttributes always is).
+
+    Run first, so a malformed event is rejected before any side effect.
+    """
+    if not isinstance(event, Mapping):
+        raise MalformedEventError(f"event is {type(event).__name__}, not an object")
+    for path in strings:
+        if not isinstance(_at(event, path), str):
+            raise MalformedEventError(f"event.{path} is missing or not a string")
+    for path in mappings + string_maps:
+        if not isinstance(_at(event, path), Mapping):
+            raise MalformedEventError(f"event.{path} is missing or not an object")
+    for path in string_maps:
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in _at(event, path).items()):
+            raise MalformedEventError(f"event.{path} holds a value that is not a string")
+
+
+def _at(event: Mapping[str, Any], path: str) -> Any:
+    node: Any = event
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
+def config_from_env(name: str = "TRIGGER_CONFIG") -> dict[str, Any]:
+    """The trigger's settings, passed by the stack as one JSON environment variable."""
+    raw = os.environ.get(name, "{}")
+    parsed = json.loads(raw)
+    if not isinstance(parsed, dict):
+        raise TypeError(f"{name} must be a JSON object")
+    return parsed
+
+
+Handler = TypeVar("Handler", bound=Callable[..., dict[str, Any]])
+
+
+def user_safe(handler: Handler) -> Handler:
+    """Let user-facing and malformed-event errors through; log anything else and show the user
+    a generic message instead of an AWS error string."""
+
+    @functools.wraps(handler)
+    def wrapper(event: dict[str, Any], context: object, **seams: Any) -> dict[str, Any]:
+        try:
+            return handler(event, context, **seams)
+        except (UserFacingError, MalformedEventError):
+            raise
+        except Exception:
+            LOGGER.exception("trigger failed")
+            raise UserFacingError(GENERIC_FAILURE) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,70 @@
+"""Custom message: every CustomMessage_* source branded, placeholders kept, within limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from custom_message.index import MAX_EMAIL, MAX_SMS, MAX_SUBJECT, TEMPLATES, handler
+from trigger_common import MalformedEventError
+
+from stage_config.triggers import MAX_APP_NAME
+from tests.triggers.conftest import FakeLambdaContext, event_names, load_event
+
+CONFIG = {"app_name": "PhotoShare", "app_url": "https://photos.example.com"}
+SOURCES = event_names("CustomMessage_")
+
+
+def response(event: dict[str, Any], config: dict[str, Any] = CONFIG) -> dict[str, Any]:
+    result: dict[str, Any] = handler(event, FakeLambdaContext(), config=config)
+    return dict(result["response"])
+
+
+def test_fixtures_cover_every_template() -> None:
+    assert set(SOURCES) == set(TEMPLATES)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_branded_and_keeps_the_code(source: str) -> None:
+    out = response(load_event(source))
+    assert "PhotoShare" in out["emailSubject"]
+    assert "{####}" in out["emailMessage"]
+    assert "{####}" in out["smsMessage"]
+    assert 'href="https://photos.example.com"' in out["emailMessage"]
+
+
+def test_admin_invitation_keeps_the_username() -> None:
+    out = response(load_event("CustomMessage_AdminCreateUser"))
+    assert "{username}" in out["emailMessage"]
+    assert "{username}" in out["smsMessage"]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_within_cognito_limits_for_the_longest_app_name(source: str) -> None:
+    config = {"app_name": "W" * MAX_APP_NAME, "app_url": "https://" + "a" * 200 + ".example.com"}
+    out = response(load_event(source), config)
+    assert len(out["emailSubject"]) <= MAX_SUBJECT
+    assert len(out["emailMessage"]) <= MAX_EMAIL
+    assert len(out["smsMessage"]) <= MAX_SMS
+
+
+def test_app_name_is_html_escaped_in_email() -> None:
+    out = response(
+        load_event("CustomMessage_SignUp"),
+        {"app_name": "<b>Photo&Share</b>", "app_url": "https://x.example.com"},
+    )
+    assert "<b>Photo&Share</b>" not in out["emailMessage"]
+    assert "&lt;b&gt;Photo&amp;Share&lt;/b&gt;" in out["emailMessage"]
+
+
+def test_unknown_source_keeps_cognitos_default() -> None:
+    event = load_event("CustomMessage_SignUp")
+    event["triggerSource"] = "CustomMessage_SomethingNew"
+    assert response(event) == {"smsMessage": None, "emailMessage": None, "emailSubject": None}
+
+
+def test_admin_invitation_without_username_parameter_is_refused() -> None:
+    event = load_event("CustomMessage_AdminCreateUser")
+    event["request"]["usernameParameter"] = None
+    with pytest.raises(MalformedEventError, match="usernameParameter"):
+        response(event)

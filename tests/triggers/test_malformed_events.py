@@ -1,0 +1,152 @@
+"""Malformed events (hypothesis): a clear rejection, never a KeyError or TypeError, and no writes.
+
+Each example starts from a real fixture and breaks it: deletes a field or swaps its value for
+another JSON type, at any depth, one or more times.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from custom_message.index import handler as custom_message
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from post_confirmation.index import handler as post_confirmation
+from pre_sign_up.index import Rules
+from pre_sign_up.index import handler as pre_sign_up
+from pre_token_generation.index import ClaimRules
+from pre_token_generation.index import handler as pre_token_generation
+from trigger_common import GENERIC_FAILURE, MalformedEventError, UserFacingError
+
+from tests.triggers.conftest import FakeLambdaContext, event_names, load_event
+from tests.triggers.fakes import EmptyDirectory, RecordingStore
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += paths(value, (*prefix, index))
+    return found
+
+
+@st.composite
+def broken(draw: st.DrawFn, names: list[str]) -> dict[str, Any] | Any:
+    event: Any = load_event(draw(st.sampled_from(names)))
+    if draw(st.integers(0, 9)) == 0:
+        return draw(JSON_VALUES)  # not even an object
+    for _ in range(draw(st.integers(1, 3))):
+        candidates = paths(event)
+        if not candidates:
+            break
+        path = draw(st.sampled_from(candidates))
+        parent = event
+        for part in path[:-1]:
+            parent = parent[part]
+        if isinstance(parent, dict) and draw(st.booleans()):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = draw(JSON_VALUES)
+    return event
+
+
+def outcome(call: Callable[[Any], Any], event: Any) -> Any:
+    """The handler's result, or the user-facing/malformed-event error it raised."""
+    try:
+        return call(event)
+    except (MalformedEventError, UserFacingError) as error:
+        return error
+
+
+def clear_rejection_or_success(call: Callable[[Any], Any], event: Any) -> None:
+    original = copy.deepcopy(event)
+    result = outcome(call, event)
+    if isinstance(result, Exception):
+        # The generic message means an unexpected exception (KeyError, TypeError...) was caught.
+        assert str(result) != GENERIC_FAILURE, result.__context__
+        return
+    assert isinstance(result, dict)
+    assert set(result) >= set(original) - {"response"}
+
+
+FAST = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@FAST
+@given(event=broken(event_names("PreSignUp_")))
+def test_pre_sign_up(event: Any) -> None:
+    directory = EmptyDirectory()
+    clear_rejection_or_success(
+        lambda e: pre_sign_up(e, FakeLambdaContext(), directory=directory, rules=Rules()), event
+    )
+
+
+@FAST
+@given(event=broken(event_names("PostConfirmation_")))
+def test_post_confirmation_writes_nothing_when_it_rejects(event: Any) -> None:
+    store = RecordingStore()
+    result = outcome(
+        lambda e: post_confirmation(
+            e,
+            FakeLambdaContext(),
+            store=store,
+            config={"table_name": "t", "default_group": "members"},
+        ),
+        event,
+    )
+    if isinstance(result, Exception):
+        assert str(result) != GENERIC_FAILURE, result.__context__
+        assert store.profiles == []
+        assert store.memberships == []
+        return
+    for profile in store.profiles:
+        assert isinstance(profile.sub, str)
+        assert all(isinstance(v, str) for v in profile.attributes.values())
+
+
+@FAST
+@given(event=broken(event_names("TokenGeneration_")))
+def test_pre_token_generation(event: Any) -> None:
+    clear_rejection_or_success(
+        lambda e: pre_token_generation(e, FakeLambdaContext(), rules=ClaimRules()), event
+    )
+
+
+@FAST
+@given(event=broken(event_names("CustomMessage_")))
+def test_custom_message(event: Any) -> None:
+    clear_rejection_or_success(
+        lambda e: custom_message(
+            e, FakeLambdaContext(), config={"app_name": "PhotoShare", "app_url": "https://x.io"}
+        ),
+        event,
+    )
+
+
+@pytest.mark.parametrize(
+    "handler_call",
+    [
+        lambda e: pre_sign_up(e, FakeLambdaContext(), directory=EmptyDirectory(), rules=Rules()),
+        lambda e: pre_token_generation(e, FakeLambdaContext(), rules=ClaimRules()),
+    ],
+    ids=["pre_sign_up", "pre_token_generation"],
+)
+def test_non_object_event_is_named(handler_call: Callable[[Any], Any]) -> None:
+    with pytest.raises(MalformedEventError, match="event is list, not an object"):
+        handler_call([])

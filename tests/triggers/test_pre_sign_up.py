@@ -1,0 +1,183 @@
+"""Pre sign-up: domain rules, auto-confirm by config, linking to a verified native account."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from pre_sign_up.index import CognitoDirectory, Rules, handler
+from trigger_common import UserFacingError
+
+from tests.triggers.conftest import REGION, FakeLambdaContext, Pool, load_event
+
+
+@dataclasses.dataclass
+class RecordingDirectory:
+    """Real lookups (moto), recorded links: moto has no AdminLinkProviderForUser."""
+
+    lookup: CognitoDirectory
+    links: list[tuple[str, str, str, str]] = dataclasses.field(default_factory=list)
+
+    def verified_native_user(self, pool_id: str, email: str) -> str | None:
+        return self.lookup.verified_native_user(pool_id, email)
+
+    def link(self, pool_id: str, native_username: str, provider: str, subject: str) -> None:
+        self.links.append((pool_id, native_username, provider, subject))
+
+
+@pytest.fixture
+def directory(pool: Pool) -> RecordingDirectory:
+    return RecordingDirectory(CognitoDirectory(pool.client))
+
+
+def run(
+    name: str, directory: Any, rules: Rules, pool_id: str = "", **attributes: str
+) -> dict[str, Any]:
+    event = load_event(name)
+    event["request"]["userAttributes"].update(attributes)
+    if pool_id:
+        event["userPoolId"] = pool_id
+    result: dict[str, Any] = handler(event, FakeLambdaContext(), directory=directory, rules=rules)
+    return result
+
+
+def test_sign_up_defaults_leave_confirmation_to_the_user(directory: RecordingDirectory) -> None:
+    response = run("PreSignUp_SignUp", directory, Rules())["response"]
+    assert response == {
+        "autoConfirmUser": False,
+        "autoVerifyEmail": False,
+        "autoVerifyPhone": False,
+    }
+
+
+def test_sign_up_auto_confirms_where_config_says(directory: RecordingDirectory) -> None:
+    response = run("PreSignUp_SignUp", directory, Rules(auto_confirm=True, auto_verify_email=True))[
+        "response"
+    ]
+    assert response["autoConfirmUser"] is True
+    assert response["autoVerifyEmail"] is True
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        Rules(denied_domains=frozenset({"example.com"})),
+        Rules(allowed_domains=frozenset({"photos.example.org"})),
+    ],
+    ids=["denied", "not-allowed"],
+)
+@pytest.mark.parametrize(
+    "source", ["PreSignUp_SignUp", "PreSignUp_AdminCreateUser", "PreSignUp_ExternalProvider"]
+)
+def test_domain_rules_reject_with_a_user_facing_message(
+    directory: RecordingDirectory, rules: Rules, source: str
+) -> None:
+    with pytest.raises(UserFacingError, match=r"^Sign-up with this email address is not allowed\."):
+        run(source, directory, rules)
+    assert directory.links == []
+
+
+def test_allowed_domain_passes(directory: RecordingDirectory) -> None:
+    run(
+        "PreSignUp_SignUp",
+        directory,
+        Rules(allowed_domains=frozenset({"example.com"})),
+        email="bob@EXAMPLE.com",
+    )
+
+
+def test_federated_sign_in_links_to_verified_native_user(
+    pool: Pool, directory: RecordingDirectory
+) -> None:
+    native = pool.add_user("alice@example.com", verified=True)
+    response = run("PreSignUp_ExternalProvider", directory, Rules(), pool.pool_id)["response"]
+    assert directory.links == [(pool.pool_id, native, "Google", "109876543210987654321")]
+    assert response["autoConfirmUser"] is False
+
+
+def test_never_links_to_an_unverified_native_email(
+    pool: Pool, directory: RecordingDirectory
+) -> None:
+    pool.add_user("alice@example.com", verified=False)
+    run("PreSignUp_ExternalProvider", directory, Rules(), pool.pool_id)
+    assert directory.links == []
+
+
+def test_never_links_when_the_provider_did_not_verify(
+    pool: Pool, directory: RecordingDirectory
+) -> None:
+    pool.add_user("alice@example.com", verified=True)
+    run("PreSignUp_ExternalProvider", directory, Rules(), pool.pool_id, email_verified="false")
+    assert directory.links == []
+
+
+def test_first_federated_sign_in_of_a_new_person_proceeds(
+    pool: Pool, directory: RecordingDirectory
+) -> None:
+    pool.add_user("someone-else@example.com", verified=True)
+    response = run("PreSignUp_ExternalProvider", directory, Rules(), pool.pool_id)["response"]
+    assert directory.links == []
+    assert response["autoConfirmUser"] is False
+
+
+def test_linking_can_be_switched_off(pool: Pool, directory: RecordingDirectory) -> None:
+    pool.add_user("alice@example.com", verified=True)
+    run("PreSignUp_ExternalProvider", directory, Rules(link_federated=False), pool.pool_id)
+    assert directory.links == []
+
+
+def test_custom_provider_names_come_from_config(pool: Pool, directory: RecordingDirectory) -> None:
+    native = pool.add_user("alice@example.com", verified=True)
+    event = load_event("PreSignUp_ExternalProvider")
+    event["userPoolId"] = pool.pool_id
+    event["userName"] = "corporate_00u1abcd"
+    handler(
+        event,
+        FakeLambdaContext(),
+        directory=directory,
+        rules=dataclasses.replace(Rules(), providers=("Google", "Corporate")),
+    )
+    assert directory.links == [(pool.pool_id, native, "Corporate", "00u1abcd")]
+
+
+def test_unknown_provider_is_refused(directory: RecordingDirectory) -> None:
+    event = load_event("PreSignUp_ExternalProvider")
+    event["userName"] = "mystery_123"
+    with pytest.raises(UserFacingError, match="provider is not available"):
+        handler(event, FakeLambdaContext(), directory=directory, rules=Rules())
+
+
+def test_link_request_matches_the_cognito_api() -> None:
+    """The seam's AdminLinkProviderForUser call, validated against botocore's API model."""
+    client = boto3.client("cognito-idp", region_name=REGION)
+    with Stubber(client) as stub:
+        stub.add_response(
+            "admin_link_provider_for_user",
+            {},
+            {
+                "UserPoolId": "eu-west-1_AbCdEf123",
+                "DestinationUser": {
+                    "ProviderName": "Cognito",
+                    "ProviderAttributeValue": "alice@example.com",
+                },
+                "SourceUser": {
+                    "ProviderName": "Google",
+                    "ProviderAttributeName": "Cognito_Subject",
+                    "ProviderAttributeValue": "1098",
+                },
+            },
+        )
+        CognitoDirectory(client).link("eu-west-1_AbCdEf123", "alice@example.com", "Google", "1098")
+        stub.assert_no_pending_responses()
+
+
+def test_aws_failure_becomes_a_generic_user_message(pool: Pool) -> None:
+    pool.add_user("alice@example.com", verified=True)
+    failing = CognitoDirectory(pool.client)  # moto has no AdminLinkProviderForUser: it fails
+    event = load_event("PreSignUp_ExternalProvider")
+    event["userPoolId"] = pool.pool_id
+    with pytest.raises(UserFacingError, match=r"^Something went wrong on our side\."):
+        handler(event, FakeLambdaContext(), directory=failing, rules=Rules())

@@ -1,0 +1,60 @@
+"""Pre token generation V2_0: role, groups and app claims in both tokens; scopes in access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pre_token_generation.index import ClaimRules, handler
+from trigger_common import MalformedEventError
+
+from tests.triggers.conftest import FakeLambdaContext, event_names, load_event
+
+RULES = ClaimRules(
+    elevated_groups=frozenset({"admins"}),
+    extra_claims={"app:stage": "prod"},
+    access_token_scopes=("photos/read", "photos/write"),
+)
+
+
+def details(event: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = handler(event, FakeLambdaContext(), rules=RULES)
+    return dict(result["response"]["claimsAndScopeOverrideDetails"])
+
+
+@pytest.mark.parametrize("name", event_names("TokenGeneration_"))
+def test_every_token_source_gets_claims(name: str) -> None:
+    overrides = details(load_event(name))
+    expected = {"app:stage": "prod", "app:role": "member", "app:groups": "members"}
+    assert overrides["idTokenGeneration"]["claimsToAddOrOverride"] == expected
+    assert overrides["accessTokenGeneration"]["claimsToAddOrOverride"] == expected
+    assert overrides["accessTokenGeneration"]["scopesToAdd"] == ["photos/read", "photos/write"]
+    assert "groupOverrideDetails" not in overrides, "groups are left as Cognito set them"
+
+
+def test_elevated_group_member_is_admin() -> None:
+    event = load_event("TokenGeneration_HostedAuth")
+    event["request"]["groupConfiguration"]["groupsToOverride"] = ["members", "admins"]
+    claims = details(event)["idTokenGeneration"]["claimsToAddOrOverride"]
+    assert claims["app:role"] == "admin"
+    assert claims["app:groups"] == "admins,members"
+
+
+def test_user_without_groups_is_member() -> None:
+    event = load_event("TokenGeneration_RefreshTokens")
+    event["request"]["groupConfiguration"] = {"groupsToOverride": [], "iamRolesToOverride": []}
+    claims = details(event)["accessTokenGeneration"]["claimsToAddOrOverride"]
+    assert (claims["app:role"], claims["app:groups"]) == ("member", "")
+
+
+def test_already_granted_scopes_are_not_added_twice() -> None:
+    event = load_event("TokenGeneration_HostedAuth")
+    event["request"]["scopes"].append("photos/read")
+    assert details(event)["accessTokenGeneration"]["scopesToAdd"] == ["photos/write"]
+
+
+def test_version_1_event_is_refused() -> None:
+    event = load_event("TokenGeneration_HostedAuth")
+    event["version"] = "1"
+    with pytest.raises(MalformedEventError, match="V2_0"):
+        handler(event, FakeLambdaContext(), rules=RULES)
