@@ -21,6 +21,7 @@ from stage_config import (
     TokenValidityConfig,
 )
 from stage_config.stages import dev, prod, select_stages
+from tests.config_cases import BadCase, assert_config_error, bad_config_cases
 
 
 def with_pool(config: StageConfig, **changes: Any) -> StageConfig:
@@ -31,7 +32,7 @@ def tokens(**changes: timedelta) -> TokenValidityConfig:
     return TokenValidityConfig(**changes)
 
 
-BAD: list[tuple[str, Callable[[], StageConfig], str, str]] = [
+BAD: list[BadCase] = [
     (
         "http callback in prod",
         lambda: with_pool(
@@ -150,18 +151,11 @@ BAD: list[tuple[str, Callable[[], StageConfig], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("make", "key", "problem"), [case[1:] for case in BAD], ids=[case[0] for case in BAD]
-)
+@bad_config_cases(BAD)
 def test_bad_config_names_key_and_fix(
     make: Callable[[], StageConfig], key: str, problem: str
 ) -> None:
-    with pytest.raises(ConfigError) as raised:
-        make()
-    assert raised.value.key == key
-    assert problem in raised.value.problem
-    assert raised.value.fix, "every error says how to fix it"
-    assert str(raised.value).startswith(f"{key}: ")
+    assert_config_error(make, key, problem)
 
 
 def test_unknown_stage_name_is_refused() -> None:
@@ -187,3 +181,66 @@ def test_account_and_region_overrides_apply_per_stage() -> None:
 
 def test_plain_http_is_fine_outside_production() -> None:
     assert dev().user_pool.web_client.callback_urls[0].startswith("http://localhost")
+
+
+def with_triggers(**changes: Any) -> StageConfig:
+    config = prod()
+    assert config.triggers is not None
+    return dataclasses.replace(config, triggers=dataclasses.replace(config.triggers, **changes))
+
+
+BAD_TRIGGERS: list[BadCase] = [
+    (
+        "domain with @",
+        lambda: with_triggers(denied_email_domains=("@spam.com",)),
+        "Prod.triggers.denied_email_domains[0]",
+        "not a lowercase email domain",
+    ),
+    (
+        "domain both allowed and denied",
+        lambda: with_triggers(allowed_email_domains=("a.com",), denied_email_domains=("a.com",)),
+        "Prod.triggers.denied_email_domains",
+        "both allowed and denied",
+    ),
+    (
+        "unknown default group",
+        lambda: with_triggers(default_group="everyone"),
+        "Prod.triggers.default_group",
+        "not one of the user pool groups",
+    ),
+    (
+        "reserved claim",
+        lambda: with_triggers(extra_claims={"cognito:groups": "x"}),
+        "Prod.triggers.extra_claims['cognito:groups']",
+        "reserved by Cognito",
+    ),
+    (
+        "app name too long for SMS",
+        lambda: with_triggers(app_name="P" * 41),
+        "Prod.triggers.app_name",
+        "longer than 40 characters",
+    ),
+    (
+        "localhost app url in prod",
+        lambda: with_triggers(app_url="http://localhost:5173"),
+        "Prod.triggers.app_url",
+        "plain http or localhost",
+    ),
+    (
+        "auto-verify without auto-confirm",
+        lambda: with_triggers(auto_verify_email=True),
+        "Prod.triggers.auto_verify_email",
+        "has no effect",
+    ),
+    (
+        "log retention not offered by CloudWatch",
+        lambda: with_triggers(log_retention_days=31),
+        "Prod.triggers.log_retention_days",
+        "not a CloudWatch Logs retention period",
+    ),
+]
+
+
+@bad_config_cases(BAD_TRIGGERS)
+def test_bad_trigger_config(make: Callable[[], StageConfig], key: str, problem: str) -> None:
+    assert_config_error(make, key, problem)

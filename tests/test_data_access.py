@@ -6,15 +6,15 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from aws_cdk import Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk.assertions import Capture, Match
 
 from auth_constructs.identity_access import IdentityAccess
-from stage_config import ConfigError, DataAccessConfig, StageConfig
+from stage_config import DataAccessConfig, StageConfig
 from stage_config.stages import dev, prod
 from tests.cdk_app import SynthesizedApp
+from tests.config_cases import BadCase, assert_config_error, bad_config_cases
 from tests.constructs_harness import template_of
 
 TRUST = {
@@ -213,7 +213,7 @@ def with_access(config: StageConfig, **changes: Any) -> StageConfig:
     )
 
 
-BAD: list[tuple[str, Callable[[], StageConfig], str, str]] = [
+BAD: list[BadCase] = [
     (
         "origin with a path",
         lambda: with_access(dev(), web_origins=("http://localhost:5173/app",)),
@@ -247,11 +247,6 @@ BAD: list[tuple[str, Callable[[], StageConfig], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("make", "key", "problem"), [case[1:] for case in BAD], ids=[case[0] for case in BAD]
-)
+@bad_config_cases(BAD)
 def test_bad_data_access_config(make: Callable[[], StageConfig], key: str, problem: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        make()
-    assert raised.value.key == key
-    assert problem in raised.value.problem
+    assert_config_error(make, key, problem)

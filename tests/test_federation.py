@@ -13,7 +13,6 @@ from aws_cdk.assertions import Match
 
 from stage_config import (
     AppleProviderConfig,
-    ConfigError,
     OidcProviderConfig,
     ProviderConfig,
     SamlProviderConfig,
@@ -23,6 +22,7 @@ from stage_config import (
 )
 from stage_config.stages import prod
 from tests.cdk_app import SynthesizedApp
+from tests.config_cases import BadCase, assert_config_error, bad_config_cases
 
 IDP = "AWS::Cognito::UserPoolIdentityProvider"
 SECRET_FIELDS = {"client_secret", "private_key"}
@@ -184,7 +184,7 @@ def provider_of(kind: type) -> int:
     return next(i for i, p in enumerate(prod().federation) if isinstance(p, kind))
 
 
-BAD: list[tuple[str, Callable[[], StageConfig], str, str]] = [
+BAD: list[BadCase] = [
     (
         "google without client id",
         lambda: with_provider(0, client_id=" "),
@@ -253,14 +253,9 @@ BAD: list[tuple[str, Callable[[], StageConfig], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("make", "key", "problem"), [case[1:] for case in BAD], ids=[case[0] for case in BAD]
-)
+@bad_config_cases(BAD)
 def test_bad_provider_config(make: Callable[[], StageConfig], key: str, problem: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        make()
-    assert raised.value.key == key
-    assert problem in raised.value.problem
+    assert_config_error(make, key, problem)
 
 
 def test_secret_arn_is_a_valid_reference() -> None:
