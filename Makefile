@@ -15,7 +15,11 @@ PYTHON_DEV := $(VENV)/.dev-installed
 NODE_TOOLS := node_modules/.installed
 CHECKOV := $(CHECKOV_VENV)/.installed
 
-.PHONY: synth test bench lint tools clean
+.PHONY: synth test bench lint tools clean review guard guard-update smoke
+
+BASELINE ?= guard/baselines
+STAGE ?= Dev
+OUTPUTS ?= outputs.json
 
 tools:
 	@for tool in python3 npm; do \
@@ -48,11 +52,16 @@ synth: $(PYTHON_RUNTIME) $(NODE_TOOLS)
 	cdk synth --quiet
 	@ls -1 cdk.out/assembly-*/*.template.json
 
-## test: the whole suite (template assertions, cdk-nag, cfn-lint, checkov, handlers, isolation)
+## test: the whole suite (template assertions, cdk-nag, cfn-lint, checkov, handlers, isolation),
+## plus mypy (strict)
 test: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV)
-	$(VENV)/bin/python -m pytest
+	@# mypy (about a minute cold, mostly aws-cdk-lib's stubs) runs beside pytest on the other core.
+	$(VENV)/bin/mypy > .mypy.log 2>&1 & mypy_pid=$$!; \
+	  $(VENV)/bin/python -m pytest; tests_rc=$$?; \
+	  wait $$mypy_pid; mypy_rc=$$?; cat .mypy.log; \
+	  exit $$(( tests_rc != 0 || mypy_rc != 0 ))
 
-## lint: ruff and mypy (also run inside `make test`)
+## lint: ruff and mypy on their own (both also run by `make test`)
 lint: $(PYTHON_DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -61,6 +70,22 @@ lint: $(PYTHON_DEV)
 ## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures
 bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV)
 	$(VENV)/bin/python -m benchmarks
+
+## review: a readable summary of what each stage deploys (posted on pull requests)
+review: synth
+	$(VENV)/bin/python -m tools.review
+
+## guard: fail if a fresh synth would delete or replace a stateful resource (BASELINE=dir)
+guard: synth
+	$(VENV)/bin/python -m tools.guard --baseline $(BASELINE)
+
+## guard-update: deliberately accept the current templates as the new baselines
+guard-update: synth
+	$(VENV)/bin/python -m tools.guard --update --baseline $(BASELINE)
+
+## smoke: exercise a deployed stage end to end (STAGE=Dev OUTPUTS=outputs.json, needs AWS creds)
+smoke: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.smoke $(OUTPUTS) $(STAGE)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

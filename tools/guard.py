@@ -1,0 +1,181 @@
+"""Replacement guard: fail when a deploy would delete or replace a stateful resource.
+
+    python -m tools.guard [--baseline DIR] [--cdk-out DIR]     compare (make guard)
+    python -m tools.guard --update [--baseline DIR]            refresh baselines (make guard-update)
+
+A stateful resource (user pool, identity pool, table, bucket, KMS key) in the baseline must keep
+its logical ID and type in the fresh template, and keep every property whose change forces
+replacement. Those properties come from the CloudFormation registry schemas that cfn-lint ships
+(`createOnlyProperties`), plus the user-pool and table settings that Cognito and DynamoDB fix at
+creation but the registry schemas do not list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tools.templates import ROOT, stage_templates
+
+STATEFUL_TYPES = (
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::IdentityPool",
+    "AWS::DynamoDB::Table",
+    "AWS::S3::Bucket",
+    "AWS::KMS::Key",
+)
+# Fixed at creation, though the registry schemas do not mark them create-only: changing them
+# means a new resource (Cognito refuses the update; a new pool loses every user).
+FIXED_AT_CREATION = {
+    "AWS::Cognito::UserPool": (
+        "/properties/UsernameAttributes",
+        "/properties/AliasAttributes",
+        "/properties/UsernameConfiguration",
+        "/properties/Schema",
+    ),
+    "AWS::DynamoDB::Table": ("/properties/KeySchema", "/properties/LocalSecondaryIndexes"),
+}
+DEFAULT_BASELINE = ROOT / "guard" / "baselines"
+
+
+@dataclass(frozen=True)
+class Finding:
+    stage: str
+    logical_id: str
+    resource_type: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.resource_type} {self.logical_id}: {self.reason}"
+
+
+@cache
+def replacement_properties(resource_type: str) -> tuple[str, ...]:
+    """JSON pointers of properties whose change replaces `resource_type`."""
+    schemas = resources.files("cfnlint") / "data" / "schemas"
+    index = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    schema = json.loads((schemas / "resources" / f"{index[resource_type]}.json").read_text())
+    create_only = tuple(schema.get("createOnlyProperties", ()))
+    return create_only + tuple(
+        p for p in FIXED_AT_CREATION.get(resource_type, ()) if p not in create_only
+    )
+
+
+def _at(resource: dict[str, Any], pointer: str) -> Any:
+    node: Any = resource
+    for part in pointer.strip("/").split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> list[Finding]:
+    """Findings for every stateful resource of `baseline` that `current` deletes or replaces."""
+    findings = []
+    now = current.get("Resources", {})
+    for logical_id, before in baseline.get("Resources", {}).items():
+        kind = before["Type"]
+        if kind not in STATEFUL_TYPES:
+            continue
+        after = now.get(logical_id)
+        if after is None:
+            renamed = [
+                i for i, r in now.items() if r["Type"] == kind and i not in baseline["Resources"]
+            ]
+            hint = (
+                f" (a new {kind} appears as {', '.join(renamed)}: a renamed or moved construct?)"
+                if renamed
+                else ""
+            )
+            findings.append(
+                Finding(
+                    stage,
+                    logical_id,
+                    kind,
+                    f"its logical ID vanished, so CloudFormation would delete it{hint}",
+                )
+            )
+            continue
+        if after["Type"] != kind:
+            findings.append(
+                Finding(
+                    stage, logical_id, kind, f"its type changed to {after['Type']} (replacement)"
+                )
+            )
+            continue
+        old = {"properties": before.get("Properties", {})}
+        new = {"properties": after.get("Properties", {})}
+        for pointer in replacement_properties(kind):
+            if _at(old, pointer) != _at(new, pointer):
+                findings.append(
+                    Finding(
+                        stage,
+                        logical_id,
+                        kind,
+                        f"{pointer.removeprefix('/properties/')} changed from "
+                        f"{json.dumps(_at(old, pointer))} to {json.dumps(_at(new, pointer))}, "
+                        "which forces replacement",
+                    )
+                )
+    return findings
+
+
+def check(baseline_dir: Path, cdk_out: Path) -> list[Finding]:
+    current = stage_templates(cdk_out)
+    findings: list[Finding] = []
+    for path in sorted(baseline_dir.glob("*.template.json")):
+        stage = path.name.removesuffix(".template.json")
+        if stage not in current:
+            findings.append(Finding(stage, "-", "stage", "the stage is gone from cdk.out"))
+            continue
+        findings += compare(stage, json.loads(path.read_text()), current[stage])
+    return findings
+
+
+def update(baseline_dir: Path, cdk_out: Path) -> list[Path]:
+    baseline_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stage, template in stage_templates(cdk_out).items():
+        target = baseline_dir / f"{stage}.template.json"
+        target.write_text(json.dumps(template, indent=1, sort_keys=True) + "\n")
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Fail on deletion or replacement of stateful resources."
+    )
+    parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
+    parser.add_argument("--cdk-out", type=Path, default=ROOT / "cdk.out")
+    parser.add_argument("--update", action="store_true", help="refresh the baselines")
+    args = parser.parse_args(argv)
+    if args.update:
+        for path in update(args.baseline, args.cdk_out):
+            print(f"baseline written: {path}")
+        return 0
+    if not any(args.baseline.glob("*.template.json")):
+        print(f"error: no baseline templates in {args.baseline}", file=sys.stderr)
+        return 2
+    findings = check(args.baseline, args.cdk_out)
+    for finding in findings:
+        print(f"REPLACEMENT GUARD: {finding}", file=sys.stderr)
+    if findings:
+        print(
+            "If this is intended, run `make guard-update` and commit the new baselines.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"guard: no stateful resource would be deleted or replaced ({args.baseline})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""Read the synthesized templates of every stage from a cloud assembly (cdk.out)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def stage_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
+    """{stage name: its Auth stack template}, from `cdk.out/assembly-<Stage>/`."""
+    templates = {}
+    for assembly in sorted(cdk_out.glob("assembly-*")):
+        (path,) = assembly.glob("*.template.json")
+        templates[assembly.name.removeprefix("assembly-")] = json.loads(path.read_text())
+    if not templates:
+        raise FileNotFoundError(f"no stage templates in {cdk_out}: run `make synth` first")
+    return templates
