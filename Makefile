@@ -15,7 +15,7 @@ PYTHON_DEV := $(VENV)/.dev-installed
 NODE_TOOLS := node_modules/.installed
 CHECKOV := $(CHECKOV_VENV)/.installed
 
-.PHONY: synth test bench lint tools clean review guard guard-update smoke
+.PHONY: synth test bench lint tools clean review guard guard-update smoke smoke-env
 
 BASELINE ?= guard/baselines
 STAGE ?= Dev
@@ -85,7 +85,11 @@ guard-update: synth
 
 ## smoke: exercise a deployed stage end to end (STAGE=Dev OUTPUTS=outputs.json, needs AWS creds)
 smoke: $(PYTHON_DEV)
-	$(VENV)/bin/python -m tools.smoke $(OUTPUTS) $(STAGE)
+	$(VENV)/bin/python -m tools.smoke $(STAGE) --outputs $(OUTPUTS)
+
+## smoke-env: the same, reading the outputs from environment variables (CDK Pipelines step)
+smoke-env: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.smoke $(STAGE) --from-env
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

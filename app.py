@@ -2,7 +2,9 @@
 """CDK entry point: the only place that reads context and environment variables.
 
 Context (all optional):
-  -c stages=Dev,Prod     which stages to synthesize (default: all)
+  -c stages=Dev,Prod                 which stages to synthesize (default: all)
+  -c delivery=cdk-pipelines          deliver through a CDK pipeline instead of GitHub Actions
+  -c connection_arn=arn:...          the CodeConnections connection the pipeline reads from
 Environment (all optional; unset means environment-agnostic):
   <STAGE>_ACCOUNT, <STAGE>_REGION   e.g. PROD_ACCOUNT=123456789012 PROD_REGION=eu-west-1
 """
@@ -16,8 +18,11 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.ci_access_stack import CiAccessStack
+from stacks.pipeline_stack import PipelineStack
 from stacks.stage import IdentityStage
-from stage_config.stages import STAGES, select_stages
+from stage_config import DeliveryMode
+from stage_config.stages import STAGES, select_delivery, select_stages
 
 
 def build_app(
@@ -41,8 +46,21 @@ def build_app(
         accounts={n: env[f"{n.upper()}_ACCOUNT"] for n in STAGES if f"{n.upper()}_ACCOUNT" in env},
         regions={n: env[f"{n.upper()}_REGION"] for n in STAGES if f"{n.upper()}_REGION" in env},
     )
-    for config in configs:
-        IdentityStage(app, config=config)
+    delivery = select_delivery(
+        mode=app.node.try_get_context("delivery"),
+        connection_arn=app.node.try_get_context("connection_arn"),
+    )
+    if delivery.mode is DeliveryMode.CDK_PIPELINES:
+        PipelineStack(app, "Pipeline", delivery=delivery, stages=configs)
+    else:
+        for config in configs:
+            IdentityStage(app, config=config)
+        CiAccessStack(
+            app,
+            "CiAccess",
+            config=delivery,
+            description="GitHub Actions OIDC access for CDK deploys",
+        )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

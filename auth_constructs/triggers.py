@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, cast
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack, SymlinkFollowMode
+from aws_cdk import Aws, Duration, RemovalPolicy, SymlinkFollowMode
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -20,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from auth_constructs.accepted_findings import accept_finding
+from auth_constructs.dependencies import wait_only_for_policy
 from stage_config import TriggersConfig
 
 LAMBDAS = Path(__file__).resolve().parent.parent / "lambdas"
@@ -153,14 +154,8 @@ class CognitoTriggers(Construct):
             },
         )
         log_group.grant_write(role)
-        policy = role.node.find_child("DefaultPolicy")
-        # The function must wait for its policy (logs, tracing); the DependsOn CDK also adds on
-        # the role itself is already implied by the Role GetAtt (cfn-lint W3005).
-        cast(lambda_.CfnFunction, function.node.default_child).add_override(
-            "DependsOn",
-            [Stack.of(self).get_logical_id(cast(iam.CfnPolicy, policy.node.default_child))],
-        )
-        _accept_trigger_findings(function, log_group, policy)
+        wait_only_for_policy(cast(lambda_.CfnFunction, function.node.default_child), role)
+        _accept_trigger_findings(function, log_group, role.node.find_child("DefaultPolicy"))
         return function
 
     @staticmethod

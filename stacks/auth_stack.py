@@ -105,5 +105,4 @@ class AuthStack(Stack):
         }
         if self.clients.server:
             values["ServerClientId"] = self.clients.server.user_pool_client_id
-        for name, value in values.items():
-            CfnOutput(self, name, value=value)
+        self.outputs = {name: CfnOutput(self, name, value=value) for name, value in values.items()}

@@ -1,6 +1,7 @@
 """Typed, validated per-stage configuration. Nothing here reads the environment: app.py does."""
 
 from stage_config.data_access import DataAccessConfig
+from stage_config.delivery import DeliveryConfig, DeliveryMode
 from stage_config.errors import ConfigError
 from stage_config.federation import (
     AppleProviderConfig,
@@ -31,6 +32,8 @@ __all__ = [
     "ConfigError",
     "CustomDomainConfig",
     "DataAccessConfig",
+    "DeliveryConfig",
+    "DeliveryMode",
     "FeaturePlan",
     "GroupConfig",
     "HostedClientConfig",

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from stage_config.data_access import DataAccessConfig
+from stage_config.delivery import DeliveryConfig, DeliveryMode
 from stage_config.errors import ConfigError
 from stage_config.federation import (
     AppleProviderConfig,
@@ -171,6 +172,31 @@ def prod() -> StageConfig:
 
 
 STAGES: dict[str, Callable[[], StageConfig]] = {"Dev": dev, "Prod": prod}
+
+
+def delivery() -> DeliveryConfig:
+    """Who deploys: this repository's GitHub Actions, through the `dev` and `prod` environments."""
+    return DeliveryConfig(
+        repository="example/photoshare-identity", branch="main", environments=("dev", "prod")
+    )
+
+
+def select_delivery(
+    *, mode: str | None = None, connection_arn: str | None = None
+) -> DeliveryConfig:
+    """delivery(), with the mode and pipeline connection overridden from app context."""
+    if mode is not None and mode not in {m.value for m in DeliveryMode}:
+        raise ConfigError(
+            "delivery",
+            f"{mode!r} is not a delivery mode",
+            f"use one of {', '.join(m.value for m in DeliveryMode)}",
+        )
+    config = delivery()
+    return dataclasses.replace(
+        config,
+        mode=DeliveryMode(mode) if mode else config.mode,
+        connection_arn=connection_arn or config.connection_arn,
+    )
 
 
 def select_stages(

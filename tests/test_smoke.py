@@ -16,7 +16,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tools.smoke import Deployment, SmokeTest, main, totp
+from tools.client_config import REQUIRED, OutputsError
+from tools.smoke import Deployment, SmokeTest, main, read_outputs, totp
 
 REGION = "eu-west-1"
 
@@ -144,5 +145,13 @@ def test_totp_matches_rfc_6238() -> None:
 def test_cli_names_a_missing_stage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps({"Dev-Auth": {}}))
-    assert main([str(outputs), "Prod"]) == 2
+    assert main(["Prod", "--outputs", str(outputs)]) == 2
     assert "no outputs for stack 'Prod-Auth'" in capsys.readouterr().err
+
+
+def test_outputs_from_environment_as_a_pipeline_step_gets_them() -> None:
+    environ = {name: f"{name}-value" for name in REQUIRED} | {"HOME": "/root"}
+    outputs = read_outputs("Dev", None, environ)
+    assert dict(outputs) == {name: f"{name}-value" for name in REQUIRED}
+    with pytest.raises(OutputsError, match=r"lacks outputs \['Region'\]"):
+        read_outputs("Dev", None, {k: v for k, v in environ.items() if k != "Region"})

@@ -1,7 +1,8 @@
 """Smoke test of a deployed stage, as a real client would use it.
 
     cdk deploy 'Dev/*' --outputs-file outputs.json
-    python -m tools.smoke outputs.json Dev           (make smoke STAGE=Dev)
+    python -m tools.smoke Dev --outputs outputs.json     (make smoke STAGE=Dev)
+    python -m tools.smoke Dev --from-env                 (the CDK Pipelines smoke step)
 
 Creates a throwaway user, signs in with SRP (completing TOTP setup when the pool requires MFA),
 exchanges the ID token for identity-pool credentials, uploads to the user's own prefix, checks
@@ -15,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import struct
 import sys
@@ -30,7 +32,7 @@ import boto3
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from tools.client_config import OutputsError, stage_outputs
+from tools.client_config import REQUIRED, OutputsError, stage_outputs
 
 SMOKE_SORT_KEY = "SMOKE"
 
@@ -243,13 +245,31 @@ class SmokeTest:
                 raise AssertionError(f"wrote {foreign}: per-user isolation is broken")
 
 
-def main(argv: list[str] | None = None) -> int:
+def read_outputs(
+    stage: str, outputs_file: Path | None, environ: Mapping[str, str]
+) -> Mapping[str, str]:
+    """The stage's outputs from a `cdk deploy --outputs-file` file, or from environment
+    variables named like the outputs (how a CDK Pipelines step receives them)."""
+    if outputs_file is None:
+        return stage_outputs(
+            {f"{stage}-Auth": {k: v for k, v in environ.items() if k in REQUIRED}}, stage
+        )
+    return stage_outputs(json.loads(outputs_file.read_text()), stage)
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Smoke-test a deployed stage.")
-    parser.add_argument("outputs_file", type=Path, help="the file from cdk deploy --outputs-file")
     parser.add_argument("stage", help="the stage name, e.g. Dev")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--outputs", type=Path, help="the file from cdk deploy --outputs-file")
+    source.add_argument(
+        "--from-env",
+        action="store_true",
+        help="read the outputs from environment variables (CDK Pipelines)",
+    )
     args = parser.parse_args(argv)
     try:
-        outputs = stage_outputs(json.loads(args.outputs_file.read_text()), args.stage)
+        outputs = read_outputs(args.stage, args.outputs, os.environ if environ is None else environ)
     except (OutputsError, OSError, json.JSONDecodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,176 @@
+"""Optional delivery by CDK Pipelines (delivery mode `cdk-pipelines`): a self-mutating pipeline.
+
+Source (GitHub through a CodeConnections connection) -> synth (`make test`, then `make synth`)
+-> self-mutation -> each stage in order, production behind a manual approval, each followed by
+the smoke test against its freshly deployed outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from aws_cdk import CfnResource, Stack, pipelines
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from auth_constructs.accepted_findings import accept_finding
+from auth_constructs.dependencies import wait_only_for_policy
+from stacks.stage import IdentityStage
+from stage_config import DeliveryConfig, StageConfig
+
+
+class PipelineStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        delivery: DeliveryConfig,
+        stages: Sequence[StageConfig],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        source = pipelines.CodePipelineSource.connection(
+            delivery.repository, delivery.branch, connection_arn=delivery.connection_arn
+        )
+        self.pipeline = pipelines.CodePipeline(
+            self,
+            "Pipeline",
+            synth=pipelines.ShellStep(
+                "Synth",
+                input=source,
+                commands=["make test", "make synth"],
+                primary_output_directory="cdk.out",
+            ),
+            code_build_defaults=pipelines.CodeBuildOptions(
+                build_environment=codebuild.BuildEnvironment(
+                    build_image=codebuild.LinuxBuildImage.STANDARD_7_0
+                )
+            ),
+            cross_account_keys=True,
+            enable_key_rotation=True,
+        )
+        for config in stages:
+            stage = IdentityStage(self, config=config)
+            smoke = pipelines.ShellStep(
+                f"Smoke{config.name}",
+                env_from_cfn_outputs=dict(stage.auth.outputs),
+                commands=[f"make smoke-env STAGE={config.name}"],
+            )
+            approval = (
+                [pipelines.ManualApprovalStep(f"Promote{config.name}")] if config.production else []
+            )
+            self.pipeline.add_stage(stage, pre=approval, post=[smoke])
+        self.pipeline.build_pipeline()
+        self._accept_generated_findings()
+
+    def _accept_generated_findings(self) -> None:
+        """Acknowledge, one by one, the cdk-nag findings on the roles CDK Pipelines generates.
+
+        Each wildcard the pipeline's own policies contain gets the reason for its kind; a
+        wildcard of a kind not listed in GENERATED_WILDCARDS fails synth as usual.
+        """
+        codepipeline = self.pipeline.pipeline
+        wait_only_for_policy(
+            cast(CfnResource, codepipeline.node.default_child), cast(iam.Role, codepipeline.role)
+        )
+        accept_finding(
+            codepipeline.artifact_bucket,
+            nag="AwsSolutions-S1",
+            checkov=("CKV_AWS_18", "CKV_AWS_21"),
+            reason="The pipeline's artifact bucket holds only build inputs and outputs that "
+            "CodePipeline itself writes and reads, each run under a new key; its access is in "
+            "CloudTrail, and the next run rebuilds everything from the source repository.",
+        )
+        accept_finding(
+            self.node.find_child("Pipeline")
+            .node.find_child("Assets")
+            .node.find_child("FileRole")
+            .node.find_child("DefaultPolicy"),
+            checkov=("CKV_AWS_111",),
+            reason="CDK Pipelines' asset-publishing role starts its own CodeBuild jobs "
+            "(codebuild:StartBuild on '*' as CDK generates it) and may only assume the "
+            "bootstrap file-publishing role.",
+        )
+        for policy in self.node.find_all():
+            if not isinstance(policy, iam.CfnPolicy) or Stack.of(policy) is not self:
+                continue
+            document = self.resolve(policy.policy_document)
+            for statement in document["Statement"]:
+                found = [f"Action::{a}" for a in _listed(statement["Action"]) if "*" in a]
+                found += [
+                    f"Resource::{r}"
+                    for r in map(_nag_text, _listed(statement["Resource"]))
+                    if "*" in r
+                ]
+                for finding in found:
+                    accept_finding(
+                        policy.node.scope or policy,
+                        nag=f"AwsSolutions-IAM5[{finding}]",
+                        reason=_reason(finding),
+                    )
+
+
+GENERATED_WILDCARDS = (
+    (
+        "Action::kms:",
+        "The pipeline encrypts artifacts with its own KMS key; GenerateDataKey* and "
+        "ReEncrypt* are the action families of CDK's Key.grantEncryptDecrypt on that key only.",
+    ),
+    (
+        "Action::s3:",
+        "CDK's Bucket.grantRead/grantReadWrite action families, granted on the "
+        "pipeline's own artifact bucket only.",
+    ),
+    ("ArtifactsBucket", "Objects of the pipeline's own artifact bucket."),
+    (
+        "report-group/",
+        "CodeBuild report groups of this pipeline's own build projects, as CDK "
+        "grants every CodeBuild project.",
+    ),
+    (
+        "log-group:/aws/codebuild/",
+        "CloudWatch log groups of this pipeline's own CodeBuild "
+        "projects, as CDK grants every CodeBuild project.",
+    ),
+    (
+        ":role/*",
+        "Self-mutation assumes only roles tagged aws-cdk:bootstrap-role (deploy, "
+        "file-publishing, image-publishing): the statement carries that tag condition.",
+    ),
+    (
+        "Resource::*",
+        "CodeBuild Start/Stop/BatchGetBuilds for asset publishing, and "
+        "cloudformation:DescribeStacks / s3:ListBucket for self-mutation: CDK Pipelines' own "
+        "grants for actions it cannot scope at synth time.",
+    ),
+)
+
+
+def _reason(finding: str) -> str:
+    for marker, reason in GENERATED_WILDCARDS:
+        if marker in finding:
+            return reason
+    raise ValueError(f"unreviewed wildcard in a CDK Pipelines policy: {finding}")
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _nag_text(value: Any) -> str:
+    """A resolved value as cdk-nag prints it: <LogicalId>, <LogicalId.Attr>, <AWS::Region>."""
+    if isinstance(value, str):
+        return value
+    ((key, arg),) = value.items()
+    if key == "Ref":
+        return f"<{arg}>"
+    if key == "Fn::GetAtt":
+        return f"<{arg[0]}.{arg[1]}>"
+    if key == "Fn::Join":
+        return str(arg[0]).join(_nag_text(part) for part in arg[1])
+    if key == "Fn::Sub":
+        return str(arg).replace("${", "<").replace("}", ">")
+    raise ValueError(f"unexpected intrinsic {key} in a pipeline policy")

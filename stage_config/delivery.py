@@ -1,0 +1,71 @@
+"""How changes reach AWS: GitHub Actions with OIDC (default) or a self-mutating CDK pipeline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from stage_config.checks import require
+
+
+class DeliveryMode(StrEnum):
+    GITHUB_ACTIONS = "github-actions"
+    CDK_PIPELINES = "cdk-pipelines"
+
+
+_CONNECTION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/"
+    r"[0-9a-f-]{36}$"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryConfig:
+    """The repository that may deploy, and through which GitHub environments.
+
+    The CI access stack trusts exactly `repo:<repository>:environment:<env>` for deploys (each
+    environment restricted to `branch` in the repository settings) and
+    `repo:<repository>:pull_request` for read-only `cdk diff`.
+    """
+
+    repository: str
+    branch: str = "main"
+    environments: tuple[str, ...] = ("dev", "prod")
+    mode: DeliveryMode = DeliveryMode.GITHUB_ACTIONS
+    bootstrap_qualifier: str = "hnb659fds"
+    connection_arn: str = ""  # CodeConnections ARN, for mode=cdk-pipelines
+
+    def __post_init__(self) -> None:
+        require(
+            bool(re.fullmatch(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}", self.repository)),
+            "delivery.repository",
+            f"{self.repository!r} is not 'owner/name'",
+            "use the GitHub repository, e.g. 'example/photoshare-identity'",
+        )
+        require(
+            bool(re.fullmatch(r"[A-Za-z0-9._/-]{1,255}", self.branch)) and "*" not in self.branch,
+            "delivery.branch",
+            f"{self.branch!r} is not a single branch name",
+            "name the one branch that deploys, e.g. 'main' (no wildcards)",
+        )
+        require(
+            bool(self.environments)
+            and all(re.fullmatch(r"[A-Za-z0-9_-]{1,255}", env) for env in self.environments),
+            "delivery.environments",
+            f"{self.environments!r} are not environment names",
+            "list the GitHub environments that deploy, e.g. ('dev', 'prod')",
+        )
+        require(
+            bool(re.fullmatch(r"[a-z0-9]{1,10}", self.bootstrap_qualifier)),
+            "delivery.bootstrap_qualifier",
+            f"{self.bootstrap_qualifier!r} is not a CDK bootstrap qualifier",
+            "use the qualifier you bootstrapped with (default 'hnb659fds')",
+        )
+        require(
+            self.mode is not DeliveryMode.CDK_PIPELINES
+            or bool(_CONNECTION_ARN.match(self.connection_arn)),
+            "delivery.connection_arn",
+            "cdk-pipelines mode needs a CodeConnections connection to GitHub",
+            "create the connection in the console and paste its ARN",
+        )

@@ -1,0 +1,123 @@
+"""CI access stack: GitHub OIDC, a deploy role and a diff role, each as narrow as it can be."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from stage_config import ConfigError, DeliveryConfig, DeliveryMode
+from stage_config.stages import delivery, select_delivery
+from tests.cdk_app import SynthesizedApp
+
+REPO = "example/photoshare-identity"
+
+
+@pytest.fixture(scope="module")
+def template(synthesized: SynthesizedApp) -> Template:
+    return Template.from_json(
+        json.loads((synthesized.outdir / "CiAccess.template.json").read_text())
+    )
+
+
+def roles(template: Template) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource["Properties"]
+        for logical_id, resource in template.find_resources("AWS::IAM::Role").items()
+    }
+
+
+def test_github_oidc_provider(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::IAM::OIDCProvider",
+        {
+            "Url": "https://token.actions.githubusercontent.com",
+            "ClientIdList": ["sts.amazonaws.com"],
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("prefix", "subjects"),
+    [
+        ("DeployRole", [f"repo:{REPO}:environment:dev", f"repo:{REPO}:environment:prod"]),
+        ("DiffRole", [f"repo:{REPO}:pull_request"]),
+    ],
+)
+def test_trust_is_limited_to_this_repository(
+    template: Template, prefix: str, subjects: list[str]
+) -> None:
+    (role,) = [p for i, p in roles(template).items() if i.startswith(prefix)]
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"]["Federated"]["Ref"].startswith("GitHubOidc")
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": subjects,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("prefix", "bootstrap_role"),
+    [("DeployRole", "cdk-hnb659fds-*-"), ("DiffRole", "cdk-hnb659fds-lookup-role-")],
+)
+def test_roles_may_only_assume_bootstrap_roles(
+    template: Template, prefix: str, bootstrap_role: str
+) -> None:
+    policies = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for i, p in template.find_resources("AWS::IAM::Policy").items()
+        if i.startswith(prefix)
+    ]
+    ((statement,),) = policies
+    assert statement["Action"] == "sts:AssumeRole"
+    account = {"Ref": "AWS::AccountId"}
+    assert statement["Resource"]["Fn::Join"][1] == [
+        "arn:",
+        {"Ref": "AWS::Partition"},
+        ":iam::",
+        account,
+        f":role/{bootstrap_role}",
+        account,
+        "-*",
+    ]
+
+
+def test_role_arns_are_outputs(template: Template) -> None:
+    template.has_output("DeployRoleArn", {"Value": {"Fn::GetAtt": [Match.any_value(), "Arn"]}})
+    template.has_output("DiffRoleArn", {"Value": {"Fn::GetAtt": [Match.any_value(), "Arn"]}})
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "problem"),
+    [
+        ({"repository": "photoshare"}, "delivery.repository", "is not 'owner/name'"),
+        ({"branch": "release/*"}, "delivery.branch", "is not a single branch name"),
+        ({"environments": ()}, "delivery.environments", "are not environment names"),
+        (
+            {"mode": DeliveryMode.CDK_PIPELINES},
+            "delivery.connection_arn",
+            "needs a CodeConnections",
+        ),
+    ],
+)
+def test_bad_delivery_config(changes: dict[str, Any], key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        dataclasses.replace(delivery(), **changes)
+    assert raised.value.key == key
+    assert problem in raised.value.problem
+
+
+def test_unknown_delivery_mode_from_context() -> None:
+    with pytest.raises(ConfigError, match="'jenkins' is not a delivery mode"):
+        select_delivery(mode="jenkins")
+
+
+def test_default_delivery_is_github_actions() -> None:
+    assert isinstance(delivery(), DeliveryConfig)
+    assert select_delivery().mode is DeliveryMode.GITHUB_ACTIONS
