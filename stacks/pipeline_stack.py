@@ -19,6 +19,7 @@ from auth_constructs.accepted_findings import accept_finding
 from auth_constructs.dependencies import wait_only_for_policy
 from stacks.stage import IdentityStage
 from stage_config import DeliveryConfig, StageConfig
+from tools import cfn_text
 
 
 class PipelineStack(Stack):
@@ -99,17 +100,14 @@ class PipelineStack(Stack):
                 continue
             document = self.resolve(policy.policy_document)
             for statement in document["Statement"]:
-                found = [f"Action::{a}" for a in _listed(statement["Action"]) if "*" in a]
-                found += [
-                    f"Resource::{r}"
-                    for r in map(_nag_text, _listed(statement["Resource"]))
-                    if "*" in r
+                resources = [
+                    cfn_text.render(r, cfn_text.ANGLE) for r in _listed(statement["Resource"])
                 ]
+                found = [f"Action::{a}" for a in _listed(statement["Action"]) if "*" in a]
+                found += [f"Resource::{r}" for r in resources if "*" in r]
                 for finding in found:
                     accept_finding(
-                        policy.node.scope or policy,
-                        nag=f"AwsSolutions-IAM5[{finding}]",
-                        reason=_reason(finding),
+                        policy, nag=f"AwsSolutions-IAM5[{finding}]", reason=_reason(finding)
                     )
 
 
@@ -158,19 +156,3 @@ def _reason(finding: str) -> str:
 
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
-
-
-def _nag_text(value: Any) -> str:
-    """A resolved value as cdk-nag prints it: <LogicalId>, <LogicalId.Attr>, <AWS::Region>."""
-    if isinstance(value, str):
-        return value
-    ((key, arg),) = value.items()
-    if key == "Ref":
-        return f"<{arg}>"
-    if key == "Fn::GetAtt":
-        return f"<{arg[0]}.{arg[1]}>"
-    if key == "Fn::Join":
-        return str(arg[0]).join(_nag_text(part) for part in arg[1])
-    if key == "Fn::Sub":
-        return str(arg).replace("${", "<").replace("}", ">")
-    raise ValueError(f"unexpected intrinsic {key} in a pipeline policy")

@@ -16,6 +16,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.triggers.conftest import create_items_table
 from tools.client_config import REQUIRED, OutputsError
 from tools.smoke import Deployment, SmokeTest, main, read_outputs, totp
 
@@ -72,18 +73,7 @@ def deployment(endpoint: str, session: boto3.Session) -> Deployment:
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
     table = f"items-{uuid.uuid4().hex[:8]}"
-    client("dynamodb").create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-    )
+    create_items_table(client("dynamodb"), table)
     return Deployment(
         region=REGION,
         user_pool_id=pool_id,

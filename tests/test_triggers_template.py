@@ -8,6 +8,7 @@ from typing import Any
 from aws_cdk.assertions import Match
 
 from tests.cdk_app import SynthesizedApp
+from tools import cfn_text
 
 FUNCTION = "AWS::Lambda::Function"
 POOL_ARN = {"Fn::GetAtt": [Match.string_like_regexp("^UserPool"), "Arn"]}
@@ -56,24 +57,18 @@ def test_functions_runtime_and_limits(synthesized: SynthesizedApp, stage_name: s
         assert props["LoggingConfig"]["LogGroup"]["Ref"].startswith("Triggers")
 
 
-def rendered(value: Any) -> str:
-    """A string property as CloudFormation will render it, with each Ref shown as <Ref:Id>."""
-    if isinstance(value, str):
-        return value
-    separator, parts = value["Fn::Join"]
-    return str(separator).join(p if isinstance(p, str) else f"<Ref:{p['Ref']}>" for p in parts)
-
-
 def test_trigger_config_reaches_the_functions(synthesized: SynthesizedApp) -> None:
     settings = {}
     for logical_id, props in functions(synthesized, "Prod").items():
         name = logical_id.removeprefix("Triggers")[:-8]
-        settings[name] = json.loads(rendered(props["Environment"]["Variables"]["TRIGGER_CONFIG"]))
+        settings[name] = json.loads(
+            cfn_text.render(props["Environment"]["Variables"]["TRIGGER_CONFIG"])
+        )
     assert settings["PreSignUp"]["denied_email_domains"] == ["mailinator.com"]
     assert settings["PreSignUp"]["custom_providers"] == ["Corporate", "Partner"]
     assert settings["PostConfirmation"] == {
         "default_group": "members",
-        "table_name": "<Ref:StorageItems5ACFBC81>",
+        "table_name": "${StorageItems5ACFBC81}",
     }
     assert settings["PreTokenGeneration"]["elevated_groups"] == ["admins"]
     assert settings["CustomMessage"] == {

@@ -16,24 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tools import cfn_text
 from tools.templates import ROOT, stage_templates
 
 
 def render(value: Any) -> str:
-    """An intrinsic as a short readable string: ${Id.Attr}, ${Id}, joined parts."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and len(value) == 1:
-        ((key, arg),) = value.items()
-        if key == "Ref":
-            return f"${{{arg}}}"
-        if key == "Fn::GetAtt":
-            return f"${{{arg[0]}.{arg[1]}}}"
-        if key == "Fn::Join":
-            return str(arg[0]).join(render(part) for part in arg[1])
-    if isinstance(value, list):
-        return ", ".join(render(item) for item in value)
-    return json.dumps(value, sort_keys=True)
+    """Readable text for a template value; conditions and other objects as sorted JSON."""
+    try:
+        return cfn_text.render(value)
+    except ValueError:
+        return json.dumps(value, sort_keys=True)
 
 
 def _of_type(template: dict[str, Any], kind: str) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -58,11 +58,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def table(aws: None) -> Any:
-    client = boto3.client("dynamodb", region_name=REGION)
+def create_items_table(client: Any, name: str) -> None:
+    """The items table as the stack defines it (pk/sk strings, on demand), on moto."""
     client.create_table(
-        TableName=TABLE,
+        TableName=name,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
@@ -73,6 +72,12 @@ def table(aws: None) -> Any:
             {"AttributeName": "sk", "KeyType": "RANGE"},
         ],
     )
+
+
+@pytest.fixture
+def table(aws: None) -> Any:
+    client = boto3.client("dynamodb", region_name=REGION)
+    create_items_table(client, TABLE)
     return client
 
 
