@@ -50,7 +50,7 @@ $(NODE_TOOLS): package.json package-lock.json | tools
 ## synth: synthesize every stage into cdk.out/ (no AWS account needed)
 synth: $(PYTHON_RUNTIME) $(NODE_TOOLS)
 	cdk synth --quiet
-	@ls -1 cdk.out/assembly-*/*.template.json
+	@ls -1 cdk.out/*.template.json cdk.out/assembly-*/*.template.json
 
 ## test: the whole suite (template assertions, cdk-nag, cfn-lint, checkov, handlers, isolation),
 ## plus mypy (strict)

@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
+from auth_constructs.dependencies import drop_depends_on
 from stage_config import DataAccessConfig
 
 SUB_TAG = "sub"
@@ -65,7 +66,7 @@ class IdentityAccess(Construct):
             self.identity_pool.node.default_child,
             self.identity_pool.node.find_child("DefaultRoleAttachment").node.default_child,
         ):
-            _drop_depends_on(cast(CfnResource, resource))
+            drop_depends_on(cast(CfnResource, resource))
         principal = self._principal()
         # The pool's default authenticated role already trusts this pool (aud) for signed-in
         # identities (amr); it also needs sts:TagSession for the principal tags.
@@ -104,12 +105,3 @@ class IdentityAccess(Construct):
             },
             assume_role_action="sts:AssumeRoleWithWebIdentity",
         )
-
-
-def _drop_depends_on(resource: CfnResource) -> None:
-    """Remove the DependsOn CDK adds on the user pool and clients.
-
-    The resource already references each of them (Ref/GetAtt), which orders the deploy; the
-    explicit copies only add noise (cfn-lint W3005).
-    """
-    resource.add_deletion_override("DependsOn")
