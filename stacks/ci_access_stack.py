@@ -1,8 +1,11 @@
 """CI access: GitHub's OIDC provider and the roles GitHub Actions assume. Deployed once, by hand.
 
 The deploy role may do one thing: assume the CDK bootstrap roles (which then deploy). It trusts
-only this repository's deploying environments; the diff role trusts only its pull requests and
-may only assume the read-only bootstrap lookup role.
+only this repository, its deploying environments, on its deploying branch; the diff role trusts
+only its pull requests and may only assume the read-only bootstrap lookup role.
+
+Branch and environment both reach AWS only through the token's `sub` claim, so the repository
+customizes that claim to `repo:<owner/name>:<context>:ref:<ref>` (README, "Deploying from CI").
 """
 
 from __future__ import annotations
@@ -32,14 +35,19 @@ class CiAccessStack(Stack):
             "DeployRole",
             config,
             "*",
-            [f"repo:{repo}:environment:{env}" for env in config.environments],
+            {
+                "StringEquals": [
+                    f"repo:{repo}:environment:{env}:ref:refs/heads/{config.branch}"
+                    for env in config.environments
+                ]
+            },
             f"GitHub Actions deploys from {repo} ({', '.join(config.environments)})",
         )
         self.diff_role = self._role(
             "DiffRole",
             config,
             "lookup-role",
-            [f"repo:{repo}:pull_request"],
+            {"StringLike": [f"repo:{repo}:pull_request:ref:refs/pull/*/merge"]},
             f"GitHub Actions cdk diff on pull requests of {repo} (read-only)",
         )
         CfnOutput(self, "DeployRoleArn", value=self.deploy_role.role_arn)
@@ -50,23 +58,24 @@ class CiAccessStack(Stack):
         construct_id: str,
         config: DeliveryConfig,
         bootstrap_role: str,
-        subjects: list[str],
+        subjects: dict[str, list[str]],
         description: str,
     ) -> iam.Role:
-        """A role GitHub's OIDC tokens for `subjects` may assume, which may only assume the CDK
-        bootstrap role(s) `cdk-<qualifier>-<bootstrap_role>-<account>-<region>`."""
+        """A role GitHub's OIDC tokens for `subjects` ({operator: sub claims}) may assume, which
+        may only assume the CDK bootstrap role(s) `cdk-<qualifier>-<bootstrap_role>-<account>-*`.
+        """
+        conditions: dict[str, dict[str, Any]] = {
+            "StringEquals": {f"{GITHUB_OIDC}:aud": "sts.amazonaws.com"}
+        }
+        for operator, claims in subjects.items():
+            conditions.setdefault(operator, {})[f"{GITHUB_OIDC}:sub"] = claims
         role = iam.Role(
             self,
             construct_id,
             description=description,
             assumed_by=iam.WebIdentityPrincipal(
                 self.provider.oidc_provider_arn,
-                conditions={
-                    "StringEquals": {
-                        f"{GITHUB_OIDC}:aud": "sts.amazonaws.com",
-                        f"{GITHUB_OIDC}:sub": subjects,
-                    },
-                },
+                conditions=conditions,
             ),
         )
         name = f"cdk-{config.bootstrap_qualifier}-{bootstrap_role}"

@@ -24,9 +24,9 @@ _CONNECTION_ARN = re.compile(
 class DeliveryConfig:
     """The repository that may deploy, and through which GitHub environments.
 
-    The CI access stack trusts exactly `repo:<repository>:environment:<env>` for deploys (each
-    environment restricted to `branch` in the repository settings) and
-    `repo:<repository>:pull_request` for read-only `cdk diff`.
+    The CI access stack trusts exactly `repo:<repository>:environment:<env>:ref:refs/heads/<branch>`
+    for deploys and `repo:<repository>:pull_request:ref:refs/pull/*/merge` for read-only
+    `cdk diff` (the repository's OIDC `sub` claim is customized to include the ref).
     """
 
     repository: str

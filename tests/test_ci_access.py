@@ -41,25 +41,34 @@ def test_github_oidc_provider(template: Template) -> None:
 
 
 @pytest.mark.parametrize(
-    ("prefix", "subjects"),
+    ("prefix", "operator", "subjects"),
     [
-        ("DeployRole", [f"repo:{REPO}:environment:dev", f"repo:{REPO}:environment:prod"]),
-        ("DiffRole", [f"repo:{REPO}:pull_request"]),
+        (
+            "DeployRole",
+            "StringEquals",
+            [
+                f"repo:{REPO}:environment:dev:ref:refs/heads/main",
+                f"repo:{REPO}:environment:prod:ref:refs/heads/main",
+            ],
+        ),
+        ("DiffRole", "StringLike", [f"repo:{REPO}:pull_request:ref:refs/pull/*/merge"]),
     ],
 )
-def test_trust_is_limited_to_this_repository(
-    template: Template, prefix: str, subjects: list[str]
+def test_trust_is_limited_to_repository_branch_and_environment(
+    template: Template, prefix: str, operator: str, subjects: list[str]
 ) -> None:
     (role,) = [p for i, p in roles(template).items() if i.startswith(prefix)]
     (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Principal"]["Federated"]["Ref"].startswith("GitHubOidc")
-    assert statement["Condition"] == {
-        "StringEquals": {
-            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": subjects,
-        }
-    }
+    audience = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+    subject = {"token.actions.githubusercontent.com:sub": subjects}
+    expected = (
+        {"StringEquals": audience | subject}
+        if operator == "StringEquals"
+        else {"StringEquals": audience, operator: subject}
+    )
+    assert statement["Condition"] == expected
 
 
 @pytest.mark.parametrize(
