@@ -44,17 +44,20 @@ def check_shape(
     if not isinstance(event, Mapping):
         raise MalformedEventError(f"event is {type(event).__name__}, not an object")
     for path in strings:
-        if not isinstance(_at(event, path), str):
+        if not isinstance(value_at(event, path), str):
             raise MalformedEventError(f"event.{path} is missing or not a string")
     for path in mappings + string_maps:
-        if not isinstance(_at(event, path), Mapping):
+        if not isinstance(value_at(event, path), Mapping):
             raise MalformedEventError(f"event.{path} is missing or not an object")
     for path in string_maps:
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in _at(event, path).items()):
+        if not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value_at(event, path).items()
+        ):
             raise MalformedEventError(f"event.{path} holds a value that is not a string")
 
 
-def _at(event: Mapping[str, Any], path: str) -> Any:
+def value_at(event: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path, or None where the path does not lead anywhere."""
     node: Any = event
     for part in path.split("."):
         node = node.get(part) if isinstance(node, Mapping) else None

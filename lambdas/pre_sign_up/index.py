@@ -49,7 +49,6 @@ class Rules:
 class Decision:
     auto_confirm: bool = False
     auto_verify_email: bool = False
-    link_to: str = ""  # native username to link the federated identity to
 
 
 class Directory(Protocol):
@@ -113,7 +112,7 @@ def decide(
         return Decision()  # a new person: the federated sign-up proceeds on its own
     directory.link(pool_id, native, provider, subject)
     LOGGER.info("linked %s identity to existing native user", provider)
-    return Decision(link_to=native)
+    return Decision()
 
 
 class CognitoDirectory:

@@ -13,7 +13,13 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PreTokenGenerationV2TriggerEvent,
 )
-from trigger_common import MalformedEventError, check_shape, config_from_env, user_safe
+from trigger_common import (
+    MalformedEventError,
+    check_shape,
+    config_from_env,
+    user_safe,
+    value_at,
+)
 
 ROLE_CLAIM = "app:role"
 GROUPS_CLAIM = "app:groups"
@@ -39,11 +45,9 @@ def claims_for(groups: list[str], rules: ClaimRules) -> dict[str, str]:
     return {**rules.extra_claims, ROLE_CLAIM: role, GROUPS_CLAIM: ",".join(sorted(groups))}
 
 
-def _names(node: object, path: str) -> list[str]:
+def _names(event: dict[str, Any], path: str) -> list[str]:
     """A list of strings at `path` (absent means empty), or MalformedEventError."""
-    for part in path.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    names = node or []
+    names = value_at(event, path) or []
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise MalformedEventError(f"event.{path} is not a list of names")
     return names
