@@ -37,6 +37,15 @@ from tools.client_config import REQUIRED, OutputsError, stage_outputs
 SMOKE_SORT_KEY = "SMOKE"
 
 
+class SmokeCheckError(Exception):
+    """A deployed stage does not behave as the design says."""
+
+
+def _expect(condition: bool, problem: str) -> None:
+    if not condition:
+        raise SmokeCheckError(problem)
+
+
 def totp(secret_base32: str, at: float, *, digits: int = 6, step: int = 30) -> str:
     """RFC 6238 time-based one-time password (HMAC-SHA1), as authenticator apps compute it."""
     padded = secret_base32.upper() + "=" * (-len(secret_base32) % 8)
@@ -142,14 +151,17 @@ class SmokeTest:
             own_key = f"users/{sub}/smoke.txt"
             with steps(f"upload to own prefix s3://{d.bucket}/{own_key}"):
                 s3.put_object(Bucket=d.bucket, Key=own_key, Body=b"smoke")
-                assert s3.get_object(Bucket=d.bucket, Key=own_key)["Body"].read() == b"smoke"
+                _expect(
+                    s3.get_object(Bucket=d.bucket, Key=own_key)["Body"].read() == b"smoke",
+                    "the uploaded object reads back different",
+                )
             self._check_foreign_prefix_denied(s3)
             dynamodb = self._client("dynamodb", credentials)
             with steps("write and read own item"):
                 item = {"pk": {"S": sub}, "sk": {"S": SMOKE_SORT_KEY}, "note": {"S": "smoke"}}
                 dynamodb.put_item(TableName=d.table, Item=item)
                 got = dynamodb.get_item(TableName=d.table, Key={"pk": item["pk"], "sk": item["sk"]})
-                assert got["Item"] == item
+                _expect(got.get("Item") == item, f"the item reads back as {got.get('Item')}")
             with steps("clean up object and item"):
                 s3.delete_object(Bucket=d.bucket, Key=own_key)
                 dynamodb.delete_item(TableName=d.table, Key={"pk": item["pk"], "sk": item["sk"]})
@@ -242,7 +254,7 @@ class SmokeTest:
                     raise
             else:
                 s3.delete_object(Bucket=self.deployment.bucket, Key=foreign)
-                raise AssertionError(f"wrote {foreign}: per-user isolation is broken")
+                raise SmokeCheckError(f"wrote {foreign}: per-user isolation is broken")
 
 
 def read_outputs(
