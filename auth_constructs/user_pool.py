@@ -9,17 +9,6 @@ from constructs import Construct
 from auth_constructs.accepted_findings import accept_finding
 from stage_config import FeaturePlan, MfaMode, SesEmailConfig, UserPoolConfig
 
-_MFA = {
-    MfaMode.OFF: cognito.Mfa.OFF,
-    MfaMode.OPTIONAL: cognito.Mfa.OPTIONAL,
-    MfaMode.REQUIRED: cognito.Mfa.REQUIRED,
-}
-_PLAN = {
-    FeaturePlan.LITE: cognito.FeaturePlan.LITE,
-    FeaturePlan.ESSENTIALS: cognito.FeaturePlan.ESSENTIALS,
-    FeaturePlan.PLUS: cognito.FeaturePlan.PLUS,
-}
-
 
 def _email(config: SesEmailConfig | None) -> cognito.UserPoolEmail:
     if config is None:
@@ -66,11 +55,11 @@ class PhotoUserPool(Construct):
                 require_symbols=True,
                 temp_password_validity=Duration.days(3),
             ),
-            mfa=_MFA[config.mfa.mode],
+            mfa=cognito.Mfa[config.mfa.mode.value],
             mfa_second_factor=cognito.MfaSecondFactor(
                 otp=config.mfa.totp, sms=config.mfa.sms, email=config.mfa.email
             ),
-            feature_plan=_PLAN[config.feature_plan],
+            feature_plan=cognito.FeaturePlan[config.feature_plan.value],
             standard_threat_protection_mode=(
                 cognito.StandardThreatProtectionMode.FULL_FUNCTION if plus else None
             ),

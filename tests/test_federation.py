@@ -28,6 +28,16 @@ IDP = "AWS::Cognito::UserPoolIdentityProvider"
 SECRET_FIELDS = {"client_secret", "private_key"}
 DYNAMIC_REFERENCE = re.compile(r"^\{\{resolve:secretsmanager:[^}]+\}\}$")
 
+# Google and generic OIDC both send the standard OpenID Connect claims, mapped one to one.
+OPENID_CLAIMS = {
+    "email": "email",
+    "email_verified": "email_verified",
+    "name": "name",
+    "given_name": "given_name",
+    "family_name": "family_name",
+    "picture": "picture",
+}
+
 PROVIDERS: dict[str, dict[str, Any]] = {
     "Google": {
         "ProviderType": "Google",
@@ -36,14 +46,7 @@ PROVIDERS: dict[str, dict[str, Any]] = {
             "client_secret": Match.any_value(),
             "authorize_scopes": "openid email profile",
         },
-        "AttributeMapping": {
-            "email": "email",
-            "email_verified": "email_verified",
-            "name": "name",
-            "given_name": "given_name",
-            "family_name": "family_name",
-            "picture": "picture",
-        },
+        "AttributeMapping": OPENID_CLAIMS,
     },
     "Facebook": {
         "ProviderType": "Facebook",
@@ -95,14 +98,7 @@ PROVIDERS: dict[str, dict[str, Any]] = {
             "attributes_request_method": "GET",
             "oidc_issuer": "https://login.example.com",
         },
-        "AttributeMapping": {
-            "email": "email",
-            "email_verified": "email_verified",
-            "name": "name",
-            "given_name": "given_name",
-            "family_name": "family_name",
-            "picture": "picture",
-        },
+        "AttributeMapping": OPENID_CLAIMS,
     },
     "Partner": {
         "ProviderType": "SAML",
