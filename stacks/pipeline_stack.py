@@ -86,8 +86,7 @@ class PipelineStack(Stack):
             "CloudTrail, and the next run rebuilds everything from the source repository.",
         )
         accept_finding(
-            self.node.find_child("Pipeline")
-            .node.find_child("Assets")
+            self.pipeline.node.find_child("Assets")
             .node.find_child("FileRole")
             .node.find_child("DefaultPolicy"),
             checkov=("CKV_AWS_111",),
@@ -101,9 +100,10 @@ class PipelineStack(Stack):
             document = self.resolve(policy.policy_document)
             for statement in document["Statement"]:
                 resources = [
-                    cfn_text.render(r, cfn_text.ANGLE) for r in _listed(statement["Resource"])
+                    cfn_text.render(r, cfn_text.ANGLE)
+                    for r in cfn_text.listed(statement["Resource"])
                 ]
-                found = [f"Action::{a}" for a in _listed(statement["Action"]) if "*" in a]
+                found = [f"Action::{a}" for a in cfn_text.listed(statement["Action"]) if "*" in a]
                 found += [f"Resource::{r}" for r in resources if "*" in r]
                 for finding in found:
                     accept_finding(
@@ -152,7 +152,3 @@ def _reason(finding: str) -> str:
         if marker in finding:
             return reason
     raise ValueError(f"unreviewed wildcard in a CDK Pipelines policy: {finding}")
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]

@@ -16,6 +16,7 @@ from stage_config.stages import dev, prod
 from tests.cdk_app import SynthesizedApp
 from tests.config_cases import BadCase, assert_config_error, bad_config_cases
 from tests.constructs_harness import template_of
+from tools import cfn_text
 
 TRUST = {
     "Effect": "Allow",
@@ -67,11 +68,7 @@ def test_roles_trust_this_pool_signed_in_only_with_tag_session(
     assert len(roles) == 2, "the user role and the elevated role"
     for role in roles.values():
         statements = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        actions = {
-            a
-            for s in statements
-            for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-        }
+        actions = {a for s in statements for a in cfn_text.listed(s["Action"])}
         assert actions == {"sts:AssumeRoleWithWebIdentity", "sts:TagSession"}
         pool_id = next(
             iter(synthesized.template(stage_name).find_resources("AWS::Cognito::IdentityPool"))

@@ -15,6 +15,7 @@ import pytest
 
 from tests.cdk_app import SynthesizedApp
 from tests.iam.policies import ACCOUNT, REGION, Names, resolve, role_policies, simulate
+from tools import cfn_text
 
 BUCKET = "photoshare-photos"
 TABLE = "photoshare-items"
@@ -221,11 +222,7 @@ def test_matrix_covers_every_granted_action(synthesized: SynthesizedApp) -> None
     ]
     assert all(statement["Effect"] == "Allow" for statement in statements)
     granted = {
-        action
-        for statement in statements
-        for action in (
-            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
-        )
+        action for statement in statements for action in cfn_text.listed(statement["Action"])
     }
     allowed = {a.action for a in MATRIX if a.expected == ALLOWED}
     denied = {a.action for a in MATRIX if a.expected != ALLOWED}

@@ -10,6 +10,11 @@ ANGLE = "<{}>"
 """<Id> and <Id.Attr>: how cdk-nag prints references in its finding ids."""
 
 
+def listed(value: Any) -> list[Any]:
+    """A field CloudFormation accepts as one value or a list (Action, Resource), as a list."""
+    return value if isinstance(value, list) else [value]
+
+
 def render(value: Any, style: str = DOLLAR) -> str:
     """`value` as text: references in `style`, joins joined, anything else as JSON-ish text."""
     if isinstance(value, str):

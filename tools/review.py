@@ -34,10 +34,6 @@ def _of_type(template: dict[str, Any], kind: str) -> Iterator[tuple[str, dict[st
             yield logical_id, resource.get("Properties", {})
 
 
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def user_pool_lines(template: dict[str, Any]) -> Iterator[str]:
     for logical_id, props in _of_type(template, "AWS::Cognito::UserPool"):
         policies = props.get("Policies", {})
@@ -136,8 +132,8 @@ def role_lines(template: dict[str, Any]) -> Iterator[str]:
         for statement in statements:
             condition = " if " + render(statement["Condition"]) if "Condition" in statement else ""
             yield (
-                f"  - {statement['Effect']} {', '.join(_listed(statement['Action']))} on "
-                f"{render(_listed(statement['Resource']))}{condition}"
+                f"  - {statement['Effect']} {', '.join(cfn_text.listed(statement['Action']))} on "
+                f"{render(cfn_text.listed(statement['Resource']))}{condition}"
             )
 
 
