@@ -15,7 +15,7 @@ PYTHON_DEV := $(VENV)/.dev-installed
 NODE_TOOLS := node_modules/.installed
 CHECKOV := $(CHECKOV_VENV)/.installed
 
-.PHONY: synth test bench lint tools clean review guard guard-update smoke smoke-env
+.PHONY: synth test bench lint tools clean review guard accept smoke smoke-env
 
 BASELINE ?= guard/baselines
 STAGE ?= Dev
@@ -69,7 +69,7 @@ lint: $(PYTHON_DEV)
 
 ## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures
 bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV)
-	$(VENV)/bin/python -m benchmarks
+	PYTHONPATH=$(CURDIR)/lambdas $(VENV)/bin/python -m benchmarks
 
 ## review: a readable summary of what each stage deploys (posted on pull requests)
 review: synth
@@ -79,9 +79,11 @@ review: synth
 guard: synth
 	$(VENV)/bin/python -m tools.guard --baseline $(BASELINE)
 
-## guard-update: deliberately accept the current templates as the new baselines
-guard-update: synth
-	$(VENV)/bin/python -m tools.guard --update --baseline $(BASELINE)
+## accept: after reviewing a change, print what changed per stage and re-record the reviewed
+## records (guard baselines and snapshots). The only writer of both.
+accept: synth $(PYTHON_DEV) $(NODE_TOOLS)
+	$(VENV)/bin/python -m tools.guard --accept --baseline $(BASELINE)
+	$(VENV)/bin/python -m pytest -q tests/test_records.py --snapshot-update
 
 ## smoke: exercise a deployed stage end to end (STAGE=Dev OUTPUTS=outputs.json, needs AWS creds)
 smoke: $(PYTHON_DEV)

@@ -22,7 +22,8 @@ from stacks.ci_access_stack import CiAccessStack
 from stacks.pipeline_stack import PipelineStack
 from stacks.stage import IdentityStage
 from stage_config import DeliveryMode
-from stage_config.stages import STAGES, select_delivery, select_stages
+from stage_config.selection import select_delivery, select_stages
+from stage_config.stages import STAGES
 
 
 def build_app(
@@ -59,6 +60,8 @@ def build_app(
             app,
             "CiAccess",
             config=delivery,
+            # Trusts every stage's environment, whichever stages this synth selected.
+            environments=[factory().github_environment for factory in STAGES.values()],
             description="GitHub Actions OIDC access for CDK deploys",
         )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))

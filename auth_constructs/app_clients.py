@@ -10,9 +10,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
+from auth_constructs.data_layout import OPENID_SCOPES, PHOTO_SCOPES, RESOURCE_SERVER
 from stage_config import HostedClientConfig, UserPoolConfig
-
-PHOTOS_SCOPES = (("read", "Read your photos"), ("write", "Upload and delete your photos"))
 
 
 def _minutes(delta: timedelta) -> Duration:
@@ -42,10 +41,10 @@ class AppClients(Construct):
         self._providers = [cognito.UserPoolClientIdentityProvider.COGNITO, *identity_providers]
         scopes = [
             cognito.ResourceServerScope(scope_name=name, scope_description=text)
-            for name, text in PHOTOS_SCOPES
+            for name, text in PHOTO_SCOPES.items()
         ]
         self.resource_server = cognito.UserPoolResourceServer(
-            self, "PhotosApi", user_pool=user_pool, identifier="photos", scopes=scopes
+            self, "PhotosApi", user_pool=user_pool, identifier=RESOURCE_SERVER, scopes=scopes
         )
         self.photo_scopes = [
             cognito.OAuthScope.resource_server(self.resource_server, scope) for scope in scopes
@@ -97,9 +96,7 @@ class AppClients(Construct):
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(authorization_code_grant=True),
                 scopes=[
-                    cognito.OAuthScope.OPENID,
-                    cognito.OAuthScope.EMAIL,
-                    cognito.OAuthScope.PROFILE,
+                    *(cognito.OAuthScope.custom(name) for name in OPENID_SCOPES),
                     *self.photo_scopes,
                 ],
                 callback_urls=list(config.callback_urls),

@@ -1,8 +1,7 @@
 """Where users' data lives: the photos bucket (plus its access-log bucket) and the items table.
 
-Layout, keyed on the user-pool `sub` so triggers, backends and the identity pool agree:
-  s3://<photos bucket>/users/<sub>/...      a user's photos
-  table: pk = <sub>, sk = free for the app  ("PROFILE" is written by post confirmation)
+Keyed on the user-pool `sub` so triggers, backends and the identity pool agree; the layout is in
+`data_layout`.
 """
 
 from __future__ import annotations
@@ -10,28 +9,31 @@ from __future__ import annotations
 import re
 from typing import cast
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
-from stage_config import DataAccessConfig
-
-USER_PREFIX = "users/"
-PARTITION_KEY = "pk"
-SORT_KEY = "sk"
+from auth_constructs.data_layout import PARTITION_KEY, SORT_KEY, USER_PREFIX, user_prefix
+from auth_constructs.stateful import removal_policy
+from stage_config import DataAccessConfig, StatefulPolicy
 
 
 class PhotoStorage(Construct):
     """Stateful by nature: RETAINed and deletion-protected in production, destroyable in dev."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: DataAccessConfig, production: bool
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DataAccessConfig,
+        stateful: StatefulPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        removal = RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY
+        removal = removal_policy(stateful)
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
@@ -100,7 +102,7 @@ class PhotoStorage(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            deletion_protection=production,
+            deletion_protection=stateful.deletion_protection,
             removal_policy=removal,
         )
         accept_finding(
@@ -117,7 +119,7 @@ class PhotoStorage(Construct):
         `owner` is a policy variable (e.g. `${aws:PrincipalTag/sub}`), so one role serves every
         user and each session reaches only its own data.
         """
-        prefix = f"{USER_PREFIX}{owner}/"
+        prefix = user_prefix(owner)
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="OwnPhotos",

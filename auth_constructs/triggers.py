@@ -1,29 +1,34 @@
 """The Python Lambda triggers, wired into the user pool with least privilege.
 
-Each trigger is `lambdas/<name>/` as is (no Docker bundling): the handler, plus a symlink to
-`lambdas/trigger_common.py` that the asset follows. Powertools (typed trigger events) comes from
-its public Lambda layer, pinned in the stage config.
+All four share one asset, the `lambdas/` folder as is (no Docker bundling); each function's
+handler is `<trigger>.index.handler`. Each trigger's settings are its own frozen dataclass
+(`lambdas/<trigger>/settings.py`), built here and parsed by the handler. Powertools (typed
+trigger events) comes from its public Lambda layer, pinned in the stage config.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-from aws_cdk import Aws, Duration, RemovalPolicy, SymlinkFollowMode
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
+from custom_message.settings import CustomMessageSettings
+from post_confirmation.settings import PostConfirmationSettings
+from pre_sign_up.settings import PreSignUpSettings
+from pre_token_generation.settings import PreTokenGenerationSettings
+from trigger_settings import TriggerSettings
 
+from auth_constructs import LAMBDAS
 from auth_constructs.accepted_findings import accept_finding
 from auth_constructs.dependencies import wait_only_for_policy
-from stage_config import TriggersConfig
+from auth_constructs.stateful import removal_policy
+from stage_config import StatefulPolicy, TriggersConfig
 
-LAMBDAS = Path(__file__).resolve().parent.parent / "lambdas"
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 POWERTOOLS_LAYER = (
     "arn:{partition}:lambda:{region}:017000801446:layer:"
@@ -44,13 +49,14 @@ class CognitoTriggers(Construct):
         user_pool: cognito.UserPool,
         table: dynamodb.ITable,
         config: TriggersConfig,
-        production: bool,
+        stateful: StatefulPolicy,
         elevated_groups: tuple[str, ...],
         custom_providers: tuple[str, ...],
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
-        self._production = production
+        self._stateful = stateful
+        self._code = lambda_.Code.from_asset(str(LAMBDAS), exclude=["__pycache__", "*.pyc"])
         self._powertools = lambda_.LayerVersion.from_layer_version_arn(
             self,
             "Powertools",
@@ -61,39 +67,35 @@ class CognitoTriggers(Construct):
         self.pre_sign_up = self._function(
             "PreSignUp",
             "pre_sign_up",
-            {
-                "allowed_email_domains": list(config.allowed_email_domains),
-                "denied_email_domains": list(config.denied_email_domains),
-                "auto_confirm": config.auto_confirm,
-                "auto_verify_email": config.auto_verify_email,
-                "link_federated": config.link_federated_to_verified_email,
-                "custom_providers": list(custom_providers),
-            },
+            PreSignUpSettings(
+                allowed_email_domains=config.allowed_email_domains,
+                denied_email_domains=config.denied_email_domains,
+                auto_confirm=config.auto_confirm,
+                auto_verify_email=config.auto_verify_email,
+                link_federated=config.link_federated_to_verified_email,
+                custom_providers=custom_providers,
+            ),
         )
         self.post_confirmation = self._function(
             "PostConfirmation",
             "post_confirmation",
-            {
-                "table_name": table.table_name,
-                "default_group": config.default_group,
-            },
+            PostConfirmationSettings(
+                table_name=table.table_name, default_group=config.default_group
+            ),
         )
         self.pre_token_generation = self._function(
             "PreTokenGeneration",
             "pre_token_generation",
-            {
-                "elevated_groups": list(elevated_groups),
-                "extra_claims": config.extra_claims,
-                "access_token_scopes": list(config.access_token_scopes),
-            },
+            PreTokenGenerationSettings(
+                elevated_groups=elevated_groups,
+                extra_claims=config.extra_claims,
+                access_token_scopes=config.access_token_scopes,
+            ),
         )
         self.custom_message = self._function(
             "CustomMessage",
             "custom_message",
-            {
-                "app_name": config.app_name,
-                "app_url": config.app_url,
-            },
+            CustomMessageSettings(app_name=config.app_name, app_url=config.app_url),
         )
         user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, self.pre_sign_up)
         user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, self.post_confirmation)
@@ -112,12 +114,10 @@ class CognitoTriggers(Construct):
         table.grant(self.post_confirmation, "dynamodb:PutItem")
 
     def _function(
-        self, construct_id: str, folder: str, settings: dict[str, Any]
+        self, construct_id: str, folder: str, settings: TriggerSettings
     ) -> lambda_.Function:
         log_group = logs.LogGroup(
-            self,
-            f"{construct_id}Logs",
-            removal_policy=RemovalPolicy.RETAIN if self._production else RemovalPolicy.DESTROY,
+            self, f"{construct_id}Logs", removal_policy=removal_policy(self._stateful)
         )
         # CloudWatch accepts a fixed set of day counts (validated in the config); the L2 only
         # takes an enum of names, so the number goes on the L1 directly.
@@ -135,12 +135,8 @@ class CognitoTriggers(Construct):
             construct_id,
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
-            handler="index.handler",
-            code=lambda_.Code.from_asset(
-                str(LAMBDAS / folder),
-                follow_symlinks=SymlinkFollowMode.ALWAYS,
-                exclude=["__pycache__", "*.pyc"],
-            ),
+            handler=f"{folder}.index.handler",
+            code=self._code,
             layers=[self._powertools],
             timeout=TIMEOUT,
             memory_size=256,
@@ -148,7 +144,7 @@ class CognitoTriggers(Construct):
             role=role,
             log_group=log_group,
             environment={
-                "TRIGGER_CONFIG": json.dumps(settings, sort_keys=True),
+                **settings.to_environment(),
                 "POWERTOOLS_SERVICE_NAME": folder,
                 "LOG_LEVEL": "INFO",
             },

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
-from stage_config import FeaturePlan, MfaMode, SesEmailConfig, UserPoolConfig
+from auth_constructs.stateful import removal_policy
+from stage_config import FeaturePlan, MfaMode, SesEmailConfig, StatefulPolicy, UserPoolConfig
 
 
 def _email(config: SesEmailConfig | None) -> cognito.UserPoolEmail:
@@ -30,7 +31,12 @@ class PhotoUserPool(Construct):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: UserPoolConfig, production: bool
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: UserPoolConfig,
+        stateful: StatefulPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
         plus = config.feature_plan is FeaturePlan.PLUS
@@ -76,8 +82,8 @@ class PhotoUserPool(Construct):
                 else None
             ),
             email=_email(config.email),
-            deletion_protection=production,
-            removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
+            deletion_protection=stateful.deletion_protection,
+            removal_policy=removal_policy(stateful),
         )
         if config.mfa.sms:
             accept_finding(

@@ -1,4 +1,4 @@
-"""Shared by every trigger (each trigger folder links this file into its asset).
+"""Shared by every trigger (all four ship in one asset: the `lambdas/` folder).
 
 Cognito triggers must answer within 5 seconds and only an exception blocks the user's operation;
 its message reaches the user. So: check the event's shape before doing anything, raise
@@ -8,7 +8,6 @@ user-safe messages, log the details.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -62,15 +61,6 @@ def value_at(event: Mapping[str, Any], path: str) -> Any:
     for part in path.split("."):
         node = node.get(part) if isinstance(node, Mapping) else None
     return node
-
-
-def config_from_env(name: str = "TRIGGER_CONFIG") -> dict[str, Any]:
-    """The trigger's settings, passed by the stack as one JSON environment variable."""
-    raw = os.environ.get(name, "{}")
-    parsed = json.loads(raw)
-    if not isinstance(parsed, dict):
-        raise TypeError(f"{name} must be a JSON object")
-    return parsed
 
 
 Handler = TypeVar("Handler", bound=Callable[..., dict[str, Any]])

@@ -15,14 +15,15 @@ from auth_constructs.photo_storage import PhotoStorage
 from auth_constructs.triggers import CognitoTriggers
 from auth_constructs.user_groups import UserGroups
 from auth_constructs.user_pool import PhotoUserPool
-from stage_config import OidcProviderConfig, SamlProviderConfig, StageConfig
+from stacks.outputs import StackOutput
+from stage_config import StageConfig
 
 
 class AuthStack(Stack):
     """User pool, clients, federation, managed login, identity pool and per-user data.
 
     Construct ids here are part of the logical ids of stateful resources: renaming one replaces
-    the resource (and loses its users or data). `tests/test_logical_ids.py` pins them.
+    the resource (and loses its users or data). The guard baselines record them (`make guard`).
     """
 
     def __init__(
@@ -31,10 +32,10 @@ class AuthStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         pool_config = config.user_pool
         self.storage = PhotoStorage(
-            self, "Storage", config=config.data_access, production=config.production
+            self, "Storage", config=config.data_access, stateful=config.stateful
         )
         self.user_pool = PhotoUserPool(
-            self, "UserPool", config=pool_config, production=config.production
+            self, "UserPool", config=pool_config, stateful=config.stateful
         )
         pool = self.user_pool.user_pool
         self.federation = Federation(
@@ -48,13 +49,9 @@ class AuthStack(Stack):
                 user_pool=pool,
                 table=self.storage.table,
                 config=config.triggers,
-                production=config.production,
+                stateful=config.stateful,
                 elevated_groups=config.data_access.elevated_groups,
-                custom_providers=tuple(
-                    p.name
-                    for p in config.federation
-                    if isinstance(p, OidcProviderConfig | SamlProviderConfig)
-                ),
+                custom_providers=config.custom_provider_names,
             )
         self.clients = AppClients(
             self,
@@ -93,16 +90,18 @@ class AuthStack(Stack):
         """Stable output names: the client config file and the smoke test read them."""
         pool = self.user_pool.user_pool
         values = {
-            "Region": Aws.REGION,
-            "UserPoolId": pool.user_pool_id,
-            "IssuerUrl": f"https://{pool.user_pool_provider_url}",
-            "DomainUrl": self.managed_login.base_url,
-            "WebClientId": self.clients.web.user_pool_client_id,
-            "MobileClientId": self.clients.mobile.user_pool_client_id,
-            "IdentityPoolId": self.access.identity_pool.identity_pool_id,
-            "PhotosBucket": self.storage.bucket.bucket_name,
-            "ItemsTable": self.storage.table.table_name,
+            StackOutput.REGION: Aws.REGION,
+            StackOutput.USER_POOL_ID: pool.user_pool_id,
+            StackOutput.ISSUER_URL: f"https://{pool.user_pool_provider_url}",
+            StackOutput.DOMAIN_URL: self.managed_login.base_url,
+            StackOutput.WEB_CLIENT_ID: self.clients.web.user_pool_client_id,
+            StackOutput.MOBILE_CLIENT_ID: self.clients.mobile.user_pool_client_id,
+            StackOutput.IDENTITY_POOL_ID: self.access.identity_pool.identity_pool_id,
+            StackOutput.PHOTOS_BUCKET: self.storage.bucket.bucket_name,
+            StackOutput.ITEMS_TABLE: self.storage.table.table_name,
         }
         if self.clients.server:
-            values["ServerClientId"] = self.clients.server.user_pool_client_id
-        self.outputs = {name: CfnOutput(self, name, value=value) for name, value in values.items()}
+            values[StackOutput.SERVER_CLIENT_ID] = self.clients.server.user_pool_client_id
+        self.outputs = {
+            name: CfnOutput(self, name.value, value=value) for name, value in values.items()
+        }

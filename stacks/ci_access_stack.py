@@ -10,6 +10,7 @@ customizes that claim to `repo:<owner/name>:<context>:ref:<ref>` (README, "Deplo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Stack
@@ -24,7 +25,13 @@ GITHUB_OIDC = "token.actions.githubusercontent.com"
 
 class CiAccessStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: DeliveryConfig, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeliveryConfig,
+        environments: Sequence[str],
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.provider = iam.OidcProviderNative(
@@ -38,10 +45,10 @@ class CiAccessStack(Stack):
             {
                 "StringEquals": [
                     f"repo:{repo}:environment:{env}:ref:refs/heads/{config.branch}"
-                    for env in config.environments
+                    for env in environments
                 ]
             },
-            f"GitHub Actions deploys from {repo} ({', '.join(config.environments)})",
+            f"GitHub Actions deploys from {repo} ({', '.join(environments)})",
         )
         self.diff_role = self._role(
             "DiffRole",

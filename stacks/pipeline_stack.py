@@ -15,11 +15,11 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from auth_constructs import cfn_text
 from auth_constructs.accepted_findings import accept_finding
 from auth_constructs.dependencies import wait_only_for_policy
 from stacks.stage import IdentityStage
 from stage_config import DeliveryConfig, StageConfig
-from tools import cfn_text
 
 
 class PipelineStack(Stack):
@@ -57,7 +57,7 @@ class PipelineStack(Stack):
             stage = IdentityStage(self, config=config)
             smoke = pipelines.ShellStep(
                 f"Smoke{config.name}",
-                env_from_cfn_outputs=dict(stage.auth.outputs),
+                env_from_cfn_outputs={k.value: v for k, v in stage.auth.outputs.items()},
                 commands=[f"make smoke-env STAGE={config.name}"],
             )
             approval = (

@@ -6,6 +6,7 @@ from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from stacks.auth_stack import AuthStack
+from stacks.outputs import AUTH_STACK_ID
 from stage_config import StageConfig
 
 
@@ -22,7 +23,7 @@ class IdentityStage(Stage):
         self.config = config
         self.auth = AuthStack(
             self,
-            "Auth",
+            AUTH_STACK_ID,
             config=config,
             termination_protection=config.production,
             description=f"Cognito identity layer ({config.name})",

@@ -12,7 +12,7 @@ from stage_config.federation import (
     SecretRef,
     SocialProviderConfig,
 )
-from stage_config.stage import StageConfig
+from stage_config.stage import StageConfig, StatefulPolicy
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import (
     CustomDomainConfig,
@@ -48,6 +48,7 @@ __all__ = [
     "SesEmailConfig",
     "SocialProviderConfig",
     "StageConfig",
+    "StatefulPolicy",
     "TokenValidityConfig",
     "TriggersConfig",
     "UserPoolConfig",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stage_config.checks import check_unique, check_web_origin, require
+from stage_config.section import Context, Section
 
 
 @dataclass(frozen=True, kw_only=True)
-class DataAccessConfig:
+class DataAccessConfig(Section):
     """Who gets AWS credentials, and for what.
 
     `elevated_groups` name user-pool groups whose members get the moderator role (their own data
@@ -22,26 +23,26 @@ class DataAccessConfig:
     abort_multipart_after_days: int = 7
     noncurrent_versions_expire_after_days: int = 30
 
-    def validate(self, *, production: bool, known_groups: frozenset[str]) -> None:
+    def check(self, context: Context) -> None:
         require(
             bool(self.web_origins),
-            "data_access.web_origins",
+            "web_origins",
             "no web origin is set",
             "list the origins (scheme://host) of the web app that uploads to the bucket",
         )
         for index, origin in enumerate(self.web_origins):
-            check_web_origin(origin, f"data_access.web_origins[{index}]", production=production)
-        check_unique(self.web_origins, "data_access.web_origins")
+            check_web_origin(origin, f"web_origins[{index}]", production=context.production)
+        check_unique(self.web_origins, "web_origins")
         for index, group in enumerate(self.elevated_groups):
             require(
-                group in known_groups,
-                f"data_access.elevated_groups[{index}]",
-                f"{group!r} is not one of the user pool groups {sorted(known_groups)}",
-                "add the group to user_pool.groups or remove it here",
+                group in context.groups,
+                f"elevated_groups[{index}]",
+                f"{group!r} is not one of the user pool groups {sorted(context.groups)}",
+                "add the group to user_pool.groups or remove it from elevated_groups",
             )
         require(
             not self.allow_guest_access or len(self.guest_access_reason.strip()) >= 20,
-            "data_access.guest_access_reason",
+            "guest_access_reason",
             "guest (unauthenticated) access is on without a reason",
             "explain in a sentence why anonymous visitors need AWS credentials, or set "
             "allow_guest_access=False",
@@ -52,7 +53,7 @@ class DataAccessConfig:
         ):
             require(
                 1 <= days <= 3650,
-                f"data_access.{key}",
+                key,
                 f"{days} is not 1-3650 days",
                 "choose a number of days between 1 and 3650",
             )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from stage_config.checks import require
+from stage_config.section import Context, Section, check_tree
 
 
 class DeliveryMode(StrEnum):
@@ -21,51 +22,48 @@ _CONNECTION_ARN = re.compile(
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeliveryConfig:
-    """The repository that may deploy, and through which GitHub environments.
+class DeliveryConfig(Section):
+    """The repository and branch that may deploy.
 
-    The CI access stack trusts exactly `repo:<repository>:environment:<env>:ref:refs/heads/<branch>`
-    for deploys and `repo:<repository>:pull_request:ref:refs/pull/*/merge` for read-only
-    `cdk diff` (the repository's OIDC `sub` claim is customized to include the ref).
+    Each stage deploys through the GitHub environment named like it in lowercase (`Prod` ->
+    `prod`). The CI access stack trusts exactly
+    `repo:<repository>:environment:<env>:ref:refs/heads/<branch>` for those environments and
+    `repo:<repository>:pull_request:ref:refs/pull/*/merge` for read-only `cdk diff` (the
+    repository's OIDC `sub` claim is customized to include the ref).
     """
 
     repository: str
     branch: str = "main"
-    environments: tuple[str, ...] = ("dev", "prod")
     mode: DeliveryMode = DeliveryMode.GITHUB_ACTIONS
     bootstrap_qualifier: str = "hnb659fds"
     connection_arn: str = ""  # CodeConnections ARN, for mode=cdk-pipelines
 
     def __post_init__(self) -> None:
+        check_tree(self, Context(), "delivery")
+
+    def check(self, context: Context) -> None:
         require(
             bool(re.fullmatch(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}", self.repository)),
-            "delivery.repository",
+            "repository",
             f"{self.repository!r} is not 'owner/name'",
             "use the GitHub repository, e.g. 'example/photoshare-identity'",
         )
         require(
             bool(re.fullmatch(r"[A-Za-z0-9._/-]{1,255}", self.branch)) and "*" not in self.branch,
-            "delivery.branch",
+            "branch",
             f"{self.branch!r} is not a single branch name",
             "name the one branch that deploys, e.g. 'main' (no wildcards)",
         )
         require(
-            bool(self.environments)
-            and all(re.fullmatch(r"[A-Za-z0-9_-]{1,255}", env) for env in self.environments),
-            "delivery.environments",
-            f"{self.environments!r} are not environment names",
-            "list the GitHub environments that deploy, e.g. ('dev', 'prod')",
-        )
-        require(
             bool(re.fullmatch(r"[a-z0-9]{1,10}", self.bootstrap_qualifier)),
-            "delivery.bootstrap_qualifier",
+            "bootstrap_qualifier",
             f"{self.bootstrap_qualifier!r} is not a CDK bootstrap qualifier",
             "use the qualifier you bootstrapped with (default 'hnb659fds')",
         )
         require(
             self.mode is not DeliveryMode.CDK_PIPELINES
             or bool(_CONNECTION_ARN.match(self.connection_arn)),
-            "delivery.connection_arn",
+            "connection_arn",
             "cdk-pipelines mode needs a CodeConnections connection to GitHub",
             "create the connection in the console and paste its ARN",
         )

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from stage_config.checks import check_unique, require
+from stage_config.checks import require
+from stage_config.section import Context, Section
 
 _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$"
@@ -25,7 +26,7 @@ _RAW_SECRET_SHAPES = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class SecretRef:
+class SecretRef(Section):
     """A Secrets Manager secret (name or ARN) and optionally one JSON field of it.
 
     The template only ever holds `{{resolve:secretsmanager:...}}`; rotating the secret value needs
@@ -35,25 +36,25 @@ class SecretRef:
     name_or_arn: str
     json_field: str = ""
 
-    def validate(self, key: str) -> None:
+    def check(self, context: Context) -> None:
         looks_raw = any(shape.search(self.name_or_arn) for shape in _RAW_SECRET_SHAPES)
         require(
             not looks_raw,
-            key,
+            "name_or_arn",
             "this looks like a raw secret value, not a reference",
             "store the value in Secrets Manager and put its name or ARN here; never commit "
             "the value (rotate it now if it was committed)",
         )
         require(
             bool(_SECRET_ARN.match(self.name_or_arn) or _SECRET_NAME.match(self.name_or_arn)),
-            key,
+            "name_or_arn",
             f"{self.name_or_arn!r} is neither a Secrets Manager ARN nor a secret name",
             "use e.g. 'photoshare/prod/google' or the secret's full ARN",
         )
         if self.json_field:
             require(
                 bool(_SECRET_FIELD.match(self.json_field)),
-                f"{key}.json_field",
+                "json_field",
                 f"{self.json_field!r} is not a JSON key name",
                 "use e.g. 'client_secret'",
             )
@@ -78,7 +79,7 @@ def _require_text(value: str, key: str, what: str) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SocialProviderConfig:
+class SocialProviderConfig(Section):
     """Google, Facebook or Login with Amazon: an OAuth client id and a secret reference."""
 
     kind: ProviderKind
@@ -91,25 +92,24 @@ class SocialProviderConfig:
     def name(self) -> str:
         return self.kind.value
 
-    def validate(self, key: str) -> None:
+    def check(self, context: Context) -> None:
         require(
             self.kind in {ProviderKind.GOOGLE, ProviderKind.FACEBOOK, ProviderKind.AMAZON},
-            f"{key}.kind",
+            "kind",
             f"{self.kind} is not a client-secret social provider",
             "use AppleProviderConfig, OidcProviderConfig or SamlProviderConfig instead",
         )
-        _require_text(self.client_id, f"{key}.client_id", "client id")
-        self.client_secret.validate(f"{key}.client_secret")
+        _require_text(self.client_id, "client_id", "client id")
         require(
             bool(self.scopes),
-            f"{key}.scopes",
+            "scopes",
             "no scope is requested",
             "request at least the scope that returns the email address",
         )
 
 
 @dataclass(frozen=True, kw_only=True)
-class AppleProviderConfig:
+class AppleProviderConfig(Section):
     services_id: str
     team_id: str
     key_id: str
@@ -118,21 +118,20 @@ class AppleProviderConfig:
 
     name = ProviderKind.APPLE.value
 
-    def validate(self, key: str) -> None:
-        _require_text(self.services_id, f"{key}.services_id", "Services ID")
+    def check(self, context: Context) -> None:
+        _require_text(self.services_id, "services_id", "Services ID")
         for attr, value in (("team_id", self.team_id), ("key_id", self.key_id)):
-            _require_text(value, f"{key}.{attr}", attr.replace("_", " "))
+            _require_text(value, attr, attr.replace("_", " "))
             require(
                 bool(re.fullmatch(r"[A-Z0-9]{10}", value)),
-                f"{key}.{attr}",
+                attr,
                 f"{value!r} is not a 10-character Apple identifier",
                 "copy it from the Apple developer account (Membership / Keys)",
             )
-        self.private_key.validate(f"{key}.private_key")
 
 
 @dataclass(frozen=True, kw_only=True)
-class OidcProviderConfig:
+class OidcProviderConfig(Section):
     name: str
     issuer_url: str
     client_id: str
@@ -140,73 +139,72 @@ class OidcProviderConfig:
     scopes: tuple[str, ...] = ("openid", "email", "profile")
     attributes_request_method: str = "GET"
 
-    def validate(self, key: str) -> None:
-        _check_provider_name(self.name, f"{key}.name")
+    def check(self, context: Context) -> None:
+        _check_provider_name(self.name)
         require(
             self.issuer_url.startswith("https://"),
-            f"{key}.issuer_url",
+            "issuer_url",
             f"{self.issuer_url!r} is not an https issuer URL",
             "use the IdP's issuer, e.g. https://login.example.com",
         )
-        _require_text(self.client_id, f"{key}.client_id", "client id")
-        self.client_secret.validate(f"{key}.client_secret")
+        _require_text(self.client_id, "client_id", "client id")
         require(
             "openid" in self.scopes,
-            f"{key}.scopes",
+            "scopes",
             "the 'openid' scope is missing",
             "add 'openid' (OIDC providers return no ID token without it)",
         )
         require(
             self.attributes_request_method in {"GET", "POST"},
-            f"{key}.attributes_request_method",
+            "attributes_request_method",
             f"{self.attributes_request_method!r} is not GET or POST",
             "use 'GET' or 'POST'",
         )
 
 
 @dataclass(frozen=True, kw_only=True)
-class SamlProviderConfig:
+class SamlProviderConfig(Section):
     name: str
     metadata_url: str = ""
     metadata_file: str = ""
     identifiers: tuple[str, ...] = ()
     idp_signout: bool = False
 
-    def validate(self, key: str) -> None:
-        _check_provider_name(self.name, f"{key}.name")
+    def check(self, context: Context) -> None:
+        _check_provider_name(self.name)
         require(
             bool(self.metadata_url) != bool(self.metadata_file),
-            f"{key}.metadata_url",
+            "metadata_url",
             "exactly one of metadata_url or metadata_file must be set",
             "point metadata_url at the IdP's metadata endpoint, or metadata_file at a copy",
         )
         if self.metadata_url:
             require(
                 self.metadata_url.startswith("https://"),
-                f"{key}.metadata_url",
+                "metadata_url",
                 f"{self.metadata_url!r} is not https",
                 "use the IdP's https metadata URL",
             )
         for index, ident in enumerate(self.identifiers):
             require(
                 bool(re.fullmatch(r"[\w\s+=.@-]{1,40}", ident)),
-                f"{key}.identifiers[{index}]",
+                f"identifiers[{index}]",
                 f"{ident!r} is not a valid IdP identifier",
                 "use up to 40 letters, digits or +=.@-_ (usually the email domain)",
             )
 
 
-def _check_provider_name(name: str, key: str) -> None:
+def _check_provider_name(name: str) -> None:
     require(
         bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]{1,30}[A-Za-z0-9]", name)),
-        key,
+        "name",
         f"{name!r} is not a valid provider name",
         "use 3-32 letters, digits, '.' or '-' (it appears in the hosted sign-in page)",
     )
     reserved = {kind.value.lower() for kind in ProviderKind} | {"cognito", "cognitouserpool"}
     require(
         name.lower() not in reserved,
-        key,
+        "name",
         f"{name!r} is reserved",
         "choose a name such as 'Corporate' or 'Okta'",
     )
@@ -215,9 +213,3 @@ def _check_provider_name(name: str, key: str) -> None:
 ProviderConfig = (
     SocialProviderConfig | AppleProviderConfig | OidcProviderConfig | SamlProviderConfig
 )
-
-
-def check_providers(providers: tuple[ProviderConfig, ...]) -> None:
-    for index, provider in enumerate(providers):
-        provider.validate(f"federation[{index}]")
-    check_unique((p.name for p in providers), "federation")

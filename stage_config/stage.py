@@ -5,20 +5,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from stage_config.checks import check_region, require
+from stage_config.checks import check_region, check_unique, require
 from stage_config.data_access import DataAccessConfig
-from stage_config.errors import ConfigError
-from stage_config.federation import ProviderConfig, check_providers
+from stage_config.federation import OidcProviderConfig, ProviderConfig, SamlProviderConfig
+from stage_config.section import Context, Section, check_tree
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import FeaturePlan, UserPoolConfig
 
 
-@dataclass(frozen=True, kw_only=True)
-class StageConfig:
-    """A stage (Dev, Prod, ...). Built in `stage_config.stages`; `app.py` may set account/region.
+@dataclass(frozen=True)
+class StatefulPolicy:
+    """What happens to the user pool, identity pool, table and buckets on delete or replace."""
 
-    `production` turns on the stateful-safety rules: RETAIN and deletion protection on the user
-    pool, table and bucket, and https-only redirect URLs and origins.
+    retain: bool
+    deletion_protection: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageConfig(Section):
+    """A stage (Dev, Prod, ...), built in `stage_config.stages`; `app.py` may set account/region.
+
+    `production` is the one switch for the production rules: https-only redirects and origins
+    (checked here) and `stateful` (RETAIN plus deletion protection, applied by the constructs).
     """
 
     name: str
@@ -32,16 +40,28 @@ class StageConfig:
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        try:
-            self._validate()
-        except ConfigError as error:
-            raise error.under(self.name) from None
+        context = Context(production=self.production, groups=self.user_pool.group_names)
+        check_tree(self, context, self.name)
 
     @property
-    def group_names(self) -> frozenset[str]:
-        return frozenset(group.name for group in self.user_pool.groups)
+    def stateful(self) -> StatefulPolicy:
+        return StatefulPolicy(retain=self.production, deletion_protection=self.production)
 
-    def _validate(self) -> None:
+    @property
+    def github_environment(self) -> str:
+        """The GitHub environment that deploys this stage (its name in lowercase)."""
+        return self.name.lower()
+
+    @property
+    def custom_provider_names(self) -> tuple[str, ...]:
+        """OIDC and SAML providers, whose names the stage chooses (the built-in ones are fixed)."""
+        return tuple(
+            p.name
+            for p in self.federation
+            if isinstance(p, OidcProviderConfig | SamlProviderConfig)
+        )
+
+    def check(self, context: Context) -> None:
         require(
             bool(re.fullmatch(r"[A-Z][A-Za-z0-9]{1,30}", self.name)),
             "name",
@@ -56,14 +76,8 @@ class StageConfig:
         )
         if self.region:
             check_region(self.region, "region")
-        try:
-            self.user_pool.validate(production=self.production)
-        except ConfigError as error:
-            raise error.under("user_pool") from None
-        self.data_access.validate(production=self.production, known_groups=self.group_names)
-        check_providers(self.federation)
+        check_unique((p.name for p in self.federation), "federation")
         if self.triggers:
-            self.triggers.validate(production=self.production, known_groups=self.group_names)
             require(
                 self.user_pool.feature_plan is not FeaturePlan.LITE,
                 "user_pool.feature_plan",

@@ -1,18 +1,17 @@
-"""The stages this project deploys, with their embedded default config.
+"""The stages this project deploys, and who deploys them: the data you edit to make it yours.
 
-Edit these to fit your app. Every value is validated when the stage object is built, so a mistake
-fails `make synth` with the key named, long before CloudFormation sees it.
+Every value is validated when the stage object is built, so a mistake fails `make synth` with the
+key named, long before CloudFormation sees it. Adding a stage is one entry in STAGES: synth, the
+tests, review, guard and the deploy workflow all read this registry.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
 
 from stage_config.data_access import DataAccessConfig
-from stage_config.delivery import DeliveryConfig, DeliveryMode
-from stage_config.errors import ConfigError
+from stage_config.delivery import DeliveryConfig
 from stage_config.federation import (
     AppleProviderConfig,
     OidcProviderConfig,
@@ -172,59 +171,9 @@ def prod() -> StageConfig:
 
 
 STAGES: dict[str, Callable[[], StageConfig]] = {"Dev": dev, "Prod": prod}
+"""Every stage, in deploy order (the deploy workflow promotes through them one by one)."""
 
 
 def delivery() -> DeliveryConfig:
-    """Who deploys: this repository's GitHub Actions, through the `dev` and `prod` environments."""
-    return DeliveryConfig(
-        repository="example/photoshare-identity", branch="main", environments=("dev", "prod")
-    )
-
-
-def select_delivery(
-    *, mode: str | None = None, connection_arn: str | None = None
-) -> DeliveryConfig:
-    """delivery(), with the mode and pipeline connection overridden from app context."""
-    if mode is not None and mode not in {m.value for m in DeliveryMode}:
-        raise ConfigError(
-            "delivery",
-            f"{mode!r} is not a delivery mode",
-            f"use one of {', '.join(m.value for m in DeliveryMode)}",
-        )
-    config = delivery()
-    return dataclasses.replace(
-        config,
-        mode=DeliveryMode(mode) if mode else config.mode,
-        connection_arn=connection_arn or config.connection_arn,
-    )
-
-
-def select_stages(
-    names: Sequence[str] = (),
-    *,
-    accounts: dict[str, str] | None = None,
-    regions: dict[str, str] | None = None,
-) -> list[StageConfig]:
-    """The configs of the named stages (all when `names` is empty), with account/region set.
-
-    Unknown names fail here, so `-c stages=Prd` is a clear error rather than an empty cdk.out.
-    """
-    chosen = list(names) or list(STAGES)
-    for name in chosen:
-        if name not in STAGES:
-            raise ConfigError(
-                "stages",
-                f"{name!r} is not a stage",
-                f"use one or more of {', '.join(STAGES)}, comma-separated",
-            )
-    configs = []
-    for name in chosen:
-        config = STAGES[name]()
-        configs.append(
-            dataclasses.replace(
-                config,
-                account=(accounts or {}).get(name, config.account),
-                region=(regions or {}).get(name, config.region),
-            )
-        )
-    return configs
+    """Who deploys: this repository's GitHub Actions, each stage through its own environment."""
+    return DeliveryConfig(repository="example/photoshare-identity", branch="main")

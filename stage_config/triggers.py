@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from stage_config.checks import check_unique, is_local_or_plain_http, require
+from stage_config.section import Context, Section
 
 _EMAIL_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 LOG_RETENTION_DAYS = frozenset(
@@ -64,7 +65,7 @@ _RESERVED_CLAIMS = {
 
 
 @dataclass(frozen=True, kw_only=True)
-class TriggersConfig:
+class TriggersConfig(Section):
     allowed_email_domains: tuple[str, ...] = ()
     denied_email_domains: tuple[str, ...] = ()
     auto_confirm: bool = False
@@ -80,7 +81,7 @@ class TriggersConfig:
     powertools_layer_version: int = 27
     log_retention_days: int = 30
 
-    def validate(self, *, production: bool, known_groups: frozenset[str]) -> None:
+    def check(self, context: Context) -> None:
         for key, domains in (
             ("allowed_email_domains", self.allowed_email_domains),
             ("denied_email_domains", self.denied_email_domains),
@@ -88,72 +89,72 @@ class TriggersConfig:
             for index, domain in enumerate(domains):
                 require(
                     bool(_EMAIL_DOMAIN.match(domain)),
-                    f"triggers.{key}[{index}]",
+                    f"{key}[{index}]",
                     f"{domain!r} is not a lowercase email domain",
                     "write the part after '@', e.g. example.com",
                 )
-            check_unique(domains, f"triggers.{key}")
+            check_unique(domains, key)
         overlap = set(self.allowed_email_domains) & set(self.denied_email_domains)
         require(
             not overlap,
-            "triggers.denied_email_domains",
+            "denied_email_domains",
             f"{sorted(overlap)} are both allowed and denied",
             "keep each domain in one list",
         )
         require(
             not self.auto_verify_email or self.auto_confirm,
-            "triggers.auto_verify_email",
+            "auto_verify_email",
             "auto-verifying email without auto-confirming the user has no effect",
             "set auto_confirm=True as well, or auto_verify_email=False",
         )
         require(
-            not self.default_group or self.default_group in known_groups,
-            "triggers.default_group",
-            f"{self.default_group!r} is not one of the user pool groups {sorted(known_groups)}",
+            not self.default_group or self.default_group in context.groups,
+            "default_group",
+            f"{self.default_group!r} is not one of the user pool groups {sorted(context.groups)}",
             "add the group to user_pool.groups or leave default_group empty",
         )
         require(
             self.app_url.startswith(("https://", "http://")),
-            "triggers.app_url",
+            "app_url",
             f"{self.app_url!r} is not a web URL",
             "use the URL users open the app at, e.g. https://photos.example.com",
         )
         require(
-            not production or not is_local_or_plain_http(self.app_url),
-            "triggers.app_url",
+            not context.production or not is_local_or_plain_http(self.app_url),
+            "app_url",
             f"{self.app_url!r} is plain http or localhost, which production emails must not "
             "link to",
             "use the https:// URL of the deployed app",
         )
         require(
             0 < len(self.app_name.strip()) <= MAX_APP_NAME,
-            "triggers.app_name",
+            "app_name",
             f"{self.app_name!r} is empty or longer than {MAX_APP_NAME} characters",
             "set the short name shown in emails and SMS, e.g. 'PhotoShare'",
         )
         for claim in self.extra_claims:
             require(
                 bool(_CLAIM.match(claim)) and claim not in _RESERVED_CLAIMS,
-                f"triggers.extra_claims[{claim!r}]",
+                f"extra_claims[{claim!r}]",
                 "the claim name is reserved by Cognito or malformed",
                 "use a namespaced lowercase name such as 'app:tier'",
             )
         for index, scope in enumerate(self.access_token_scopes):
             require(
                 bool(re.fullmatch(r"[\x21\x23-\x5b\x5d-\x7e]{1,256}", scope)),
-                f"triggers.access_token_scopes[{index}]",
+                f"access_token_scopes[{index}]",
                 f"{scope!r} is not an OAuth scope",
                 "use printable characters without spaces or quotes, e.g. 'photos/read'",
             )
         require(
             self.powertools_layer_version >= 1,
-            "triggers.powertools_layer_version",
+            "powertools_layer_version",
             f"{self.powertools_layer_version} is not a layer version",
             "use a published version of the Powertools for AWS Lambda (Python) V3 layer",
         )
         require(
             self.log_retention_days in LOG_RETENTION_DAYS,
-            "triggers.log_retention_days",
+            "log_retention_days",
             f"{self.log_retention_days} is not a CloudWatch Logs retention period",
             f"use one of {', '.join(map(str, sorted(LOG_RETENTION_DAYS)))}",
         )

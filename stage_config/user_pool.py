@@ -16,6 +16,7 @@ from stage_config.checks import (
     check_unique,
     require,
 )
+from stage_config.section import Context, Section
 
 
 class MfaMode(StrEnum):
@@ -33,23 +34,23 @@ class FeaturePlan(StrEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
-class MfaConfig:
+class MfaConfig(Section):
     mode: MfaMode
     totp: bool = True
     sms: bool = False
     email: bool = False
 
-    def validate(self) -> None:
+    def check(self, context: Context) -> None:
         require(
             self.mode is MfaMode.OFF or self.totp or self.sms or self.email,
-            "mfa",
+            "mode",
             f"mode is {self.mode} but no factor is enabled",
             "enable at least one of mfa.totp, mfa.sms, mfa.email, or set mfa.mode=OFF",
         )
 
 
 @dataclass(frozen=True, kw_only=True)
-class PasswordlessConfig:
+class PasswordlessConfig(Section):
     """Native choice-based sign-in factors offered besides the password (managed login v2)."""
 
     email_otp: bool = False
@@ -61,7 +62,7 @@ class PasswordlessConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SesEmailConfig:
+class SesEmailConfig(Section):
     """Send Cognito's emails through SES: the default sender stops at 50 emails a day."""
 
     from_address: str
@@ -70,26 +71,26 @@ class SesEmailConfig:
     reply_to: str = ""
     configuration_set: str = ""
 
-    def validate(self) -> None:
-        check_email(self.from_address, "email.from_address")
-        check_region(self.ses_region, "email.ses_region")
+    def check(self, context: Context) -> None:
+        check_email(self.from_address, "from_address")
+        check_region(self.ses_region, "ses_region")
         if self.reply_to:
-            check_email(self.reply_to, "email.reply_to")
+            check_email(self.reply_to, "reply_to")
 
 
 _CERT_ARN = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 
 
 @dataclass(frozen=True, kw_only=True)
-class CustomDomainConfig:
+class CustomDomainConfig(Section):
     domain_name: str
     certificate_arn: str
 
-    def validate(self) -> None:
-        check_domain_name(self.domain_name, "custom_domain.domain_name")
+    def check(self, context: Context) -> None:
+        check_domain_name(self.domain_name, "domain_name")
         require(
             bool(_CERT_ARN.match(self.certificate_arn)),
-            "custom_domain.certificate_arn",
+            "certificate_arn",
             f"{self.certificate_arn!r} is not an ACM certificate ARN in us-east-1",
             "request the certificate in us-east-1 (Cognito serves custom domains via "
             "CloudFront) and paste its full ARN",
@@ -118,81 +119,72 @@ def check_domain_prefix(prefix: str, key: str = "domain_prefix") -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TokenValidityConfig:
+class TokenValidityConfig(Section):
     id_token: timedelta = timedelta(hours=1)
     access_token: timedelta = timedelta(hours=1)
     refresh_token: timedelta = timedelta(days=30)
 
-    def validate(self) -> None:
-        check_range(self.id_token, timedelta(minutes=5), timedelta(days=1), "tokens.id_token")
+    def check(self, context: Context) -> None:
+        check_range(self.id_token, timedelta(minutes=5), timedelta(days=1), "id_token")
+        check_range(self.access_token, timedelta(minutes=5), timedelta(days=1), "access_token")
         check_range(
-            self.access_token, timedelta(minutes=5), timedelta(days=1), "tokens.access_token"
-        )
-        check_range(
-            self.refresh_token, timedelta(minutes=60), timedelta(days=3650), "tokens.refresh_token"
+            self.refresh_token, timedelta(minutes=60), timedelta(days=3650), "refresh_token"
         )
         require(
             self.refresh_token > self.access_token,
-            "tokens.refresh_token",
+            "refresh_token",
             f"{self.refresh_token} is not longer than the access token ({self.access_token})",
             "make the refresh token outlive the access and ID tokens",
         )
         require(
             self.refresh_token > self.id_token,
-            "tokens.refresh_token",
+            "refresh_token",
             f"{self.refresh_token} is not longer than the ID token ({self.id_token})",
             "make the refresh token outlive the access and ID tokens",
         )
 
 
 @dataclass(frozen=True, kw_only=True)
-class HostedClientConfig:
+class HostedClientConfig(Section):
     """An app client that signs in through the managed login pages (code flow + PKCE)."""
 
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...] = ()
 
-    def validate(self, key: str, *, production: bool) -> None:
+    def check(self, context: Context) -> None:
         require(
             bool(self.callback_urls),
-            f"{key}.callback_urls",
+            "callback_urls",
             "no callback URL is set",
             "list at least one URL the managed login pages may redirect to",
         )
-        check_redirect_urls(self.callback_urls, f"{key}.callback_urls", production=production)
-        check_redirect_urls(self.logout_urls, f"{key}.logout_urls", production=production)
+        check_redirect_urls(self.callback_urls, "callback_urls", production=context.production)
+        check_redirect_urls(self.logout_urls, "logout_urls", production=context.production)
 
 
 @dataclass(frozen=True, kw_only=True)
-class GroupConfig:
+class GroupConfig(Section):
     name: str
     precedence: int
     description: str = ""
 
-    def validate(self, key: str) -> None:
+    def check(self, context: Context) -> None:
         require(
             bool(re.fullmatch(r"[\w+=,.@-]{1,128}", self.name)),
-            f"{key}.name",
+            "name",
             f"{self.name!r} is not a valid Cognito group name",
             "use 1-128 letters, digits or +=,.@-_",
         )
         require(
             self.precedence >= 0,
-            f"{key}.precedence",
+            "precedence",
             f"{self.precedence} is negative",
             "use 0 or more (lower wins when a user is in several groups)",
         )
 
 
-def check_groups(groups: tuple[GroupConfig, ...]) -> None:
-    for index, group in enumerate(groups):
-        group.validate(f"groups[{index}]")
-    check_unique((g.name for g in groups), "groups")
-    check_unique((str(g.precedence) for g in groups), "groups.precedence")
-
-
 @dataclass(frozen=True, kw_only=True)
-class UserPoolConfig:
+class UserPoolConfig(Section):
     """Everything about the pool that is not federation, data access or triggers."""
 
     domain_prefix: str
@@ -207,17 +199,14 @@ class UserPoolConfig:
     tokens: TokenValidityConfig = field(default_factory=TokenValidityConfig)
     groups: tuple[GroupConfig, ...] = ()
 
-    def validate(self, *, production: bool) -> None:
+    @property
+    def group_names(self) -> frozenset[str]:
+        return frozenset(group.name for group in self.groups)
+
+    def check(self, context: Context) -> None:
         check_domain_prefix(self.domain_prefix)
-        self.mfa.validate()
-        self.tokens.validate()
-        if self.email:
-            self.email.validate()
-        if self.custom_domain:
-            self.custom_domain.validate()
-        self.web_client.validate("web_client", production=production)
-        self.mobile_client.validate("mobile_client", production=production)
-        check_groups(self.groups)
+        check_unique((g.name for g in self.groups), "groups")
+        check_unique((str(g.precedence) for g in self.groups), "groups.precedence")
         require(
             not self.mfa.email or self.email is not None,
             "mfa.email",

@@ -8,27 +8,31 @@ import pytest
 from aws_cdk import Token
 
 from stage_config import ConfigError
-from tests.cdk_app import SynthesizedApp, synthesize
+from stage_config.stages import STAGES
+from tests.support.app import SynthesizedApp, synthesize
 
 
 def test_unknown_stage_in_context_fails_before_synth(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="'Staging' is not a stage"):
-        synthesize(tmp_path, context={"stages": "Dev,Staging"})
+    with pytest.raises(ConfigError, match="'NoSuchStage' is not a stage"):
+        synthesize(tmp_path, context={"stages": f"{next(iter(STAGES))},NoSuchStage"})
 
 
 def test_stage_selection_and_environment(tmp_path: Path) -> None:
+    name = list(STAGES)[-1]
     app = synthesize(
         tmp_path,
-        context={"stages": "Prod"},
-        environ={"PROD_ACCOUNT": "123456789012", "PROD_REGION": "eu-west-1"},
+        context={"stages": name},
+        environ={f"{name.upper()}_ACCOUNT": "123456789012", f"{name.upper()}_REGION": "eu-west-1"},
     )
-    assert [p.name for p in tmp_path.glob("assembly-*")] == ["assembly-Prod"]
-    stack = app.stack("Prod")
+    assert [p.name for p in tmp_path.glob("assembly-*")] == [f"assembly-{name}"]
+    stack = app.stack(name)
     assert (stack.account, stack.region) == ("123456789012", "eu-west-1")
-    assert stack.termination_protection is True
+    assert stack.termination_protection is STAGES[name]().production
 
 
-def test_stages_are_environment_agnostic_by_default(synthesized: SynthesizedApp) -> None:
-    stack = synthesized.stack("Dev")
+def test_stages_are_environment_agnostic_by_default(
+    synthesized: SynthesizedApp, stage_name: str
+) -> None:
+    stack = synthesized.stack(stage_name)
     assert Token.is_unresolved(stack.account)
     assert Token.is_unresolved(stack.region)

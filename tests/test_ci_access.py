@@ -10,10 +10,12 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from stage_config import ConfigError, DeliveryConfig, DeliveryMode
-from stage_config.stages import delivery, select_delivery
-from tests.cdk_app import SynthesizedApp
+from stage_config.selection import select_delivery
+from stage_config.stages import STAGES, delivery
+from tests.support.app import SynthesizedApp
 
-REPO = "example/photoshare-identity"
+REPO = delivery().repository
+BRANCH = delivery().branch
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +49,8 @@ def test_github_oidc_provider(template: Template) -> None:
             "DeployRole",
             "StringEquals",
             [
-                f"repo:{REPO}:environment:dev:ref:refs/heads/main",
-                f"repo:{REPO}:environment:prod:ref:refs/heads/main",
+                f"repo:{REPO}:environment:{stage().github_environment}:ref:refs/heads/{BRANCH}"
+                for stage in STAGES.values()
             ],
         ),
         ("DiffRole", "StringLike", [f"repo:{REPO}:pull_request:ref:refs/pull/*/merge"]),
@@ -105,9 +107,8 @@ def test_role_arns_are_outputs(template: Template) -> None:
 @pytest.mark.parametrize(
     ("changes", "key", "problem"),
     [
-        ({"repository": "photoshare"}, "delivery.repository", "is not 'owner/name'"),
+        ({"repository": "no-owner"}, "delivery.repository", "is not 'owner/name'"),
         ({"branch": "release/*"}, "delivery.branch", "is not a single branch name"),
-        ({"environments": ()}, "delivery.environments", "are not environment names"),
         (
             {"mode": DeliveryMode.CDK_PIPELINES},
             "delivery.connection_arn",

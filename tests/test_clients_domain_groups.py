@@ -1,4 +1,5 @@
-"""App clients, managed login, groups and outputs of the synthesized stages."""
+"""App clients, managed login, groups and outputs: values on the test-owned stages, invariants on
+every stage of the user's config."""
 
 from __future__ import annotations
 
@@ -9,16 +10,25 @@ from aws_cdk.assertions import Capture, Match
 
 from auth_constructs.managed_login import ManagedLogin
 from auth_constructs.user_pool import PhotoUserPool
-from stage_config import CustomDomainConfig
-from stage_config.stages import prod
-from tests.cdk_app import SynthesizedApp
-from tests.constructs_harness import template_of
+from stacks.outputs import OPTIONAL_OUTPUTS, StackOutput
+from stage_config import CustomDomainConfig, StageConfig
+from tests.support.app import SynthesizedApp
+from tests.support.configs import (
+    APP_SCHEME,
+    CERTIFICATE_ARN,
+    EVERYONE,
+    LIVE,
+    MODERATORS,
+    SANDBOX,
+    live,
+)
+from tests.support.harness import template_of
 
 CLIENT = "AWS::Cognito::UserPoolClient"
 
 
-def test_web_client_is_public_code_flow(synthesized: SynthesizedApp) -> None:
-    synthesized.template("Dev").has_resource_properties(
+def test_web_client_is_public_code_flow(samples: SynthesizedApp) -> None:
+    samples.template(SANDBOX).has_resource_properties(
         CLIENT,
         {
             "ClientName": "web",
@@ -32,8 +42,8 @@ def test_web_client_is_public_code_flow(synthesized: SynthesizedApp) -> None:
                 resource_server_scope("read"),
                 resource_server_scope("write"),
             ],
-            "CallbackURLs": ["http://localhost:5173/callback"],
-            "LogoutURLs": ["http://localhost:5173/"],
+            "CallbackURLs": ["http://localhost:3000/auth"],
+            "LogoutURLs": ["http://localhost:3000"],
             "ExplicitAuthFlows": Match.array_with(["ALLOW_USER_SRP_AUTH"]),
             "EnableTokenRevocation": True,
             "PreventUserExistenceErrors": "ENABLED",
@@ -41,26 +51,26 @@ def test_web_client_is_public_code_flow(synthesized: SynthesizedApp) -> None:
     )
 
 
-def test_mobile_client_uses_srp_and_app_scheme(synthesized: SynthesizedApp) -> None:
-    synthesized.template("Prod").has_resource_properties(
+def test_mobile_client_uses_srp_and_app_scheme(samples: SynthesizedApp) -> None:
+    samples.template(LIVE).has_resource_properties(
         CLIENT,
         {
             "ClientName": "mobile",
             "GenerateSecret": False,
             "ExplicitAuthFlows": Match.array_with(["ALLOW_USER_SRP_AUTH"]),
-            "CallbackURLs": ["photoshare://callback"],
+            "CallbackURLs": [f"{APP_SCHEME}://auth"],
         },
     )
 
 
-def test_token_validity_from_config(synthesized: SynthesizedApp) -> None:
-    synthesized.template("Prod").has_resource_properties(
+def test_token_validity_from_config(samples: SynthesizedApp) -> None:
+    samples.template(LIVE).has_resource_properties(
         CLIENT,
         {
             "ClientName": "web",
-            "IdTokenValidity": 30,
-            "AccessTokenValidity": 30,
-            "RefreshTokenValidity": 43200,
+            "IdTokenValidity": 15,
+            "AccessTokenValidity": 20,
+            "RefreshTokenValidity": 7 * 24 * 60,
             "TokenValidityUnits": {
                 "IdToken": "minutes",
                 "AccessToken": "minutes",
@@ -74,8 +84,8 @@ def resource_server_scope(name: str) -> dict[str, object]:
     return {"Fn::Join": ["", [{"Ref": Match.string_like_regexp("PhotosApi")}, f"/{name}"]]}
 
 
-def test_server_client_only_where_configured(synthesized: SynthesizedApp) -> None:
-    synthesized.template("Prod").has_resource_properties(
+def test_server_client_only_where_configured(samples: SynthesizedApp) -> None:
+    samples.template(LIVE).has_resource_properties(
         CLIENT,
         {
             "ClientName": "server",
@@ -86,18 +96,18 @@ def test_server_client_only_where_configured(synthesized: SynthesizedApp) -> Non
     )
     names = [
         r["Properties"]["ClientName"]
-        for r in synthesized.template("Dev").find_resources(CLIENT).values()
+        for r in samples.template(SANDBOX).find_resources(CLIENT).values()
     ]
     assert sorted(names) == ["mobile", "web"]
 
 
 def test_prefix_domain_uses_managed_login_v2_with_branding(
-    synthesized: SynthesizedApp, stage_name: str
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
     template = synthesized.template(stage_name)
-    prefix = "photoshare-dev" if stage_name == "Dev" else "photoshare-prod"
     template.has_resource_properties(
-        "AWS::Cognito::UserPoolDomain", {"Domain": prefix, "ManagedLoginVersion": 2}
+        "AWS::Cognito::UserPoolDomain",
+        {"Domain": stage_config.user_pool.domain_prefix, "ManagedLoginVersion": 2},
     )
     client_ref = Capture()
     template.has_resource_properties(
@@ -108,22 +118,18 @@ def test_prefix_domain_uses_managed_login_v2_with_branding(
 
 
 def test_custom_domain_override_uses_certificate() -> None:
-    domain = CustomDomainConfig(
-        domain_name="auth.photos.example.com",
-        certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/"
-        "12345678-1234-1234-1234-123456789012",
-    )
-    config = dataclasses.replace(prod().user_pool, custom_domain=domain)
+    domain = CustomDomainConfig(domain_name="login.example.net", certificate_arn=CERTIFICATE_ARN)
+    config = dataclasses.replace(live().user_pool, custom_domain=domain)
 
     def build(stack: Stack) -> None:
-        pool = PhotoUserPool(stack, "UserPool", config=config, production=True)
+        pool = PhotoUserPool(stack, "UserPool", config=config, stateful=live().stateful)
         ManagedLogin(stack, "ManagedLogin", user_pool=pool.user_pool, config=config, clients=[])
 
     template = template_of(build)
     template.has_resource_properties(
         "AWS::Cognito::UserPoolDomain",
         {
-            "Domain": "auth.photos.example.com",
+            "Domain": "login.example.net",
             "ManagedLoginVersion": 2,
             "CustomDomainConfig": {"CertificateArn": domain.certificate_arn},
         },
@@ -131,32 +137,40 @@ def test_custom_domain_override_uses_certificate() -> None:
     template.resource_count_is("AWS::Cognito::UserPoolDomain", 2)
 
 
-def test_groups_with_precedence(synthesized: SynthesizedApp, stage_name: str) -> None:
-    template = synthesized.template(stage_name)
+def test_groups_with_precedence_and_roles_from_config(samples: SynthesizedApp) -> None:
+    template = samples.template(LIVE)
     template.has_resource_properties(
         "AWS::Cognito::UserPoolGroup",
-        {"GroupName": "admins", "Precedence": 0, "RoleArn": Match.any_value()},
+        {"GroupName": MODERATORS, "Precedence": 1, "RoleArn": Match.any_value()},
     )
     template.has_resource_properties(
         "AWS::Cognito::UserPoolGroup",
-        {"GroupName": "members", "Precedence": 10, "RoleArn": Match.absent()},
+        {"GroupName": EVERYONE, "Precedence": 5, "RoleArn": Match.absent()},
     )
 
 
-def test_outputs(synthesized: SynthesizedApp) -> None:
-    outputs = synthesized.template_json("Prod")["Outputs"]
-    assert set(outputs) >= {
-        "Region",
-        "UserPoolId",
-        "IssuerUrl",
-        "DomainUrl",
-        "WebClientId",
-        "MobileClientId",
-        "ServerClientId",
-        "IdentityPoolId",
-        "PhotosBucket",
-        "ItemsTable",
+def test_every_configured_group_exists_elevated_ones_with_a_role(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    groups = {
+        r["Properties"]["GroupName"]: r["Properties"]
+        for r in synthesized.template_json(stage_name)["Resources"].values()
+        if r["Type"] == "AWS::Cognito::UserPoolGroup"
     }
-    assert "ServerClientId" not in synthesized.template_json("Dev")["Outputs"]
-    issuer = outputs["IssuerUrl"]["Value"]["Fn::Join"][1]
+    assert set(groups) == stage_config.user_pool.group_names
+    for group in stage_config.user_pool.groups:
+        assert groups[group.name]["Precedence"] == group.precedence
+        elevated = group.name in stage_config.data_access.elevated_groups
+        assert ("RoleArn" in groups[group.name]) is elevated, group.name
+
+
+def test_outputs_are_the_contract(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    outputs = synthesized.template_json(stage_name)["Outputs"]
+    expected = {o.value for o in StackOutput if o not in OPTIONAL_OUTPUTS}
+    if stage_config.user_pool.server_client:
+        expected.add(StackOutput.SERVER_CLIENT_ID.value)
+    assert set(outputs) == expected
+    issuer = outputs[StackOutput.ISSUER_URL]["Value"]["Fn::Join"][1]
     assert issuer[0] == "https://"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cdk_app import ROOT
+from tests.support.app import ROOT
 
 BIN = Path(sys.executable).parent
 

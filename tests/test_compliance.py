@@ -12,7 +12,8 @@ from aws_cdk import App, Stack, Stage, Validations
 from aws_cdk import aws_s3 as s3
 
 from app import build_app
-from tests.cdk_app import ROOT, SynthesizedApp, cdk_json_context
+from stage_config.stages import STAGES
+from tests.support.app import ROOT, SynthesizedApp, cdk_json_context
 
 ACK_KEY = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
 
@@ -33,7 +34,7 @@ def test_app_fails_synth_on_a_nag_finding(tmp_path: Path) -> None:
     # The CDK CLI passes failSynthOnValidationErrors=false; the app must fail anyway.
     cli_context = {"@aws-cdk/core:failSynthOnValidationErrors": False}
     app = build_app(
-        context={**cdk_json_context(), **cli_context, "stages": "Dev"},
+        context={**cdk_json_context(), **cli_context, "stages": next(iter(STAGES))},
         environ={},
         outdir=str(tmp_path),
     )

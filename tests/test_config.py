@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -17,15 +16,15 @@ from stage_config import (
     MfaConfig,
     MfaMode,
     PasswordlessConfig,
+    SecretRef,
+    SocialProviderConfig,
     StageConfig,
     TokenValidityConfig,
 )
-from stage_config.stages import dev, prod, select_stages
-from tests.config_cases import BadCase, assert_config_error, bad_config_cases
-
-
-def with_pool(config: StageConfig, **changes: Any) -> StageConfig:
-    return dataclasses.replace(config, user_pool=dataclasses.replace(config.user_pool, **changes))
+from stage_config.selection import select_stages
+from stage_config.stages import STAGES
+from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
+from tests.support.configs import CERTIFICATE_ARN, live, sandbox, with_pool, with_triggers
 
 
 def tokens(**changes: timedelta) -> TokenValidityConfig:
@@ -36,116 +35,118 @@ BAD: list[BadCase] = [
     (
         "http callback in prod",
         lambda: with_pool(
-            prod(),
-            web_client=HostedClientConfig(callback_urls=("http://photos.example.com/callback",)),
+            live(),
+            web_client=HostedClientConfig(callback_urls=("http://gallery.example.net/auth",)),
         ),
-        "Prod.user_pool.web_client.callback_urls[0]",
+        "Live.user_pool.web_client.callback_urls[0]",
         "plain http or localhost",
     ),
     (
         "localhost logout in prod",
         lambda: with_pool(
-            prod(),
+            live(),
             mobile_client=HostedClientConfig(
-                callback_urls=("photoshare://callback",), logout_urls=("https://localhost/",)
+                callback_urls=("acmegallery://auth",), logout_urls=("https://localhost/",)
             ),
         ),
-        "Prod.user_pool.mobile_client.logout_urls[0]",
+        "Live.user_pool.mobile_client.logout_urls[0]",
         "plain http or localhost",
     ),
     (
         "uppercase domain prefix",
-        lambda: with_pool(dev(), domain_prefix="PhotoShare"),
-        "Dev.user_pool.domain_prefix",
+        lambda: with_pool(sandbox(), domain_prefix="AcmeGallery"),
+        "Sandbox.user_pool.domain_prefix",
         "lowercase letters, digits and hyphens",
     ),
     (
         "reserved word in prefix",
-        lambda: with_pool(dev(), domain_prefix="my-cognito-app"),
-        "Dev.user_pool.domain_prefix",
+        lambda: with_pool(sandbox(), domain_prefix="my-cognito-app"),
+        "Sandbox.user_pool.domain_prefix",
         "reserved word 'cognito'",
     ),
     (
         "aws in prefix",
-        lambda: with_pool(dev(), domain_prefix="awsome"),
-        "Dev.user_pool.domain_prefix",
+        lambda: with_pool(sandbox(), domain_prefix="awsome"),
+        "Sandbox.user_pool.domain_prefix",
         "reserved word 'aws'",
     ),
     (
         "id token too short",
-        lambda: with_pool(dev(), tokens=tokens(id_token=timedelta(minutes=4))),
-        "Dev.user_pool.tokens.id_token",
+        lambda: with_pool(sandbox(), tokens=tokens(id_token=timedelta(minutes=4))),
+        "Sandbox.user_pool.tokens.id_token",
         "outside Cognito's range",
     ),
     (
         "access token too long",
-        lambda: with_pool(dev(), tokens=tokens(access_token=timedelta(days=2))),
-        "Dev.user_pool.tokens.access_token",
+        lambda: with_pool(sandbox(), tokens=tokens(access_token=timedelta(days=2))),
+        "Sandbox.user_pool.tokens.access_token",
         "outside Cognito's range",
     ),
     (
         "refresh token too short",
-        lambda: with_pool(dev(), tokens=tokens(refresh_token=timedelta(minutes=59))),
-        "Dev.user_pool.tokens.refresh_token",
+        lambda: with_pool(sandbox(), tokens=tokens(refresh_token=timedelta(minutes=59))),
+        "Sandbox.user_pool.tokens.refresh_token",
         "outside Cognito's range",
     ),
     (
         "refresh token too long",
-        lambda: with_pool(dev(), tokens=tokens(refresh_token=timedelta(days=3651))),
-        "Dev.user_pool.tokens.refresh_token",
+        lambda: with_pool(sandbox(), tokens=tokens(refresh_token=timedelta(days=3651))),
+        "Sandbox.user_pool.tokens.refresh_token",
         "outside Cognito's range",
     ),
     (
         "refresh not longer than access",
         lambda: with_pool(
-            dev(), tokens=tokens(access_token=timedelta(hours=2), refresh_token=timedelta(hours=1))
+            sandbox(),
+            tokens=tokens(access_token=timedelta(hours=2), refresh_token=timedelta(hours=1)),
         ),
-        "Dev.user_pool.tokens.refresh_token",
+        "Sandbox.user_pool.tokens.refresh_token",
         "not longer than the access token",
     ),
     (
         "MFA required with no factor",
-        lambda: with_pool(prod(), mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=False)),
-        "Prod.user_pool.mfa",
+        lambda: with_pool(live(), mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=False)),
+        "Live.user_pool.mfa.mode",
         "no factor is enabled",
     ),
     (
         "email MFA without SES",
-        lambda: with_pool(dev(), mfa=MfaConfig(mode=MfaMode.OPTIONAL, email=True)),
-        "Dev.user_pool.mfa.email",
+        lambda: with_pool(sandbox(), mfa=MfaConfig(mode=MfaMode.OPTIONAL, email=True)),
+        "Sandbox.user_pool.mfa.email",
         "default sender cannot send MFA codes",
     ),
     (
         "passwordless on LITE",
         lambda: with_pool(
-            dev(), feature_plan=FeaturePlan.LITE, passwordless=PasswordlessConfig(passkeys=True)
+            sandbox(), feature_plan=FeaturePlan.LITE, passwordless=PasswordlessConfig(passkeys=True)
         ),
-        "Dev.user_pool.passwordless",
+        "Sandbox.user_pool.passwordless",
         "ESSENTIALS or PLUS",
     ),
     (
         "V2 token trigger on LITE",
-        lambda: with_pool(dev(), feature_plan=FeaturePlan.LITE, passwordless=PasswordlessConfig()),
-        "Dev.user_pool.feature_plan",
+        lambda: with_pool(
+            sandbox(), feature_plan=FeaturePlan.LITE, passwordless=PasswordlessConfig()
+        ),
+        "Sandbox.user_pool.feature_plan",
         "V2_0",
     ),
     (
         "custom domain certificate outside us-east-1",
         lambda: with_pool(
-            prod(),
+            live(),
             custom_domain=CustomDomainConfig(
-                domain_name="auth.photos.example.com",
-                certificate_arn="arn:aws:acm:eu-west-1:123456789012:certificate/"
-                "12345678-1234-1234-1234-123456789012",
+                domain_name="login.example.net",
+                certificate_arn=CERTIFICATE_ARN.replace("us-east-1", "eu-west-1"),
             ),
         ),
-        "Prod.user_pool.custom_domain.certificate_arn",
+        "Live.user_pool.custom_domain.certificate_arn",
         "in us-east-1",
     ),
     (
         "bad account id",
-        lambda: dataclasses.replace(dev(), account="12345"),
-        "Dev.account",
+        lambda: dataclasses.replace(sandbox(), account="12345"),
+        "Sandbox.account",
         "12-digit",
     ),
 ]
@@ -159,83 +160,91 @@ def test_bad_config_names_key_and_fix(
 
 
 def test_unknown_stage_name_is_refused() -> None:
-    with pytest.raises(ConfigError, match=r"stages: 'Prd' is not a stage.*Dev, Prod"):
-        select_stages(["Prd"])
+    with pytest.raises(ConfigError, match=r"stages: 'No Such' is not a stage") as raised:
+        select_stages(["No Such"])
+    assert ", ".join(STAGES) in raised.value.fix
 
 
-def test_default_stages_are_valid_and_distinct() -> None:
+def test_every_stage_of_the_registry_is_valid_and_named_by_its_key() -> None:
     configs = select_stages()
-    assert [c.name for c in configs] == ["Dev", "Prod"]
-    assert [c.production for c in configs] == [False, True]
-    assert [c.user_pool.mfa.mode for c in configs] == [MfaMode.OPTIONAL, MfaMode.REQUIRED]
+    assert [c.name for c in configs] == list(STAGES)
 
 
 def test_account_and_region_overrides_apply_per_stage() -> None:
-    (prod_config,) = select_stages(
-        ["Prod"],
-        accounts={"Prod": "123456789012"},
-        regions={"Prod": "eu-west-1", "Dev": "us-east-1"},
+    first, *others = STAGES
+    (config,) = select_stages(
+        [first],
+        accounts={first: "123456789012"},
+        regions={first: "eu-west-1", **dict.fromkeys(others, "us-east-1")},
     )
-    assert (prod_config.account, prod_config.region) == ("123456789012", "eu-west-1")
+    assert (config.account, config.region) == ("123456789012", "eu-west-1")
 
 
 def test_plain_http_is_fine_outside_production() -> None:
-    assert dev().user_pool.web_client.callback_urls[0].startswith("http://localhost")
+    assert sandbox().user_pool.web_client.callback_urls[0].startswith("http://localhost")
 
 
-def with_triggers(**changes: Any) -> StageConfig:
-    config = prod()
-    assert config.triggers is not None
-    return dataclasses.replace(config, triggers=dataclasses.replace(config.triggers, **changes))
+def test_errors_are_rooted_at_the_stage_for_nested_sections() -> None:
+    """One convention: a nested section's error carries the whole path from the stage."""
+    google = live().federation[0]
+    assert isinstance(google, SocialProviderConfig)
+    provider = dataclasses.replace(
+        google, client_secret=SecretRef(name_or_arn="not a name!", json_field="client_secret")
+    )
+    with pytest.raises(ConfigError) as raised:
+        dataclasses.replace(live(), federation=(provider,))
+    assert raised.value.key == "Live.federation[0].client_secret.name_or_arn"
 
 
 BAD_TRIGGERS: list[BadCase] = [
     (
         "domain with @",
-        lambda: with_triggers(denied_email_domains=("@spam.com",)),
-        "Prod.triggers.denied_email_domains[0]",
+        lambda: with_triggers(live(), denied_email_domains=("@spam.com",)),
+        "Live.triggers.denied_email_domains[0]",
         "not a lowercase email domain",
     ),
     (
         "domain both allowed and denied",
-        lambda: with_triggers(allowed_email_domains=("a.com",), denied_email_domains=("a.com",)),
-        "Prod.triggers.denied_email_domains",
+        lambda: with_triggers(
+            live(), allowed_email_domains=("a.com",), denied_email_domains=("a.com",)
+        ),
+        "Live.triggers.denied_email_domains",
         "both allowed and denied",
     ),
     (
         "unknown default group",
-        lambda: with_triggers(default_group="everyone"),
-        "Prod.triggers.default_group",
+        lambda: with_triggers(live(), default_group="nobody"),
+        "Live.triggers.default_group",
         "not one of the user pool groups",
     ),
     (
         "reserved claim",
-        lambda: with_triggers(extra_claims={"cognito:groups": "x"}),
-        "Prod.triggers.extra_claims['cognito:groups']",
+        lambda: with_triggers(live(), extra_claims={"cognito:groups": "x"}),
+        "Live.triggers.extra_claims['cognito:groups']",
         "reserved by Cognito",
     ),
     (
         "app name too long for SMS",
-        lambda: with_triggers(app_name="P" * 41),
-        "Prod.triggers.app_name",
+        lambda: with_triggers(live(), app_name="P" * 41),
+        "Live.triggers.app_name",
         "longer than 40 characters",
     ),
     (
         "localhost app url in prod",
-        lambda: with_triggers(app_url="http://localhost:5173"),
-        "Prod.triggers.app_url",
+        lambda: with_triggers(live(), app_url="http://localhost:5173"),
+        "Live.triggers.app_url",
         "plain http or localhost",
     ),
     (
         "auto-verify without auto-confirm",
-        lambda: with_triggers(auto_verify_email=True),
-        "Prod.triggers.auto_verify_email",
+        lambda: with_triggers(live(), auto_verify_email=True),
+        "Live.triggers.auto_verify_email",
         "has no effect",
     ),
     (
         "log retention not offered by CloudWatch",
-        lambda: with_triggers(log_retention_days=31),
-        "Prod.triggers.log_retention_days",
+        lambda: with_triggers(live(), log_retention_days=31),
+        "Live.triggers.log_retention_days",
         "not a CloudWatch Logs retention period",
     ),
 ]

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from typing import Any
 
 from aws_cdk import Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk.assertions import Capture, Match
 
+from auth_constructs import cfn_text
 from auth_constructs.identity_access import IdentityAccess
 from stage_config import DataAccessConfig, StageConfig
-from stage_config.stages import dev, prod
-from tests.cdk_app import SynthesizedApp
-from tests.config_cases import BadCase, assert_config_error, bad_config_cases
-from tests.constructs_harness import template_of
-from tools import cfn_text
+from tests.support.app import SynthesizedApp
+from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
+from tests.support.configs import MODERATORS, live, sandbox, with_access
+from tests.support.harness import template_of
 
 TRUST = {
     "Effect": "Allow",
@@ -32,15 +30,15 @@ TRUST = {
 }
 
 
-def test_identity_pool_guests_and_classic_flow_off(
-    synthesized: SynthesizedApp, stage_name: str
+def test_identity_pool_guests_as_configured_and_classic_flow_off(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
     template = synthesized.template(stage_name)
     clients = Capture()
     template.has_resource_properties(
         "AWS::Cognito::IdentityPool",
         {
-            "AllowUnauthenticatedIdentities": False,
+            "AllowUnauthenticatedIdentities": stage_config.data_access.allow_guest_access,
             "AllowClassicFlow": False,
             "CognitoIdentityProviders": clients,
         },
@@ -111,8 +109,10 @@ def test_token_role_mapping_denies_ambiguity(synthesized: SynthesizedApp, stage_
     assert "IdentityAccessPoolAuthenticatedRole" in authenticated.as_string()
 
 
-def test_photos_bucket_baseline(synthesized: SynthesizedApp, stage_name: str) -> None:
-    origin = "http://localhost:5173" if stage_name == "Dev" else "https://photos.example.com"
+def test_photos_bucket_baseline(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    access = stage_config.data_access
     synthesized.template(stage_name).has_resource_properties(
         "AWS::S3::Bucket",
         {
@@ -136,7 +136,7 @@ def test_photos_bucket_baseline(synthesized: SynthesizedApp, stage_name: str) ->
                 "CorsRules": [
                     Match.object_like(
                         {
-                            "AllowedOrigins": [origin],
+                            "AllowedOrigins": list(access.web_origins),
                             "AllowedMethods": ["GET", "PUT", "HEAD", "DELETE"],
                         }
                     )
@@ -146,8 +146,12 @@ def test_photos_bucket_baseline(synthesized: SynthesizedApp, stage_name: str) ->
                 "Rules": [
                     Match.object_like(
                         {
-                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
-                            "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                            "AbortIncompleteMultipartUpload": {
+                                "DaysAfterInitiation": access.abort_multipart_after_days
+                            },
+                            "NoncurrentVersionExpiration": {
+                                "NoncurrentDays": access.noncurrent_versions_expire_after_days
+                            },
                         }
                     )
                 ]
@@ -171,7 +175,9 @@ def test_buckets_deny_plain_http(synthesized: SynthesizedApp, stage_name: str) -
         assert deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_items_table(synthesized: SynthesizedApp, stage_name: str) -> None:
+def test_items_table(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
     synthesized.template(stage_name).has_resource_properties(
         "AWS::DynamoDB::Table",
         {
@@ -181,7 +187,7 @@ def test_items_table(synthesized: SynthesizedApp, stage_name: str) -> None:
             ],
             "BillingMode": "PAY_PER_REQUEST",
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-            "DeletionProtectionEnabled": stage_name == "Prod",
+            "DeletionProtectionEnabled": stage_config.stateful.deletion_protection,
         },
     )
 
@@ -204,42 +210,36 @@ def test_guest_access_override_needs_and_records_a_reason() -> None:
     )
 
 
-def with_access(config: StageConfig, **changes: Any) -> StageConfig:
-    return dataclasses.replace(
-        config, data_access=dataclasses.replace(config.data_access, **changes)
-    )
-
-
 BAD: list[BadCase] = [
     (
         "origin with a path",
-        lambda: with_access(dev(), web_origins=("http://localhost:5173/app",)),
-        "Dev.data_access.web_origins[0]",
+        lambda: with_access(sandbox(), web_origins=("http://localhost:3000/app",)),
+        "Sandbox.data_access.web_origins[0]",
         "not a web origin",
     ),
     (
         "origin not a URL",
-        lambda: with_access(dev(), web_origins=("photos.example.com",)),
-        "Dev.data_access.web_origins[0]",
+        lambda: with_access(sandbox(), web_origins=("gallery.example.net",)),
+        "Sandbox.data_access.web_origins[0]",
         "not a web origin",
     ),
     (
         "plain http origin in prod",
-        lambda: with_access(prod(), web_origins=("http://photos.example.com",)),
-        "Prod.data_access.web_origins[0]",
+        lambda: with_access(live(), web_origins=("http://gallery.example.net",)),
+        "Live.data_access.web_origins[0]",
         "plain http or localhost",
     ),
     (
         "guest access without a reason",
-        lambda: with_access(dev(), allow_guest_access=True),
-        "Dev.data_access.guest_access_reason",
+        lambda: with_access(sandbox(), allow_guest_access=True),
+        "Sandbox.data_access.guest_access_reason",
         "without a reason",
     ),
     (
         "unknown group in role mapping",
-        lambda: with_access(prod(), elevated_groups=("moderators",)),
-        "Prod.data_access.elevated_groups[0]",
-        "'moderators' is not one of the user pool groups",
+        lambda: with_access(live(), elevated_groups=(MODERATORS, "auditors")),
+        "Live.data_access.elevated_groups[1]",
+        "'auditors' is not one of the user pool groups",
     ),
 ]
 

@@ -1,82 +1,94 @@
-"""Replacement guard: fires on a renamed construct and a replacement-forcing change only."""
+"""Replacement guard: fires on a renamed construct and a replacement-forcing change only; `make
+accept` reports changes per stage and records baselines. Built on the test-owned stages."""
 
 from __future__ import annotations
 
 import copy
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aws_cdk import CfnResource
 
-from app import build_app
+from stacks.auth_stack import AuthStack
 from stacks.stage import IdentityStage
-from tests.cdk_app import ROOT, SynthesizedApp, cdk_json_context
-from tools.guard import DEFAULT_BASELINE, check, compare, main, replacement_properties
+from tests.support.app import SynthesizedApp, configs_app
+from tests.support.configs import LIVE, live
+from tools.guard import accept, check, compare, main, replacement_properties
 
-POOL, TABLE, BUCKET = "UserPoolDAD9161D", "StorageItems5ACFBC81", "StoragePhotos333B189A"
+
+def logical_id(stack: AuthStack, construct: Any) -> str:
+    return stack.get_logical_id(cast(CfnResource, construct.node.default_child))
 
 
 @pytest.fixture(scope="module")
-def prod_baseline() -> dict[str, Any]:
-    baseline: dict[str, Any] = json.loads((DEFAULT_BASELINE / "Prod.template.json").read_text())
-    return baseline
+def baseline(samples: SynthesizedApp) -> dict[str, Any]:
+    return samples.template_json(LIVE)
 
 
-def test_committed_baselines_pass_against_a_fresh_synth(synthesized: SynthesizedApp) -> None:
-    assert sorted(p.name for p in DEFAULT_BASELINE.glob("*.json")) == [
-        "Dev.template.json",
-        "Prod.template.json",
-    ]
-    assert check(DEFAULT_BASELINE, synthesized.outdir) == []
+@pytest.fixture(scope="module")
+def ids(samples: SynthesizedApp) -> dict[str, str]:
+    stack = cast(AuthStack, samples.stack(LIVE))
+    return {
+        "pool": logical_id(stack, stack.user_pool.user_pool),
+        "table": logical_id(stack, stack.storage.table),
+        "bucket": logical_id(stack, stack.storage.bucket),
+    }
 
 
-def test_fires_on_a_renamed_construct(tmp_path: Path, prod_baseline: dict[str, Any]) -> None:
-    app = build_app(
-        context={**cdk_json_context(), "stages": "Prod"}, environ={}, outdir=str(tmp_path)
-    )
-    stage = app.node.find_child("Prod")
+def test_fires_on_a_renamed_construct(
+    tmp_path: Path, baseline: dict[str, Any], ids: dict[str, str]
+) -> None:
+    app = configs_app(tmp_path, [live()])
+    stage = app.node.find_child(LIVE)
     assert isinstance(stage, IdentityStage)
-    stage.auth.rename_logical_id(POOL, "UserPoolRenamed")
+    stage.auth.rename_logical_id(ids["pool"], "UserPoolRenamed")
     app.synth()
-    (template,) = (tmp_path / "assembly-Prod").glob("*.template.json")
-    (finding,) = compare("Prod", prod_baseline, json.loads(template.read_text()))
-    assert finding.logical_id == POOL
+    renamed = SynthesizedApp(app=app, outdir=tmp_path).template_json(LIVE)
+    (finding,) = compare(LIVE, baseline, renamed)
+    assert finding.logical_id == ids["pool"]
     assert "logical ID vanished" in finding.reason
     assert "UserPoolRenamed" in finding.reason
 
 
 @pytest.mark.parametrize(
-    ("logical_id", "prop", "value", "expected"),
+    ("resource", "prop", "value", "expected"),
     [
-        (POOL, "UsernameAttributes", ["phone_number"], "UsernameAttributes changed"),
-        (POOL, "UsernameConfiguration", {"CaseSensitive": True}, "UsernameConfiguration changed"),
-        (TABLE, "KeySchema", [{"AttributeName": "id", "KeyType": "HASH"}], "KeySchema changed"),
-        (TABLE, "TableName", "photos-items", "TableName changed"),
-        (BUCKET, "BucketName", "my-photos", "BucketName changed"),
+        ("pool", "UsernameAttributes", ["phone_number"], "UsernameAttributes changed"),
+        ("pool", "UsernameConfiguration", {"CaseSensitive": True}, "UsernameConfiguration"),
+        ("table", "KeySchema", [{"AttributeName": "id", "KeyType": "HASH"}], "KeySchema changed"),
+        ("table", "TableName", "photos-items", "TableName changed"),
+        ("bucket", "BucketName", "my-photos", "BucketName changed"),
     ],
 )
 def test_fires_on_a_replacement_forcing_change(
-    prod_baseline: dict[str, Any], logical_id: str, prop: str, value: Any, expected: str
+    baseline: dict[str, Any],
+    ids: dict[str, str],
+    resource: str,
+    prop: str,
+    value: Any,
+    expected: str,
 ) -> None:
-    current = copy.deepcopy(prod_baseline)
-    current["Resources"][logical_id]["Properties"][prop] = value
-    (finding,) = compare("Prod", prod_baseline, current)
-    assert finding.logical_id == logical_id
+    current = copy.deepcopy(baseline)
+    current["Resources"][ids[resource]]["Properties"][prop] = value
+    (finding,) = compare(LIVE, baseline, current)
+    assert finding.logical_id == ids[resource]
     assert expected in finding.reason
     assert "forces replacement" in finding.reason
 
 
-def test_quiet_on_benign_changes(prod_baseline: dict[str, Any]) -> None:
-    current = copy.deepcopy(prod_baseline)
+def test_quiet_on_benign_changes(baseline: dict[str, Any], ids: dict[str, str]) -> None:
+    current = copy.deepcopy(baseline)
     for resource in current["Resources"].values():
         if resource["Type"] == "AWS::Cognito::UserPoolClient":
             resource["Properties"]["AccessTokenValidity"] = 5
-    pool = current["Resources"][POOL]["Properties"]
+    pool = current["Resources"][ids["pool"]]["Properties"]
     pool["Policies"]["PasswordPolicy"]["MinimumLength"] = 14
     pool["MfaConfiguration"] = "OPTIONAL"
-    current["Resources"][BUCKET]["Properties"]["CorsConfiguration"]["CorsRules"][0]["MaxAge"] = 60
-    assert compare("Prod", prod_baseline, current) == []
+    bucket = current["Resources"][ids["bucket"]]["Properties"]
+    bucket["CorsConfiguration"]["CorsRules"][0]["MaxAge"] = 60
+    assert compare(LIVE, baseline, current) == []
 
 
 def test_replacement_properties_come_from_the_registry_schemas() -> None:
@@ -87,23 +99,49 @@ def test_replacement_properties_come_from_the_registry_schemas() -> None:
 
 def test_cli_reports_and_fails(
     tmp_path: Path,
-    prod_baseline: dict[str, Any],
-    synthesized: SynthesizedApp,
+    baseline: dict[str, Any],
+    ids: dict[str, str],
+    samples: SynthesizedApp,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    baseline = copy.deepcopy(prod_baseline)
-    baseline["Resources"]["UserPoolFromAnOldName"] = baseline["Resources"][POOL]
-    (tmp_path / "Prod.template.json").write_text(json.dumps(baseline))
-    assert main(["--baseline", str(tmp_path), "--cdk-out", str(synthesized.outdir)]) == 1
+    old = copy.deepcopy(baseline)
+    old["Resources"]["UserPoolFromAnOldName"] = old["Resources"][ids["pool"]]
+    (tmp_path / f"{LIVE}.template.json").write_text(json.dumps(old))
+    assert main(["--baseline", str(tmp_path), "--cdk-out", str(samples.outdir)]) == 1
     err = capsys.readouterr().err
-    assert "REPLACEMENT GUARD: Prod: AWS::Cognito::UserPool UserPoolFromAnOldName" in err
-    assert "make guard-update" in err
+    assert f"REPLACEMENT GUARD: {LIVE}: AWS::Cognito::UserPool UserPoolFromAnOldName" in err
+    assert "make accept" in err
 
 
-def test_cli_update_writes_baselines(tmp_path: Path, synthesized: SynthesizedApp) -> None:
-    assert (
-        main(["--update", "--baseline", str(tmp_path / "b"), "--cdk-out", str(synthesized.outdir)])
-        == 0
-    )
-    assert main(["--baseline", str(tmp_path / "b"), "--cdk-out", str(synthesized.outdir)]) == 0
-    assert DEFAULT_BASELINE.is_relative_to(ROOT)
+def test_a_stage_without_a_baseline_fails_until_accepted(
+    tmp_path: Path, samples: SynthesizedApp
+) -> None:
+    findings = check(tmp_path, samples.outdir)
+    assert {f.stage for f in findings} == {"Sandbox", LIVE}
+    assert all("no baseline is recorded" in f.reason for f in findings)
+
+
+def test_accept_reports_changes_then_records(
+    tmp_path: Path, baseline: dict[str, Any], ids: dict[str, str], samples: SynthesizedApp
+) -> None:
+    old = copy.deepcopy(baseline)
+    old["Resources"][ids["table"]]["Properties"]["KeySchema"] = []
+    del old["Resources"][ids["bucket"]]
+    old["Resources"]["Gone"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    old["Resources"][ids["pool"]]["Properties"]["MfaConfiguration"] = "OFF"
+    (tmp_path / f"{LIVE}.template.json").write_text(json.dumps(old))
+    (tmp_path / "Retired.template.json").write_text(json.dumps({"Resources": {}}))
+    report = "\n".join(accept(tmp_path, samples.outdir))
+    assert f"replaced             AWS::DynamoDB::Table {ids['table']}" in report
+    assert f"added                AWS::S3::Bucket {ids['bucket']}" in report
+    assert "removed              AWS::SNS::Topic Gone" in report
+    assert f"modified             AWS::Cognito::UserPool {ids['pool']}" in report
+    assert "Sandbox: new stage" in report
+    assert "Retired: stage removed" in report
+    assert check(tmp_path, samples.outdir) == []
+    assert accept(tmp_path, samples.outdir) == [
+        f"{LIVE}: 0 change(s)",
+        "  no change",
+        "Sandbox: 0 change(s)",
+        "  no change",
+    ]

@@ -9,13 +9,16 @@ own policy (TLS-only) evaluated as the resource policy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aws_cdk import CfnResource
 
-from tests.cdk_app import SynthesizedApp
-from tests.iam.policies import ACCOUNT, REGION, Names, resolve, role_policies, simulate
-from tools import cfn_text
+from auth_constructs import cfn_text
+from stacks.auth_stack import AuthStack
+from stage_config.stages import STAGES
+from tests.support.app import SynthesizedApp
+from tests.support.iam import ACCOUNT, REGION, Names, resolve, role_policies, simulate
 
 BUCKET = "photoshare-photos"
 TABLE = "photoshare-items"
@@ -139,7 +142,8 @@ class StageRoles:
 
 
 def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
-    """Find the two roles by following the template's own references, then resolve them."""
+    """Find the two roles (the user role by following the template's own references, the
+    elevated role from the stack), then resolve their policies."""
     template = synthesized.template_json(stage)
     resources = template["Resources"]
 
@@ -155,10 +159,10 @@ def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
     )
     _, attachment = only("AWS::Cognito::IdentityPoolRoleAttachment")
     user_role_id = attachment["Properties"]["Roles"]["authenticated"]["Fn::GetAtt"][0]
-    _, admins = only(
-        "AWS::Cognito::UserPoolGroup", lambda r: r["Properties"]["GroupName"] == "admins"
+    stack = cast(AuthStack, synthesized.stack(stage))
+    elevated_role_id = stack.get_logical_id(
+        cast(CfnResource, stack.access.elevated_role.node.default_child)
     )
-    elevated_role_id = admins["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     _, bucket_policy = only(
         "AWS::S3::BucketPolicy", lambda r: r["Properties"]["Bucket"] == {"Ref": bucket_id}
     )
@@ -199,7 +203,7 @@ def simulation(ask: Ask, roles: StageRoles) -> dict[str, Any]:
 MATRIX = matrix()
 
 
-@pytest.fixture(scope="module", params=["Dev", "Prod"])
+@pytest.fixture(scope="module", params=list(STAGES))
 def decisions(request: pytest.FixtureRequest, synthesized: SynthesizedApp) -> dict[str, str]:
     roles = stage_roles(synthesized, str(request.param))
     results = simulate([simulation(ask, roles) for ask in MATRIX])
@@ -211,9 +215,9 @@ def test_isolation_matrix(decisions: dict[str, str], ask: Ask) -> None:
     assert decisions[ask.label] == ask.expected
 
 
-def test_matrix_covers_every_granted_action(synthesized: SynthesizedApp) -> None:
+def test_matrix_covers_every_granted_action(synthesized: SynthesizedApp, stage_name: str) -> None:
     """Every action any role is granted appears in the matrix as allowed and as denied."""
-    roles = stage_roles(synthesized, "Prod")
+    roles = stage_roles(synthesized, stage_name)
     statements = [
         statement
         for docs in roles.policies.values()

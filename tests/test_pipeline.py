@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.cdk_app import synthesize
+from stage_config.stages import STAGES
+from tests.support.app import synthesize
 
 CONNECTION = (
     "arn:aws:codeconnections:eu-west-1:123456789012:connection/12345678-1234-1234-1234-123456789012"
@@ -43,10 +44,9 @@ def resources(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def test_stages_live_inside_the_pipeline(outdir: Path) -> None:
-    assert sorted(p.name for p in outdir.glob("assembly-*")) == [
-        "assembly-Pipeline-Dev",
-        "assembly-Pipeline-Prod",
-    ]
+    assert sorted(p.name for p in outdir.glob("assembly-*")) == sorted(
+        f"assembly-Pipeline-{name}" for name in STAGES
+    )
     assert not (outdir / "CiAccess.template.json").exists()
 
 
@@ -63,20 +63,21 @@ def test_synth_step_runs_the_test_suite(pipeline: dict[str, Any]) -> None:
     ]
     commands = [spec["phases"]["build"]["commands"] for spec in specs]
     assert ["make test", "make synth"] in commands
-    assert ["make smoke-env STAGE=Dev"] in commands
-    assert ["make smoke-env STAGE=Prod"] in commands
+    for name in STAGES:
+        assert [f"make smoke-env STAGE={name}"] in commands
 
 
-def test_prod_waits_for_a_manual_approval(pipeline: dict[str, Any]) -> None:
+def test_production_stages_wait_for_a_manual_approval(pipeline: dict[str, Any]) -> None:
     (codepipeline,) = resources(pipeline, "AWS::CodePipeline::Pipeline")
     stages = {
         s["Name"]: [a["ActionTypeId"]["Category"] for a in s["Actions"]]
         for s in codepipeline["Stages"]
     }
     assert list(stages)[:3] == ["Source", "Build", "UpdatePipeline"]
-    assert "Approval" not in stages["Dev"]
-    assert stages["Prod"][0] == "Approval"
-    assert stages["Prod"][-1] == "Build", "the smoke test runs after the deploy"
+    assert [name for name in stages if name in STAGES] == list(STAGES)
+    for name, factory in STAGES.items():
+        assert (stages[name][0] == "Approval") is factory().production, name
+        assert stages[name][-1] == "Build", "the smoke test runs after the deploy"
 
 
 def test_pipeline_templates_lint_clean(outdir: Path) -> None:

@@ -1,53 +1,68 @@
-"""`make review` summarizes the synthesized stages."""
+"""`make review` summarizes the synthesized stages (checked on the test-owned stages)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
+from aws_cdk import CfnResource
 
-from tests.cdk_app import SynthesizedApp
+from stacks.auth_stack import AuthStack
+from tests.support.app import SynthesizedApp
+from tests.support.configs import LIVE, SANDBOX, WEB_ORIGIN
 from tools.review import main, review
 
 
 @pytest.fixture(scope="module")
-def stages(synthesized: SynthesizedApp) -> dict[str, str]:
-    text = review(synthesized.outdir)
-    _, dev, prod = text.split("## ")
-    return {"Dev": dev, "Prod": prod}
+def stages(samples: SynthesizedApp) -> dict[str, str]:
+    sections = review(samples.outdir).split("## ")[1:]
+    return {section.split("\n", 1)[0]: section for section in sections}
+
+
+def test_one_section_per_stage(stages: dict[str, str]) -> None:
+    assert set(stages) == {SANDBOX, LIVE}
 
 
 def test_sign_in_mfa_password_and_plan(stages: dict[str, str]) -> None:
-    assert "Sign-in: email; case sensitive: False; self sign-up: True" in stages["Dev"]
-    assert "MFA: OPTIONAL (SMS_MFA, SOFTWARE_TOKEN_MFA)" in stages["Dev"]
-    assert "MFA: ON (SOFTWARE_TOKEN_MFA, EMAIL_OTP)" in stages["Prod"]
-    assert "Password: min 12, upper True, lower True, digits True, symbols True" in stages["Prod"]
-    assert "Plan: PLUS; threat protection: ENFORCED; email: DEVELOPER" in stages["Prod"]
-    assert "(Retain, deletion protection ACTIVE)" in stages["Prod"]
+    assert "Sign-in: email; case sensitive: False; self sign-up: True" in stages[SANDBOX]
+    assert "MFA: OPTIONAL (SMS_MFA, SOFTWARE_TOKEN_MFA)" in stages[SANDBOX]
+    assert "MFA: ON (SOFTWARE_TOKEN_MFA)" in stages[LIVE]
+    assert "Password: min 12, upper True, lower True, digits True, symbols True" in stages[LIVE]
+    assert "Plan: PLUS; threat protection: ENFORCED; email: DEVELOPER" in stages[LIVE]
+    assert "(Retain, deletion protection ACTIVE)" in stages[LIVE]
 
 
 def test_clients_flows_callbacks_and_lifetimes(stages: dict[str, str]) -> None:
-    assert "`web`: secret False; flows code + ALLOW_USER_SRP_AUTH" in stages["Prod"]
-    assert "tokens: id 30 minutes, access 30 minutes, refresh 43200 minutes" in stages["Prod"]
-    assert "callbacks: https://photos.example.com/callback" in stages["Prod"]
-    assert "callbacks: http://localhost:5173/callback" in stages["Dev"]
-    assert "`server`: secret True; flows client_credentials" in stages["Prod"]
+    assert "`web`: secret False; flows code + ALLOW_USER_SRP_AUTH" in stages[LIVE]
+    assert "tokens: id 15 minutes, access 20 minutes, refresh 10080 minutes" in stages[LIVE]
+    assert f"callbacks: {WEB_ORIGIN}/auth" in stages[LIVE]
+    assert "callbacks: http://localhost:3000/auth" in stages[SANDBOX]
+    assert "`server`: secret True; flows client_credentials" in stages[LIVE]
 
 
 def test_providers_and_triggers(stages: dict[str, str]) -> None:
-    assert "**Identity providers**: 6" in stages["Prod"]
-    assert "- SignInWithApple (SignInWithApple): scopes name email" in stages["Prod"]
-    assert "**Identity providers**: none" in stages["Dev"]
-    assert "(event V2_0)" in stages["Prod"]
+    assert "**Identity providers**: 6" in stages[LIVE]
+    assert "- SignInWithApple (SignInWithApple): scopes name email" in stages[LIVE]
+    assert "**Identity providers**: none" in stages[SANDBOX]
+    assert "(event V2_0)" in stages[LIVE]
 
 
-def test_roles_with_actions_and_resources(stages: dict[str, str]) -> None:
+def test_roles_with_actions_and_resources(samples: SynthesizedApp, stages: dict[str, str]) -> None:
+    stack = cast(AuthStack, samples.stack(LIVE))
+
+    def ref(construct: object) -> str:
+        resource = cast(CfnResource, cast(AuthStack, construct).node.default_child)
+        return stack.get_logical_id(resource)
+
+    bucket, pool = ref(stack.storage.bucket), ref(stack.user_pool.user_pool)
+    table = ref(stack.storage.table)
     assert (
         "Allow s3:DeleteObject, s3:GetObject, s3:PutObject on "
-        "${StoragePhotos333B189A.Arn}/users/${aws:PrincipalTag/sub}/*"
-    ) in stages["Prod"]
-    assert "Allow cognito-idp:AdminAddUserToGroup on ${UserPoolDAD9161D.Arn}" in stages["Prod"]
-    assert "Allow dynamodb:PutItem on ${StorageItems5ACFBC81.Arn}" in stages["Dev"]
+        f"${{{bucket}.Arn}}/users/${{aws:PrincipalTag/sub}}/*"
+    ) in stages[LIVE]
+    assert f"Allow cognito-idp:AdminAddUserToGroup on ${{{pool}.Arn}}" in stages[LIVE]
+    assert f"Allow dynamodb:PutItem on ${{{table}.Arn}}" in stages[LIVE]
 
 
 def test_cli_needs_a_synthesized_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,8 +16,9 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.triggers.conftest import create_items_table
-from tools.client_config import REQUIRED, OutputsError
+from stacks.outputs import StackOutput
+from tests.support.triggers import create_items_table
+from tools.client_config import OutputsError
 from tools.smoke import Deployment, SmokeTest, main, read_outputs, totp
 
 REGION = "eu-west-1"
@@ -49,7 +50,7 @@ def deployment(endpoint: str, session: boto3.Session) -> Deployment:
 
     idp = client("cognito-idp")
     pool_id = idp.create_user_pool(
-        PoolName="photoshare-smoke",
+        PoolName="smoke",
         UsernameAttributes=["email"],
         MfaConfiguration="ON",
     )["UserPool"]["Id"]
@@ -62,7 +63,7 @@ def deployment(endpoint: str, session: boto3.Session) -> Deployment:
         ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]
     identity_pool_id = client("cognito-identity").create_identity_pool(
-        IdentityPoolName="photoshare_smoke",
+        IdentityPoolName="smoke",
         AllowUnauthenticatedIdentities=False,
         CognitoIdentityProviders=[
             {"ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}", "ClientId": client_id}
@@ -134,14 +135,14 @@ def test_totp_matches_rfc_6238() -> None:
 
 def test_cli_names_a_missing_stage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps({"Dev-Auth": {}}))
-    assert main(["Prod", "--outputs", str(outputs)]) == 2
-    assert "no outputs for stack 'Prod-Auth'" in capsys.readouterr().err
+    outputs.write_text(json.dumps({"One-Auth": {}}))
+    assert main(["Other", "--outputs", str(outputs)]) == 2
+    assert "no outputs for stack 'Other-Auth'" in capsys.readouterr().err
 
 
 def test_outputs_from_environment_as_a_pipeline_step_gets_them() -> None:
-    environ = {name: f"{name}-value" for name in REQUIRED} | {"HOME": "/root"}
-    outputs = read_outputs("Dev", None, environ)
-    assert dict(outputs) == {name: f"{name}-value" for name in REQUIRED}
+    environ = {name.value: f"{name}-value" for name in StackOutput} | {"HOME": "/root"}
+    outputs = read_outputs("Any", None, environ)
+    assert dict(outputs) == {name: f"{name}-value" for name in StackOutput}
     with pytest.raises(OutputsError, match=r"lacks outputs \['Region'\]"):
-        read_outputs("Dev", None, {k: v for k, v in environ.items() if k != "Region"})
+        read_outputs("Any", None, {k: v for k, v in environ.items() if k != "Region"})

@@ -1,14 +1,36 @@
-"""The triggers as deployed: LambdaConfig, runtime, invoke permissions, IAM scope, logs."""
+"""The triggers as deployed: LambdaConfig, runtime, settings, invoke permissions, IAM, logs."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match
+from custom_message.settings import CustomMessageSettings
+from post_confirmation.settings import PostConfirmationSettings
+from pre_sign_up.settings import PreSignUpSettings
+from pre_token_generation.settings import PreTokenGenerationSettings
+from trigger_settings import ENVIRONMENT_VARIABLE, TriggerSettings
 
-from tests.cdk_app import SynthesizedApp
-from tools import cfn_text
+from auth_constructs import cfn_text
+from stage_config import StageConfig
+from tests.support.app import SynthesizedApp
+from tests.support.configs import EVERYONE, LIVE, MODERATORS, WEB_ORIGIN
+
+CONTRACTS: dict[str, type[TriggerSettings]] = {
+    "pre_sign_up": PreSignUpSettings,
+    "post_confirmation": PostConfirmationSettings,
+    "pre_token_generation": PreTokenGenerationSettings,
+    "custom_message": CustomMessageSettings,
+}
+
+
+@pytest.fixture
+def with_triggers(stage_config: StageConfig) -> None:
+    """The trigger tests of the user's stages apply to stages that configure triggers."""
+    if stage_config.triggers is None:
+        pytest.skip(f"{stage_config.name} configures no triggers (triggers=None)")
+
 
 FUNCTION = "AWS::Lambda::Function"
 POOL_ARN = {"Fn::GetAtt": [Match.string_like_regexp("^UserPool"), "Arn"]}
@@ -19,6 +41,7 @@ def functions(synthesized: SynthesizedApp, stage: str) -> dict[str, dict[str, An
     return {logical_id: resource["Properties"] for logical_id, resource in found.items()}
 
 
+@pytest.mark.usefixtures("with_triggers")
 def test_lambda_config_uses_v2_pre_token_generation(
     synthesized: SynthesizedApp, stage_name: str
 ) -> None:
@@ -41,42 +64,73 @@ def test_lambda_config_uses_v2_pre_token_generation(
     )
 
 
-def test_functions_runtime_and_limits(synthesized: SynthesizedApp, stage_name: str) -> None:
+@pytest.mark.usefixtures("with_triggers")
+def test_functions_runtime_and_limits(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    assert stage_config.triggers is not None
+    version = stage_config.triggers.powertools_layer_version
     found = functions(synthesized, stage_name)
     assert len(found) == 4
+    assert {props["Handler"] for props in found.values()} == {
+        f"{trigger}.index.handler" for trigger in CONTRACTS
+    }
+    assert len({str(props["Code"]) for props in found.values()}) == 1, "one shared asset"
     for props in found.values():
         assert props["Runtime"] == "python3.13"
         assert props["Architectures"] == ["arm64"]
-        assert props["Handler"] == "index.handler"
         assert props["Timeout"] < 5, "Cognito gives a trigger 5 seconds"
         assert props["TracingConfig"] == {"Mode": "Active"}
         (layer,) = props["Layers"]
         assert layer["Fn::Join"][1][-1].endswith(
-            ":017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"
+            f":017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
         )
         assert props["LoggingConfig"]["LogGroup"]["Ref"].startswith("Triggers")
 
 
-def test_trigger_config_reaches_the_functions(synthesized: SynthesizedApp) -> None:
-    settings = {}
-    for logical_id, props in functions(synthesized, "Prod").items():
-        name = logical_id.removeprefix("Triggers")[:-8]
-        settings[name] = json.loads(
-            cfn_text.render(props["Environment"]["Variables"]["TRIGGER_CONFIG"])
-        )
-    assert settings["PreSignUp"]["denied_email_domains"] == ["mailinator.com"]
-    assert settings["PreSignUp"]["custom_providers"] == ["Corporate", "Partner"]
-    assert settings["PostConfirmation"] == {
-        "default_group": "members",
-        "table_name": "${StorageItems5ACFBC81}",
-    }
-    assert settings["PreTokenGeneration"]["elevated_groups"] == ["admins"]
-    assert settings["CustomMessage"] == {
-        "app_name": "PhotoShare",
-        "app_url": "https://photos.example.com",
-    }
+def deployed_settings(synthesized: SynthesizedApp, stage: str) -> dict[str, TriggerSettings]:
+    """Each function's settings, parsed by its handler's own contract (as at a cold start)."""
+    parsed = {}
+    for props in functions(synthesized, stage).values():
+        trigger = props["Handler"].removesuffix(".index.handler")
+        variables = props["Environment"]["Variables"]
+        environ = {ENVIRONMENT_VARIABLE: cfn_text.render(variables[ENVIRONMENT_VARIABLE])}
+        parsed[trigger] = CONTRACTS[trigger].from_environment(environ)
+    return parsed
 
 
+@pytest.mark.usefixtures("with_triggers")
+def test_every_function_environment_parses_with_its_contract(
+    synthesized: SynthesizedApp, stage_name: str
+) -> None:
+    assert set(deployed_settings(synthesized, stage_name)) == set(CONTRACTS)
+
+
+def test_trigger_config_reaches_the_functions(samples: SynthesizedApp) -> None:
+    settings = deployed_settings(samples, LIVE)
+    table = next(iter(samples.template(LIVE).find_resources("AWS::DynamoDB::Table")))
+    assert settings["pre_sign_up"] == PreSignUpSettings(
+        allowed_email_domains=(),
+        denied_email_domains=("spam.example.org",),
+        auto_confirm=False,
+        auto_verify_email=False,
+        link_federated=True,
+        custom_providers=("Workforce", "Supplier"),
+    )
+    assert settings["post_confirmation"] == PostConfirmationSettings(
+        table_name=f"${{{table}}}", default_group=EVERYONE
+    )
+    assert settings["pre_token_generation"] == PreTokenGenerationSettings(
+        elevated_groups=(MODERATORS,),
+        extra_claims={"acme:tier": "live"},
+        access_token_scopes=("photos/read", "photos/write"),
+    )
+    assert settings["custom_message"] == CustomMessageSettings(
+        app_name="Acme Gallery", app_url=WEB_ORIGIN
+    )
+
+
+@pytest.mark.usefixtures("with_triggers")
 def test_invoke_permissions_are_scoped_to_the_pool(
     synthesized: SynthesizedApp, stage_name: str
 ) -> None:
@@ -99,6 +153,7 @@ def statements_of(synthesized: SynthesizedApp, stage: str, prefix: str) -> list[
     ]
 
 
+@pytest.mark.usefixtures("with_triggers")
 def test_least_privilege(synthesized: SynthesizedApp, stage_name: str) -> None:
     expected = {
         "PreSignUp": {"cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"},
@@ -132,10 +187,15 @@ def test_least_privilege(synthesized: SynthesizedApp, stage_name: str) -> None:
                 assert resource["Fn::GetAtt"][0].startswith(f"Triggers{name}Logs")
 
 
-def test_log_groups_have_retention(synthesized: SynthesizedApp, stage_name: str) -> None:
+def test_log_groups_have_retention(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
     groups = synthesized.template(stage_name).find_resources("AWS::Logs::LogGroup")
+    if stage_config.triggers is None:
+        assert groups == {}
+        return
     assert len(groups) == 4
-    expected_policy = "Retain" if stage_name == "Prod" else "Delete"
+    expected_policy = "Retain" if stage_config.stateful.retain else "Delete"
     for group in groups.values():
-        assert group["Properties"]["RetentionInDays"] == 30
+        assert group["Properties"]["RetentionInDays"] == stage_config.triggers.log_retention_days
         assert group["DeletionPolicy"] == expected_policy

@@ -16,20 +16,22 @@ from stage_config import (
     MfaMode,
     PasswordlessConfig,
     SesEmailConfig,
+    StatefulPolicy,
     UserPoolConfig,
 )
-from stage_config.stages import dev
-from tests.cdk_app import SynthesizedApp
-from tests.constructs_harness import template_of
+from tests.support.app import SynthesizedApp
+from tests.support.configs import CERTIFICATE_ARN, LIVE, SANDBOX, sandbox
+from tests.support.harness import template_of
 
 POOL = "AWS::Cognito::UserPool"
 
 
 def pool_template(production: bool = False, **changes: Any) -> Template:
-    config: UserPoolConfig = dataclasses.replace(dev().user_pool, **changes)
+    config: UserPoolConfig = dataclasses.replace(sandbox().user_pool, **changes)
+    stateful = StatefulPolicy(retain=production, deletion_protection=production)
 
     def build(stack: Stack) -> None:
-        PhotoUserPool(stack, "UserPool", config=config, production=production)
+        PhotoUserPool(stack, "UserPool", config=config, stateful=stateful)
 
     return template_of(build)
 
@@ -70,8 +72,8 @@ def test_password_policy_is_strong(synthesized: SynthesizedApp, stage_name: str)
     )
 
 
-def test_dev_defaults_mfa_optional_totp_and_sms_cognito_email(synthesized: SynthesizedApp) -> None:
-    template = synthesized.template("Dev")
+def test_sandbox_mfa_optional_totp_and_sms_cognito_email(samples: SynthesizedApp) -> None:
+    template = samples.template(SANDBOX)
     template.has_resource_properties(
         POOL,
         {
@@ -85,17 +87,17 @@ def test_dev_defaults_mfa_optional_totp_and_sms_cognito_email(synthesized: Synth
     template.has_resource(POOL, {"DeletionPolicy": "Delete"})
 
 
-def test_prod_defaults_mfa_required_ses_plus_threat_protection(synthesized: SynthesizedApp) -> None:
-    template = synthesized.template("Prod")
+def test_live_mfa_required_ses_plus_threat_protection(samples: SynthesizedApp) -> None:
+    template = samples.template(LIVE)
     template.has_resource_properties(
         POOL,
         {
             "MfaConfiguration": "ON",
-            "EnabledMfas": ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"],
+            "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
             "EmailConfiguration": Match.object_like(
                 {
                     "EmailSendingAccount": "DEVELOPER",
-                    "From": "PhotoShare <no-reply@photos.example.com>",
+                    "From": "Acme <hello@gallery.example.net>",
                     "SourceArn": Match.any_value(),
                 }
             ),
@@ -135,11 +137,9 @@ def test_passkeys_use_custom_domain_as_relying_party() -> None:
     pool_template(
         passwordless=PasswordlessConfig(passkeys=True),
         custom_domain=CustomDomainConfig(
-            domain_name="auth.example.com",
-            certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/"
-            "12345678-1234-1234-1234-123456789012",
+            domain_name="login.example.net", certificate_arn=CERTIFICATE_ARN
         ),
-    ).has_resource_properties(POOL, {"WebAuthnRelyingPartyID": "auth.example.com"})
+    ).has_resource_properties(POOL, {"WebAuthnRelyingPartyID": "login.example.net"})
 
 
 def test_plus_plan_override_enforces_threat_protection() -> None:

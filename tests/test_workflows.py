@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.cdk_app import ROOT
+from stage_config.stages import STAGES
+from tests.support.app import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)", re.MULTILINE)
@@ -90,18 +91,37 @@ def test_pull_requests_test_review_and_diff() -> None:
     review = run_lines(workflow["jobs"]["review"])
     assert 'make review >> "$GITHUB_STEP_SUMMARY"' in review
     assert "make guard" in review
-    assert "npx cdk diff 'Prod/*' --app cdk.out" in review
+    assert 'npx cdk diff "$stage/*" --app cdk.out' in review
+    assert "python3 -m tools.stages --names" in review
     assert workflow["jobs"]["review"]["permissions"]["id-token"] == "write"
 
 
-def test_main_deploys_dev_then_prod_through_environments() -> None:
+def test_main_deploys_every_configured_stage_in_order_through_its_environment() -> None:
     deploy = load("deploy.yml")
     triggers = deploy[True]  # YAML 1.1 reads the key `on` as a boolean
     assert triggers == {"push": {"branches": ["main"]}}
     jobs = deploy["jobs"]
-    assert (jobs["dev"]["needs"], jobs["prod"]["needs"]) == ("test", "dev")
-    assert jobs["dev"]["with"] == {"stage": "Dev", "environment": "dev"}
-    assert jobs["prod"]["with"] == {"stage": "Prod", "environment": "prod"}
+    assert "python3 -m tools.stages" in run_lines(jobs["stages"])
+    strategy = jobs["deploy"]["strategy"]
+    assert (strategy["max-parallel"], strategy["fail-fast"]) == (1, True)
+    assert strategy["matrix"]["include"] == "${{ fromJSON(needs.stages.outputs.matrix) }}"
+    assert jobs["deploy"]["needs"] == ["test", "stages"]
+    assert jobs["deploy"]["with"] == {
+        "stage": "${{ matrix.stage }}",
+        "environment": "${{ matrix.environment }}",
+    }
+    assert json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "tools.stages"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout
+    ) == [
+        {"stage": name, "environment": factory().github_environment}
+        for name, factory in STAGES.items()
+    ]
     stage = load("deploy-stage.yml")["jobs"]["deploy"]
     assert stage["environment"] == "${{ inputs.environment }}"
     commands = run_lines(stage)

@@ -5,6 +5,7 @@
 
 The shape follows Amplify's `amplify_outputs.json` (auth, storage), so Amplify JS can load it
 directly; what Amplify has no field for (the mobile client, the table) sits under `custom`.
+Every value comes from the deployed outputs or the stage config, none is written here.
 """
 
 from __future__ import annotations
@@ -16,55 +17,53 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-REQUIRED = (
-    "Region",
-    "UserPoolId",
-    "WebClientId",
-    "MobileClientId",
-    "IdentityPoolId",
-    "DomainUrl",
-    "PhotosBucket",
-    "ItemsTable",
-)
-SCOPES = ["openid", "email", "profile", "photos/read", "photos/write"]
+from auth_constructs.data_layout import hosted_client_scopes, user_prefix
+from stacks.outputs import OPTIONAL_OUTPUTS, StackOutput, deployed_stack_name
+from stage_config import ConfigError, StageConfig
+from stage_config.selection import select_stages
+
+Outputs = Mapping[StackOutput, str]
 
 
 class OutputsError(ValueError):
     """The outputs file lacks the stage or one of the outputs the client needs."""
 
 
-def stage_outputs(all_outputs: Mapping[str, Mapping[str, str]], stage: str) -> Mapping[str, str]:
-    """The outputs of `<stage>/Auth`, which the CLI writes under the stack name `<stage>-Auth`."""
-    stack = f"{stage}-Auth"
+def stage_outputs(all_outputs: Mapping[str, Mapping[str, str]], stage: str) -> Outputs:
+    """The outputs of the stage's Auth stack, keyed by StackOutput."""
+    stack = deployed_stack_name(stage)
     if stack not in all_outputs:
         raise OutputsError(f"no outputs for stack {stack!r}; the file has {sorted(all_outputs)}")
-    outputs = all_outputs[stack]
-    missing = [key for key in REQUIRED if key not in outputs]
+    found = all_outputs[stack]
+    missing = [o.value for o in StackOutput if o not in OPTIONAL_OUTPUTS and o.value not in found]
     if missing:
         raise OutputsError(f"{stack} lacks outputs {missing}: deploy the current code first")
-    return outputs
+    return {o: found[o.value] for o in StackOutput if o.value in found}
 
 
-def client_config(outputs: Mapping[str, str]) -> dict[str, Any]:
-    region = outputs["Region"]
-    domain = outputs["DomainUrl"].removeprefix("https://")
+def client_config(outputs: Outputs, config: StageConfig) -> dict[str, Any]:
+    region = outputs[StackOutput.REGION]
     return {
         "version": "1.3",
         "auth": {
             "aws_region": region,
-            "user_pool_id": outputs["UserPoolId"],
-            "user_pool_client_id": outputs["WebClientId"],
-            "identity_pool_id": outputs["IdentityPoolId"],
-            "unauthenticated_identities_enabled": False,
+            "user_pool_id": outputs[StackOutput.USER_POOL_ID],
+            "user_pool_client_id": outputs[StackOutput.WEB_CLIENT_ID],
+            "identity_pool_id": outputs[StackOutput.IDENTITY_POOL_ID],
+            "unauthenticated_identities_enabled": config.data_access.allow_guest_access,
             "username_attributes": ["email"],
-            "oauth": {"domain": domain, "scopes": SCOPES, "response_type": "code"},
+            "oauth": {
+                "domain": outputs[StackOutput.DOMAIN_URL].removeprefix("https://"),
+                "scopes": hosted_client_scopes(),
+                "response_type": "code",
+            },
         },
-        "storage": {"aws_region": region, "bucket_name": outputs["PhotosBucket"]},
+        "storage": {"aws_region": region, "bucket_name": outputs[StackOutput.PHOTOS_BUCKET]},
         "custom": {
-            "issuer": f"https://cognito-idp.{region}.amazonaws.com/{outputs['UserPoolId']}",
-            "mobile_client_id": outputs["MobileClientId"],
-            "items_table": outputs["ItemsTable"],
-            "photos_prefix": "users/<sub>/",
+            "issuer": outputs[StackOutput.ISSUER_URL],
+            "mobile_client_id": outputs[StackOutput.MOBILE_CLIENT_ID],
+            "items_table": outputs[StackOutput.ITEMS_TABLE],
+            "photos_prefix": user_prefix("<sub>"),
         },
     }
 
@@ -75,11 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stage", help="the stage name, e.g. Prod")
     args = parser.parse_args(argv)
     try:
+        (config,) = select_stages([args.stage])
         outputs = stage_outputs(json.loads(args.outputs_file.read_text()), args.stage)
-    except (OutputsError, OSError, json.JSONDecodeError) as error:
+    except (ConfigError, OutputsError, OSError, json.JSONDecodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    json.dump(client_config(outputs), sys.stdout, indent=2)
+    json.dump(client_config(outputs, config), sys.stdout, indent=2)
     print()
     return 0
 

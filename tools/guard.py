@@ -1,7 +1,8 @@
 """Replacement guard: fail when a deploy would delete or replace a stateful resource.
 
     python -m tools.guard [--baseline DIR] [--cdk-out DIR]     compare (make guard)
-    python -m tools.guard --update [--baseline DIR]            refresh baselines (make guard-update)
+    python -m tools.guard --accept [--baseline DIR]            print what changed per stage, then
+                                                               record the baselines (make accept)
 
 A stateful resource (user pool, identity pool, table, bucket, KMS key) in the baseline must keep
 its logical ID and type in the fresh template, and keep every property whose change forces
@@ -136,17 +137,52 @@ def check(baseline_dir: Path, cdk_out: Path) -> list[Finding]:
             findings.append(Finding(stage, "-", "stage", "the stage is gone from cdk.out"))
             continue
         findings += compare(stage, json.loads(path.read_text()), current[stage])
+    for stage in sorted(current):
+        if not (baseline_dir / f"{stage}.template.json").exists():
+            findings.append(Finding(stage, "-", "stage", "no baseline is recorded for it"))
     return findings
 
 
-def update(baseline_dir: Path, cdk_out: Path) -> list[Path]:
+def changes(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """What a deploy of `current` over `baseline` does, resource by resource, for a reviewer."""
+    before, after = baseline.get("Resources", {}), current.get("Resources", {})
+    replaced = {f.logical_id for f in compare(stage, baseline, current)}
+    lines = []
+    for logical_id in sorted(before.keys() | after.keys()):
+        old, new = before.get(logical_id), after.get(logical_id)
+        kind = (new or old or {}).get("Type", "?")
+        if logical_id in replaced:
+            verb = "replaced" if new is not None else "removed (stateful!)"
+        elif old is None:
+            verb = "added"
+        elif new is None:
+            verb = "removed"
+        elif old != new:
+            verb = "modified"
+        else:
+            continue
+        lines.append(f"  {verb:<20} {kind} {logical_id}")
+    return lines
+
+
+def accept(baseline_dir: Path, cdk_out: Path) -> list[str]:
+    """Print per stage what changed since the recorded baseline, then record the new one."""
     baseline_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for stage, template in stage_templates(cdk_out).items():
+    current = stage_templates(cdk_out)
+    report = []
+    for stage, template in current.items():
         target = baseline_dir / f"{stage}.template.json"
+        recorded = json.loads(target.read_text()) if target.exists() else {"Resources": {}}
+        lines = changes(stage, recorded, template)
+        status = "new stage" if not target.exists() else f"{len(lines)} change(s)"
+        report += [f"{stage}: {status}", *(lines or ["  no change"])]
         target.write_text(json.dumps(template, indent=1, sort_keys=True) + "\n")
-        written.append(target)
-    return written
+    for gone in sorted(baseline_dir.glob("*.template.json")):
+        stage = gone.name.removesuffix(".template.json")
+        if stage not in current:
+            report.append(f"{stage}: stage removed from the config; its baseline is deleted")
+            gone.unlink()
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,11 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
     parser.add_argument("--cdk-out", type=Path, default=ROOT / "cdk.out")
-    parser.add_argument("--update", action="store_true", help="refresh the baselines")
+    parser.add_argument(
+        "--accept", action="store_true", help="print the changes, then record the baselines"
+    )
     args = parser.parse_args(argv)
-    if args.update:
-        for path in update(args.baseline, args.cdk_out):
-            print(f"baseline written: {path}")
+    if args.accept:
+        print("\n".join(accept(args.baseline, args.cdk_out)))
         return 0
     if not any(args.baseline.glob("*.template.json")):
         print(f"error: no baseline templates in {args.baseline}", file=sys.stderr)
@@ -169,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"REPLACEMENT GUARD: {finding}", file=sys.stderr)
     if findings:
         print(
-            "If this is intended, run `make guard-update` and commit the new baselines.",
+            "If this is intended, review it, run `make accept` and commit the new records.",
             file=sys.stderr,
         )
         return 1

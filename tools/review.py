@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tools import cfn_text
+from auth_constructs import cfn_text
 from tools.templates import ROOT, stage_templates
 
 

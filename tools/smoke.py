@@ -32,7 +32,9 @@ import boto3
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from tools.client_config import REQUIRED, OutputsError, stage_outputs
+from auth_constructs.data_layout import PARTITION_KEY, SORT_KEY, user_prefix
+from stacks.outputs import StackOutput, deployed_stack_name
+from tools.client_config import Outputs, OutputsError, stage_outputs
 
 SMOKE_SORT_KEY = "SMOKE"
 
@@ -66,14 +68,14 @@ class Deployment:
     table: str
 
     @classmethod
-    def from_outputs(cls, outputs: Mapping[str, str]) -> Deployment:
+    def from_outputs(cls, outputs: Outputs) -> Deployment:
         return cls(
-            region=outputs["Region"],
-            user_pool_id=outputs["UserPoolId"],
-            client_id=outputs["WebClientId"],
-            identity_pool_id=outputs["IdentityPoolId"],
-            bucket=outputs["PhotosBucket"],
-            table=outputs["ItemsTable"],
+            region=outputs[StackOutput.REGION],
+            user_pool_id=outputs[StackOutput.USER_POOL_ID],
+            client_id=outputs[StackOutput.WEB_CLIENT_ID],
+            identity_pool_id=outputs[StackOutput.IDENTITY_POOL_ID],
+            bucket=outputs[StackOutput.PHOTOS_BUCKET],
+            table=outputs[StackOutput.ITEMS_TABLE],
         )
 
 
@@ -148,7 +150,7 @@ class SmokeTest:
             with steps("get identity-pool credentials"):
                 identity_id, credentials = self._credentials(id_token)
             s3 = self._client("s3", credentials)
-            own_key = f"users/{sub}/smoke.txt"
+            own_key = f"{user_prefix(sub)}smoke.txt"
             with steps(f"upload to own prefix s3://{d.bucket}/{own_key}"):
                 s3.put_object(Bucket=d.bucket, Key=own_key, Body=b"smoke")
                 _expect(
@@ -158,13 +160,14 @@ class SmokeTest:
             self._check_foreign_prefix_denied(s3)
             dynamodb = self._client("dynamodb", credentials)
             with steps("write and read own item"):
-                item = {"pk": {"S": sub}, "sk": {"S": SMOKE_SORT_KEY}, "note": {"S": "smoke"}}
+                key = {PARTITION_KEY: {"S": sub}, SORT_KEY: {"S": SMOKE_SORT_KEY}}
+                item = {**key, "note": {"S": "smoke"}}
                 dynamodb.put_item(TableName=d.table, Item=item)
-                got = dynamodb.get_item(TableName=d.table, Key={"pk": item["pk"], "sk": item["sk"]})
+                got = dynamodb.get_item(TableName=d.table, Key=key)
                 _expect(got.get("Item") == item, f"the item reads back as {got.get('Item')}")
             with steps("clean up object and item"):
                 s3.delete_object(Bucket=d.bucket, Key=own_key)
-                dynamodb.delete_item(TableName=d.table, Key={"pk": item["pk"], "sk": item["sk"]})
+                dynamodb.delete_item(TableName=d.table, Key=key)
             self._delete_identity(identity_id)
         finally:
             with steps("delete throwaway user"):
@@ -245,7 +248,7 @@ class SmokeTest:
                 "step is asserted only against real AWS",
             )
             return
-        foreign = f"users/{uuid.uuid4()}/smoke.txt"
+        foreign = f"{user_prefix(str(uuid.uuid4()))}smoke.txt"
         with self.report.step(name):
             try:
                 s3.put_object(Bucket=self.deployment.bucket, Key=foreign, Body=b"x")
@@ -257,15 +260,13 @@ class SmokeTest:
                 raise SmokeCheckError(f"wrote {foreign}: per-user isolation is broken")
 
 
-def read_outputs(
-    stage: str, outputs_file: Path | None, environ: Mapping[str, str]
-) -> Mapping[str, str]:
+def read_outputs(stage: str, outputs_file: Path | None, environ: Mapping[str, str]) -> Outputs:
     """The stage's outputs from a `cdk deploy --outputs-file` file, or from environment
     variables named like the outputs (how a CDK Pipelines step receives them)."""
     if outputs_file is None:
-        return stage_outputs(
-            {f"{stage}-Auth": {k: v for k, v in environ.items() if k in REQUIRED}}, stage
-        )
+        names = {o.value for o in StackOutput}
+        from_env = {k: v for k, v in environ.items() if k in names}
+        return stage_outputs({deployed_stack_name(stage): from_env}, stage)
     return stage_outputs(json.loads(outputs_file.read_text()), stage)
 
 

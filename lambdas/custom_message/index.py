@@ -8,6 +8,8 @@ the stage config accepts (at most 40 characters).
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -15,7 +17,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     CustomMessageTriggerEvent,
 )
-from trigger_common import LOGGER, MalformedEventError, check_shape, config_from_env, user_safe
+from trigger_common import LOGGER, MalformedEventError, check_shape, user_safe
+
+from custom_message.settings import CustomMessageSettings
 
 MAX_SUBJECT, MAX_EMAIL, MAX_SMS = 140, 20_000, 140
 ADMIN_CREATE_USER = "CustomMessage_AdminCreateUser"
@@ -108,9 +112,15 @@ def render(source: str, *, app_name: str, app_url: str, code: str, username: str
     )
 
 
+@functools.cache
+def _settings() -> CustomMessageSettings:
+    """Parsed once per cold start."""
+    return CustomMessageSettings.from_environment(os.environ)
+
+
 @user_safe
 def handler(
-    event: dict[str, Any], context: object, *, config: dict[str, Any] | None = None
+    event: dict[str, Any], context: object, *, settings: CustomMessageSettings | None = None
 ) -> dict[str, Any]:
     check_shape(
         event,
@@ -118,14 +128,14 @@ def handler(
         mappings=("request", "response"),
     )
     trigger = CustomMessageTriggerEvent(event)
-    settings = config if config is not None else config_from_env()
+    settings = settings or _settings()
     username = event["request"].get("usernameParameter") or ""
     if not isinstance(username, str):
         raise MalformedEventError("event.request.usernameParameter is not a string")
     message = render(
         trigger.trigger_source,
-        app_name=str(settings["app_name"]),
-        app_url=str(settings["app_url"]),
+        app_name=settings.app_name,
+        app_url=settings.app_url,
         code=trigger.request.code_parameter,
         username=username,
     )

@@ -8,6 +8,7 @@ confirmed password reset (`PostConfirmation_ConfirmForgotPassword`) does nothing
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -15,7 +16,9 @@ from typing import Any, Protocol
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PostConfirmationTriggerEvent,
 )
-from trigger_common import LOGGER, check_shape, config_from_env, user_safe
+from trigger_common import LOGGER, check_shape, user_safe
+
+from post_confirmation.settings import PostConfirmationSettings
 
 CONFIRM_SIGN_UP = "PostConfirmation_ConfirmSignUp"
 PROFILE_SORT_KEY = "PROFILE"
@@ -107,13 +110,19 @@ def _store(table: str) -> Store:
     return AwsStore(boto3.client("dynamodb"), boto3.client("cognito-idp"), table)
 
 
+@functools.cache
+def _settings() -> PostConfirmationSettings:
+    """Parsed once per cold start."""
+    return PostConfirmationSettings.from_environment(os.environ)
+
+
 @user_safe
 def handler(
     event: dict[str, Any],
     context: object,
     *,
     store: Store | None = None,
-    config: dict[str, Any] | None = None,
+    settings: PostConfirmationSettings | None = None,
 ) -> dict[str, Any]:
     check_shape(
         event,
@@ -121,14 +130,14 @@ def handler(
         string_maps=("request.userAttributes",),
     )
     trigger = PostConfirmationTriggerEvent(event)
-    settings = config if config is not None else config_from_env()
+    settings = settings or _settings()
     on_confirmed(
         trigger.trigger_source,
         trigger.request.user_attributes,
         pool_id=trigger.user_pool_id,
         username=trigger.user_name,
-        default_group=str(settings.get("default_group", "")),
-        store=store or _store(str(settings["table_name"])),
+        default_group=settings.default_group,
+        store=store or _store(settings.table_name),
         now=datetime.now(UTC),
     )
     return trigger.raw_event

@@ -9,40 +9,22 @@ both the native account's email and the provider's `email_verified` say so.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PreSignUpTriggerEvent,
 )
-from trigger_common import LOGGER, UserFacingError, check_shape, config_from_env, user_safe
+from trigger_common import LOGGER, UserFacingError, check_shape, user_safe
+
+from pre_sign_up.settings import PreSignUpSettings
 
 NATIVE = "Cognito"
 SIGN_UP = "PreSignUp_SignUp"
 EXTERNAL = "PreSignUp_ExternalProvider"
 # Cognito's username prefix for each built-in provider (lowercased provider name).
 BUILT_IN_PROVIDERS = ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon")
-
-
-@dataclass(frozen=True)
-class Rules:
-    allowed_domains: frozenset[str] = frozenset()
-    denied_domains: frozenset[str] = frozenset()
-    auto_confirm: bool = False
-    auto_verify_email: bool = False
-    link_federated: bool = True
-    providers: tuple[str, ...] = BUILT_IN_PROVIDERS
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Rules:
-        return cls(
-            allowed_domains=frozenset(config.get("allowed_email_domains", ())),
-            denied_domains=frozenset(config.get("denied_email_domains", ())),
-            auto_confirm=bool(config.get("auto_confirm", False)),
-            auto_verify_email=bool(config.get("auto_verify_email", False)),
-            link_federated=bool(config.get("link_federated", True)),
-            providers=(*BUILT_IN_PROVIDERS, *config.get("custom_providers", ())),
-        )
 
 
 @dataclass(frozen=True)
@@ -59,12 +41,12 @@ class Directory(Protocol):
     def link(self, pool_id: str, native_username: str, provider: str, subject: str) -> None: ...
 
 
-def check_email_domain(email: str, rules: Rules) -> None:
+def check_email_domain(email: str, settings: PreSignUpSettings) -> None:
     domain = email.rpartition("@")[2].lower()
     if (
         not domain
-        or domain in rules.denied_domains
-        or (rules.allowed_domains and domain not in rules.allowed_domains)
+        or domain in settings.denied_email_domains
+        or (settings.allowed_email_domains and domain not in settings.allowed_email_domains)
     ):
         raise UserFacingError("Sign-up with this email address is not allowed.")
 
@@ -81,7 +63,7 @@ def split_federated_username(username: str, providers: tuple[str, ...]) -> tuple
 def decide(
     source: str,
     attributes: dict[str, str],
-    rules: Rules,
+    settings: PreSignUpSettings,
     *,
     pool_id: str,
     username: str,
@@ -95,15 +77,17 @@ def decide(
                 "Your provider did not share an email address; allow it and try again."
             )
         raise UserFacingError("An email address is required.")
-    check_email_domain(email, rules)
+    check_email_domain(email, settings)
     if source == SIGN_UP:
         return Decision(
-            auto_confirm=rules.auto_confirm,
-            auto_verify_email=rules.auto_confirm and rules.auto_verify_email,
+            auto_confirm=settings.auto_confirm,
+            auto_verify_email=settings.auto_confirm and settings.auto_verify_email,
         )
-    if source != EXTERNAL or not rules.link_federated:
+    if source != EXTERNAL or not settings.link_federated:
         return Decision()
-    provider, subject = split_federated_username(username, rules.providers)
+    provider, subject = split_federated_username(
+        username, (*BUILT_IN_PROVIDERS, *settings.custom_providers)
+    )
     if attributes.get("email_verified", "").lower() != "true":
         LOGGER.info("not linking %s: provider did not verify the email", provider)
         return Decision()
@@ -157,13 +141,19 @@ def _directory() -> Directory:
     return CognitoDirectory(boto3.client("cognito-idp"))
 
 
+@functools.cache
+def _settings() -> PreSignUpSettings:
+    """Parsed once per cold start."""
+    return PreSignUpSettings.from_environment(os.environ)
+
+
 @user_safe
 def handler(
     event: dict[str, Any],
     context: object,
     *,
     directory: Directory | None = None,
-    rules: Rules | None = None,
+    settings: PreSignUpSettings | None = None,
 ) -> dict[str, Any]:
     check_shape(
         event,
@@ -175,7 +165,7 @@ def handler(
     decision = decide(
         trigger.trigger_source,
         trigger.request.user_attributes,
-        rules or Rules.from_config(config_from_env()),
+        settings or _settings(),
         pool_id=trigger.user_pool_id,
         username=trigger.user_name,
         directory=directory or _directory(),

@@ -7,42 +7,24 @@ stage config refuses LITE with triggers on).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PreTokenGenerationV2TriggerEvent,
 )
-from trigger_common import (
-    MalformedEventError,
-    check_shape,
-    config_from_env,
-    user_safe,
-    value_at,
-)
+from trigger_common import MalformedEventError, check_shape, user_safe, value_at
+
+from pre_token_generation.settings import PreTokenGenerationSettings
 
 ROLE_CLAIM = "app:role"
 GROUPS_CLAIM = "app:groups"
 
 
-@dataclass(frozen=True)
-class ClaimRules:
-    elevated_groups: frozenset[str] = frozenset()
-    extra_claims: dict[str, str] = field(default_factory=dict)
-    access_token_scopes: tuple[str, ...] = ()
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> ClaimRules:
-        return cls(
-            elevated_groups=frozenset(config.get("elevated_groups", ())),
-            extra_claims=dict(config.get("extra_claims", {})),
-            access_token_scopes=tuple(config.get("access_token_scopes", ())),
-        )
-
-
-def claims_for(groups: list[str], rules: ClaimRules) -> dict[str, str]:
-    role = "admin" if rules.elevated_groups.intersection(groups) else "member"
-    return {**rules.extra_claims, ROLE_CLAIM: role, GROUPS_CLAIM: ",".join(sorted(groups))}
+def claims_for(groups: list[str], settings: PreTokenGenerationSettings) -> dict[str, str]:
+    role = "admin" if set(settings.elevated_groups).intersection(groups) else "member"
+    return {**settings.extra_claims, ROLE_CLAIM: role, GROUPS_CLAIM: ",".join(sorted(groups))}
 
 
 def _names(event: dict[str, Any], path: str) -> list[str]:
@@ -53,9 +35,15 @@ def _names(event: dict[str, Any], path: str) -> list[str]:
     return names
 
 
+@functools.cache
+def _settings() -> PreTokenGenerationSettings:
+    """Parsed once per cold start."""
+    return PreTokenGenerationSettings.from_environment(os.environ)
+
+
 @user_safe
 def handler(
-    event: dict[str, Any], context: object, *, rules: ClaimRules | None = None
+    event: dict[str, Any], context: object, *, settings: PreTokenGenerationSettings | None = None
 ) -> dict[str, Any]:
     check_shape(
         event, strings=("userPoolId", "triggerSource", "userName"), mappings=("request", "response")
@@ -68,7 +56,7 @@ def handler(
     # Cognito sends no overrides (null); this trigger writes the whole override object.
     event["response"]["claimsAndScopeOverrideDetails"] = {}
     trigger = PreTokenGenerationV2TriggerEvent(event)
-    settings = rules or ClaimRules.from_config(config_from_env())
+    settings = settings or _settings()
     claims = claims_for(_names(event, "request.groupConfiguration.groupsToOverride"), settings)
     details = trigger.response.claims_scope_override_details
     details.id_token_generation.claims_to_add_or_override = claims

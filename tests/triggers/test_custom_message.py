@@ -6,17 +6,19 @@ from typing import Any
 
 import pytest
 from custom_message.index import MAX_EMAIL, MAX_SMS, MAX_SUBJECT, TEMPLATES, handler
+from custom_message.settings import CustomMessageSettings
 from trigger_common import MalformedEventError
 
 from stage_config.triggers import MAX_APP_NAME
-from tests.triggers.conftest import FakeLambdaContext, event_names, load_event
+from tests.support.triggers import CUSTOM_MESSAGE, FakeLambdaContext, event_names, load_event
 
-CONFIG = {"app_name": "PhotoShare", "app_url": "https://photos.example.com"}
 SOURCES = event_names("CustomMessage_")
 
 
-def response(event: dict[str, Any], config: dict[str, Any] = CONFIG) -> dict[str, Any]:
-    result: dict[str, Any] = handler(event, FakeLambdaContext(), config=config)
+def response(
+    event: dict[str, Any], settings: CustomMessageSettings = CUSTOM_MESSAGE
+) -> dict[str, Any]:
+    result: dict[str, Any] = handler(event, FakeLambdaContext(), settings=settings)
     return dict(result["response"])
 
 
@@ -27,10 +29,10 @@ def test_fixtures_cover_every_template() -> None:
 @pytest.mark.parametrize("source", SOURCES)
 def test_branded_and_keeps_the_code(source: str) -> None:
     out = response(load_event(source))
-    assert "PhotoShare" in out["emailSubject"]
+    assert CUSTOM_MESSAGE.app_name in out["emailSubject"]
     assert "{####}" in out["emailMessage"]
     assert "{####}" in out["smsMessage"]
-    assert 'href="https://photos.example.com"' in out["emailMessage"]
+    assert f'href="{CUSTOM_MESSAGE.app_url}"' in out["emailMessage"]
 
 
 def test_admin_invitation_keeps_the_username() -> None:
@@ -41,8 +43,10 @@ def test_admin_invitation_keeps_the_username() -> None:
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_within_cognito_limits_for_the_longest_app_name(source: str) -> None:
-    config = {"app_name": "W" * MAX_APP_NAME, "app_url": "https://" + "a" * 200 + ".example.com"}
-    out = response(load_event(source), config)
+    longest = CustomMessageSettings(
+        app_name="W" * MAX_APP_NAME, app_url="https://" + "a" * 200 + ".example.com"
+    )
+    out = response(load_event(source), longest)
     assert len(out["emailSubject"]) <= MAX_SUBJECT
     assert len(out["emailMessage"]) <= MAX_EMAIL
     assert len(out["smsMessage"]) <= MAX_SMS
@@ -51,7 +55,7 @@ def test_within_cognito_limits_for_the_longest_app_name(source: str) -> None:
 def test_app_name_is_html_escaped_in_email() -> None:
     out = response(
         load_event("CustomMessage_SignUp"),
-        {"app_name": "<b>Photo&Share</b>", "app_url": "https://x.example.com"},
+        CustomMessageSettings(app_name="<b>Photo&Share</b>", app_url="https://x.example.com"),
     )
     assert "<b>Photo&Share</b>" not in out["emailMessage"]
     assert "&lt;b&gt;Photo&amp;Share&lt;/b&gt;" in out["emailMessage"]

@@ -15,14 +15,21 @@ from custom_message.index import handler as custom_message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from post_confirmation.index import handler as post_confirmation
-from pre_sign_up.index import Rules
 from pre_sign_up.index import handler as pre_sign_up
-from pre_token_generation.index import ClaimRules
 from pre_token_generation.index import handler as pre_token_generation
 from trigger_common import GENERIC_FAILURE, MalformedEventError, UserFacingError
 
-from tests.triggers.conftest import FakeLambdaContext, event_names, load_event
-from tests.triggers.fakes import EmptyDirectory, RecordingStore
+from tests.support.triggers import (
+    CUSTOM_MESSAGE,
+    POST_CONFIRMATION,
+    PRE_SIGN_UP,
+    PRE_TOKEN_GENERATION,
+    EmptyDirectory,
+    FakeLambdaContext,
+    RecordingStore,
+    event_names,
+    load_event,
+)
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -93,7 +100,8 @@ FAST = settings(
 def test_pre_sign_up(event: Any) -> None:
     directory = EmptyDirectory()
     clear_rejection_or_success(
-        lambda e: pre_sign_up(e, FakeLambdaContext(), directory=directory, rules=Rules()), event
+        lambda e: pre_sign_up(e, FakeLambdaContext(), directory=directory, settings=PRE_SIGN_UP),
+        event,
     )
 
 
@@ -106,7 +114,7 @@ def test_post_confirmation_writes_nothing_when_it_rejects(event: Any) -> None:
             e,
             FakeLambdaContext(),
             store=store,
-            config={"table_name": "t", "default_group": "members"},
+            settings=POST_CONFIRMATION,
         ),
         event,
     )
@@ -124,7 +132,7 @@ def test_post_confirmation_writes_nothing_when_it_rejects(event: Any) -> None:
 @given(event=broken(event_names("TokenGeneration_")))
 def test_pre_token_generation(event: Any) -> None:
     clear_rejection_or_success(
-        lambda e: pre_token_generation(e, FakeLambdaContext(), rules=ClaimRules()), event
+        lambda e: pre_token_generation(e, FakeLambdaContext(), settings=PRE_TOKEN_GENERATION), event
     )
 
 
@@ -132,9 +140,7 @@ def test_pre_token_generation(event: Any) -> None:
 @given(event=broken(event_names("CustomMessage_")))
 def test_custom_message(event: Any) -> None:
     clear_rejection_or_success(
-        lambda e: custom_message(
-            e, FakeLambdaContext(), config={"app_name": "PhotoShare", "app_url": "https://x.io"}
-        ),
+        lambda e: custom_message(e, FakeLambdaContext(), settings=CUSTOM_MESSAGE),
         event,
     )
 
@@ -142,8 +148,10 @@ def test_custom_message(event: Any) -> None:
 @pytest.mark.parametrize(
     "handler_call",
     [
-        lambda e: pre_sign_up(e, FakeLambdaContext(), directory=EmptyDirectory(), rules=Rules()),
-        lambda e: pre_token_generation(e, FakeLambdaContext(), rules=ClaimRules()),
+        lambda e: pre_sign_up(
+            e, FakeLambdaContext(), directory=EmptyDirectory(), settings=PRE_SIGN_UP
+        ),
+        lambda e: pre_token_generation(e, FakeLambdaContext(), settings=PRE_TOKEN_GENERATION),
     ],
     ids=["pre_sign_up", "pre_token_generation"],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,9 +12,15 @@ from post_confirmation.index import AwsStore, on_confirmed
 from post_confirmation.index import handler as post_confirmation
 from trigger_common import MalformedEventError
 
-from tests.triggers.conftest import REGION, TABLE, FakeLambdaContext, Pool, load_event
-
-CONFIG = {"table_name": TABLE, "default_group": "members"}
+from tests.support.triggers import (
+    GROUP,
+    POST_CONFIRMATION,
+    REGION,
+    TABLE,
+    FakeLambdaContext,
+    Pool,
+    load_event,
+)
 
 
 @pytest.fixture
@@ -36,7 +43,10 @@ def test_confirm_sign_up_creates_profile_and_membership(
     table: Any, pool: Pool, store: AwsStore
 ) -> None:
     event, username = confirmed_event(pool)
-    assert post_confirmation(event, FakeLambdaContext(), store=store, config=CONFIG) == event
+    assert (
+        post_confirmation(event, FakeLambdaContext(), store=store, settings=POST_CONFIRMATION)
+        == event
+    )
     (item,) = items(table)
     assert item["pk"] == {"S": "11111111-aaaa-4bbb-8ccc-111111111111"}
     assert item["sk"] == {"S": "PROFILE"}
@@ -44,15 +54,15 @@ def test_confirm_sign_up_creates_profile_and_membership(
     assert item["name"] == {"S": "Alice Example"}
     assert "cognito:user_status" not in item
     groups = pool.client.admin_list_groups_for_user(UserPoolId=pool.pool_id, Username=username)
-    assert [g["GroupName"] for g in groups["Groups"]] == ["members"]
+    assert [g["GroupName"] for g in groups["Groups"]] == [GROUP]
 
 
 def test_three_deliveries_leave_one_unchanged_item(table: Any, pool: Pool, store: AwsStore) -> None:
     event, username = confirmed_event(pool)
-    post_confirmation(event, FakeLambdaContext(), store=store, config=CONFIG)
+    post_confirmation(event, FakeLambdaContext(), store=store, settings=POST_CONFIRMATION)
     first = items(table)
     for _ in range(2):
-        post_confirmation(event, FakeLambdaContext(), store=store, config=CONFIG)
+        post_confirmation(event, FakeLambdaContext(), store=store, settings=POST_CONFIRMATION)
     assert items(table) == first
     groups = pool.client.admin_list_groups_for_user(UserPoolId=pool.pool_id, Username=username)
     assert len(groups["Groups"]) == 1
@@ -67,7 +77,7 @@ def test_a_later_retry_never_overwrites(table: Any, pool: Pool, store: AwsStore)
             {**attributes, "name": f"Name on day {day}"},
             pool_id=pool.pool_id,
             username=username,
-            default_group="members",
+            default_group=GROUP,
             store=store,
             now=datetime(2026, 11, day, tzinfo=UTC),
         )
@@ -80,7 +90,7 @@ def test_forgot_password_confirmation_does_nothing(table: Any, pool: Pool, store
     username = pool.add_user("alice@example.com", verified=True)
     event = load_event("PostConfirmation_ConfirmForgotPassword")
     event["userPoolId"], event["userName"] = pool.pool_id, username
-    post_confirmation(event, FakeLambdaContext(), store=store, config=CONFIG)
+    post_confirmation(event, FakeLambdaContext(), store=store, settings=POST_CONFIRMATION)
     assert items(table) == []
     groups = pool.client.admin_list_groups_for_user(UserPoolId=pool.pool_id, Username=username)
     assert groups["Groups"] == []
@@ -92,14 +102,17 @@ def test_event_without_sub_is_rejected_before_any_write(
     event, _ = confirmed_event(pool)
     del event["request"]["userAttributes"]["sub"]
     with pytest.raises(MalformedEventError, match=r"event\.request\.userAttributes\.sub"):
-        post_confirmation(event, FakeLambdaContext(), store=store, config=CONFIG)
+        post_confirmation(event, FakeLambdaContext(), store=store, settings=POST_CONFIRMATION)
     assert items(table) == []
 
 
 def test_no_default_group_means_no_group_call(table: Any, pool: Pool, store: AwsStore) -> None:
     event, username = confirmed_event(pool)
     post_confirmation(
-        event, FakeLambdaContext(), store=store, config={"table_name": TABLE, "default_group": ""}
+        event,
+        FakeLambdaContext(),
+        store=store,
+        settings=dataclasses.replace(POST_CONFIRMATION, default_group=""),
     )
     assert len(items(table)) == 1
     groups = pool.client.admin_list_groups_for_user(UserPoolId=pool.pool_id, Username=username)
@@ -109,13 +122,14 @@ def test_no_default_group_means_no_group_call(table: Any, pool: Pool, store: Aws
 def test_store_reads_table_name_from_env(
     monkeypatch: pytest.MonkeyPatch, table: Any, pool: Pool
 ) -> None:
-    """The real wiring: config from TRIGGER_CONFIG, clients from boto3 (moto here)."""
-    import json
-
+    """The real wiring: settings parsed from the environment the construct writes, clients from
+    boto3 (moto here)."""
     import post_confirmation.index as module
 
-    monkeypatch.setenv("TRIGGER_CONFIG", json.dumps(CONFIG))
+    for name, value in POST_CONFIRMATION.to_environment().items():
+        monkeypatch.setenv(name, value)
     module._store.cache_clear()
+    module._settings.cache_clear()
     event, _ = confirmed_event(pool)
     module.handler(event, FakeLambdaContext())
     assert len(items(boto3.client("dynamodb", region_name=REGION))) == 1

@@ -8,10 +8,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from pre_sign_up.index import CognitoDirectory, Rules, handler
+from pre_sign_up.index import CognitoDirectory, handler
+from pre_sign_up.settings import PreSignUpSettings
 from trigger_common import UserFacingError
 
-from tests.triggers.conftest import REGION, FakeLambdaContext, Pool, load_event
+from tests.support.triggers import PRE_SIGN_UP, REGION, FakeLambdaContext, Pool, load_event
 
 
 @dataclasses.dataclass
@@ -34,18 +35,20 @@ def directory(pool: Pool) -> RecordingDirectory:
 
 
 def run(
-    name: str, directory: Any, rules: Rules, pool_id: str = "", **attributes: str
+    name: str, directory: Any, settings: PreSignUpSettings, pool_id: str = "", **attributes: str
 ) -> dict[str, Any]:
     event = load_event(name)
     event["request"]["userAttributes"].update(attributes)
     if pool_id:
         event["userPoolId"] = pool_id
-    result: dict[str, Any] = handler(event, FakeLambdaContext(), directory=directory, rules=rules)
+    result: dict[str, Any] = handler(
+        event, FakeLambdaContext(), directory=directory, settings=settings
+    )
     return result
 
 
 def test_sign_up_defaults_leave_confirmation_to_the_user(directory: RecordingDirectory) -> None:
-    response = run("PreSignUp_SignUp", directory, Rules())["response"]
+    response = run("PreSignUp_SignUp", directory, PRE_SIGN_UP)["response"]
     assert response == {
         "autoConfirmUser": False,
         "autoVerifyEmail": False,
@@ -54,18 +57,20 @@ def test_sign_up_defaults_leave_confirmation_to_the_user(directory: RecordingDir
 
 
 def test_sign_up_auto_confirms_where_config_says(directory: RecordingDirectory) -> None:
-    response = run("PreSignUp_SignUp", directory, Rules(auto_confirm=True, auto_verify_email=True))[
-        "response"
-    ]
+    response = run(
+        "PreSignUp_SignUp",
+        directory,
+        dataclasses.replace(PRE_SIGN_UP, auto_confirm=True, auto_verify_email=True),
+    )["response"]
     assert response["autoConfirmUser"] is True
     assert response["autoVerifyEmail"] is True
 
 
 @pytest.mark.parametrize(
-    "rules",
+    "settings",
     [
-        Rules(denied_domains=frozenset({"example.com"})),
-        Rules(allowed_domains=frozenset({"photos.example.org"})),
+        dataclasses.replace(PRE_SIGN_UP, denied_email_domains=("example.com",)),
+        dataclasses.replace(PRE_SIGN_UP, allowed_email_domains=("photos.example.org",)),
     ],
     ids=["denied", "not-allowed"],
 )
@@ -73,10 +78,10 @@ def test_sign_up_auto_confirms_where_config_says(directory: RecordingDirectory) 
     "source", ["PreSignUp_SignUp", "PreSignUp_AdminCreateUser", "PreSignUp_ExternalProvider"]
 )
 def test_domain_rules_reject_with_a_user_facing_message(
-    directory: RecordingDirectory, rules: Rules, source: str
+    directory: RecordingDirectory, settings: PreSignUpSettings, source: str
 ) -> None:
     with pytest.raises(UserFacingError, match=r"^Sign-up with this email address is not allowed\."):
-        run(source, directory, rules)
+        run(source, directory, settings)
     assert directory.links == []
 
 
@@ -84,7 +89,7 @@ def test_allowed_domain_passes(directory: RecordingDirectory) -> None:
     run(
         "PreSignUp_SignUp",
         directory,
-        Rules(allowed_domains=frozenset({"example.com"})),
+        dataclasses.replace(PRE_SIGN_UP, allowed_email_domains=("example.com",)),
         email="bob@EXAMPLE.com",
     )
 
@@ -93,7 +98,7 @@ def test_federated_sign_in_links_to_verified_native_user(
     pool: Pool, directory: RecordingDirectory
 ) -> None:
     native = pool.add_user("alice@example.com", verified=True)
-    response = run("PreSignUp_ExternalProvider", directory, Rules(), pool.pool_id)["response"]
+    response = run("PreSignUp_ExternalProvider", directory, PRE_SIGN_UP, pool.pool_id)["response"]
     assert directory.links == [(pool.pool_id, native, "Google", "109876543210987654321")]
     assert response["autoConfirmUser"] is False
 
@@ -102,7 +107,7 @@ def test_never_links_to_an_unverified_native_email(
     pool: Pool, directory: RecordingDirectory
 ) -> None:
     pool.add_user("alice@example.com", verified=False)
-    run("PreSignUp_ExternalProvider", directory, Rules(), pool.pool_id)
+    run("PreSignUp_ExternalProvider", directory, PRE_SIGN_UP, pool.pool_id)
     assert directory.links == []
 
 
@@ -110,7 +115,7 @@ def test_never_links_when_the_provider_did_not_verify(
     pool: Pool, directory: RecordingDirectory
 ) -> None:
     pool.add_user("alice@example.com", verified=True)
-    run("PreSignUp_ExternalProvider", directory, Rules(), pool.pool_id, email_verified="false")
+    run("PreSignUp_ExternalProvider", directory, PRE_SIGN_UP, pool.pool_id, email_verified="false")
     assert directory.links == []
 
 
@@ -118,14 +123,19 @@ def test_first_federated_sign_in_of_a_new_person_proceeds(
     pool: Pool, directory: RecordingDirectory
 ) -> None:
     pool.add_user("someone-else@example.com", verified=True)
-    response = run("PreSignUp_ExternalProvider", directory, Rules(), pool.pool_id)["response"]
+    response = run("PreSignUp_ExternalProvider", directory, PRE_SIGN_UP, pool.pool_id)["response"]
     assert directory.links == []
     assert response["autoConfirmUser"] is False
 
 
 def test_linking_can_be_switched_off(pool: Pool, directory: RecordingDirectory) -> None:
     pool.add_user("alice@example.com", verified=True)
-    run("PreSignUp_ExternalProvider", directory, Rules(link_federated=False), pool.pool_id)
+    run(
+        "PreSignUp_ExternalProvider",
+        directory,
+        dataclasses.replace(PRE_SIGN_UP, link_federated=False),
+        pool.pool_id,
+    )
     assert directory.links == []
 
 
@@ -138,7 +148,7 @@ def test_custom_provider_names_come_from_config(pool: Pool, directory: Recording
         event,
         FakeLambdaContext(),
         directory=directory,
-        rules=dataclasses.replace(Rules(), providers=("Google", "Corporate")),
+        settings=dataclasses.replace(PRE_SIGN_UP, custom_providers=("Corporate",)),
     )
     assert directory.links == [(pool.pool_id, native, "Corporate", "00u1abcd")]
 
@@ -147,7 +157,7 @@ def test_unknown_provider_is_refused(directory: RecordingDirectory) -> None:
     event = load_event("PreSignUp_ExternalProvider")
     event["userName"] = "mystery_123"
     with pytest.raises(UserFacingError, match="provider is not available"):
-        handler(event, FakeLambdaContext(), directory=directory, rules=Rules())
+        handler(event, FakeLambdaContext(), directory=directory, settings=PRE_SIGN_UP)
 
 
 def test_link_request_matches_the_cognito_api() -> None:
@@ -180,4 +190,4 @@ def test_aws_failure_becomes_a_generic_user_message(pool: Pool) -> None:
     event = load_event("PreSignUp_ExternalProvider")
     event["userPoolId"] = pool.pool_id
     with pytest.raises(UserFacingError, match=r"^Something went wrong on our side\."):
-        handler(event, FakeLambdaContext(), directory=failing, rules=Rules())
+        handler(event, FakeLambdaContext(), directory=failing, settings=PRE_SIGN_UP)

@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pre_token_generation.index import ClaimRules, handler
+from pre_token_generation.index import handler
+from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_common import MalformedEventError
 
-from tests.triggers.conftest import FakeLambdaContext, event_names, load_event
+from tests.support.triggers import FakeLambdaContext, event_names, load_event
 
-RULES = ClaimRules(
-    elevated_groups=frozenset({"admins"}),
+SETTINGS = PreTokenGenerationSettings(
+    elevated_groups=("admins",),
     extra_claims={"app:stage": "prod"},
     access_token_scopes=("photos/read", "photos/write"),
 )
 
 
 def details(event: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = handler(event, FakeLambdaContext(), rules=RULES)
+    result: dict[str, Any] = handler(event, FakeLambdaContext(), settings=SETTINGS)
     return dict(result["response"]["claimsAndScopeOverrideDetails"])
 
 
@@ -57,4 +58,4 @@ def test_version_1_event_is_refused() -> None:
     event = load_event("TokenGeneration_HostedAuth")
     event["version"] = "1"
     with pytest.raises(MalformedEventError, match="V2_0"):
-        handler(event, FakeLambdaContext(), rules=RULES)
+        handler(event, FakeLambdaContext(), settings=SETTINGS)

@@ -1,10 +1,11 @@
-"""Synthesize the real app the way the CDK CLI does (with cdk.json's context), for tests."""
+"""Synthesize the real app the way the CDK CLI does (with cdk.json's context), or an app of
+test-owned stage configs, for tests."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,9 @@ from aws_cdk.assertions import Template
 
 from app import build_app
 from stacks.stage import IdentityStage
+from stage_config import StageConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -55,6 +57,20 @@ def synthesize(
     app = build_app(
         context={**cdk_json_context(), **(context or {})}, environ=environ or {}, outdir=str(outdir)
     )
+    app.synth()
+    return SynthesizedApp(app=app, outdir=outdir)
+
+
+def configs_app(outdir: Path, configs: Sequence[StageConfig]) -> App:
+    """An app of just these stages (no CI stack, no cdk-nag), not yet synthesized."""
+    app = App(context=cdk_json_context(), outdir=str(outdir))
+    for config in configs:
+        IdentityStage(app, config=config)
+    return app
+
+
+def synthesize_configs(outdir: Path, configs: Sequence[StageConfig]) -> SynthesizedApp:
+    app = configs_app(outdir, configs)
     app.synth()
     return SynthesizedApp(app=app, outdir=outdir)
 

@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from tests.cdk_app import ROOT
+from tests.support.app import ROOT
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -64,7 +64,7 @@ def simulate(simulations: list[dict[str, Any]]) -> list[str]:
     node = ROOT / "node_modules" / ".bin" / "node"
     assert node.exists(), "the pinned Node is missing: run `make test`, which runs `npm ci`"
     completed = subprocess.run(
-        [str(node), str(ROOT / "tests" / "iam" / "simulate.mjs")],
+        [str(node), str(ROOT / "tests" / "support" / "simulate.mjs")],
         input=json.dumps(simulations),
         capture_output=True,
         text=True,

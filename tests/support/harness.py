@@ -7,7 +7,7 @@ from collections.abc import Callable
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
-from tests.cdk_app import cdk_json_context
+from tests.support.app import cdk_json_context
 
 
 def template_of(build: Callable[[Stack], object]) -> Template:

@@ -1,0 +1,13 @@
+"""Settings of the custom message trigger (built by `CognitoTriggers`, read by the handler)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trigger_settings import TriggerSettings
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomMessageSettings(TriggerSettings):
+    app_name: str
+    app_url: str

@@ -1,1 +1,0 @@
-../trigger_common.py

@@ -1,0 +1,164 @@
+"""Stage configs owned by the tests: construct and config tests build from these, never from the
+stages a user edits (`stage_config/stages.py`), so they pass on any user's config.
+
+The values belong to no real app on purpose (`acme`, `example.net`): a test that passes only
+because it repeats an example value cannot pass here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+from stage_config import (
+    AppleProviderConfig,
+    DataAccessConfig,
+    FeaturePlan,
+    GroupConfig,
+    HostedClientConfig,
+    MfaConfig,
+    MfaMode,
+    OidcProviderConfig,
+    PasswordlessConfig,
+    ProviderKind,
+    SamlProviderConfig,
+    SecretRef,
+    SesEmailConfig,
+    SocialProviderConfig,
+    StageConfig,
+    TokenValidityConfig,
+    TriggersConfig,
+    UserPoolConfig,
+)
+
+SANDBOX, LIVE = "Sandbox", "Live"
+MODERATORS, EVERYONE = "moderators", "everyone"
+GROUPS = (
+    GroupConfig(name=MODERATORS, precedence=1, description="may read every photo"),
+    GroupConfig(name=EVERYONE, precedence=5),
+)
+WEB_ORIGIN = "https://gallery.example.net"
+APP_SCHEME = "acmegallery"
+CERTIFICATE_ARN = (
+    "arn:aws:acm:us-east-1:210987654321:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+)
+PROVIDERS = (
+    SocialProviderConfig(
+        kind=ProviderKind.GOOGLE,
+        client_id="55555-acme.apps.googleusercontent.com",
+        client_secret=SecretRef(name_or_arn="acme/live/google", json_field="client_secret"),
+        scopes=("openid", "email", "profile"),
+    ),
+    SocialProviderConfig(
+        kind=ProviderKind.FACEBOOK,
+        client_id="98765",
+        client_secret=SecretRef(name_or_arn="acme/live/facebook", json_field="app_secret"),
+        scopes=("public_profile", "email"),
+        api_version="v22.0",
+    ),
+    AppleProviderConfig(
+        services_id="net.example.acme.signin",
+        team_id="TEAM000001",
+        key_id="KEY0000001",
+        private_key=SecretRef(name_or_arn="acme/live/apple", json_field="private_key"),
+    ),
+    SocialProviderConfig(
+        kind=ProviderKind.AMAZON,
+        client_id="amzn1.application-oa2-client.acme",
+        client_secret=SecretRef(name_or_arn="acme/live/amazon", json_field="client_secret"),
+        scopes=("profile",),
+    ),
+    OidcProviderConfig(
+        name="Workforce",
+        issuer_url="https://sso.example.net",
+        client_id="acme-gallery",
+        client_secret=SecretRef(name_or_arn="acme/live/oidc", json_field="client_secret"),
+    ),
+    SamlProviderConfig(
+        name="Supplier",
+        metadata_url="https://idp.supplier.example.net/metadata",
+        identifiers=("supplier.example.net",),
+    ),
+)
+
+
+def sandbox() -> StageConfig:
+    """A non-production stage: localhost allowed, Cognito's email, optional MFA, passkeys."""
+    return StageConfig(
+        name=SANDBOX,
+        production=False,
+        user_pool=UserPoolConfig(
+            domain_prefix="acme-sandbox",
+            mfa=MfaConfig(mode=MfaMode.OPTIONAL, totp=True, sms=True),
+            passwordless=PasswordlessConfig(passkeys=True),
+            web_client=HostedClientConfig(
+                callback_urls=("http://localhost:3000/auth",),
+                logout_urls=("http://localhost:3000",),
+            ),
+            mobile_client=HostedClientConfig(callback_urls=(f"{APP_SCHEME}-sandbox://auth",)),
+            groups=GROUPS,
+        ),
+        data_access=DataAccessConfig(
+            web_origins=("http://localhost:3000",), elevated_groups=(MODERATORS,)
+        ),
+        triggers=TriggersConfig(
+            app_name="Acme Gallery (sandbox)",
+            app_url="http://localhost:3000",
+            default_group=EVERYONE,
+            access_token_scopes=("photos/read",),
+        ),
+    )
+
+
+def live() -> StageConfig:
+    """A production stage with every provider kind, SES, PLUS and required MFA."""
+    return StageConfig(
+        name=LIVE,
+        production=True,
+        user_pool=UserPoolConfig(
+            domain_prefix="acme-live",
+            feature_plan=FeaturePlan.PLUS,
+            mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=True),
+            email=SesEmailConfig(
+                from_address="hello@gallery.example.net", ses_region="us-west-2", from_name="Acme"
+            ),
+            web_client=HostedClientConfig(
+                callback_urls=(f"{WEB_ORIGIN}/auth",), logout_urls=(f"{WEB_ORIGIN}/",)
+            ),
+            mobile_client=HostedClientConfig(
+                callback_urls=(f"{APP_SCHEME}://auth",), logout_urls=(f"{APP_SCHEME}://bye",)
+            ),
+            server_client=True,
+            tokens=TokenValidityConfig(
+                id_token=timedelta(minutes=15),
+                access_token=timedelta(minutes=20),
+                refresh_token=timedelta(days=7),
+            ),
+            groups=GROUPS,
+        ),
+        data_access=DataAccessConfig(web_origins=(WEB_ORIGIN,), elevated_groups=(MODERATORS,)),
+        federation=PROVIDERS,
+        triggers=TriggersConfig(
+            app_name="Acme Gallery",
+            app_url=WEB_ORIGIN,
+            denied_email_domains=("spam.example.org",),
+            default_group=EVERYONE,
+            extra_claims={"acme:tier": "live"},
+            access_token_scopes=("photos/read", "photos/write"),
+        ),
+    )
+
+
+def with_pool(config: StageConfig, **changes: Any) -> StageConfig:
+    return dataclasses.replace(config, user_pool=dataclasses.replace(config.user_pool, **changes))
+
+
+def with_access(config: StageConfig, **changes: Any) -> StageConfig:
+    access = dataclasses.replace(config.data_access, **changes)
+    return dataclasses.replace(config, data_access=access)
+
+
+def with_triggers(config: StageConfig, **changes: Any) -> StageConfig:
+    assert config.triggers is not None
+    return dataclasses.replace(config, triggers=dataclasses.replace(config.triggers, **changes))

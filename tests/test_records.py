@@ -1,0 +1,104 @@
+"""The user's reviewed records: one snapshot per stack, and the guard baselines, which also pin
+the logical IDs of stateful resources. `make accept` re-records both after a reviewed change; a
+stage added to the config fails here until it is accepted.
+
+Replacing the user pool loses every user; replacing the table or bucket loses their data (or,
+with RETAIN, orphans it). If a logical-ID test fails, you renamed or moved a construct: undo that.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+import pytest
+from aws_cdk import CfnResource
+from constructs import Construct
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from stacks.auth_stack import AuthStack
+from stage_config import StageConfig
+from tests.support.app import SynthesizedApp, normalized
+from tools.guard import DEFAULT_BASELINE, compare
+
+
+@pytest.fixture
+def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_auth_stack_template(
+    synthesized: SynthesizedApp, stage_name: str, snapshot_json: SnapshotAssertion
+) -> None:
+    assert normalized(synthesized.template_json(stage_name)) == snapshot_json
+
+
+def test_ci_access_stack_template(
+    synthesized: SynthesizedApp, snapshot_json: SnapshotAssertion
+) -> None:
+    template = json.loads((synthesized.outdir / "CiAccess.template.json").read_text())
+    assert normalized(template) == snapshot_json
+
+
+@pytest.fixture
+def recorded(stage_name: str) -> dict[str, Any]:
+    path = DEFAULT_BASELINE / f"{stage_name}.template.json"
+    assert path.exists(), f"no guard baseline for {stage_name}: review, then run `make accept`"
+    baseline: dict[str, Any] = json.loads(path.read_text())
+    return baseline
+
+
+def stateful(stack: AuthStack) -> dict[str, Construct]:
+    return {
+        "user pool": stack.user_pool.user_pool,
+        "photos bucket": stack.storage.bucket,
+        "access-log bucket": stack.storage.access_logs,
+        "items table": stack.storage.table,
+        "identity pool": stack.access.identity_pool,
+    }
+
+
+def resource_of(construct: Construct) -> CfnResource:
+    return cast(CfnResource, construct.node.default_child)
+
+
+def test_stateful_logical_ids_match_the_records(
+    synthesized: SynthesizedApp, stage_name: str, recorded: dict[str, Any]
+) -> None:
+    stack = cast(AuthStack, synthesized.stack(stage_name))
+    for name, construct in stateful(stack).items():
+        kind = resource_of(construct).cfn_resource_type
+        logical_id = stack.get_logical_id(resource_of(construct))
+        assert recorded["Resources"].get(logical_id, {}).get("Type") == kind, (
+            f"the {name} is {logical_id} now; the record has no such {kind}"
+        )
+
+
+def test_guard_passes_against_the_records(
+    synthesized: SynthesizedApp, stage_name: str, recorded: dict[str, Any]
+) -> None:
+    assert compare(stage_name, recorded, synthesized.template_json(stage_name)) == []
+
+
+def test_stateful_resources_follow_the_stage_policy(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    stack = cast(AuthStack, synthesized.stack(stage_name))
+    resources = synthesized.template_json(stage_name)["Resources"]
+    expected = "Retain" if stage_config.stateful.retain else "Delete"
+    for name, construct in stateful(stack).items():
+        if name in {"access-log bucket", "identity pool"}:
+            continue
+        resource = resources[stack.get_logical_id(resource_of(construct))]
+        assert resource["DeletionPolicy"] == expected, name
+        assert resource["UpdateReplacePolicy"] == expected, name
+    pool = resources[
+        stack.get_logical_id(cast(CfnResource, stack.user_pool.user_pool.node.default_child))
+    ]
+    table = resources[
+        stack.get_logical_id(cast(CfnResource, stack.storage.table.node.default_child))
+    ]
+    protected = stage_config.stateful.deletion_protection
+    assert pool["Properties"]["DeletionProtection"] == ("ACTIVE" if protected else "INACTIVE")
+    assert table["Properties"]["DeletionProtectionEnabled"] is protected

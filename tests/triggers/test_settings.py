@@ -1,0 +1,56 @@
+"""The settings contract: what the construct writes is exactly what the handler parses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from trigger_settings import ENVIRONMENT_VARIABLE, SettingsError, TriggerSettings
+
+from tests.support.triggers import (
+    CUSTOM_MESSAGE,
+    POST_CONFIRMATION,
+    PRE_SIGN_UP,
+    PRE_TOKEN_GENERATION,
+)
+
+ALL = [PRE_SIGN_UP, POST_CONFIRMATION, PRE_TOKEN_GENERATION, CUSTOM_MESSAGE]
+
+
+@pytest.mark.parametrize("settings", ALL, ids=lambda s: type(s).__name__)
+def test_round_trip(settings: TriggerSettings) -> None:
+    assert type(settings).from_environment(settings.to_environment()) == settings
+
+
+def edited(settings: TriggerSettings, change: dict[str, object], drop: str = "") -> dict[str, str]:
+    data = json.loads(settings.to_environment()[ENVIRONMENT_VARIABLE])
+    data.pop(drop, None)
+    return {ENVIRONMENT_VARIABLE: json.dumps({**data, **change})}
+
+
+def test_a_renamed_key_fails_instead_of_defaulting() -> None:
+    environ = edited(PRE_SIGN_UP, {"link_federated_accounts": True}, drop="link_federated")
+    with pytest.raises(SettingsError, match=r"missing \['link_federated'\], unknown"):
+        type(PRE_SIGN_UP).from_environment(environ)
+
+
+@pytest.mark.parametrize(
+    ("settings", "change"),
+    [
+        (PRE_SIGN_UP, {"auto_confirm": "yes"}),
+        (PRE_SIGN_UP, {"denied_email_domains": "spam.example"}),
+        (PRE_TOKEN_GENERATION, {"extra_claims": {"tier": 1}}),
+        (POST_CONFIRMATION, {"table_name": None}),
+    ],
+)
+def test_a_mistyped_value_names_its_setting(
+    settings: TriggerSettings, change: dict[str, object]
+) -> None:
+    (name,) = change
+    with pytest.raises(SettingsError, match=f"setting '{name}'"):
+        type(settings).from_environment(edited(settings, change))
+
+
+def test_missing_variable_is_a_clear_error() -> None:
+    with pytest.raises(SettingsError, match=f"{ENVIRONMENT_VARIABLE} is not set"):
+        type(CUSTOM_MESSAGE).from_environment({})
