@@ -2,7 +2,7 @@
 
 Each trigger declares one frozen dataclass of settings (`<trigger>/settings.py`). The construct
 builds it and puts `to_environment()` into the function's environment; the handler parses it once
-per cold start with `from_environment()`. A missing, unknown or mistyped key fails the cold start
+per cold start with `of_this_function()`. A missing, unknown or mistyped key fails the cold start
 with its name: nothing silently falls back to a default.
 """
 
@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Mapping
-from typing import Any, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, TypeVar, cast, get_args, get_origin, get_type_hints
 
 ENVIRONMENT_VARIABLE = "TRIGGER_SETTINGS"
 
 Settings = TypeVar("Settings", bound="TriggerSettings")
+
+
+_LOADED: dict[type[TriggerSettings], TriggerSettings] = {}
 
 
 class SettingsError(ValueError):
@@ -26,6 +30,14 @@ class SettingsError(ValueError):
 class TriggerSettings:
     """Base of every trigger's settings: fields are str, bool, tuple[str, ...] or
     dict[str, str], so that JSON carries them without loss."""
+
+    @classmethod
+    def of_this_function(cls: type[Settings]) -> Settings:
+        """The settings in this function's environment, parsed on first use: once per cold
+        start, not on every invocation."""
+        if cls not in _LOADED:
+            _LOADED[cls] = cls.from_environment(os.environ)
+        return cast(Settings, _LOADED[cls])
 
     def to_environment(self) -> dict[str, str]:
         return {ENVIRONMENT_VARIABLE: json.dumps(dataclasses.asdict(self), sort_keys=True)}
@@ -63,3 +75,8 @@ def _typed(value: Any, hint: Any, name: str) -> Any:
     ):
         return dict(value)
     raise SettingsError(f"setting {name!r} is {value!r}, not {hint}")
+
+
+def forget_loaded_settings() -> None:
+    """Parse the environment again on next use, as a new cold start would (tests, benchmarks)."""
+    _LOADED.clear()

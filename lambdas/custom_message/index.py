@@ -8,8 +8,6 @@ the stage config accepts (at most 40 characters).
 
 from __future__ import annotations
 
-import functools
-import os
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -112,12 +110,6 @@ def render(source: str, *, app_name: str, app_url: str, code: str, username: str
     )
 
 
-@functools.cache
-def _settings() -> CustomMessageSettings:
-    """Parsed once per cold start."""
-    return CustomMessageSettings.from_environment(os.environ)
-
-
 @user_safe
 def handler(
     event: dict[str, Any], context: object, *, settings: CustomMessageSettings | None = None
@@ -128,7 +120,7 @@ def handler(
         mappings=("request", "response"),
     )
     trigger = CustomMessageTriggerEvent(event)
-    settings = settings or _settings()
+    settings = settings or CustomMessageSettings.of_this_function()
     username = event["request"].get("usernameParameter") or ""
     if not isinstance(username, str):
         raise MalformedEventError("event.request.usernameParameter is not a string")

@@ -8,7 +8,6 @@ confirmed password reset (`PostConfirmation_ConfirmForgotPassword`) does nothing
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -110,12 +109,6 @@ def _store(table: str) -> Store:
     return AwsStore(boto3.client("dynamodb"), boto3.client("cognito-idp"), table)
 
 
-@functools.cache
-def _settings() -> PostConfirmationSettings:
-    """Parsed once per cold start."""
-    return PostConfirmationSettings.from_environment(os.environ)
-
-
 @user_safe
 def handler(
     event: dict[str, Any],
@@ -130,7 +123,7 @@ def handler(
         string_maps=("request.userAttributes",),
     )
     trigger = PostConfirmationTriggerEvent(event)
-    settings = settings or _settings()
+    settings = settings or PostConfirmationSettings.of_this_function()
     on_confirmed(
         trigger.trigger_source,
         trigger.request.user_attributes,

@@ -9,7 +9,6 @@ both the native account's email and the provider's `email_verified` say so.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -141,12 +140,6 @@ def _directory() -> Directory:
     return CognitoDirectory(boto3.client("cognito-idp"))
 
 
-@functools.cache
-def _settings() -> PreSignUpSettings:
-    """Parsed once per cold start."""
-    return PreSignUpSettings.from_environment(os.environ)
-
-
 @user_safe
 def handler(
     event: dict[str, Any],
@@ -165,7 +158,7 @@ def handler(
     decision = decide(
         trigger.trigger_source,
         trigger.request.user_attributes,
-        settings or _settings(),
+        settings or PreSignUpSettings.of_this_function(),
         pool_id=trigger.user_pool_id,
         username=trigger.user_name,
         directory=directory or _directory(),

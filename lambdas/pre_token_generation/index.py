@@ -7,8 +7,6 @@ stage config refuses LITE with triggers on).
 
 from __future__ import annotations
 
-import functools
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
@@ -35,12 +33,6 @@ def _names(event: dict[str, Any], path: str) -> list[str]:
     return names
 
 
-@functools.cache
-def _settings() -> PreTokenGenerationSettings:
-    """Parsed once per cold start."""
-    return PreTokenGenerationSettings.from_environment(os.environ)
-
-
 @user_safe
 def handler(
     event: dict[str, Any], context: object, *, settings: PreTokenGenerationSettings | None = None
@@ -56,7 +48,7 @@ def handler(
     # Cognito sends no overrides (null); this trigger writes the whole override object.
     event["response"]["claimsAndScopeOverrideDetails"] = {}
     trigger = PreTokenGenerationV2TriggerEvent(event)
-    settings = settings or _settings()
+    settings = settings or PreTokenGenerationSettings.of_this_function()
     claims = claims_for(_names(event, "request.groupConfiguration.groupsToOverride"), settings)
     details = trigger.response.claims_scope_override_details
     details.id_token_generation.claims_to_add_or_override = claims

@@ -11,6 +11,7 @@ import pytest
 from post_confirmation.index import AwsStore, on_confirmed
 from post_confirmation.index import handler as post_confirmation
 from trigger_common import MalformedEventError
+from trigger_settings import forget_loaded_settings
 
 from tests.support.triggers import (
     GROUP,
@@ -129,7 +130,7 @@ def test_store_reads_table_name_from_env(
     for name, value in POST_CONFIRMATION.to_environment().items():
         monkeypatch.setenv(name, value)
     module._store.cache_clear()
-    module._settings.cache_clear()
+    forget_loaded_settings()
     event, _ = confirmed_event(pool)
     module.handler(event, FakeLambdaContext())
     assert len(items(boto3.client("dynamodb", region_name=REGION))) == 1

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from trigger_settings import ENVIRONMENT_VARIABLE, SettingsError, TriggerSettings
+from trigger_settings import (
+    ENVIRONMENT_VARIABLE,
+    SettingsError,
+    TriggerSettings,
+    forget_loaded_settings,
+)
 
 from tests.support.triggers import (
     CUSTOM_MESSAGE,
@@ -54,3 +59,16 @@ def test_a_mistyped_value_names_its_setting(
 def test_missing_variable_is_a_clear_error() -> None:
     with pytest.raises(SettingsError, match=f"{ENVIRONMENT_VARIABLE} is not set"):
         type(CUSTOM_MESSAGE).from_environment({})
+
+
+def test_parsed_once_per_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    forget_loaded_settings()
+    for name, value in CUSTOM_MESSAGE.to_environment().items():
+        monkeypatch.setenv(name, value)
+    assert type(CUSTOM_MESSAGE).of_this_function() == CUSTOM_MESSAGE
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, "not json")
+    assert type(CUSTOM_MESSAGE).of_this_function() == CUSTOM_MESSAGE, "a warm call reads nothing"
+    forget_loaded_settings()
+    with pytest.raises(json.JSONDecodeError):
+        type(CUSTOM_MESSAGE).of_this_function()
+    forget_loaded_settings()
