@@ -75,8 +75,9 @@ bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV)
 review: synth
 	$(VENV)/bin/python -m tools.review
 
-## guard: fail if a fresh synth would delete or replace a stateful resource (BASELINE=dir)
-guard: synth
+## guard: fail if a fresh synth would delete or replace a stateful resource (BASELINE=dir);
+## installs the dev tools first (it reads the registry schemas cfn-lint ships)
+guard: synth $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.guard --baseline $(BASELINE)
 
 ## accept: after reviewing a change, print what changed per stage and re-record the reviewed
