@@ -23,6 +23,7 @@ from stacks.pipeline_stack import PipelineStack
 from stacks.stage import IdentityStage
 from stage_config import DeliveryMode
 from stage_config.selection import select_delivery, select_stages
+from stage_config.stage import github_environment
 from stage_config.stages import STAGES
 
 
@@ -61,7 +62,7 @@ def build_app(
             "CiAccess",
             config=delivery,
             # Trusts every stage's environment, whichever stages this synth selected.
-            environments=[factory().github_environment for factory in STAGES.values()],
+            environments=[github_environment(name) for name in STAGES],
             description="GitHub Actions OIDC access for CDK deploys",
         )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))

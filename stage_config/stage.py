@@ -13,6 +13,11 @@ from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import FeaturePlan, UserPoolConfig
 
 
+def github_environment(stage_name: str) -> str:
+    """The GitHub environment that deploys a stage: its name in lowercase."""
+    return stage_name.lower()
+
+
 @dataclass(frozen=True)
 class StatefulPolicy:
     """What happens to the user pool, identity pool, table and buckets on delete or replace."""
@@ -49,8 +54,7 @@ class StageConfig(Section):
 
     @property
     def github_environment(self) -> str:
-        """The GitHub environment that deploys this stage (its name in lowercase)."""
-        return self.name.lower()
+        return github_environment(self.name)
 
     @property
     def custom_provider_names(self) -> tuple[str, ...]:
