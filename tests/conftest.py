@@ -10,14 +10,55 @@ import pytest
 from stage_config import StageConfig
 from stage_config.selection import select_stages
 from stage_config.stages import STAGES
-from tests.support.app import SynthesizedApp, synthesize, synthesize_configs
+from tests.support.app import (
+    SynthesizedApp,
+    synthesize,
+    synthesize_configs,
+    synthesize_pipeline,
+)
 from tests.support.configs import live, sandbox
+from tests.support.scanners import Scan, Scans, start_actionlint, start_scans
+
+ACTIONLINT = pytest.StashKey[Scan]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start actionlint now if its tests will run, so it works beside the suite."""
+    if any(item.path.name == "test_workflows.py" for item in session.items):
+        session.config.stash[ACTIONLINT] = start_actionlint()
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
-    """Every stage, synthesized with cdk-nag attached (a finding fails synthesis)."""
-    return synthesize(tmp_path_factory.mktemp("cdk.out"))
+def actionlint_scan(request: pytest.FixtureRequest) -> Scan:
+    return request.config.stash.get(ACTIONLINT, None) or start_actionlint()
+
+
+@pytest.fixture(scope="session")
+def synthesized_and_scans(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[SynthesizedApp, Path, Scans]:
+    """Every stage, synthesized with cdk-nag attached (a finding fails synthesis), and the app in
+    the CDK Pipelines mode; the external scanners start on both at once and run beside the rest
+    of the suite."""
+    app = synthesize(tmp_path_factory.mktemp("cdk.out"))
+    pipeline_outdir = tmp_path_factory.mktemp("pipeline.out")
+    synthesize_pipeline(pipeline_outdir)
+    return app, pipeline_outdir, start_scans(app.outdir, pipeline_outdir)
+
+
+@pytest.fixture(scope="session")
+def synthesized(synthesized_and_scans: tuple[SynthesizedApp, Path, Scans]) -> SynthesizedApp:
+    return synthesized_and_scans[0]
+
+
+@pytest.fixture(scope="session")
+def pipeline_outdir(synthesized_and_scans: tuple[SynthesizedApp, Path, Scans]) -> Path:
+    return synthesized_and_scans[1]
+
+
+@pytest.fixture(scope="session")
+def scans(synthesized_and_scans: tuple[SynthesizedApp, Path, Scans]) -> Scans:
+    return synthesized_and_scans[2]
 
 
 @pytest.fixture(scope="session", params=list(STAGES))

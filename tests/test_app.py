@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 from aws_cdk import Token
 
+from app import build_app
+from stacks.stage import IdentityStage
 from stage_config import ConfigError
 from stage_config.stages import STAGES
-from tests.support.app import SynthesizedApp, synthesize
+from tests.support.app import SynthesizedApp, cdk_json_context, synthesize
 
 
 def test_unknown_stage_in_context_fails_before_synth(tmp_path: Path) -> None:
@@ -18,14 +20,17 @@ def test_unknown_stage_in_context_fails_before_synth(tmp_path: Path) -> None:
 
 
 def test_stage_selection_and_environment(tmp_path: Path) -> None:
+    """What app.py builds from context and environment (the construct tree; synthesis itself is
+    covered by the session's app)."""
     name = list(STAGES)[-1]
-    app = synthesize(
-        tmp_path,
-        context={"stages": name},
+    app = build_app(
+        context={**cdk_json_context(), "stages": name},
         environ={f"{name.upper()}_ACCOUNT": "123456789012", f"{name.upper()}_REGION": "eu-west-1"},
+        outdir=str(tmp_path),
     )
-    assert [p.name for p in tmp_path.glob("assembly-*")] == [f"assembly-{name}"]
-    stack = app.stack(name)
+    stages = [c for c in app.node.children if isinstance(c, IdentityStage)]
+    assert [stage.node.id for stage in stages] == [name]
+    stack = stages[0].auth
     assert (stack.account, stack.region) == ("123456789012", "eu-west-1")
     assert stack.termination_protection is STAGES[name]().production
 

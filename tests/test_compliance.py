@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,8 @@ from aws_cdk import aws_s3 as s3
 
 from app import build_app
 from stage_config.stages import STAGES
-from tests.support.app import ROOT, SynthesizedApp, cdk_json_context
+from tests.support.app import SynthesizedApp, cdk_json_context
+from tests.support.scanners import Scans
 
 ACK_KEY = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
 
@@ -69,43 +68,15 @@ def test_each_acknowledgment_is_narrow_and_reasoned(synthesized: SynthesizedApp)
             assert "[" in rule, f"{rule}: IAM5 must name the exact finding"
 
 
-def test_cfn_lint_is_clean(synthesized: SynthesizedApp) -> None:
-    templates = sorted(str(p) for p in synthesized.outdir.glob("assembly-*/*.template.json"))
-    assert len(templates) == len(STAGES)
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), *templates],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_cfn_lint_is_clean(scans: Scans) -> None:
+    assert len(scans.templates) == len(STAGES)
+    result = scans.cfn_lint.outcome
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
 
 
-def checkov_binary() -> Path:
-    binary = ROOT / ".venv-checkov" / "bin" / "checkov"
-    assert binary.exists(), "checkov is missing: run `make test`, which installs it"
-    return binary
-
-
-def test_checkov_is_clean_and_every_skip_is_reasoned(synthesized: SynthesizedApp) -> None:
-    result = subprocess.run(
-        [
-            str(checkov_binary()),
-            "-d",
-            str(synthesized.outdir),
-            "--framework",
-            "cloudformation",
-            "--skip-download",
-            "-o",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"BC_SKIP_MAPPING": "TRUE"},
-    )
-    report = json.loads(result.stdout)
+def test_checkov_is_clean_and_every_skip_is_reasoned(scans: Scans) -> None:
+    report = json.loads(scans.checkov.outcome.stdout)
     assert report["summary"]["parsing_errors"] == 0
     assert report["summary"]["passed"] > 100, "checkov scanned the templates"
     failed = [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]]

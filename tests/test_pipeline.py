@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stage_config.stages import STAGES
-from tests.support.app import synthesize
-
-CONNECTION = (
-    "arn:aws:codeconnections:eu-west-1:123456789012:connection/12345678-1234-1234-1234-123456789012"
-)
+from tests.support.scanners import Scans
 
 
 @pytest.fixture(scope="module")
-def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("pipeline.out")
-    # As `cdk synth` does, with version reporting on (the CLI's default): cfn-lint's E3703
-    # heuristic flags CodePipeline's Fn::Join role ARNs only in a template without Conditions.
-    synthesize(
-        out,
-        context={
-            "delivery": "cdk-pipelines",
-            "connection_arn": CONNECTION,
-            "aws:cdk:version-reporting": True,
-        },
-    )
-    return out
+def outdir(pipeline_outdir: Path) -> Path:
+    """The app in the CDK Pipelines mode, synthesized once per session."""
+    return pipeline_outdir
 
 
 @pytest.fixture(scope="module")
@@ -80,15 +65,6 @@ def test_production_stages_wait_for_a_manual_approval(pipeline: dict[str, Any]) 
         assert stages[name][-1] == "Build", "the smoke test runs after the deploy"
 
 
-def test_pipeline_templates_lint_clean(outdir: Path) -> None:
-    templates = [
-        str(outdir / "Pipeline.template.json"),
-        *map(str, outdir.glob("assembly-*/*.template.json")),
-    ]
-    result = subprocess.run(
-        [str(Path(__file__).parent.parent / ".venv" / "bin" / "cfn-lint"), *templates],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_pipeline_templates_lint_clean(scans: Scans) -> None:
+    result = scans.cfn_lint_pipeline.outcome
     assert result.returncode == 0, result.stdout

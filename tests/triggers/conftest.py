@@ -30,16 +30,25 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session")
+def boto_session() -> boto3.Session:
+    """One session for the fixtures' clients: it loads each service model once, where
+    `boto3.client` inside a fresh mock would load it again for every test."""
+    return boto3.Session(
+        region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
 @pytest.fixture
-def table(aws: None) -> Any:
-    client = boto3.client("dynamodb", region_name=REGION)
+def table(aws: None, boto_session: boto3.Session) -> Any:
+    client = boto_session.client("dynamodb")
     create_items_table(client, TABLE)
     return client
 
 
 @pytest.fixture
-def pool(aws: None) -> Pool:
-    client = boto3.client("cognito-idp", region_name=REGION)
+def pool(aws: None, boto_session: boto3.Session) -> Pool:
+    client = boto_session.client("cognito-idp")
     pool_id = client.create_user_pool(PoolName="triggers", UsernameAttributes=["email"])[
         "UserPool"
     ]["Id"]

