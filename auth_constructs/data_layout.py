@@ -23,6 +23,11 @@ def user_prefix(sub: str) -> str:
     return f"{USER_PREFIX}{sub}/"
 
 
+def resource_server_scopes() -> tuple[str, ...]:
+    """The photos resource server's scopes as tokens carry them: `photos/read`, ..."""
+    return tuple(f"{RESOURCE_SERVER}/{name}" for name in PHOTO_SCOPES)
+
+
 def hosted_client_scopes() -> list[str]:
     """Every scope a hosted (web, mobile) client may request."""
-    return [*OPENID_SCOPES, *(f"{RESOURCE_SERVER}/{name}" for name in PHOTO_SCOPES)]
+    return [*OPENID_SCOPES, *resource_server_scopes()]

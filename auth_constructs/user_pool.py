@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Duration
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
@@ -41,6 +43,7 @@ class PhotoUserPool(Construct):
         super().__init__(scope, construct_id)
         plus = config.feature_plan is FeaturePlan.PLUS
         passwordless = config.passwordless
+        passkeys_are_mfa = passwordless.passkeys and config.mfa.mode is MfaMode.REQUIRED
         self.user_pool = cognito.UserPool(
             self,
             "Pool",
@@ -81,10 +84,19 @@ class PhotoUserPool(Construct):
                 if passwordless.passkeys and config.custom_domain
                 else None
             ),
+            # With MFA required, Cognito accepts a passkey as the only factor only when the
+            # authenticator verified the user (a PIN or biometric counts as the second factor).
+            passkey_user_verification=(
+                cognito.PasskeyUserVerification.REQUIRED if passkeys_are_mfa else None
+            ),
             email=_email(config.email),
             deletion_protection=stateful.deletion_protection,
             removal_policy=removal_policy(stateful),
         )
+        if passkeys_are_mfa:
+            cast(
+                cognito.CfnUserPool, self.user_pool.node.default_child
+            ).web_authn_factor_configuration = "MULTI_FACTOR_WITH_USER_VERIFICATION"
         if config.mfa.sms:
             accept_finding(
                 self.user_pool.node.find_child("smsRole"),
@@ -98,8 +110,11 @@ class PhotoUserPool(Construct):
             accept_finding(
                 self.user_pool,
                 nag="AwsSolutions-COG2",
-                reason="MFA is REQUIRED in production; this stage sets it to "
-                f"{config.mfa.mode} by config so developers can sign in quickly.",
+                # The stage config demands a stated reason in production, so a stage without
+                # one is not production.
+                reason=config.mfa.not_required_reason
+                or f"A non-production stage: MFA is {config.mfa.mode} here by config so "
+                "developers can sign in quickly.",
             )
         if not plus:
             accept_finding(

@@ -20,6 +20,15 @@ def require(condition: bool, key: str, problem: str, fix: str) -> None:
         raise ConfigError(key, problem, fix)
 
 
+MIN_REASON = 60
+"""A stated reason becomes a scanner acknowledgment in the template: a sentence, not a word."""
+
+
+def has_reason(text: str) -> bool:
+    """True when `text` is long enough to be the reason a reviewer reads."""
+    return len(text.strip()) >= MIN_REASON
+
+
 def check_email(value: str, key: str) -> None:
     require(
         bool(_EMAIL.match(value)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stage_config.checks import check_unique, check_web_origin, require
+from stage_config.checks import MIN_REASON, check_unique, check_web_origin, has_reason, require
 from stage_config.section import Context, Section
 
 
@@ -41,11 +41,11 @@ class DataAccessConfig(Section):
                 "add the group to user_pool.groups or remove it from elevated_groups",
             )
         require(
-            not self.allow_guest_access or len(self.guest_access_reason.strip()) >= 20,
+            not self.allow_guest_access or has_reason(self.guest_access_reason),
             "guest_access_reason",
-            "guest (unauthenticated) access is on without a reason",
-            "explain in a sentence why anonymous visitors need AWS credentials, or set "
-            "allow_guest_access=False",
+            "guest (unauthenticated) access is on without a stated reason",
+            f"explain in a sentence ({MIN_REASON}+ characters) why anonymous visitors need AWS "
+            "credentials, or set allow_guest_access=False",
         )
         for key, days in (
             ("abort_multipart_after_days", self.abort_multipart_after_days),

@@ -12,6 +12,10 @@ from stage_config.section import Context, Section, check_tree
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import FeaturePlan, UserPoolConfig
 
+SES_REGIONS_FROM_ANY_REGION = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
+"""The SES Regions a user pool in another Region may send through (CDK's UserPoolSESOptions);
+otherwise SES must be in the pool's own Region."""
+
 
 def github_environment(stage_name: str) -> str:
     """The GitHub environment that deploys a stage: its name in lowercase."""
@@ -81,6 +85,30 @@ class StageConfig(Section):
         if self.region:
             check_region(self.region, "region")
         check_unique((p.name for p in self.federation), "federation")
+        for key, value in self.tags.items():
+            require(
+                0 < len(key) <= 128 and not key.lower().startswith("aws:"),
+                f"tags[{key!r}]",
+                "tag keys are 1-128 characters and the aws: prefix is reserved for AWS",
+                "rename the tag key, e.g. 'app:stage'",
+            )
+            require(
+                len(value) <= 256,
+                f"tags[{key!r}]",
+                f"the value is {len(value)} characters; AWS allows 256",
+                "shorten the tag value",
+            )
+        email = self.user_pool.email
+        require(
+            email is None
+            or not self.region
+            or email.ses_region in {self.region, *SES_REGIONS_FROM_ANY_REGION},
+            "user_pool.email.ses_region",
+            f"Cognito in {self.region} cannot send through SES in "
+            f"{email.ses_region if email else ''}",
+            f"use SES in {self.region} (the stage's region) or in one of "
+            f"{', '.join(sorted(SES_REGIONS_FROM_ANY_REGION))}",
+        )
         if self.triggers:
             require(
                 self.user_pool.feature_plan is not FeaturePlan.LITE,

@@ -82,7 +82,7 @@ def prod() -> StageConfig:
         user_pool=UserPoolConfig(
             domain_prefix="photoshare-prod",
             feature_plan=FeaturePlan.PLUS,
-            mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=True, email=True),
+            mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=True),
             email=SesEmailConfig(
                 from_address="no-reply@photos.example.com",
                 ses_region="eu-west-1",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from auth_constructs.data_layout import resource_server_scopes
 from stage_config.checks import check_unique, is_local_or_plain_http, require
 from stage_config.section import Context, Section
 
@@ -35,6 +36,7 @@ LOG_RETENTION_DAYS = frozenset(
         3653,
     }
 )
+RESOURCE_SERVER_SCOPES = resource_server_scopes()
 MAX_APP_NAME = 40  # keeps every branded SMS and subject within Cognito's 140 characters
 _CLAIM = re.compile(r"^[a-z][a-z0-9_:.-]{0,63}$")
 # Claims Cognito owns; a V2 trigger may not override them.
@@ -141,10 +143,10 @@ class TriggersConfig(Section):
             )
         for index, scope in enumerate(self.access_token_scopes):
             require(
-                bool(re.fullmatch(r"[\x21\x23-\x5b\x5d-\x7e]{1,256}", scope)),
+                scope in RESOURCE_SERVER_SCOPES,
                 f"access_token_scopes[{index}]",
-                f"{scope!r} is not an OAuth scope",
-                "use printable characters without spaces or quotes, e.g. 'photos/read'",
+                f"{scope!r} is not a scope the resource server defines",
+                f"use one of {', '.join(RESOURCE_SERVER_SCOPES)}",
             )
         require(
             self.powertools_layer_version >= 1,

@@ -8,12 +8,14 @@ from datetime import timedelta
 from enum import StrEnum
 
 from stage_config.checks import (
+    MIN_REASON,
     check_domain_name,
     check_email,
     check_range,
     check_redirect_urls,
     check_region,
     check_unique,
+    has_reason,
     require,
 )
 from stage_config.section import Context, Section
@@ -26,7 +28,7 @@ class MfaMode(StrEnum):
 
 
 class FeaturePlan(StrEnum):
-    """Cognito's pricing tiers. V2 token triggers, passwordless and email MFA need ESSENTIALS+."""
+    """Cognito's pricing tiers. V2 token triggers and passwordless sign-in need ESSENTIALS+."""
 
     LITE = "LITE"
     ESSENTIALS = "ESSENTIALS"
@@ -35,17 +37,39 @@ class FeaturePlan(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class MfaConfig(Section):
+    """`not_required_reason` is the stated reason a production stage does not require MFA; it
+    becomes the cdk-nag COG2 acknowledgment, so the template never claims what is untrue."""
+
     mode: MfaMode
     totp: bool = True
     sms: bool = False
     email: bool = False
+    not_required_reason: str = ""
 
     def check(self, context: Context) -> None:
         require(
             self.mode is MfaMode.OFF or self.totp or self.sms or self.email,
             "mode",
             f"mode is {self.mode} but no factor is enabled",
-            "enable at least one of mfa.totp, mfa.sms, mfa.email, or set mfa.mode=OFF",
+            "enable at least one of mfa.totp, mfa.sms, or set mfa.mode=OFF",
+        )
+        require(
+            not self.email,
+            "email",
+            "email MFA disqualifies account recovery by email (CreateUserPool API reference), "
+            "and email is this pool's only recovery method: those users could never reset a "
+            "password",
+            "use mfa.totp (or mfa.sms) as the second factor and set email=False",
+        )
+        require(
+            not context.production
+            or self.mode is MfaMode.REQUIRED
+            or has_reason(self.not_required_reason),
+            "not_required_reason",
+            f"a production stage has MFA {self.mode} without a stated reason",
+            "set mode=MfaMode.REQUIRED, or explain in a sentence "
+            f"({MIN_REASON}+ characters) why production users may sign in without a second "
+            "factor",
         )
 
 
@@ -144,6 +168,10 @@ class TokenValidityConfig(Section):
         )
 
 
+MAX_REDIRECT_URLS = 100
+"""Cognito's limit of callback URLs, and of logout URLs, per app client."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class HostedClientConfig(Section):
     """An app client that signs in through the managed login pages (code flow + PKCE)."""
@@ -158,6 +186,13 @@ class HostedClientConfig(Section):
             "no callback URL is set",
             "list at least one URL the managed login pages may redirect to",
         )
+        for key, urls in (("callback_urls", self.callback_urls), ("logout_urls", self.logout_urls)):
+            require(
+                len(urls) <= MAX_REDIRECT_URLS,
+                key,
+                f"{len(urls)} URLs exceed Cognito's {MAX_REDIRECT_URLS} per app client",
+                f"keep at most {MAX_REDIRECT_URLS} (use one client per app, not per tenant)",
+            )
         check_redirect_urls(self.callback_urls, "callback_urls", production=context.production)
         check_redirect_urls(self.logout_urls, "logout_urls", production=context.production)
 
@@ -208,10 +243,11 @@ class UserPoolConfig(Section):
         check_unique((g.name for g in self.groups), "groups")
         check_unique((str(g.precedence) for g in self.groups), "groups.precedence")
         require(
-            not self.mfa.email or self.email is not None,
-            "mfa.email",
-            "email MFA is on but Cognito's default sender cannot send MFA codes",
-            "set email=SesEmailConfig(...) with a verified SES identity, or mfa.email=False",
+            not self.passwordless.email_otp or self.mfa.mode is not MfaMode.REQUIRED,
+            "passwordless.email_otp",
+            "Cognito does not offer one-time-password first factors when MFA is REQUIRED",
+            "set mfa.mode=OPTIONAL (with mfa.not_required_reason in production), or "
+            "passwordless.email_otp=False",
         )
         require(
             not self.passwordless.email_otp or self.email is not None,
@@ -219,14 +255,9 @@ class UserPoolConfig(Section):
             "email OTP sign-in needs SES to deliver codes",
             "set email=SesEmailConfig(...), or passwordless.email_otp=False",
         )
-        plan_needed = {
-            "mfa.email": self.mfa.email,
-            "passwordless": self.passwordless.enabled,
-        }
-        for key, used in plan_needed.items():
-            require(
-                not used or self.feature_plan is not FeaturePlan.LITE,
-                key,
-                "this feature needs the ESSENTIALS or PLUS feature plan",
-                "set feature_plan=FeaturePlan.ESSENTIALS (or PLUS)",
-            )
+        require(
+            not self.passwordless.enabled or self.feature_plan is not FeaturePlan.LITE,
+            "passwordless",
+            "this feature needs the ESSENTIALS or PLUS feature plan",
+            "set feature_plan=FeaturePlan.ESSENTIALS (or PLUS)",
+        )

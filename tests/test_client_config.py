@@ -62,7 +62,7 @@ def test_guest_flag_follows_the_config(samples: SynthesizedApp) -> None:
     guests: StageConfig = with_access(
         live(),
         allow_guest_access=True,
-        guest_access_reason="Anyone may browse the public showcase gallery.",
+        guest_access_reason="Anyone may browse the public showcase gallery without an account.",
     )
     outputs = stage_outputs(deployed_outputs(samples, LIVE), LIVE)
     assert client_config(outputs, guests)["auth"]["unauthenticated_identities_enabled"] is True

@@ -17,6 +17,7 @@ from stage_config import (
     MfaMode,
     PasswordlessConfig,
     SecretRef,
+    SesEmailConfig,
     SocialProviderConfig,
     StageConfig,
     TokenValidityConfig,
@@ -110,10 +111,71 @@ BAD: list[BadCase] = [
         "no factor is enabled",
     ),
     (
-        "email MFA without SES",
-        lambda: with_pool(sandbox(), mfa=MfaConfig(mode=MfaMode.OPTIONAL, email=True)),
-        "Sandbox.user_pool.mfa.email",
-        "default sender cannot send MFA codes",
+        "email MFA where email is the only recovery",
+        lambda: with_pool(live(), mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=True, email=True)),
+        "Live.user_pool.mfa.email",
+        "disqualifies account recovery by email",
+    ),
+    (
+        "email as the only MFA factor",
+        lambda: with_pool(live(), mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=False, email=True)),
+        "Live.user_pool.mfa.email",
+        "disqualifies account recovery by email",
+    ),
+    (
+        "production MFA optional without a reason",
+        lambda: with_pool(live(), mfa=MfaConfig(mode=MfaMode.OPTIONAL, totp=True)),
+        "Live.user_pool.mfa.not_required_reason",
+        "without a stated reason",
+    ),
+    (
+        "email OTP sign-in with MFA required",
+        lambda: with_pool(live(), passwordless=PasswordlessConfig(email_otp=True)),
+        "Live.user_pool.passwordless.email_otp",
+        "when MFA is REQUIRED",
+    ),
+    (
+        "more than 100 callback URLs",
+        lambda: with_pool(
+            sandbox(),
+            web_client=HostedClientConfig(
+                callback_urls=tuple(f"https://t{i}.example.net/auth" for i in range(101))
+            ),
+        ),
+        "Sandbox.user_pool.web_client.callback_urls",
+        "exceed Cognito's 100 per app client",
+    ),
+    (
+        "more than 100 logout URLs",
+        lambda: with_pool(
+            sandbox(),
+            mobile_client=HostedClientConfig(
+                callback_urls=("acme://auth",),
+                logout_urls=tuple(f"acme://bye/{i}" for i in range(101)),
+            ),
+        ),
+        "Sandbox.user_pool.mobile_client.logout_urls",
+        "exceed Cognito's 100 per app client",
+    ),
+    (
+        "tag key in the aws: namespace",
+        lambda: dataclasses.replace(sandbox(), tags={"AWS:owner": "me"}),
+        "Sandbox.tags['AWS:owner']",
+        "aws: prefix is reserved",
+    ),
+    (
+        "SES in a region Cognito cannot use from the stage's",
+        lambda: dataclasses.replace(
+            with_pool(
+                live(),
+                email=SesEmailConfig(
+                    from_address="hello@gallery.example.net", ses_region="eu-central-1"
+                ),
+            ),
+            region="ap-southeast-2",
+        ),
+        "Live.user_pool.email.ses_region",
+        "cannot send through SES in eu-central-1",
     ),
     (
         "passwordless on LITE",
@@ -180,6 +242,21 @@ def test_account_and_region_overrides_apply_per_stage() -> None:
     assert (config.account, config.region) == ("123456789012", "eu-west-1")
 
 
+def test_production_may_relax_mfa_with_a_stated_reason() -> None:
+    reason = "Kiosk accounts sign in on shared devices; MFA is enforced by the IdP."
+    config = with_pool(live(), mfa=MfaConfig(mode=MfaMode.OPTIONAL, not_required_reason=reason))
+    assert config.user_pool.mfa.not_required_reason == reason
+
+
+def test_ses_in_the_stage_region_or_a_legacy_one_is_fine() -> None:
+    assert dataclasses.replace(live(), region="us-west-2").region == "us-west-2"
+    elsewhere = live()
+    assert elsewhere.user_pool.email is not None
+    legacy = dataclasses.replace(elsewhere.user_pool.email, ses_region="eu-west-1")
+    relocated = with_pool(elsewhere, email=legacy)
+    assert dataclasses.replace(relocated, region="ap-southeast-2").region == "ap-southeast-2"
+
+
 def test_plain_http_is_fine_outside_production() -> None:
     assert sandbox().user_pool.web_client.callback_urls[0].startswith("http://localhost")
 
@@ -216,6 +293,12 @@ BAD_TRIGGERS: list[BadCase] = [
         lambda: with_triggers(live(), default_group="nobody"),
         "Live.triggers.default_group",
         "not one of the user pool groups",
+    ),
+    (
+        "access-token scope the resource server does not define",
+        lambda: with_triggers(live(), access_token_scopes=("photos/delete",)),
+        "Live.triggers.access_token_scopes[0]",
+        "not a scope the resource server defines",
     ),
     (
         "reserved claim",

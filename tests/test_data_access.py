@@ -196,7 +196,7 @@ def test_guest_access_override_needs_and_records_a_reason() -> None:
     config = DataAccessConfig(
         web_origins=("https://a.example.com",),
         allow_guest_access=True,
-        guest_access_reason="Visitors browse the public gallery anonymously.",
+        guest_access_reason="Visitors browse the public gallery anonymously, without an account.",
     )
 
     def build(stack: Stack) -> None:
@@ -233,7 +233,13 @@ BAD: list[BadCase] = [
         "guest access without a reason",
         lambda: with_access(sandbox(), allow_guest_access=True),
         "Sandbox.data_access.guest_access_reason",
-        "without a reason",
+        "without a stated reason",
+    ),
+    (
+        "guest access with a one-word reason",
+        lambda: with_access(sandbox(), allow_guest_access=True, guest_access_reason="marketing"),
+        "Sandbox.data_access.guest_access_reason",
+        "without a stated reason",
     ),
     (
         "unknown group in role mapping",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import App, Stack, Validations
 from aws_cdk.assertions import Match, Template
 
 from auth_constructs.user_pool import PhotoUserPool
@@ -19,7 +19,7 @@ from stage_config import (
     StatefulPolicy,
     UserPoolConfig,
 )
-from tests.support.app import SynthesizedApp
+from tests.support.app import SynthesizedApp, cdk_json_context
 from tests.support.configs import CERTIFICATE_ARN, LIVE, SANDBOX, sandbox
 from tests.support.harness import template_of
 
@@ -168,3 +168,48 @@ def test_production_override_retains_and_protects() -> None:
             "Properties": Match.object_like({"DeletionProtection": "ACTIVE"}),
         },
     )
+
+
+def test_passkeys_with_required_mfa_verify_the_user() -> None:
+    """Cognito refuses SINGLE_FACTOR passkeys when MFA is required (go-to-k/cdkd #2064)."""
+    pool_template(
+        mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=True),
+        passwordless=PasswordlessConfig(passkeys=True),
+    ).has_resource_properties(
+        POOL,
+        {
+            "WebAuthnFactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION",
+            "WebAuthnUserVerification": "required",
+        },
+    )
+
+
+def test_passkeys_with_optional_mfa_keep_cognito_defaults() -> None:
+    (pool,) = (
+        pool_template(passwordless=PasswordlessConfig(passkeys=True)).find_resources(POOL).values()
+    )
+    assert "WebAuthnFactorConfiguration" not in pool["Properties"]
+
+
+def cog2_reason(config: UserPoolConfig) -> str:
+    app = App(context=cdk_json_context())
+    pool = PhotoUserPool(
+        Stack(app, "Test"), "UserPool", config=config, stateful=sandbox().stateful
+    ).user_pool
+    (reason,) = [
+        entry.data["Annotation::AwsSolutions-COG2"]
+        for entry in pool.node.metadata
+        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        and "Annotation::AwsSolutions-COG2" in entry.data
+    ]
+    return str(reason)
+
+
+def test_cog2_acknowledgment_states_the_configured_reason() -> None:
+    reason = "Kiosk accounts sign in on shared devices; MFA is enforced by the IdP."
+    mfa = MfaConfig(mode=MfaMode.OPTIONAL, not_required_reason=reason)
+    assert cog2_reason(dataclasses.replace(sandbox().user_pool, mfa=mfa)) == reason
+
+
+def test_cog2_acknowledgment_without_a_reason_says_non_production() -> None:
+    assert cog2_reason(sandbox().user_pool).startswith("A non-production stage: MFA is OPTIONAL")
