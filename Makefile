@@ -14,6 +14,7 @@ PYTHON_RUNTIME := $(VENV)/.runtime-installed
 PYTHON_DEV := $(VENV)/.dev-installed
 NODE_TOOLS := node_modules/.installed
 CHECKOV := $(CHECKOV_VENV)/.installed
+POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
 .PHONY: synth test bench lint tools clean review guard accept smoke smoke-env
 
@@ -43,6 +44,14 @@ $(CHECKOV): requirements-checkov.txt | tools
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+# The oldest supported Powertools, beside (not in) the venv: the trigger tests run once more with
+# it first on PYTHONPATH. Pure Python; its own dependencies are those the venv already has.
+$(POWERTOOLS_OLDEST): requirements-powertools-oldest.txt $(PYTHON_DEV)
+	rm -rf .powertools-oldest
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps \
+	  --target .powertools-oldest -r requirements-powertools-oldest.txt
+	touch $@
+
 $(NODE_TOOLS): package.json package-lock.json | tools
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -54,7 +63,7 @@ synth: $(PYTHON_RUNTIME) $(NODE_TOOLS)
 
 ## test: the whole suite (template assertions, cdk-nag, cfn-lint, checkov, handlers, isolation),
 ## plus mypy (strict)
-test: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV)
+test: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)
 	@# mypy (about a minute cold, mostly aws-cdk-lib's stubs) runs beside pytest on the other core.
 	$(VENV)/bin/mypy > .mypy.log 2>&1 & mypy_pid=$$!; \
 	  $(VENV)/bin/python -m pytest; tests_rc=$$?; \
@@ -68,7 +77,7 @@ lint: $(PYTHON_DEV)
 	$(VENV)/bin/mypy
 
 ## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures
-bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV)
+bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)
 	PYTHONPATH=$(CURDIR)/lambdas $(VENV)/bin/python -m benchmarks
 
 ## review: a readable summary of what each stage deploys (posted on pull requests)
@@ -95,4 +104,4 @@ smoke-env: $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.smoke $(STAGE) --from-env
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .powertools-oldest

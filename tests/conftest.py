@@ -17,20 +17,42 @@ from tests.support.app import (
     synthesize_pipeline,
 )
 from tests.support.configs import live, sandbox
-from tests.support.scanners import Scan, Scans, start_actionlint, start_scans
+from tests.support.scanners import (
+    Scan,
+    Scans,
+    start_actionlint,
+    start_scans,
+    start_trigger_tests_on_oldest_powertools,
+)
 
-ACTIONLINT = pytest.StashKey[Scan]()
+BACKGROUND = {
+    "test_workflows.py": start_actionlint,
+    "test_runtime_parity.py": start_trigger_tests_on_oldest_powertools,
+}
+"""Test modules whose judge runs as a separate process, and how to start it."""
+STARTED = pytest.StashKey[dict[str, Scan]]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start actionlint now if its tests will run, so it works beside the suite."""
-    if any(item.path.name == "test_workflows.py" for item in session.items):
-        session.config.stash[ACTIONLINT] = start_actionlint()
+    """Start each background process whose tests will run, so it works beside the suite."""
+    collected = {item.path.name for item in session.items}
+    session.config.stash[STARTED] = {
+        module: start() for module, start in BACKGROUND.items() if module in collected
+    }
+
+
+def started(request: pytest.FixtureRequest, module: str) -> Scan:
+    return request.config.stash.get(STARTED, {}).get(module) or BACKGROUND[module]()
 
 
 @pytest.fixture(scope="session")
 def actionlint_scan(request: pytest.FixtureRequest) -> Scan:
-    return request.config.stash.get(ACTIONLINT, None) or start_actionlint()
+    return started(request, "test_workflows.py")
+
+
+@pytest.fixture(scope="session")
+def trigger_tests_on_oldest_powertools(request: pytest.FixtureRequest) -> Scan:
+    return started(request, "test_runtime_parity.py")
 
 
 @pytest.fixture(scope="session")

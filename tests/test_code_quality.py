@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.app import ROOT
+from tests.support.paths import ROOT
 
 BIN = Path(sys.executable).parent
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from stage_config.stages import STAGES
+from tests.support.app import SynthesizedApp
 from tests.support.scanners import Scans
 
 
@@ -65,6 +66,21 @@ def test_production_stages_wait_for_a_manual_approval(pipeline: dict[str, Any]) 
         assert stages[name][-1] == "Build", "the smoke test runs after the deploy"
 
 
-def test_pipeline_templates_lint_clean(scans: Scans) -> None:
+def test_stages_inside_the_pipeline_hold_the_linted_resources(
+    outdir: Path, synthesized: SynthesizedApp
+) -> None:
+    """The same resources as the top-level stages that the session's cfn-lint and checkov scan
+    (only path-derived values such as the SMS role's external id differ)."""
+    for name in STAGES:
+        (path,) = outdir.glob(f"assembly-Pipeline-{name}/*.template.json")
+        inside = json.loads(path.read_text())["Resources"]
+        top = synthesized.template_json(name)["Resources"]
+        metadata = {"CDKMetadata"}  # version reporting is on here, as under the CLI
+        assert {i: r["Type"] for i, r in inside.items() if i not in metadata} == {
+            i: r["Type"] for i, r in top.items()
+        }
+
+
+def test_pipeline_template_lints_clean(scans: Scans) -> None:
     result = scans.cfn_lint_pipeline.outcome
     assert result.returncode == 0, result.stdout

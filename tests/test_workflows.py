@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from stage_config.stages import STAGES
-from tests.support.app import ROOT
+from tests.support.paths import ROOT
 from tests.support.scanners import INJECTION_SAMPLE, WORKFLOWS, Scan
 
 WORKFLOWS_BY_NAME = {w.name for w in WORKFLOWS}

@@ -135,8 +135,9 @@ def handler(
         LOGGER.warning(
             "no template for %s; Cognito's default message is sent", trigger.trigger_source
         )
-        return trigger.raw_event
-    trigger.response.email_subject = message.subject
-    trigger.response.email_message = message.email
-    trigger.response.sms_message = message.sms
-    return trigger.raw_event
+        return event
+    # Responses are plain dicts, the same under every Powertools 3.x a layer may carry.
+    event["response"].update(
+        emailSubject=message.subject, emailMessage=message.email, smsMessage=message.sms
+    )
+    return event

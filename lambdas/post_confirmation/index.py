@@ -133,4 +133,4 @@ def handler(
         store=store or _store(settings.table_name),
         now=datetime.now(UTC),
     )
-    return trigger.raw_event
+    return event

@@ -163,6 +163,7 @@ def handler(
         username=trigger.user_name,
         directory=directory or _directory(),
     )
-    trigger.response.auto_confirm_user = decision.auto_confirm
-    trigger.response.auto_verify_email = decision.auto_verify_email
-    return trigger.raw_event
+    # Responses are plain dicts, the same under every Powertools 3.x a layer may carry.
+    event["response"]["autoConfirmUser"] = decision.auto_confirm
+    event["response"]["autoVerifyEmail"] = decision.auto_verify_email
+    return event

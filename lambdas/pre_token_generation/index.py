@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
-    PreTokenGenerationV2TriggerEvent,
-)
 from trigger_common import MalformedEventError, check_shape, user_safe, value_at
 
 from pre_token_generation.settings import PreTokenGenerationSettings
@@ -45,16 +42,16 @@ def handler(
             f"event.version is {event.get('version')!r}; this trigger is "
             "configured for event version V2_0"
         )
-    # Cognito sends no overrides (null); this trigger writes the whole override object.
-    event["response"]["claimsAndScopeOverrideDetails"] = {}
-    trigger = PreTokenGenerationV2TriggerEvent(event)
     settings = settings or PreTokenGenerationSettings.of_this_function()
     claims = claims_for(_names(event, "request.groupConfiguration.groupsToOverride"), settings)
-    details = trigger.response.claims_scope_override_details
-    details.id_token_generation.claims_to_add_or_override = claims
-    details.access_token_generation.claims_to_add_or_override = claims
     requested = set(_names(event, "request.scopes"))
-    details.access_token_generation.scopes_to_add = [
-        scope for scope in settings.access_token_scopes if scope not in requested
-    ]
-    return trigger.raw_event
+    # Cognito sends no overrides (null); this trigger writes the whole override object, as a
+    # plain dict: Powertools' response helpers for it changed between 3.x releases.
+    event["response"]["claimsAndScopeOverrideDetails"] = {
+        "idTokenGeneration": {"claimsToAddOrOverride": claims},
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": claims,
+            "scopesToAdd": [s for s in settings.access_token_scopes if s not in requested],
+        },
+    }
+    return event

@@ -16,8 +16,7 @@ from aws_cdk.assertions import Template
 from app import build_app
 from stacks.stage import IdentityStage
 from stage_config import StageConfig
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
 
 
 def cdk_json_context() -> dict[str, Any]:

@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.app import ROOT
+from tests.support.paths import ROOT
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

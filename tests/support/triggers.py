@@ -16,7 +16,7 @@ from post_confirmation.settings import PostConfirmationSettings
 from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 
-from tests.support.app import ROOT
+from tests.support.paths import ROOT
 
 EVENTS = ROOT / "tests" / "events"
 REGION = "eu-west-1"

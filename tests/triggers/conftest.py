@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.shared.version import VERSION
 from moto import mock_aws
 
+from tests.support.scanners import EXPECTED_POWERTOOLS
 from tests.support.triggers import GROUP, REGION, TABLE, FakeLambdaContext, Pool, create_items_table
+
+
+@pytest.fixture(scope="session", autouse=True)
+def powertools_under_test() -> str:
+    """The Powertools these tests run on; the run on the oldest supported one names it."""
+    expected = os.environ.get(EXPECTED_POWERTOOLS)
+    assert expected in (None, VERSION), f"running on Powertools {VERSION}, not {expected}"
+    return VERSION
 
 
 @pytest.fixture
