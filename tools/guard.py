@@ -22,6 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import cfnlint.data.schemas
+
 from tools.templates import ROOT, stage_templates
 
 STATEFUL_TYPES = (
@@ -59,7 +61,7 @@ class Finding:
 @cache
 def replacement_properties(resource_type: str) -> tuple[str, ...]:
     """JSON pointers of properties whose change replaces `resource_type`."""
-    schemas = resources.files("cfnlint") / "data" / "schemas"
+    schemas = resources.files(cfnlint.data.schemas)
     index = json.loads((schemas / "providers" / "us-east-1.json").read_text())
     schema = json.loads((schemas / "resources" / f"{index[resource_type]}.json").read_text())
     create_only = tuple(schema.get("createOnlyProperties", ()))
