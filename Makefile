@@ -101,7 +101,7 @@ smoke: $(PYTHON_DEV)
 
 ## smoke-env: the same, reading the outputs from environment variables (CDK Pipelines step)
 smoke-env: $(PYTHON_DEV)
-	$(VENV)/bin/python -m tools.smoke $(STAGE) --from-env
+	$(VENV)/bin/python -m tools.smoke $(STAGE) --from-env --assume-smoke-role
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .powertools-oldest

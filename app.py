@@ -56,7 +56,7 @@ def build_app(
         PipelineStack(app, "Pipeline", delivery=delivery, stages=configs)
     else:
         for config in configs:
-            IdentityStage(app, config=config)
+            IdentityStage(app, config=config, delivery=delivery)
         CiAccessStack(
             app,
             "CiAccess",

@@ -12,11 +12,12 @@ from auth_constructs.federation import Federation
 from auth_constructs.identity_access import OWNER, IdentityAccess
 from auth_constructs.managed_login import ManagedLogin
 from auth_constructs.photo_storage import PhotoStorage
+from auth_constructs.smoke_access import SmokeAccess, smoke_principal, smoke_role_name
 from auth_constructs.triggers import CognitoTriggers
 from auth_constructs.user_groups import UserGroups
 from auth_constructs.user_pool import PhotoUserPool
 from stacks.outputs import StackOutput
-from stage_config import StageConfig
+from stage_config import DeliveryConfig, StageConfig
 
 
 class AuthStack(Stack):
@@ -27,7 +28,13 @@ class AuthStack(Stack):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        delivery: DeliveryConfig,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         pool_config = config.user_pool
@@ -84,6 +91,13 @@ class AuthStack(Stack):
             groups=pool_config.groups,
             roles=dict.fromkeys(config.data_access.elevated_groups, self.access.elevated_role),
         )
+        self.smoke = SmokeAccess(
+            self,
+            "Smoke",
+            user_pool=pool,
+            assumed_by=smoke_principal(config, delivery),
+            role_name=smoke_role_name(config),
+        )
         self._outputs()
 
     def _outputs(self) -> None:
@@ -99,6 +113,7 @@ class AuthStack(Stack):
             StackOutput.IDENTITY_POOL_ID: self.access.identity_pool.identity_pool_id,
             StackOutput.PHOTOS_BUCKET: self.storage.bucket.bucket_name,
             StackOutput.ITEMS_TABLE: self.storage.table.table_name,
+            StackOutput.SMOKE_ROLE_ARN: self.smoke.role.role_arn,
         }
         if self.clients.server:
             values[StackOutput.SERVER_CLIENT_ID] = self.clients.server.user_pool_client_id

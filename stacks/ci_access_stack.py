@@ -18,9 +18,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
-from stage_config import DeliveryConfig
-
-GITHUB_OIDC = "token.actions.githubusercontent.com"
+from stage_config import GITHUB_OIDC, DeliveryConfig
 
 
 class CiAccessStack(Stack):
@@ -42,12 +40,7 @@ class CiAccessStack(Stack):
             "DeployRole",
             config,
             "*",
-            {
-                "StringEquals": [
-                    f"repo:{repo}:environment:{env}:ref:refs/heads/{config.branch}"
-                    for env in environments
-                ]
-            },
+            {"StringEquals": [config.deploy_subject(env) for env in environments]},
             f"GitHub Actions deploys from {repo} ({', '.join(environments)})",
         )
         self.diff_role = self._role(

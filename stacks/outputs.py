@@ -20,6 +20,8 @@ class StackOutput(StrEnum):
     IDENTITY_POOL_ID = "IdentityPoolId"
     PHOTOS_BUCKET = "PhotosBucket"
     ITEMS_TABLE = "ItemsTable"
+    SMOKE_ROLE_ARN = "SmokeRoleArn"
+    """The role the post-deploy smoke test assumes."""
 
 
 OPTIONAL_OUTPUTS = frozenset({StackOutput.SERVER_CLIENT_ID})

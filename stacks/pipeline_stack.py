@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from aws_cdk import CfnResource, Stack, pipelines
+from aws_cdk import Aws, CfnResource, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -18,6 +18,7 @@ from constructs import Construct
 from auth_constructs import cfn_text
 from auth_constructs.accepted_findings import accept_finding
 from auth_constructs.dependencies import wait_only_for_policy
+from auth_constructs.smoke_access import smoke_role_name, smoke_runner_role_name
 from stacks.stage import IdentityStage
 from stage_config import DeliveryConfig, StageConfig
 
@@ -54,11 +55,12 @@ class PipelineStack(Stack):
             enable_key_rotation=True,
         )
         for config in stages:
-            stage = IdentityStage(self, config=config)
-            smoke = pipelines.ShellStep(
+            stage = IdentityStage(self, config=config, delivery=delivery)
+            smoke = pipelines.CodeBuildStep(
                 f"Smoke{config.name}",
                 env_from_cfn_outputs={k.value: v for k, v in stage.auth.outputs.items()},
                 commands=[f"make smoke-env STAGE={config.name}"],
+                role=self._smoke_runner(config),
             )
             approval = (
                 [pipelines.ManualApprovalStep(f"Promote{config.name}")] if config.production else []
@@ -66,6 +68,25 @@ class PipelineStack(Stack):
             self.pipeline.add_stage(stage, pre=approval, post=[smoke])
         self.pipeline.build_pipeline()
         self._accept_generated_findings()
+
+    def _smoke_runner(self, config: StageConfig) -> iam.Role:
+        """The smoke step's CodeBuild role: it may only assume the stage's smoke role, which
+        trusts it by name (`auth_constructs.smoke_access`)."""
+        role = iam.Role(
+            self,
+            f"Smoke{config.name}Runner",
+            role_name=smoke_runner_role_name(config),
+            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            description=f"CDK pipeline smoke step of {config.name}",
+        )
+        account = config.account or Aws.ACCOUNT_ID
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sts:AssumeRole"],
+                resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{smoke_role_name(config)}"],
+            )
+        )
+        return role
 
     def _accept_generated_findings(self) -> None:
         """Acknowledge, one by one, the cdk-nag findings on the roles CDK Pipelines generates.

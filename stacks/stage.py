@@ -7,13 +7,13 @@ from constructs import Construct
 
 from stacks.auth_stack import AuthStack
 from stacks.outputs import AUTH_STACK_ID
-from stage_config import StageConfig
+from stage_config import DeliveryConfig, StageConfig
 
 
 class IdentityStage(Stage):
     """One stage built from one validated config. Environment-agnostic unless it names one."""
 
-    def __init__(self, scope: Construct, *, config: StageConfig) -> None:
+    def __init__(self, scope: Construct, *, config: StageConfig, delivery: DeliveryConfig) -> None:
         env = (
             Environment(account=config.account or None, region=config.region or None)
             if config.account or config.region
@@ -25,6 +25,7 @@ class IdentityStage(Stage):
             self,
             AUTH_STACK_ID,
             config=config,
+            delivery=delivery,
             termination_protection=config.production,
             description=f"Cognito identity layer ({config.name})",
         )

@@ -1,7 +1,7 @@
 """Typed, validated per-stage configuration. Nothing here reads the environment: app.py does."""
 
 from stage_config.data_access import DataAccessConfig
-from stage_config.delivery import DeliveryConfig, DeliveryMode
+from stage_config.delivery import GITHUB_OIDC, DeliveryConfig, DeliveryMode
 from stage_config.errors import ConfigError
 from stage_config.federation import (
     AppleProviderConfig,
@@ -28,6 +28,7 @@ from stage_config.user_pool import (
 )
 
 __all__ = [
+    "GITHUB_OIDC",
     "AppleProviderConfig",
     "ConfigError",
     "CustomDomainConfig",

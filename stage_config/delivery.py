@@ -9,6 +9,9 @@ from enum import StrEnum
 from stage_config.checks import require
 from stage_config.section import Context, Section, check_tree
 
+GITHUB_OIDC = "token.actions.githubusercontent.com"
+"""GitHub Actions' OIDC issuer; its IAM provider ARN ends in this host name."""
+
 
 class DeliveryMode(StrEnum):
     GITHUB_ACTIONS = "github-actions"
@@ -40,6 +43,10 @@ class DeliveryConfig(Section):
 
     def __post_init__(self) -> None:
         check_tree(self, Context(), "delivery")
+
+    def deploy_subject(self, environment: str) -> str:
+        """The OIDC `sub` of this repository's jobs in a GitHub environment, on the branch."""
+        return f"repo:{self.repository}:environment:{environment}:ref:refs/heads/{self.branch}"
 
     def check(self, context: Context) -> None:
         require(

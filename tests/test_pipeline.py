@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from auth_constructs import cfn_text
+from auth_constructs.smoke_access import smoke_role_name, smoke_runner_role_name
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp
 from tests.support.scanners import Scans
@@ -84,3 +86,37 @@ def test_stages_inside_the_pipeline_hold_the_linted_resources(
 def test_pipeline_template_lints_clean(scans: Scans) -> None:
     result = scans.cfn_lint_pipeline.outcome
     assert result.returncode == 0, result.stdout
+
+
+def test_each_smoke_step_runs_as_a_role_that_may_only_assume_its_stages_smoke_role(
+    pipeline: dict[str, Any], outdir: Path
+) -> None:
+    resources = pipeline["Resources"]
+    roles = {
+        r["Properties"].get("RoleName"): logical_id
+        for logical_id, r in resources.items()
+        if r["Type"] == "AWS::IAM::Role"
+    }
+    for name, factory in STAGES.items():
+        config = factory()
+        runner = roles[smoke_runner_role_name(config)]
+        trust = resources[runner]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert [s["Principal"] for s in trust] == [{"Service": "codebuild.amazonaws.com"}]
+        assumed = [
+            cfn_text.render(statement["Resource"])
+            for policy in resources.values()
+            if policy["Type"] == "AWS::IAM::Policy"
+            and {"Ref": runner} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Action"] == "sts:AssumeRole"
+        ]
+        assert [role.rsplit(":", 1)[1] for role in assumed] == [f"role/{smoke_role_name(config)}"]
+        (path,) = outdir.glob(f"assembly-Pipeline-{name}/*.template.json")
+        (smoke,) = [
+            r["Properties"]
+            for r in json.loads(path.read_text())["Resources"].values()
+            if r["Properties"].get("RoleName") == smoke_role_name(config)
+        ]
+        (statement,) = smoke["AssumeRolePolicyDocument"]["Statement"]
+        principal = cfn_text.render(statement["Principal"]["AWS"])
+        assert principal.endswith(f":role/{smoke_runner_role_name(config)}")

@@ -103,7 +103,7 @@ def test_full_flow_with_mfa_setup_and_cleanup(
         "enforce IAM conditions; this step is asserted only against real AWS",
         "ok    write and read own item",
         "ok    clean up object and item",
-        "skip  delete the identity-pool identity: the local emulator has no DeleteIdentities",
+        "skip  unlink the identity-pool identity: the local emulator has no UnlinkIdentity",
         "ok    delete throwaway user",
     ]
     idp = session.client("cognito-idp", endpoint_url=endpoint)

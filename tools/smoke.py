@@ -103,7 +103,7 @@ class SmokeTest:
     """One run against one deployment.
 
     `local_emulator=True` (tests against moto only) skips the two steps an emulator cannot
-    honour: the IAM denial (moto does not enforce conditions) and DeleteIdentities (moto lacks it).
+    honour: the IAM denial (moto does not enforce conditions) and UnlinkIdentity (moto lacks it).
     """
 
     def __init__(
@@ -168,7 +168,7 @@ class SmokeTest:
             with steps("clean up object and item"):
                 s3.delete_object(Bucket=d.bucket, Key=own_key)
                 dynamodb.delete_item(TableName=d.table, Key=key)
-            self._delete_identity(identity_id)
+            self._unlink_identity(identity_id, id_token)
         finally:
             with steps("delete throwaway user"):
                 self._idp.admin_delete_user(UserPoolId=d.user_pool_id, Username=email)
@@ -231,13 +231,20 @@ class SmokeTest:
         ]
         return str(identity_id), credentials
 
-    def _delete_identity(self, identity_id: str) -> None:
-        name = "delete the identity-pool identity"
+    def _unlink_identity(self, identity_id: str, id_token: str) -> None:
+        """Detach the user's login from the identity, with the login itself (UnlinkIdentity is
+        a public API). DeleteIdentities would need IAM on '*': it has no resource-level
+        permissions, so a role allowed it could delete identities of every pool."""
+        name = "unlink the identity-pool identity"
         if self._local:
-            self.report.skip(name, "the local emulator has no DeleteIdentities")
+            self.report.skip(name, "the local emulator has no UnlinkIdentity")
             return
+        d = self.deployment
+        provider = f"cognito-idp.{d.region}.amazonaws.com/{d.user_pool_id}"
         with self.report.step(name):
-            self._client("cognito-identity").delete_identities(IdentityIdsToDelete=[identity_id])
+            self._client("cognito-identity").unlink_identity(
+                IdentityId=identity_id, Logins={provider: id_token}, LoginsToRemove=[provider]
+            )
 
     def _check_foreign_prefix_denied(self, s3: Any) -> None:
         name = "upload to another user's prefix is denied"
@@ -260,6 +267,19 @@ class SmokeTest:
                 raise SmokeCheckError(f"wrote {foreign}: per-user isolation is broken")
 
 
+def smoke_role_session(role_arn: str, region: str) -> boto3.Session:
+    """A session as the stage's smoke role, which may do exactly what this test does."""
+    credentials = boto3.client("sts", region_name=region).assume_role(
+        RoleArn=role_arn, RoleSessionName="smoke-test"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
+
+
 def read_outputs(stage: str, outputs_file: Path | None, environ: Mapping[str, str]) -> Outputs:
     """The stage's outputs from a `cdk deploy --outputs-file` file, or from environment
     variables named like the outputs (how a CDK Pipelines step receives them)."""
@@ -280,13 +300,25 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         action="store_true",
         help="read the outputs from environment variables (CDK Pipelines)",
     )
+    parser.add_argument(
+        "--assume-smoke-role",
+        action="store_true",
+        help="assume the stage's SmokeRoleArn first (the CDK Pipelines step; GitHub Actions "
+        "assumes it through OIDC before calling this)",
+    )
     args = parser.parse_args(argv)
     try:
         outputs = read_outputs(args.stage, args.outputs, os.environ if environ is None else environ)
     except (OutputsError, OSError, json.JSONDecodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    smoke = SmokeTest(Deployment.from_outputs(outputs))
+    deployment = Deployment.from_outputs(outputs)
+    session = (
+        smoke_role_session(outputs[StackOutput.SMOKE_ROLE_ARN], deployment.region)
+        if args.assume_smoke_role
+        else None
+    )
+    smoke = SmokeTest(deployment, session=session)
     with suppress(Exception):  # the report names the failed step and its error
         smoke.run()
     print("\n".join(smoke.report.lines))

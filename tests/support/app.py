@@ -16,6 +16,7 @@ from aws_cdk.assertions import Template
 from app import build_app
 from stacks.stage import IdentityStage
 from stage_config import StageConfig
+from tests.support.configs import DELIVERY
 from tests.support.paths import ROOT
 
 
@@ -83,7 +84,7 @@ def configs_app(outdir: Path, configs: Sequence[StageConfig]) -> App:
     """An app of just these stages (no CI stack, no cdk-nag), not yet synthesized."""
     app = App(context=cdk_json_context(), outdir=str(outdir))
     for config in configs:
-        IdentityStage(app, config=config)
+        IdentityStage(app, config=config, delivery=DELIVERY)
     return app
 
 

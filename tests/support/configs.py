@@ -14,6 +14,7 @@ from typing import Any
 from stage_config import (
     AppleProviderConfig,
     DataAccessConfig,
+    DeliveryConfig,
     FeaturePlan,
     GroupConfig,
     HostedClientConfig,
@@ -33,6 +34,7 @@ from stage_config import (
 )
 
 SANDBOX, LIVE = "Sandbox", "Live"
+DELIVERY = DeliveryConfig(repository="acme/gallery-identity", branch="trunk")
 MODERATORS, EVERYONE = "moderators", "everyone"
 GROUPS = (
     GroupConfig(name=MODERATORS, precedence=1, description="may read every photo"),
