@@ -16,7 +16,7 @@ NODE_TOOLS := node_modules/.installed
 CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
-.PHONY: synth test bench lint tools clean review guard accept smoke smoke-env
+.PHONY: synth test bench lint tools clean review guard accept smoke smoke-env client-config
 
 BASELINE ?= guard/baselines
 STAGE ?= Dev
@@ -102,6 +102,11 @@ smoke: $(PYTHON_DEV)
 ## smoke-env: the same, reading the outputs from environment variables (CDK Pipelines step)
 smoke-env: $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.smoke $(STAGE) --from-env --assume-smoke-role
+
+## client-config: amplify_outputs.json (web) and amplify_outputs.mobile.json for a deployed stage
+## (STAGE=Prod OUTPUTS=outputs.json; Amplify outputs schema 1.4)
+client-config: $(PYTHON_RUNTIME)
+	$(VENV)/bin/python -m tools.client_config $(OUTPUTS) $(STAGE)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .powertools-oldest

@@ -9,6 +9,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
+from auth_constructs.sign_in import PASSWORD_POLICY
 from auth_constructs.stateful import removal_policy
 from stage_config import FeaturePlan, MfaMode, SesEmailConfig, StatefulPolicy, UserPoolConfig
 
@@ -57,12 +58,12 @@ class PhotoUserPool(Construct):
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             password_policy=cognito.PasswordPolicy(
-                min_length=12,
-                require_lowercase=True,
-                require_uppercase=True,
-                require_digits=True,
-                require_symbols=True,
-                temp_password_validity=Duration.days(3),
+                min_length=PASSWORD_POLICY.min_length,
+                require_lowercase=PASSWORD_POLICY.require_lowercase,
+                require_uppercase=PASSWORD_POLICY.require_uppercase,
+                require_digits=PASSWORD_POLICY.require_digits,
+                require_symbols=PASSWORD_POLICY.require_symbols,
+                temp_password_validity=Duration.days(PASSWORD_POLICY.temporary_password_days),
             ),
             mfa=cognito.Mfa[config.mfa.mode.value],
             mfa_second_factor=cognito.MfaSecondFactor(

@@ -195,6 +195,13 @@ class HostedClientConfig(Section):
             )
         check_redirect_urls(self.callback_urls, "callback_urls", production=context.production)
         check_redirect_urls(self.logout_urls, "logout_urls", production=context.production)
+        require(
+            bool(self.logout_urls),
+            "logout_urls",
+            "no logout URL is set",
+            "list at least one URL the pages may return to after sign-out (Amplify's signOut "
+            "and its outputs schema need one)",
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

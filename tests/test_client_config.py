@@ -1,17 +1,29 @@
-"""The client configuration file: every value from the deployed outputs or the stage config."""
+"""The client config files: every value from the deployed outputs or the stage config, and both
+files valid against Amplify's own definition of outputs schema 1.4."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from stacks.outputs import OPTIONAL_OUTPUTS, StackOutput, deployed_stack_name
 from stage_config import StageConfig
+from tests.support.amplify import type_check
 from tests.support.app import SynthesizedApp
-from tests.support.configs import LIVE, live, with_access
-from tools.client_config import OutputsError, client_config, main, stage_outputs
+from tests.support.configs import (
+    APP_SCHEME,
+    LIVE,
+    MODERATORS,
+    SANDBOX,
+    WEB_ORIGIN,
+    live,
+    sandbox,
+    with_access,
+)
+from tools.client_config import Client, OutputsError, client_config, main, stage_outputs
 
 REGION, POOL = "eu-west-1", "eu-west-1_AbC123"
 
@@ -39,36 +51,103 @@ def test_every_stage_has_every_output_the_client_needs(
     assert required <= set(synthesized.template_json(stage_name)["Outputs"])
 
 
-def test_config_from_outputs_and_stage_config(samples: SynthesizedApp) -> None:
-    config = client_config(stage_outputs(deployed_outputs(samples, LIVE), LIVE), live())
-    assert config["auth"]["user_pool_id"] == POOL
-    assert config["auth"]["user_pool_client_id"] == "webclientid-value"
-    assert config["auth"]["identity_pool_id"] == "identitypoolid-value"
-    assert config["auth"]["oauth"]["domain"] == "acme.auth.eu-west-1.amazoncognito.com"
-    assert config["auth"]["oauth"]["scopes"] == [
-        "openid",
-        "email",
-        "profile",
-        "photos/read",
-        "photos/write",
-    ]
-    assert config["auth"]["unauthenticated_identities_enabled"] is False
-    assert config["storage"] == {"aws_region": REGION, "bucket_name": "photosbucket-value"}
-    assert config["custom"]["items_table"] == "itemstable-value"
-    assert config["custom"]["issuer"] == f"https://cognito-idp.{REGION}.amazonaws.com/{POOL}"
+@pytest.fixture(scope="module")
+def live_web(samples: SynthesizedApp) -> dict[str, Any]:
+    return client_config(stage_outputs(deployed_outputs(samples, LIVE), LIVE), live(), Client.WEB)
 
 
-def test_guest_flag_follows_the_config(samples: SynthesizedApp) -> None:
+def test_web_config_from_outputs_and_stage_config(live_web: dict[str, Any]) -> None:
+    auth = live_web["auth"]
+    assert live_web["version"] == "1.4"
+    assert (auth["user_pool_id"], auth["user_pool_client_id"]) == (POOL, "webclientid-value")
+    assert auth["identity_pool_id"] == "identitypoolid-value"
+    assert auth["oauth"] == {
+        "identity_providers": ["GOOGLE", "FACEBOOK", "SIGN_IN_WITH_APPLE", "LOGIN_WITH_AMAZON"],
+        "domain": "acme.auth.eu-west-1.amazoncognito.com",
+        "scopes": ["openid", "email", "profile", "photos/read", "photos/write"],
+        "redirect_sign_in_uri": [f"{WEB_ORIGIN}/auth"],
+        "redirect_sign_out_uri": [f"{WEB_ORIGIN}/"],
+        "response_type": "code",
+    }
+    assert auth["password_policy"] == {
+        "min_length": 12,
+        "require_numbers": True,
+        "require_lowercase": True,
+        "require_uppercase": True,
+        "require_symbols": True,
+    }
+    assert (auth["mfa_configuration"], auth["mfa_methods"]) == ("REQUIRED", ["TOTP"])
+    assert auth["username_attributes"] == auth["user_verification_types"] == ["email"]
+    assert auth["unauthenticated_identities_enabled"] is False
+    assert {MODERATORS: {"precedence": 1}} in auth["groups"]
+    assert live_web["storage"] == {"aws_region": REGION, "bucket_name": "photosbucket-value"}
+    assert live_web["custom"]["custom_identity_providers"] == ["Workforce", "Supplier"]
+    assert live_web["custom"]["issuer"] == f"https://cognito-idp.{REGION}.amazonaws.com/{POOL}"
+
+
+def test_mobile_config_uses_the_mobile_client_and_app_scheme(samples: SynthesizedApp) -> None:
+    outputs = stage_outputs(deployed_outputs(samples, LIVE), LIVE)
+    mobile = client_config(outputs, live(), Client.MOBILE)
+    assert mobile["auth"]["user_pool_client_id"] == "mobileclientid-value"
+    assert mobile["auth"]["oauth"]["redirect_sign_in_uri"] == [f"{APP_SCHEME}://auth"]
+    assert mobile["auth"]["oauth"]["redirect_sign_out_uri"] == [f"{APP_SCHEME}://bye"]
+
+
+def test_guest_flag_and_passwordless_follow_the_config(samples: SynthesizedApp) -> None:
     guests: StageConfig = with_access(
-        live(),
+        sandbox(),
         allow_guest_access=True,
         guest_access_reason="Anyone may browse the public showcase gallery without an account.",
     )
-    outputs = stage_outputs(deployed_outputs(samples, LIVE), LIVE)
-    assert client_config(outputs, guests)["auth"]["unauthenticated_identities_enabled"] is True
+    outputs = stage_outputs(deployed_outputs(samples, SANDBOX), SANDBOX)
+    config = client_config(outputs, guests, Client.WEB)
+    assert config["auth"]["unauthenticated_identities_enabled"] is True
+    assert config["auth"]["mfa_configuration"] == "OPTIONAL"
+    assert config["custom"]["passwordless"] == {"web_authn": True}
 
 
-def test_cli_writes_json_for_a_stage_of_the_config(
+@pytest.fixture(scope="module")
+def tsc_errors(
+    synthesized: SynthesizedApp,
+    samples: SynthesizedApp,
+    live_web: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, str]:
+    """One tsc run against `@aws-amplify/client-config`'s schema 1.4 types, over both clients of
+    every stage of the user's config and of the test-owned ones, plus one file that lacks the
+    redirect URIs Amplify's signInWithRedirect needs. Returns tsc's errors per file."""
+    configs = {}
+    for app, stage, config in [
+        *((synthesized, name, factory()) for name, factory in _stages().items()),
+        (samples, LIVE, live()),
+        (samples, SANDBOX, sandbox()),
+    ]:
+        outputs = stage_outputs(deployed_outputs(app, stage), stage)
+        for client in Client:
+            configs[f"{stage}_{client.value}"] = client_config(outputs, config, client)
+    oauth = {k: v for k, v in live_web["auth"]["oauth"].items() if k != "redirect_sign_in_uri"}
+    configs["broken"] = {**live_web, "auth": {**live_web["auth"], "oauth": oauth}}
+    result = type_check(configs, tmp_path_factory.mktemp("tsc"))
+    errors = dict.fromkeys(configs, "")
+    for line in result.stdout.splitlines():
+        name = line.split(".ts(", 1)[0]
+        if name in errors:
+            errors[name] += line + "\n"
+    assert result.returncode != 0, "the broken file must fail"
+    return errors
+
+
+def test_files_of_every_stage_fit_amplifys_schema(tsc_errors: dict[str, str]) -> None:
+    assert {name: e for name, e in tsc_errors.items() if name != "broken"} == {
+        name: "" for name in tsc_errors if name != "broken"
+    }
+
+
+def test_the_schema_check_is_real(tsc_errors: dict[str, str]) -> None:
+    assert "redirect_sign_in_uri" in tsc_errors["broken"]
+
+
+def test_cli_writes_both_files_for_a_stage_of_the_config(
     synthesized: SynthesizedApp,
     stage_name: str,
     tmp_path: Path,
@@ -76,8 +155,11 @@ def test_cli_writes_json_for_a_stage_of_the_config(
 ) -> None:
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(deployed_outputs(synthesized, stage_name)))
-    assert main([str(outputs), stage_name]) == 0
-    assert json.loads(capsys.readouterr().out)["auth"]["aws_region"] == REGION
+    assert main([str(outputs), stage_name, "--out-dir", str(tmp_path)]) == 0
+    web = json.loads((tmp_path / "amplify_outputs.json").read_text())
+    mobile = json.loads((tmp_path / "amplify_outputs.mobile.json").read_text())
+    assert web["auth"]["aws_region"] == mobile["auth"]["aws_region"] == REGION
+    assert "amplify_outputs.mobile.json" in capsys.readouterr().out
 
 
 def test_missing_stage_or_output_is_a_clear_error(samples: SynthesizedApp) -> None:
@@ -87,3 +169,9 @@ def test_missing_stage_or_output_is_a_clear_error(samples: SynthesizedApp) -> No
     del outputs[deployed_stack_name(LIVE)][StackOutput.IDENTITY_POOL_ID]
     with pytest.raises(OutputsError, match=r"lacks outputs \['IdentityPoolId'\]"):
         stage_outputs(outputs, LIVE)
+
+
+def _stages() -> dict[str, Any]:
+    from stage_config.stages import STAGES
+
+    return dict(STAGES)

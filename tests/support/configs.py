@@ -98,7 +98,10 @@ def sandbox() -> StageConfig:
                 callback_urls=("http://localhost:3000/auth",),
                 logout_urls=("http://localhost:3000",),
             ),
-            mobile_client=HostedClientConfig(callback_urls=(f"{APP_SCHEME}-sandbox://auth",)),
+            mobile_client=HostedClientConfig(
+                callback_urls=(f"{APP_SCHEME}-sandbox://auth",),
+                logout_urls=(f"{APP_SCHEME}-sandbox://bye",),
+            ),
             groups=GROUPS,
         ),
         data_access=DataAccessConfig(
