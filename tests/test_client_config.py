@@ -11,6 +11,7 @@ import pytest
 
 from stacks.outputs import OPTIONAL_OUTPUTS, StackOutput, deployed_stack_name
 from stage_config import StageConfig
+from stage_config.stages import STAGES
 from tests.support.amplify import type_check
 from tests.support.app import SynthesizedApp
 from tests.support.configs import (
@@ -118,7 +119,7 @@ def tsc_errors(
     redirect URIs Amplify's signInWithRedirect needs. Returns tsc's errors per file."""
     configs = {}
     for app, stage, config in [
-        *((synthesized, name, factory()) for name, factory in _stages().items()),
+        *((synthesized, name, factory()) for name, factory in STAGES.items()),
         (samples, LIVE, live()),
         (samples, SANDBOX, sandbox()),
     ]:
@@ -169,9 +170,3 @@ def test_missing_stage_or_output_is_a_clear_error(samples: SynthesizedApp) -> No
     del outputs[deployed_stack_name(LIVE)][StackOutput.IDENTITY_POOL_ID]
     with pytest.raises(OutputsError, match=r"lacks outputs \['IdentityPoolId'\]"):
         stage_outputs(outputs, LIVE)
-
-
-def _stages() -> dict[str, Any]:
-    from stage_config.stages import STAGES
-
-    return dict(STAGES)
