@@ -19,7 +19,11 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
-from trigger_settings import ENVIRONMENT_VARIABLE, forget_loaded_settings
+from custom_message.settings import CustomMessageSettings
+from post_confirmation.settings import PostConfirmationSettings
+from pre_sign_up.settings import PreSignUpSettings
+from pre_token_generation.settings import PreTokenGenerationSettings
+from trigger_settings import TriggerSettings, forget_loaded_settings
 
 from benchmarks.timing import ROOT
 
@@ -27,22 +31,22 @@ LAMBDAS = ROOT / "lambdas"
 IMPORT_RUNS = 7
 WARM_CALLS = 3000
 
-SETTINGS: dict[str, dict[str, Any]] = {
-    "pre_sign_up": {
-        "allowed_email_domains": [],
-        "denied_email_domains": ["spam.example"],
-        "auto_confirm": False,
-        "auto_verify_email": False,
-        "link_federated": True,
-        "custom_providers": [],
-    },
-    "post_confirmation": {"table_name": "items", "default_group": "everyone"},
-    "pre_token_generation": {
-        "elevated_groups": ["moderators"],
-        "extra_claims": {"app:stage": "bench"},
-        "access_token_scopes": ["photos/read"],
-    },
-    "custom_message": {"app_name": "Bench", "app_url": "https://bench.example"},
+SETTINGS: dict[str, TriggerSettings] = {
+    "pre_sign_up": PreSignUpSettings(
+        allowed_email_domains=(),
+        denied_email_domains=("spam.example",),
+        auto_confirm=False,
+        auto_verify_email=False,
+        link_federated=True,
+        custom_providers=(),
+    ),
+    "post_confirmation": PostConfirmationSettings(table_name="items", default_group="everyone"),
+    "pre_token_generation": PreTokenGenerationSettings(
+        elevated_groups=("moderators",),
+        extra_claims={"app:stage": "bench"},
+        access_token_scopes=("photos/read",),
+    ),
+    "custom_message": CustomMessageSettings(app_name="Bench", app_url="https://bench.example"),
 }
 EVENTS = {
     "pre_sign_up": "PreSignUp_ExternalProvider",
@@ -72,7 +76,7 @@ def import_ms(trigger: str) -> float:
 
 def warm_ms(trigger: str) -> tuple[float, float]:
     """Median and p99 of one handler call after a warm-up, seams stubbed."""
-    os.environ[ENVIRONMENT_VARIABLE] = json.dumps(SETTINGS[trigger])
+    os.environ.update(SETTINGS[trigger].to_environment())
     module = import_module(f"{trigger}.index")
     forget_loaded_settings()
     handler: Callable[..., Any] = module.handler
