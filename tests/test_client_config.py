@@ -4,8 +4,10 @@ files valid against Amplify's own definition of outputs schema 1.4."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -24,7 +26,15 @@ from tests.support.configs import (
     sandbox,
     with_access,
 )
-from tools.client_config import Client, OutputsError, client_config, main, stage_outputs
+from tests.support.paths import ROOT
+from tools.client_config import (
+    FILE_NAME,
+    Client,
+    OutputsError,
+    client_config,
+    main,
+    stage_outputs,
+)
 
 REGION, POOL = "eu-west-1", "eu-west-1_AbC123"
 
@@ -170,3 +180,60 @@ def test_missing_stage_or_output_is_a_clear_error(samples: SynthesizedApp) -> No
     del outputs[deployed_stack_name(LIVE)][StackOutput.IDENTITY_POOL_ID]
     with pytest.raises(OutputsError, match=r"lacks outputs \['IdentityPoolId'\]"):
         stage_outputs(outputs, LIVE)
+
+
+COGNITO_PROVIDER_NAMES = {
+    "managed login": "COGNITO",
+    "GOOGLE": "Google",
+    "FACEBOOK": "Facebook",
+    "SIGN_IN_WITH_APPLE": "SignInWithApple",
+    "LOGIN_WITH_AMAZON": "LoginWithAmazon",
+}
+
+
+def amplify_redirects(config: dict[str, Any], path: Path) -> list[dict[str, str]]:
+    """Where Amplify JS v6 sends the browser for each sign-in option of this config file."""
+    path.write_text(json.dumps(config))
+    result = subprocess.run(
+        [
+            str(ROOT / "node_modules" / ".bin" / "node"),
+            str(ROOT / "tests" / "ci" / "amplify_redirect.mjs"),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    redirects: list[dict[str, str]] = json.loads(result.stdout)
+    return redirects
+
+
+@pytest.mark.parametrize("client", list(Client))
+def test_amplify_js_signs_in_through_every_provider_to_the_callback(
+    synthesized: SynthesizedApp,
+    stage_name: str,
+    stage_config: StageConfig,
+    client: Client,
+    tmp_path: Path,
+) -> None:
+    outputs = stage_outputs(deployed_outputs(synthesized, stage_name), stage_name)
+    config = client_config(outputs, stage_config, client)
+    oauth = config["auth"]["oauth"]
+    redirects = amplify_redirects(config, tmp_path / FILE_NAME[client])
+    expected = [
+        "COGNITO",
+        *(COGNITO_PROVIDER_NAMES[name] for name in oauth["identity_providers"]),
+        *config["custom"]["custom_identity_providers"],
+    ]
+    assert [
+        parse_qs(urlsplit(r["url"]).query)["identity_provider"][0] for r in redirects
+    ] == expected
+    for redirect in redirects:
+        url = urlsplit(redirect["url"])
+        query = parse_qs(url.query)
+        assert (url.scheme, url.netloc, url.path) == ("https", oauth["domain"], "/oauth2/authorize")
+        assert query["redirect_uri"] == [oauth["redirect_sign_in_uri"][0]], redirect
+        assert query["client_id"] == [config["auth"]["user_pool_client_id"]]
+        assert query["response_type"] == ["code"]
+        assert query["code_challenge_method"] == ["S256"], "PKCE"
