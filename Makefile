@@ -16,7 +16,8 @@ NODE_TOOLS := node_modules/.installed
 CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
-.PHONY: synth test bench lint tools clean review guard accept smoke smoke-env client-config
+.PHONY: synth test bench lint tools clean review guard accept preflight smoke smoke-env \
+	client-config
 
 BASELINE ?= guard/baselines
 STAGE ?= Dev
@@ -94,6 +95,11 @@ guard: synth $(PYTHON_DEV)
 accept: synth $(PYTHON_DEV) $(NODE_TOOLS)
 	$(VENV)/bin/python -m tools.guard --accept --baseline $(BASELINE)
 	$(VENV)/bin/python -m pytest -q tests/test_records.py --snapshot-update
+
+## preflight: read-only checks of the stage's AWS account before `cdk deploy` (STAGE=Prod,
+## needs AWS credentials: the CiAccess PreflightRole in CI)
+preflight: synth $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.preflight $(STAGE) --cdk-out cdk.out
 
 ## smoke: exercise a deployed stage end to end (STAGE=Dev OUTPUTS=outputs.json, needs AWS creds)
 smoke: $(PYTHON_DEV)

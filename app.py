@@ -23,7 +23,6 @@ from stacks.pipeline_stack import PipelineStack
 from stacks.stage import IdentityStage
 from stage_config import DeliveryMode
 from stage_config.selection import select_delivery, select_stages
-from stage_config.stage import github_environment
 from stage_config.stages import STAGES
 
 
@@ -43,11 +42,13 @@ def build_app(
     )
     requested = str(app.node.try_get_context("stages") or "")
     names = [name.strip() for name in requested.split(",") if name.strip()]
-    configs = select_stages(
-        names,
-        accounts={n: env[f"{n.upper()}_ACCOUNT"] for n in STAGES if f"{n.upper()}_ACCOUNT" in env},
-        regions={n: env[f"{n.upper()}_REGION"] for n in STAGES if f"{n.upper()}_REGION" in env},
-    )
+    targets = {
+        "accounts": {
+            n: env[f"{n.upper()}_ACCOUNT"] for n in STAGES if f"{n.upper()}_ACCOUNT" in env
+        },
+        "regions": {n: env[f"{n.upper()}_REGION"] for n in STAGES if f"{n.upper()}_REGION" in env},
+    }
+    configs = select_stages(names, **targets)
     delivery = select_delivery(
         mode=app.node.try_get_context("delivery"),
         connection_arn=app.node.try_get_context("connection_arn"),
@@ -61,8 +62,8 @@ def build_app(
             app,
             "CiAccess",
             config=delivery,
-            # Trusts every stage's environment, whichever stages this synth selected.
-            environments=[github_environment(name) for name in STAGES],
+            # Serves every stage, whichever stages this synth selected.
+            stages=select_stages((), **targets),
             description="GitHub Actions OIDC access for CDK deploys",
         )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))

@@ -6,10 +6,13 @@ CloudFormation resource. One call records both, so the two scanners share one re
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 from aws_cdk import Acknowledgment, CfnResource, Validations
 from constructs import IConstruct
+
+from auth_constructs import cfn_text
 
 
 def accept_finding(
@@ -26,3 +29,23 @@ def accept_finding(
         skips = (resource.get_metadata("checkov") or {}).get("skip", [])
         skips += [{"id": check, "comment": reason} for check in checkov]
         resource.add_metadata("checkov", {"skip": skips})
+
+
+def accept_wildcards(policy: IConstruct, document: Any, reasons: Sequence[tuple[str, str]]) -> None:
+    """Accept cdk-nag's IAM5 finding for each wildcard in `document` (the policy's resolved
+    document), with the reason of the first (marker, reason) whose marker the finding holds.
+
+    A wildcard no marker explains fails synth: every wildcard gets a reviewed reason.
+    """
+    for statement in document["Statement"]:
+        found = [f"Action::{a}" for a in cfn_text.listed(statement["Action"]) if "*" in a]
+        found += [
+            f"Resource::{text}"
+            for r in cfn_text.listed(statement["Resource"])
+            if "*" in (text := cfn_text.render(r, cfn_text.ANGLE))
+        ]
+        for finding in found:
+            reason = next((why for marker, why in reasons if marker in finding), None)
+            if reason is None:
+                raise ValueError(f"unreviewed wildcard in {policy.node.path}: {finding}")
+            accept_finding(policy, nag=f"AwsSolutions-IAM5[{finding}]", reason=reason)

@@ -1,8 +1,9 @@
 """CI access: GitHub's OIDC provider and the roles GitHub Actions assume. Deployed once, by hand.
 
 The deploy role may do one thing: assume the CDK bootstrap roles (which then deploy). It trusts
-only this repository, its deploying environments, on its deploying branch; the diff role trusts
-only its pull requests and may only assume the read-only bootstrap lookup role.
+only this repository, its deploying environments, on its deploying branch. The preflight role
+trusts the same and may only make the reads of `make preflight`. The diff role trusts only pull
+requests and may only assume the read-only bootstrap lookup role.
 
 Branch and environment both reach AWS only through the token's `sub` claim, so the repository
 customizes that claim to `repo:<owner/name>:<context>:ref:<ref>` (README, "Deploying from CI").
@@ -18,7 +19,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
-from stage_config import GITHUB_OIDC, DeliveryConfig
+from auth_constructs.preflight_access import PreflightPolicy
+from stage_config import GITHUB_OIDC, DeliveryConfig, StageConfig
 
 
 class CiAccessStack(Stack):
@@ -28,7 +30,7 @@ class CiAccessStack(Stack):
         construct_id: str,
         *,
         config: DeliveryConfig,
-        environments: Sequence[str],
+        stages: Sequence[StageConfig],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -36,40 +38,42 @@ class CiAccessStack(Stack):
             self, "GitHubOidc", url=f"https://{GITHUB_OIDC}", client_ids=["sts.amazonaws.com"]
         )
         repo = config.repository
+        environments = [stage.github_environment for stage in stages]
+        deploying = {"StringEquals": [config.deploy_subject(env) for env in environments]}
         self.deploy_role = self._role(
             "DeployRole",
-            config,
-            "*",
-            {"StringEquals": [config.deploy_subject(env) for env in environments]},
+            deploying,
             f"GitHub Actions deploys from {repo} ({', '.join(environments)})",
+        )
+        self._may_assume_bootstrap_role(self.deploy_role, config, "*")
+        self.preflight_role = self._role(
+            "PreflightRole",
+            deploying,
+            f"GitHub Actions make preflight from {repo} before each deploy (read-only)",
+        )
+        PreflightPolicy(self, "Preflight", stages=stages, delivery=config).policy.attach_to_role(
+            self.preflight_role
         )
         self.diff_role = self._role(
             "DiffRole",
-            config,
-            "lookup-role",
             {"StringLike": [f"repo:{repo}:pull_request:ref:refs/pull/*/merge"]},
             f"GitHub Actions cdk diff on pull requests of {repo} (read-only)",
         )
+        self._may_assume_bootstrap_role(self.diff_role, config, "lookup-role")
         CfnOutput(self, "DeployRoleArn", value=self.deploy_role.role_arn)
+        CfnOutput(self, "PreflightRoleArn", value=self.preflight_role.role_arn)
         CfnOutput(self, "DiffRoleArn", value=self.diff_role.role_arn)
 
     def _role(
-        self,
-        construct_id: str,
-        config: DeliveryConfig,
-        bootstrap_role: str,
-        subjects: dict[str, list[str]],
-        description: str,
+        self, construct_id: str, subjects: dict[str, list[str]], description: str
     ) -> iam.Role:
-        """A role GitHub's OIDC tokens for `subjects` ({operator: sub claims}) may assume, which
-        may only assume the CDK bootstrap role(s) `cdk-<qualifier>-<bootstrap_role>-<account>-*`.
-        """
+        """A role GitHub's OIDC tokens for `subjects` ({operator: sub claims}) may assume."""
         conditions: dict[str, dict[str, Any]] = {
             "StringEquals": {f"{GITHUB_OIDC}:aud": "sts.amazonaws.com"}
         }
         for operator, claims in subjects.items():
             conditions.setdefault(operator, {})[f"{GITHUB_OIDC}:sub"] = claims
-        role = iam.Role(
+        return iam.Role(
             self,
             construct_id,
             description=description,
@@ -78,6 +82,13 @@ class CiAccessStack(Stack):
                 conditions=conditions,
             ),
         )
+
+    @staticmethod
+    def _may_assume_bootstrap_role(
+        role: iam.Role, config: DeliveryConfig, bootstrap_role: str
+    ) -> None:
+        """Let `role` assume only the CDK bootstrap role(s) `cdk-<qualifier>-<bootstrap_role>-*`
+        of this account."""
         name = f"cdk-{config.bootstrap_qualifier}-{bootstrap_role}"
         role.add_to_policy(
             iam.PolicyStatement(
@@ -94,4 +105,3 @@ class CiAccessStack(Stack):
             reason="The only grant is sts:AssumeRole on the CDK bootstrap roles of this account; "
             "their names end in the region, which an environment-agnostic stack cannot spell.",
         )
-        return role

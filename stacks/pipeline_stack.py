@@ -1,8 +1,8 @@
 """Optional delivery by CDK Pipelines (delivery mode `cdk-pipelines`): a self-mutating pipeline.
 
 Source (GitHub through a CodeConnections connection) -> synth (`make test`, then `make synth`)
--> self-mutation -> each stage in order, production behind a manual approval, each followed by
-the smoke test against its freshly deployed outputs.
+-> self-mutation -> each stage in order: `make preflight` (read-only checks of its account),
+production's manual approval, the deploy, then the smoke test against the fresh outputs.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from auth_constructs import cfn_text
-from auth_constructs.accepted_findings import accept_finding
+from auth_constructs.accepted_findings import accept_finding, accept_wildcards
 from auth_constructs.dependencies import wait_only_for_policy
+from auth_constructs.preflight_access import PreflightPolicy
 from auth_constructs.smoke_access import smoke_role_name, smoke_runner_role_name
 from stacks.stage import IdentityStage
 from stage_config import DeliveryConfig, StageConfig
@@ -54,20 +54,44 @@ class PipelineStack(Stack):
             cross_account_keys=True,
             enable_key_rotation=True,
         )
+        preflight_runner = self._preflight_runner(stages, delivery)
         for config in stages:
             stage = IdentityStage(self, config=config, delivery=delivery)
+            preflight = pipelines.CodeBuildStep(
+                f"Preflight{config.name}",
+                commands=[f"make preflight STAGE={config.name}"],
+                role=preflight_runner,
+                env={"AWS_REGION": config.region} if config.region else None,
+            )
             smoke = pipelines.CodeBuildStep(
                 f"Smoke{config.name}",
                 env_from_cfn_outputs={k.value: v for k, v in stage.auth.outputs.items()},
                 commands=[f"make smoke-env STAGE={config.name}"],
                 role=self._smoke_runner(config),
             )
-            approval = (
-                [pipelines.ManualApprovalStep(f"Promote{config.name}")] if config.production else []
-            )
-            self.pipeline.add_stage(stage, pre=approval, post=[smoke])
+            pre: list[pipelines.Step] = [preflight]
+            if config.production:
+                approval = pipelines.ManualApprovalStep(f"Promote{config.name}")
+                approval.add_step_dependency(preflight)  # approve only what passed preflight
+                pre.append(approval)
+            self.pipeline.add_stage(stage, pre=pre, post=[smoke])
         self.pipeline.build_pipeline()
         self._accept_generated_findings()
+
+    def _preflight_runner(
+        self, stages: Sequence[StageConfig], delivery: DeliveryConfig
+    ) -> iam.Role:
+        """The preflight steps' CodeBuild role: the reads of `make preflight`, nothing else."""
+        role = iam.Role(
+            self,
+            "PreflightRunner",
+            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            description="CDK pipeline preflight steps (read-only checks before each deploy)",
+        )
+        PreflightPolicy(self, "Preflight", stages=stages, delivery=delivery).policy.attach_to_role(
+            role
+        )
+        return role
 
     def _smoke_runner(self, config: StageConfig) -> iam.Role:
         """The smoke step's CodeBuild role: it may only assume the stage's smoke role, which
@@ -116,20 +140,9 @@ class PipelineStack(Stack):
             "bootstrap file-publishing role.",
         )
         for policy in self.node.find_all():
-            if not isinstance(policy, iam.CfnPolicy) or Stack.of(policy) is not self:
-                continue
-            document = self.resolve(policy.policy_document)
-            for statement in document["Statement"]:
-                resources = [
-                    cfn_text.render(r, cfn_text.ANGLE)
-                    for r in cfn_text.listed(statement["Resource"])
-                ]
-                found = [f"Action::{a}" for a in cfn_text.listed(statement["Action"]) if "*" in a]
-                found += [f"Resource::{r}" for r in resources if "*" in r]
-                for finding in found:
-                    accept_finding(
-                        policy, nag=f"AwsSolutions-IAM5[{finding}]", reason=_reason(finding)
-                    )
+            if isinstance(policy, iam.CfnPolicy) and Stack.of(policy) is self:
+                document = self.resolve(policy.policy_document)
+                accept_wildcards(policy, document, GENERATED_WILDCARDS)
 
 
 GENERATED_WILDCARDS = (
@@ -166,10 +179,3 @@ GENERATED_WILDCARDS = (
         "grants for actions it cannot scope at synth time.",
     ),
 )
-
-
-def _reason(finding: str) -> str:
-    for marker, reason in GENERATED_WILDCARDS:
-        if marker in finding:
-            return reason
-    raise ValueError(f"unreviewed wildcard in a CDK Pipelines policy: {finding}")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from stage_config.checks import check_region, check_unique, require
 from stage_config.data_access import DataAccessConfig
-from stage_config.federation import OidcProviderConfig, ProviderConfig, SamlProviderConfig
+from stage_config.federation import (
+    OidcProviderConfig,
+    ProviderConfig,
+    SamlProviderConfig,
+    SecretRef,
+)
 from stage_config.section import Context, Section, check_tree
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import FeaturePlan, UserPoolConfig
@@ -68,6 +73,16 @@ class StageConfig(Section):
             for p in self.federation
             if isinstance(p, OidcProviderConfig | SamlProviderConfig)
         )
+
+    @property
+    def secret_refs(self) -> dict[str, SecretRef]:
+        """Every Secrets Manager reference, keyed by provider and field."""
+        return {
+            f"federation[{provider.name}].{f.name}": value
+            for provider in self.federation
+            for f in fields(provider)
+            if isinstance(value := getattr(provider, f.name), SecretRef)
+        }
 
     def check(self, context: Context) -> None:
         require(

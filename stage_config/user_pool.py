@@ -102,7 +102,11 @@ class SesEmailConfig(Section):
             check_email(self.reply_to, "reply_to")
 
 
-_CERT_ARN = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
+CERTIFICATE_REGION = "us-east-1"
+"""Cognito serves custom domains through CloudFront, which takes certificates from here only."""
+_CERT_ARN = re.compile(
+    rf"^arn:aws[a-z-]*:acm:{CERTIFICATE_REGION}:\d{{12}}:certificate/[0-9a-f-]{{36}}$"
+)
 
 
 @dataclass(frozen=True, kw_only=True)

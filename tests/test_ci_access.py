@@ -45,13 +45,16 @@ def test_github_oidc_provider(template: Template) -> None:
 @pytest.mark.parametrize(
     ("prefix", "operator", "subjects"),
     [
-        (
-            "DeployRole",
-            "StringEquals",
-            [
-                f"repo:{REPO}:environment:{stage().github_environment}:ref:refs/heads/{BRANCH}"
-                for stage in STAGES.values()
-            ],
+        *(
+            (
+                role,
+                "StringEquals",
+                [
+                    f"repo:{REPO}:environment:{stage().github_environment}:ref:refs/heads/{BRANCH}"
+                    for stage in STAGES.values()
+                ],
+            )
+            for role in ("DeployRole", "PreflightRole")
         ),
         ("DiffRole", "StringLike", [f"repo:{REPO}:pull_request:ref:refs/pull/*/merge"]),
     ],
@@ -99,9 +102,22 @@ def test_roles_may_only_assume_bootstrap_roles(
     ]
 
 
-def test_role_arns_are_outputs(template: Template) -> None:
-    template.has_output("DeployRoleArn", {"Value": {"Fn::GetAtt": [Match.any_value(), "Arn"]}})
-    template.has_output("DiffRoleArn", {"Value": {"Fn::GetAtt": [Match.any_value(), "Arn"]}})
+def test_only_the_preflight_role_holds_the_preflight_reads(template: Template) -> None:
+    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    ((preflight,),) = [[r["Ref"] for r in policy["Properties"]["Roles"]]]
+    assert preflight.startswith("PreflightRole")
+    assert not any(role.get("ManagedPolicyArns") for role in roles(template).values())
+    inline = [
+        i
+        for i, p in template.find_resources("AWS::IAM::Policy").items()
+        if {"Ref": preflight} in p["Properties"]["Roles"]
+    ]
+    assert inline == [], "the preflight role may not assume the bootstrap roles"
+
+
+@pytest.mark.parametrize("output", ["DeployRoleArn", "PreflightRoleArn", "DiffRoleArn"])
+def test_role_arns_are_outputs(template: Template, output: str) -> None:
+    template.has_output(output, {"Value": {"Fn::GetAtt": [Match.any_value(), "Arn"]}})
 
 
 @pytest.mark.parametrize(

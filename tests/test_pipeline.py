@@ -52,20 +52,31 @@ def test_synth_step_runs_the_test_suite(pipeline: dict[str, Any]) -> None:
     commands = [spec["phases"]["build"]["commands"] for spec in specs]
     assert ["make test", "make synth"] in commands
     for name in STAGES:
+        assert [f"make preflight STAGE={name}"] in commands
         assert [f"make smoke-env STAGE={name}"] in commands
 
 
-def test_production_stages_wait_for_a_manual_approval(pipeline: dict[str, Any]) -> None:
+def test_each_stage_runs_preflight_then_approval_in_production_then_deploy_then_smoke(
+    pipeline: dict[str, Any],
+) -> None:
     (codepipeline,) = resources(pipeline, "AWS::CodePipeline::Pipeline")
     stages = {
-        s["Name"]: [a["ActionTypeId"]["Category"] for a in s["Actions"]]
-        for s in codepipeline["Stages"]
+        s["Name"]: sorted(s["Actions"], key=lambda a: a["RunOrder"]) for s in codepipeline["Stages"]
     }
     assert list(stages)[:3] == ["Source", "Build", "UpdatePipeline"]
     assert [name for name in stages if name in STAGES] == list(STAGES)
     for name, factory in STAGES.items():
-        assert (stages[name][0] == "Approval") is factory().production, name
-        assert stages[name][-1] == "Build", "the smoke test runs after the deploy"
+        steps = [(a["Name"], a["ActionTypeId"]["Category"], a["RunOrder"]) for a in stages[name]]
+        approval = [(f"Promote{name}", "Approval")] if factory().production else []
+        assert [step[:2] for step in steps] == [
+            (f"Preflight{name}", "Build"),
+            *approval,
+            ("Auth.Prepare", "Deploy"),
+            ("Auth.Deploy", "Deploy"),
+            (f"Smoke{name}", "Build"),
+        ]
+        orders = [order for _, _, order in steps]
+        assert orders == sorted(set(orders)), "each step waits for the one before"
 
 
 def test_stages_inside_the_pipeline_hold_the_linted_resources(

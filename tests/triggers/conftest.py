@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.shared.version import VERSION
-from moto import mock_aws
 
+from tests.support.aws import mocked_account
 from tests.support.scanners import EXPECTED_POWERTOOLS
 from tests.support.triggers import GROUP, REGION, TABLE, FakeLambdaContext, Pool, create_items_table
 
@@ -30,14 +30,7 @@ def context() -> FakeLambdaContext:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
+    with mocked_account(monkeypatch, REGION):
         yield
 
 

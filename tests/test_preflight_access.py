@@ -1,0 +1,143 @@
+"""The preflight policy grants exactly the reads `make preflight` makes, on the config's own
+resources: a real IAM evaluator (@cloud-copilot/iam-simulate) decides each call on this stage's
+resources (allowed) and on look-alikes and writes (denied).
+
+The calls are read from `tools/preflight.py` itself: every method it calls that is an operation
+of a service it opens a client for.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import botocore.session
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
+from botocore import xform_name
+
+from auth_constructs.preflight_access import PreflightPolicy
+from stage_config import CustomDomainConfig, StageConfig
+from tests.support.configs import CERTIFICATE_ARN, DELIVERY, live, with_pool
+from tests.support.iam import ACCOUNT, REGION, Names, resolve, simulate
+from tests.support.paths import ROOT
+
+ALLOWED, DENIED = "Allowed", "ImplicitlyDenied"
+IAM_PREFIX = {"sesv2": "ses"}
+"""Clients whose IAM service prefix differs from the client name."""
+NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
+
+
+def sample() -> StageConfig:
+    return with_pool(
+        live(),
+        custom_domain=CustomDomainConfig(
+            domain_name="login.gallery.example.net", certificate_arn=CERTIFICATE_ARN
+        ),
+    )
+
+
+def preflight_calls() -> set[str]:
+    """The IAM actions of the AWS calls tools/preflight.py makes."""
+    tree = ast.parse((ROOT / "tools" / "preflight.py").read_text())
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    services = {
+        str(call.args[0].value)
+        for call in calls
+        if isinstance(call.func, ast.Attribute)
+        and call.func.attr == "client"
+        and isinstance(call.args[0], ast.Constant)
+    }
+    methods = {c.func.attr for c in calls if isinstance(c.func, ast.Attribute)}
+    session = botocore.session.get_session()
+    actions = set()
+    for service in services:
+        for operation in session.get_service_model(service).operation_names:
+            if xform_name(operation) in methods:
+                actions.add(f"{IAM_PREFIX.get(service, service)}:{operation}")
+    return actions - NEEDS_NO_PERMISSION
+
+
+@dataclass(frozen=True)
+class Ask:
+    action: str
+    resource: str
+    expected: str
+
+
+def arn(service: str, resource: str, region: str = REGION) -> str:
+    return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
+
+
+OWN_SECRETS = [
+    arn("secretsmanager", f"secret:{ref.name_or_arn}-AbCdEf")
+    for ref in sample().secret_refs.values()
+]
+MATRIX = [
+    Ask("ssm:GetParameter", arn("ssm", "parameter/cdk-bootstrap/hnb659fds/version"), ALLOWED),
+    Ask("ssm:GetParameter", arn("ssm", "parameter/app/database-password"), DENIED),
+    *(Ask("secretsmanager:GetSecretValue", secret, ALLOWED) for secret in OWN_SECRETS),
+    Ask("secretsmanager:GetSecretValue", arn("secretsmanager", "secret:acme/other-AbCdEf"), DENIED),
+    Ask(
+        "secretsmanager:GetSecretValue",
+        arn("secretsmanager", "secret:acme/live/google-admin-AbCdEf"),
+        DENIED,
+    ),
+    Ask("secretsmanager:PutSecretValue", OWN_SECRETS[0], DENIED),
+    Ask("ses:GetEmailIdentity", arn("ses", "identity/gallery.example.net", "us-west-2"), ALLOWED),
+    Ask("ses:GetEmailIdentity", arn("ses", "identity/other.example.net", "us-west-2"), DENIED),
+    Ask("ses:SendEmail", arn("ses", "identity/gallery.example.net", "us-west-2"), DENIED),
+    Ask("ses:GetAccount", "*", ALLOWED),
+    Ask("sns:GetSMSSandboxAccountStatus", "*", ALLOWED),
+    Ask("sns:Publish", "*", DENIED),
+    Ask("acm:DescribeCertificate", CERTIFICATE_ARN, ALLOWED),
+    Ask("acm:DescribeCertificate", CERTIFICATE_ARN.replace("aaaaaaaa", "bbbbbbbb"), DENIED),
+    Ask("acm:ExportCertificate", CERTIFICATE_ARN, DENIED),
+    Ask("cognito-idp:DescribeUserPoolDomain", "*", ALLOWED),
+    Ask("cognito-idp:DeleteUserPoolDomain", "*", DENIED),
+    Ask("cloudformation:DescribeStacks", arn("cloudformation", "stack/Live-Auth/1-2-3"), ALLOWED),
+    Ask("cloudformation:DescribeStacks", arn("cloudformation", "stack/Other/1-2-3"), DENIED),
+]
+
+
+@pytest.fixture(scope="module")
+def policy() -> dict[str, object]:
+    app = App()
+    stack = Stack(app, "Preflight")
+    PreflightPolicy(stack, "Preflight", stages=[sample()], delivery=DELIVERY)
+    (resource,) = Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy").values()
+    document: dict[str, object] = resolve(resource["Properties"]["PolicyDocument"], Names({}, {}))
+    return document
+
+
+@pytest.fixture(scope="module")
+def decisions(policy: dict[str, object]) -> dict[Ask, str]:
+    requests = [
+        {
+            "request": {
+                "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/preflight/ci",
+                "action": ask.action,
+                "resource": {"resource": ask.resource, "accountId": ACCOUNT},
+                "contextVariables": {},
+            },
+            "identityPolicies": [{"name": "preflight", "policy": policy}],
+            "serviceControlPolicies": [],
+            "resourceControlPolicies": [],
+        }
+        for ask in MATRIX
+    ]
+    return dict(zip(MATRIX, simulate(requests), strict=True))
+
+
+def test_every_preflight_call_is_in_the_matrix_as_allowed() -> None:
+    """If preflight gains a call, the policy and this matrix are reviewed with it."""
+    allowed = {ask.action for ask in MATRIX if ask.expected == ALLOWED}
+    assert preflight_calls() == allowed
+
+
+@pytest.mark.parametrize(
+    "ask", MATRIX, ids=[f"{a.action}:{a.resource.rsplit(':', 1)[-1]}" for a in MATRIX]
+)
+def test_preflight_policy_matrix(decisions: dict[Ask, str], ask: Ask) -> None:
+    assert decisions[ask] == ask.expected
