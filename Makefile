@@ -16,10 +16,12 @@ NODE_TOOLS := node_modules/.installed
 CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
-.PHONY: synth test bench lint tools clean review guard accept preflight smoke smoke-env \
-	client-config
+.PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
+	smoke-env client-config
 
 BASELINE ?= guard/baselines
+BASE ?=
+REVIEW_ARGS ?=
 STAGE ?= Dev
 OUTPUTS ?= outputs.json
 
@@ -81,9 +83,15 @@ lint: $(PYTHON_DEV)
 bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)
 	PYTHONPATH=$(CURDIR)/lambdas $(VENV)/bin/python -m benchmarks
 
-## review: a readable summary of what each stage deploys (posted on pull requests)
-review: synth
-	$(VENV)/bin/python -m tools.review
+## review: what the change does, per stage, security-relevant changes flagged first: the working
+## tree and BASE (default: the merge base with the deploying branch) synthesized side by side
+## (REVIEW_ARGS=--fail-on-flagged exits 1 on a flagged change; the pull-request gate)
+review: $(PYTHON_DEV) $(NODE_TOOLS)
+	$(VENV)/bin/python -m tools.review $(if $(BASE),--base "$(BASE)") $(REVIEW_ARGS)
+
+## summary: the whole state of each stage from cdk.out (sign-in, clients, providers, IAM)
+summary: synth
+	$(VENV)/bin/python -m tools.review --state
 
 ## guard: fail if a fresh synth would delete or replace a stateful resource (BASELINE=dir);
 ## installs the dev tools first (it reads the registry schemas cfn-lint ships)

@@ -25,7 +25,7 @@ from tests.support.scanners import WORKFLOWS
 INSTALL = re.compile(r"(?<!-checkov)/bin/pip install (?!.*--target).*?-r (\S+)")
 PYTHON_MODULE = re.compile(r"\.venv/bin/python -m ([\w.]+)")
 SYSTEM_PYTHON_MODULE = re.compile(r"\bpython3 -m ([\w.]+)")
-MAKE = re.compile(r"\bmake ([a-z][\w-]*)")
+MAKE = re.compile(r"\bmake (?:-\S+ )*([a-z][\w-]*)")
 
 
 def jobs() -> list[tuple[str, list[str]]]:

@@ -1,7 +1,9 @@
-"""`make review` summarizes the synthesized stages (checked on the test-owned stages)."""
+"""`make summary` summarizes the synthesized stages (checked on the test-owned stages), and
+`make review BASE=<ref>` compares the working tree with a git ref, synthesized side by side."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import cast
 
@@ -9,8 +11,11 @@ import pytest
 from aws_cdk import CfnResource
 
 from stacks.auth_stack import AuthStack
+from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp
 from tests.support.configs import LIVE, SANDBOX, WEB_ORIGIN
+from tests.support.paths import ROOT
+from tests.support.scanners import REVIEW_BASE, Scan
 from tools.review import main, review
 
 
@@ -66,5 +71,36 @@ def test_roles_with_actions_and_resources(samples: SynthesizedApp, stages: dict[
 
 
 def test_cli_needs_a_synthesized_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--cdk-out", str(tmp_path)]) == 2
+    assert main(["--state", "--cdk-out", str(tmp_path)]) == 2
     assert "run `make synth` first" in capsys.readouterr().err
+
+
+def test_review_against_head_covers_every_stage_and_the_ci_stack(
+    review_against_head: Scan,
+) -> None:
+    """The CLI end to end: HEAD synthesized in a git worktree beside the working tree. On a
+    clean checkout (CI's fresh clone) the same commit synthesized twice moves nothing."""
+    outcome = review_against_head.outcome
+    assert outcome.returncode == 0, outcome.stderr
+    sections = outcome.stdout.split("\n## ")
+    assert sections[0].startswith(f"# Security review against {REVIEW_BASE} (")
+    names = [section.split("\n", 1)[0] for section in sections[1:]]
+    assert names == [*STAGES, "CiAccess"]
+    if not git_changes():
+        assert all(section.endswith("\nno change\n") for section in sections[1:]), outcome.stdout
+
+
+def git_changes() -> str:
+    """Tracked files changed since HEAD (untracked files do not reach the synth)."""
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_a_missing_base_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--base", "no-such-ref", "--no-synth"]) == 2
+    assert "error: git rev-parse --verify no-such-ref^{commit}" in capsys.readouterr().err

@@ -82,11 +82,32 @@ def test_pull_requests_test_review_and_diff() -> None:
     workflow = load("pull-request.yml")
     assert "make test" in run_lines(workflow["jobs"]["test"])
     review = run_lines(workflow["jobs"]["review"])
-    assert 'make review >> "$GITHUB_STEP_SUMMARY"' in review
     assert "make guard" in review
     assert 'npx cdk diff "$stage/*" --app cdk.out' in review
     assert "python3 -m tools.stages --names" in review
     assert workflow["jobs"]["review"]["permissions"]["id-token"] == "write"
+
+
+def test_the_security_review_gates_flagged_changes_on_the_label() -> None:
+    """The review compares with the base branch (fetched in full), fails on a flagged change,
+    and passes it only when the pull request carries the label; labelling re-runs it."""
+    workflow = load("pull-request.yml")
+    triggers = workflow[True]["pull_request"]  # YAML 1.1 reads the key `on` as a boolean
+    assert {"labeled", "unlabeled", "synchronize"} <= set(triggers["types"])
+    steps = workflow["jobs"]["review"]["steps"]
+    (checkout,) = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == 0
+    (gate,) = [s for s in steps if "make -s review" in s.get("run", "")]
+    assert gate["shell"] == "bash", "bash -eo pipefail: the review's exit status survives tee"
+    assert gate["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    assert gate["env"]["ACCEPTED"] == (
+        "${{ contains(github.event.pull_request.labels.*.name, 'security-accepted') }}"
+    )
+    assert "gate=--fail-on-flagged" in gate["run"]
+    assert 'if [ "$ACCEPTED" = true ]; then gate=; fi' in gate["run"]
+    assert (
+        'make -s review BASE="origin/$BASE_REF" REVIEW_ARGS="$gate" | tee -a "$GITHUB_STEP_SUMMARY"'
+    ) in gate["run"]
 
 
 def test_main_deploys_every_configured_stage_in_order_through_its_environment() -> None:

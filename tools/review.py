@@ -1,31 +1,32 @@
-"""Synth review: a readable, Markdown summary of what each stage would deploy.
+"""Review of a change, and a summary of the whole state, in Markdown.
 
-    python -m tools.review [--cdk-out DIR]        (make review; CI posts it on pull requests)
+    python -m tools.review [--base REF] [--fail-on-flagged]     (make review BASE=<ref>)
+    python -m tools.review --state [--cdk-out DIR]              (make summary)
 
-Reviewers of a pull request read this instead of thousands of template lines: sign-in options,
-MFA, password policy, token lifetimes, clients, providers, triggers, and every IAM role's
-actions and resource patterns.
+The change review synthesizes the working tree and BASE (by default the merge base with the
+deploying branch) side by side (`tools.base_synth`) and prints, per stage and stack, what moved:
+security-relevant changes first, flagged by severity (`tools.security_diff`), then one line per
+other change, or "no change". The pull-request workflow posts it and fails on a flagged change
+unless the pull request carries the `security-accepted` label.
+
+The state summary lists what each stage deploys: sign-in options, MFA, password policy, token
+lifetimes, clients, providers, triggers, and every IAM role's actions and resource patterns.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from auth_constructs import cfn_text
-from tools.templates import ROOT, stage_templates
-
-
-def render(value: Any) -> str:
-    """Readable text for a template value; conditions and other objects as sorted JSON."""
-    try:
-        return cfn_text.render(value)
-    except ValueError:
-        return json.dumps(value, sort_keys=True)
+from stage_config.selection import select_delivery
+from tools.base_synth import BaseError, resolve_base, synthesized
+from tools.changes import readable as render
+from tools.security_diff import markdown, stage_changes
+from tools.templates import ROOT, reviewed_templates, stage_templates
 
 
 def _of_type(template: dict[str, Any], kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -146,16 +147,45 @@ def review(cdk_out: Path) -> str:
     return "\n".join(lines)
 
 
+def change_review(base_out: Path, cdk_out: Path, base: str) -> tuple[str, bool]:
+    """The Markdown review from BASE's cloud assembly to the current one, and whether any
+    change is flagged."""
+    before, after = reviewed_templates(base_out), reviewed_templates(cdk_out)
+    empty: dict[str, Any] = {"Resources": {}}
+    lines, flagged = [f"# Security review against {base}", ""], False
+    for name in [*after, *(n for n in before if n not in after)]:
+        changes = stage_changes(name, before.get(name, empty), after.get(name, empty))
+        flagged |= any(change.severity.flagged for change in changes)
+        lines += markdown(name, changes, new_stage=name not in before)
+    return "\n".join(lines), flagged
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Summarize what each stage would deploy.")
+    parser = argparse.ArgumentParser(description="Review a change, or summarize the state.")
     parser.add_argument("--cdk-out", type=Path, default=ROOT / "cdk.out")
+    parser.add_argument("--state", action="store_true", help="summarize the state of cdk.out")
+    parser.add_argument("--base", default="", help="git ref to compare with (default: merge base)")
+    parser.add_argument(
+        "--no-synth",
+        action="store_true",
+        help="compare with the existing --cdk-out instead of synthesizing the working tree",
+    )
+    parser.add_argument(
+        "--fail-on-flagged", action="store_true", help="exit 1 when a change is flagged"
+    )
     args = parser.parse_args(argv)
     try:
-        print(review(args.cdk_out))
-    except FileNotFoundError as error:
+        if args.state:
+            print(review(args.cdk_out))
+            return 0
+        commit, described = resolve_base(args.base, select_delivery().branch)
+        with synthesized(commit, args.cdk_out, synth_working_tree=not args.no_synth) as base_out:
+            text, flagged = change_review(base_out, args.cdk_out, f"{described} ({commit[:12]})")
+    except (FileNotFoundError, BaseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    return 0
+    print(text)
+    return 1 if flagged and args.fail_on_flagged else 0
 
 
 if __name__ == "__main__":

@@ -18,3 +18,11 @@ def stage_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
     if not templates:
         raise FileNotFoundError(f"no stage templates in {cdk_out}: run `make synth` first")
     return templates
+
+
+def reviewed_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
+    """Every stage's template, then each top-level stack's (the CI access stack) by its name."""
+    templates = stage_templates(cdk_out)
+    for path in sorted(cdk_out.glob("*.template.json")):
+        templates[path.name.removesuffix(".template.json")] = json.loads(path.read_text())
+    return templates

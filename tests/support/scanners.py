@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -81,6 +82,17 @@ def start_trigger_tests_on_oldest_powertools() -> Scan:
         *("--confcutdir", "tests/triggers", "tests/triggers"),
     ]
     return Scan(command, env=environ, cwd=ROOT)
+
+
+REVIEW_BASE = "HEAD"
+
+
+def start_review_against_head() -> Scan:
+    """`make review BASE=HEAD` as the CLI runs it: the working tree and HEAD synthesized side by
+    side (HEAD in a temporary git worktree), into a cdk.out of its own."""
+    outdir = tempfile.mkdtemp(prefix="review-")
+    command = [sys.executable, "-m", "tools.review", "--base", REVIEW_BASE, "--cdk-out", outdir]
+    return Scan(command, cwd=ROOT)
 
 
 def checkov_binary() -> Path:

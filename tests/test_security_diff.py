@@ -1,0 +1,422 @@
+"""`make review BASE=<ref>`: each security-relevant kind of change is flagged with its severity,
+on pairs of small apps (before, after); a change that moves nothing prints "no change".
+
+All pairs live in one CDK app as stacks `<kind>Before` / `<kind>After`, synthesized once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from tools.changes import Change, Severity
+from tools.iam_diff import iam_changes
+from tools.security_diff import markdown, stage_changes
+
+PHOTOS = "arn:aws:s3:::photos/*"
+Build = Callable[[Stack, bool], None]
+"""Adds the resources of one side of a pair (`after` False: BASE, True: the change)."""
+
+
+def pool(stack: Stack, **overrides: Any) -> cognito.UserPool:
+    settings: dict[str, Any] = {
+        "sign_in_aliases": cognito.SignInAliases(email=True),
+        "mfa": cognito.Mfa.REQUIRED,
+        "mfa_second_factor": cognito.MfaSecondFactor(otp=True, sms=False),
+        "password_policy": cognito.PasswordPolicy(min_length=12, require_symbols=True),
+        "feature_plan": cognito.FeaturePlan.PLUS,
+        "standard_threat_protection_mode": cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+        "deletion_protection": True,
+        "removal_policy": RemovalPolicy.RETAIN,
+    }
+    return cognito.UserPool(stack, "Pool", **(settings | overrides))
+
+
+def pool_pair(**after: Any) -> Build:
+    def build(stack: Stack, changed: bool) -> None:
+        pool(stack, **(after if changed else {}))
+
+    return build
+
+
+def client(stack: Stack, **overrides: Any) -> None:
+    settings: dict[str, Any] = {
+        "user_pool_client_name": "web",
+        "o_auth": cognito.OAuthSettings(
+            flows=cognito.OAuthFlows(authorization_code_grant=True),
+            callback_urls=["https://app.example.net/cb"],
+            logout_urls=["https://app.example.net/"],
+        ),
+        "refresh_token_validity": Duration.days(7),
+    }
+    pool(stack).add_client("Web", **(settings | overrides))
+
+
+def client_pair(**after: Any) -> Build:
+    return lambda stack, changed: client(stack, **(after if changed else {}))
+
+
+def identity_pool_pair(**after: bool) -> Build:
+    def build(stack: Stack, changed: bool) -> None:
+        settings: dict[str, Any] = {
+            "allow_unauthenticated_identities": False,
+            "allow_classic_flow": False,
+        }
+        cognito.CfnIdentityPool(stack, "Ids", **(settings | (after if changed else {})))
+
+    return build
+
+
+def role(
+    stack: Stack,
+    statements: list[iam.PolicyStatement],
+    principal: iam.IPrincipal | None = None,
+) -> None:
+    created = iam.Role(
+        stack, "Photos", assumed_by=principal or iam.ServicePrincipal("lambda.amazonaws.com")
+    )
+    for statement in statements:
+        created.add_to_policy(statement)
+
+
+def grant(actions: list[str], resources: list[str], **kwargs: Any) -> iam.PolicyStatement:
+    return iam.PolicyStatement(actions=actions, resources=resources, **kwargs)
+
+
+def role_pair(before: list[iam.PolicyStatement], after: list[iam.PolicyStatement]) -> Build:
+    return lambda stack, changed: role(stack, after if changed else before)
+
+
+TAGGED = {"StringEquals": {"aws:PrincipalTag/team": "photos"}}
+
+
+def trust_pair(before: iam.IPrincipal, after: iam.IPrincipal) -> Build:
+    read = [grant(["s3:GetObject"], [PHOTOS])]
+    return lambda stack, changed: role(stack, read, after if changed else before)
+
+
+def github(*subjects: str) -> iam.IPrincipal:
+    return iam.WebIdentityPrincipal(
+        "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+        conditions={"StringEquals": {"token.actions.githubusercontent.com:sub": list(subjects)}},
+    )
+
+
+def bucket_pair(*origins: str) -> Build:
+    def build(stack: Stack, changed: bool) -> None:
+        allowed = ["https://app.example.net", *(origins if changed else ())]
+        s3.CfnBucket(
+            stack,
+            "Photos",
+            cors_configuration=s3.CfnBucket.CorsConfigurationProperty(
+                cors_rules=[
+                    s3.CfnBucket.CorsRuleProperty(allowed_methods=["GET"], allowed_origins=allowed)
+                ]
+            ),
+        )
+
+    return build
+
+
+def provider(stack: Stack, name: str, mapping: dict[str, str]) -> None:
+    cognito.CfnUserPoolIdentityProvider(
+        stack,
+        f"Idp{name}",
+        user_pool_id="eu-west-1_Pool",
+        provider_name=name,
+        provider_type="OIDC",
+        provider_details={"oidc_issuer": "https://login.example.net", "client_id": "app"},
+        attribute_mapping=mapping,
+    )
+
+
+def providers_pair(after: dict[str, dict[str, str]]) -> Build:
+    before = {"Corp": {"email": "email"}}
+
+    def build(stack: Stack, changed: bool) -> None:
+        for name, mapping in (after if changed else before).items():
+            provider(stack, name, mapping)
+
+    return build
+
+
+@dataclass(frozen=True)
+class Pair:
+    kind: str
+    build: Build
+    severity: Severity
+    line: str
+
+
+PAIRS = (
+    Pair(
+        "MfaWeakened",
+        pool_pair(mfa=cognito.Mfa.OPTIONAL),
+        Severity.HIGH,
+        "MFA weakened: ON -> OPTIONAL",
+    ),
+    Pair(
+        "MfaFactorWeakened",
+        pool_pair(mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=True)),
+        Severity.HIGH,
+        "MFA factors weakened: + SMS_MFA",
+    ),
+    Pair(
+        "PasswordWeakened",
+        pool_pair(password_policy=cognito.PasswordPolicy(min_length=8, require_symbols=False)),
+        Severity.HIGH,
+        "password policy weakened: RequireSymbols True -> False; MinimumLength 12 -> 8",
+    ),
+    Pair(
+        "PlanLowered",
+        pool_pair(
+            feature_plan=cognito.FeaturePlan.ESSENTIALS, standard_threat_protection_mode=None
+        ),
+        Severity.HIGH,
+        "feature plan lowered: PLUS -> ESSENTIALS",
+    ),
+    Pair(
+        "ThreatProtectionLowered",
+        pool_pair(standard_threat_protection_mode=cognito.StandardThreatProtectionMode.AUDIT_ONLY),
+        Severity.HIGH,
+        "threat protection lowered: ENFORCED -> AUDIT",
+    ),
+    Pair(
+        "GuestIdentities",
+        identity_pool_pair(allow_unauthenticated_identities=True),
+        Severity.HIGH,
+        "identity pool `Ids`: guest (unauthenticated) identities turned on",
+    ),
+    Pair(
+        "ClassicFlow",
+        identity_pool_pair(allow_classic_flow=True),
+        Severity.HIGH,
+        "identity pool `Ids`: the classic (basic) authflow turned on",
+    ),
+    Pair(
+        "GainsWriteAction",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS])],
+            [grant(["s3:GetObject", "s3:DeleteObject"], [PHOTOS])],
+        ),
+        Severity.HIGH,
+        f"gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+    ),
+    Pair(
+        "GainsResource",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS])],
+            [grant(["s3:GetObject"], [PHOTOS, "arn:aws:s3:::backups/latest"])],
+        ),
+        Severity.MEDIUM,
+        "gains read access: `s3:GetObject` on `arn:aws:s3:::backups/latest`",
+    ),
+    Pair(
+        "GainsWildcardAction",
+        role_pair([grant(["s3:GetObject"], [PHOTOS])], [grant(["s3:Get*"], [PHOTOS])]),
+        Severity.HIGH,
+        "gains read access (wildcard): `s3:Get*` (",
+    ),
+    Pair(
+        "GainsWildcardResource",
+        role_pair(
+            [grant(["dynamodb:GetItem"], ["arn:aws:dynamodb:eu-west-1:1:table/items"])],
+            [grant(["dynamodb:GetItem"], ["arn:aws:dynamodb:eu-west-1:1:table/*"])],
+        ),
+        Severity.HIGH,
+        "gains read access (wildcard): `dynamodb:GetItem` on `arn:aws:dynamodb:eu-west-1:1:table/*",
+    ),
+    Pair(
+        "LosesCondition",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS], conditions=TAGGED)],
+            [grant(["s3:GetObject"], [PHOTOS])],
+        ),
+        Severity.HIGH,
+        f"`s3:GetObject` on `{PHOTOS}` loses condition StringEquals aws:PrincipalTag/team",
+    ),
+    Pair(
+        "TrustNewPrincipal",
+        trust_pair(
+            iam.ServicePrincipal("lambda.amazonaws.com"),
+            iam.CompositePrincipal(
+                iam.ServicePrincipal("lambda.amazonaws.com"),
+                iam.ServicePrincipal("ec2.amazonaws.com"),
+            ),
+        ),
+        Severity.HIGH,
+        "widened: now trusts Service ec2.amazonaws.com",
+    ),
+    Pair(
+        "TrustMoreSubjects",
+        trust_pair(github("repo:acme/app:ref:refs/heads/main"), github("repo:acme/app:*")),
+        Severity.HIGH,
+        "token.actions.githubusercontent.com:sub also accepts repo:acme/app:*",
+    ),
+    Pair(
+        "TrustConditionRemoved",
+        trust_pair(
+            github("repo:acme/app:ref:refs/heads/main"),
+            iam.WebIdentityPrincipal(
+                "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+            ),
+        ),
+        Severity.HIGH,
+        "loses condition StringEquals token.actions.githubusercontent.com:sub",
+    ),
+    Pair(
+        "CallbackAdded",
+        client_pair(
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                callback_urls=["https://app.example.net/cb", "https://beta.example.net/cb"],
+                logout_urls=["https://app.example.net/"],
+            )
+        ),
+        Severity.MEDIUM,
+        "client `web` gains callback URL https://beta.example.net/cb",
+    ),
+    Pair(
+        "LocalhostLogoutAdded",
+        client_pair(
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                callback_urls=["https://app.example.net/cb"],
+                logout_urls=["https://app.example.net/", "http://localhost:3000/"],
+            )
+        ),
+        Severity.HIGH,
+        "client `web` gains logout URL http://localhost:3000/ (http, localhost)",
+    ),
+    Pair(
+        "WebOriginAdded",
+        bucket_pair("http://localhost:5173"),
+        Severity.HIGH,
+        "bucket `Photos` CORS gains web origin http://localhost:5173 (http, localhost)",
+    ),
+    Pair(
+        "ProviderAdded",
+        providers_pair({"Corp": {"email": "email"}, "Partner": {"email": "mail"}}),
+        Severity.MEDIUM,
+        "identity provider `Partner` (OIDC) added",
+    ),
+    Pair(
+        "MappingChanged",
+        providers_pair({"Corp": {"email": "upn"}}),
+        Severity.MEDIUM,
+        "identity provider `Corp`: attribute mapping changed: email email -> upn",
+    ),
+    Pair(
+        "TokenLengthened",
+        client_pair(refresh_token_validity=Duration.days(90)),
+        Severity.MEDIUM,
+        "client `web`: RefreshToken lifetime lengthened 7 days -> 90 days",
+    ),
+    Pair(
+        "DeletionProtectionLost",
+        pool_pair(deletion_protection=False),
+        Severity.HIGH,
+        "AWS::Cognito::UserPool `PoolD3F588B8`: deletion protection lost",
+    ),
+    Pair(
+        "RetainLost",
+        pool_pair(removal_policy=RemovalPolicy.DESTROY),
+        Severity.HIGH,
+        "AWS::Cognito::UserPool `PoolD3F588B8`: DeletionPolicy RETAIN lost",
+    ),
+    Pair(
+        "StatefulReplaced",
+        pool_pair(sign_in_aliases=cognito.SignInAliases(username=True, email=True)),
+        Severity.HIGH,
+        "AWS::Cognito::UserPool `PoolD3F588B8` deleted or replaced: UsernameAttributes changed",
+    ),
+)
+
+
+def unchanged(stack: Stack, changed: bool) -> None:
+    client(stack)
+    role(stack, [grant(["s3:GetObject", "s3:PutObject"], [PHOTOS])])
+
+
+def regrouped(stack: Stack, changed: bool) -> None:
+    """The same grants written another way: split statements, other order, a narrowing."""
+    if changed:
+        statements = [grant(["s3:PutObject"], [PHOTOS]), grant(["s3:GetObject"], [PHOTOS])]
+    else:
+        statements = [grant(["s3:Get*", "s3:PutObject"], [PHOTOS])]
+    role(stack, statements)
+
+
+def other_only(stack: Stack, changed: bool) -> None:
+    user_pool = pool(stack)
+    if changed:
+        cognito.CfnUserPoolGroup(stack, "Editors", user_pool_id=user_pool.user_pool_id)
+        CfnOutput(stack, "PoolId", value=user_pool.user_pool_id)
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, dict[str, Any]]:
+    app = App()
+    builds: dict[str, Build] = {pair.kind: pair.build for pair in PAIRS} | {
+        "Unchanged": unchanged,
+        "Regrouped": regrouped,
+        "OtherOnly": other_only,
+    }
+    stacks = {}
+    for kind, build in builds.items():
+        for side, changed in (("Before", False), ("After", True)):
+            stack = Stack(app, f"{kind}{side}")
+            build(stack, changed)
+            stacks[f"{kind}{side}"] = stack
+    return {name: dict(Template.from_stack(stack).to_json()) for name, stack in stacks.items()}
+
+
+def changes_of(templates: dict[str, dict[str, Any]], kind: str) -> list[Change]:
+    return stage_changes(kind, templates[f"{kind}Before"], templates[f"{kind}After"])
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=[p.kind for p in PAIRS])
+def test_each_kind_is_flagged_with_its_severity(
+    templates: dict[str, dict[str, Any]], pair: Pair
+) -> None:
+    changes = changes_of(templates, pair.kind)
+    matching = [c for c in changes if pair.line in c.text]
+    assert matching, "\n".join(map(str, changes))
+    assert matching[0].severity is pair.severity
+    assert changes == sorted(changes, key=lambda c: c.severity), "most severe first"
+
+
+def test_a_change_that_moves_nothing_prints_no_change(
+    templates: dict[str, dict[str, Any]],
+) -> None:
+    assert changes_of(templates, "Unchanged") == []
+    assert markdown("Unchanged", []) == ["## Unchanged", "", "no change", ""]
+
+
+def test_iam_is_compared_on_normalized_grants_not_text(
+    templates: dict[str, dict[str, Any]],
+) -> None:
+    """Split statements, reordering and narrowing `s3:Get*` to `s3:GetObject` widen nothing."""
+    assert list(iam_changes(templates["RegroupedBefore"], templates["RegroupedAfter"])) == []
+    assert all(not c.severity.flagged for c in changes_of(templates, "Regrouped"))
+
+
+def test_other_changes_are_one_line_each_and_not_flagged(
+    templates: dict[str, dict[str, Any]],
+) -> None:
+    changes = changes_of(templates, "OtherOnly")
+    assert [str(c) for c in changes] == [
+        "- AWS::Cognito::UserPoolGroup `Editors` added",
+        "- output `PoolId` added",
+    ]
+    lines = markdown("OtherOnly", changes)
+    assert "**Other changes**" in lines
+    assert not any("Security-relevant" in line for line in lines)
