@@ -10,6 +10,7 @@ from benchmarks import triggers
 from benchmarks.timing import run_seconds
 
 SYNTH_RUNS = 5
+REVIEW_RUNS = 3
 
 
 def synth_ratio() -> tuple[float, float]:
@@ -35,11 +36,25 @@ def synth_ratio() -> tuple[float, float]:
     return statistics.median(ours), statistics.median(empty)
 
 
+def review_ratio() -> tuple[float, float]:
+    """Median wall time of `make review BASE=HEAD` (two synths side by side and the diff) and of
+    one `make synth`, runs interleaved, on the installed venv and node_modules."""
+    review, synth = [], []
+    for _ in range(REVIEW_RUNS):
+        review.append(run_seconds(["make", "-s", "review", "BASE=HEAD"]))
+        synth.append(run_seconds(["make", "-s", "synth"]))
+    return statistics.median(review), statistics.median(synth)
+
+
 def main() -> None:
     ours, empty = synth_ratio()
     print(f"synth, all stages (cdk synth, median of {SYNTH_RUNS}): {ours:.2f} s")
     print(f"synth, empty CDK app (same way):              {empty:.2f} s")
     print(f"ratio (goal <= 1.5):                          {ours / empty:.2f}")
+    review, synth = review_ratio()
+    print(f"make review BASE=HEAD (median of {REVIEW_RUNS}):          {review:.2f} s")
+    print(f"make synth (same runs):                       {synth:.2f} s")
+    print(f"ratio (goal <= 2.2):                          {review / synth:.2f}")
     suite = run_seconds([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
     print(f"test suite wall time, pytest (goal <= 45 s):  {suite:.1f} s")
     print()

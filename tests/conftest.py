@@ -21,7 +21,6 @@ from tests.support.scanners import (
     Scan,
     Scans,
     start_actionlint,
-    start_review_against_head,
     start_scans,
     start_trigger_tests_on_oldest_powertools,
 )
@@ -29,7 +28,6 @@ from tests.support.scanners import (
 BACKGROUND = {
     "test_workflows.py": start_actionlint,
     "test_runtime_parity.py": start_trigger_tests_on_oldest_powertools,
-    "test_review.py": start_review_against_head,
 }
 """Test modules whose judge runs as a separate process, and how to start it."""
 STARTED = pytest.StashKey[dict[str, Scan]]()
@@ -55,11 +53,6 @@ def actionlint_scan(request: pytest.FixtureRequest) -> Scan:
 @pytest.fixture(scope="session")
 def trigger_tests_on_oldest_powertools(request: pytest.FixtureRequest) -> Scan:
     return started(request, "test_runtime_parity.py")
-
-
-@pytest.fixture(scope="session")
-def review_against_head(request: pytest.FixtureRequest) -> Scan:
-    return started(request, "test_review.py")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp
 from tests.support.configs import LIVE, SANDBOX, WEB_ORIGIN
 from tests.support.paths import ROOT
-from tests.support.scanners import REVIEW_BASE, Scan
+from tests.support.scanners import REVIEW_BASE, Scans
 from tools.review import main, review
 
 
@@ -75,12 +75,10 @@ def test_cli_needs_a_synthesized_app(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "run `make synth` first" in capsys.readouterr().err
 
 
-def test_review_against_head_covers_every_stage_and_the_ci_stack(
-    review_against_head: Scan,
-) -> None:
-    """The CLI end to end: HEAD synthesized in a git worktree beside the working tree. On a
-    clean checkout (CI's fresh clone) the same commit synthesized twice moves nothing."""
-    outcome = review_against_head.outcome
+def test_review_against_head_covers_every_stage_and_the_ci_stack(scans: Scans) -> None:
+    """The CLI end to end: HEAD synthesized in a git worktree, compared with the working tree.
+    On a clean checkout (CI's fresh clone) the same commit synthesized twice moves nothing."""
+    outcome = scans.review.outcome
     assert outcome.returncode == 0, outcome.stderr
     sections = outcome.stdout.split("\n## ")
     assert sections[0].startswith(f"# Security review against {REVIEW_BASE} (")

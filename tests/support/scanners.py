@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -87,14 +86,6 @@ def start_trigger_tests_on_oldest_powertools() -> Scan:
 REVIEW_BASE = "HEAD"
 
 
-def start_review_against_head() -> Scan:
-    """`make review BASE=HEAD` as the CLI runs it: the working tree and HEAD synthesized side by
-    side (HEAD in a temporary git worktree), into a cdk.out of its own."""
-    outdir = tempfile.mkdtemp(prefix="review-")
-    command = [sys.executable, "-m", "tools.review", "--base", REVIEW_BASE, "--cdk-out", outdir]
-    return Scan(command, cwd=ROOT)
-
-
 def checkov_binary() -> Path:
     binary = ROOT / ".venv-checkov" / "bin" / "checkov"
     assert binary.exists(), "checkov is missing: run `make test`, which installs it"
@@ -106,6 +97,7 @@ class Scans:
     cfn_lint: Scan
     checkov: Scan
     cfn_lint_pipeline: Scan
+    review: Scan
     templates: list[Path]
 
 
@@ -115,8 +107,9 @@ def cfn_lint(templates: list[Path]) -> Scan:
 
 def start_scans(outdir: Path, pipeline_outdir: Path) -> Scans:
     """cfn-lint over every stage template and, apart, the pipeline option's own template (its
-    stages hold the same resources, `test_pipeline` checks), and checkov over the whole cloud
-    assembly."""
+    stages hold the same resources, `test_pipeline` checks), checkov over the whole cloud
+    assembly, and the review CLI against HEAD (`make review BASE=HEAD`: HEAD synthesized in a
+    git worktree, compared with this session's synthesis of the working tree)."""
     templates = sorted(outdir.glob("assembly-*/*.template.json"))
     pipeline = [pipeline_outdir / "Pipeline.template.json"]
     return Scans(
@@ -129,6 +122,13 @@ def start_scans(outdir: Path, pipeline_outdir: Path) -> Scans:
                 *("--skip-download", "-o", "json"),
             ],
             env={"BC_SKIP_MAPPING": "TRUE"},
+        ),
+        review=Scan(
+            [
+                *(sys.executable, "-m", "tools.review", "--base", REVIEW_BASE),
+                *("--no-synth", "--cdk-out", str(outdir)),
+            ],
+            cwd=ROOT,
         ),
         templates=templates,
     )
