@@ -288,7 +288,7 @@ def other_changes(
 ) -> Iterator[Change]:
     """One line per other resource or output that moved (not those a flagged line names)."""
     named = " ".join(change.text for change in flagged)
-    old, new = before.get("Resources", {}), after.get("Resources", {})
+    old, new = _deployed(before), _deployed(after)
     for logical_id in sorted(old.keys() | new.keys()):
         was, now = old.get(logical_id), new.get(logical_id)
         kind = (now or was or {}).get("Type", "?")
@@ -297,11 +297,7 @@ def other_changes(
         if was is None or now is None:
             verb = "added" if was is None else "removed"
         else:
-            props = was.get("Properties", {}), now.get("Properties", {})
-            keys = sorted(
-                k for k in props[0].keys() | props[1].keys() if props[0].get(k) != props[1].get(k)
-            )
-            verb = f"modified ({', '.join(keys) or 'settings'})"
+            verb = f"modified ({', '.join(_moved(was, now))})"
         yield Change(Severity.OTHER, f"{kind} `{logical_id}` {verb}")
     outputs = before.get("Outputs", {}), after.get("Outputs", {})
     for name in sorted(outputs[0].keys() | outputs[1].keys()):
@@ -314,6 +310,26 @@ def other_changes(
                 else "changed"
             )
             yield Change(Severity.OTHER, f"output `{name}` {verb}")
+
+
+DEPLOYED_KEYS = ("Type", "Properties", "DeletionPolicy", "UpdateReplacePolicy", "DependsOn")
+"""What CloudFormation acts on; Metadata (construct paths, scanner skips) changes nothing."""
+
+
+def _deployed(template: dict[str, Any]) -> dict[str, Props]:
+    return {
+        logical_id: {key: resource[key] for key in DEPLOYED_KEYS if key in resource}
+        for logical_id, resource in template.get("Resources", {}).items()
+    }
+
+
+def _moved(was: Props, now: Props) -> list[str]:
+    """The properties (or resource attributes) that differ."""
+    props = was.get("Properties", {}), now.get("Properties", {})
+    moved = [
+        k for k in sorted(props[0].keys() | props[1].keys()) if props[0].get(k) != props[1].get(k)
+    ]
+    return moved + [k for k in DEPLOYED_KEYS[2:] if was.get(k) != now.get(k)]
 
 
 def stage_changes(stage: str, before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
