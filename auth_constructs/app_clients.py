@@ -103,5 +103,12 @@ class AppClients(Construct):
                 logout_urls=list(config.logout_urls) or None,
             ),
             supported_identity_providers=self._providers,
+            refresh_token_rotation_grace_period=self._rotation_grace(),
             **self._token_settings(),
         )
+
+    def _rotation_grace(self) -> Duration | None:
+        """Refresh-token rotation: each refresh returns a new refresh token and retires the old
+        one after the grace period (None: rotation off, as configured)."""
+        grace = self._config.protection.refresh_token_rotation
+        return None if grace is None else Duration.seconds(int(grace.total_seconds()))

@@ -23,10 +23,9 @@ from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_settings import TriggerSettings
 
-from auth_constructs import LAMBDAS
+from auth_constructs import LAMBDAS, log_groups
 from auth_constructs.accepted_findings import accept_finding
 from auth_constructs.dependencies import wait_only_for_policy
-from auth_constructs.stateful import removal_policy
 from stage_config import StatefulPolicy, TriggersConfig
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
@@ -116,14 +115,15 @@ class CognitoTriggers(Construct):
     def _function(
         self, construct_id: str, folder: str, settings: TriggerSettings
     ) -> lambda_.Function:
-        log_group = logs.LogGroup(
-            self, f"{construct_id}Logs", removal_policy=removal_policy(self._stateful)
+        log_group = log_groups.log_group(
+            self,
+            f"{construct_id}Logs",
+            retention_days=self._config.log_retention_days,
+            stateful=self._stateful,
+            unencrypted_because="CloudWatch Logs encrypts every log group at rest; handlers log "
+            "no secrets or personal data beyond the Cognito event metadata, so a customer key "
+            "adds cost only.",
         )
-        # CloudWatch accepts a fixed set of day counts (validated in the config); the L2 only
-        # takes an enum of names, so the number goes on the L1 directly.
-        cast(
-            logs.CfnLogGroup, log_group.node.default_child
-        ).retention_in_days = self._config.log_retention_days
         role = iam.Role(
             self,
             f"{construct_id}Role",
@@ -216,10 +216,4 @@ def _accept_trigger_findings(
         checkov=("CKV_AWS_173",),
         reason="The environment holds only non-secret settings (domains, group names, app name); "
         "Lambda encrypts it at rest with an AWS-managed key.",
-    )
-    accept_finding(
-        log_group,
-        checkov=("CKV_AWS_158",),
-        reason="CloudWatch Logs encrypts every log group at rest; handlers log no secrets or "
-        "personal data beyond the Cognito event metadata, so a customer key adds cost only.",
     )

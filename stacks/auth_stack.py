@@ -8,11 +8,14 @@ from aws_cdk import Aws, CfnOutput, Stack
 from constructs import Construct
 
 from auth_constructs.app_clients import AppClients
+from auth_constructs.audit_logs import AuditLogs
+from auth_constructs.edge_protection import EdgeProtection
 from auth_constructs.federation import Federation
 from auth_constructs.identity_access import OWNER, IdentityAccess
 from auth_constructs.managed_login import ManagedLogin
 from auth_constructs.photo_storage import PhotoStorage
 from auth_constructs.smoke_access import SmokeAccess, smoke_principal, smoke_role_name
+from auth_constructs.threat_protection import ThreatProtection
 from auth_constructs.triggers import CognitoTriggers
 from auth_constructs.user_groups import UserGroups
 from auth_constructs.user_pool import PhotoUserPool
@@ -45,6 +48,34 @@ class AuthStack(Stack):
             self, "UserPool", config=pool_config, stateful=config.stateful
         )
         pool = self.user_pool.user_pool
+        protection = pool_config.protection
+        self.edge: EdgeProtection | None = None
+        if protection.waf:
+            self.edge = EdgeProtection(
+                self,
+                "EdgeProtection",
+                user_pool=pool,
+                config=protection.waf,
+                log_retention_days=protection.log_retention_days,
+                stateful=config.stateful,
+            )
+        self.threat_protection: ThreatProtection | None = None
+        if protection.threat_protection:
+            self.threat_protection = ThreatProtection(
+                self,
+                "ThreatProtection",
+                user_pool=pool,
+                config=protection.threat_protection,
+                email=pool_config.email,
+            )
+        self.audit_logs = AuditLogs(
+            self,
+            "AuditLogs",
+            user_pool=pool,
+            auth_events=self.threat_protection is not None,
+            retention_days=protection.log_retention_days,
+            stateful=config.stateful,
+        )
         self.federation = Federation(
             self, "Federation", user_pool=pool, providers=config.federation
         )

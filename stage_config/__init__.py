@@ -12,6 +12,7 @@ from stage_config.federation import (
     SecretRef,
     SocialProviderConfig,
 )
+from stage_config.protection import ProtectionConfig, ThreatProtectionConfig, WafConfig
 from stage_config.stage import StageConfig, StatefulPolicy
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import (
@@ -42,6 +43,7 @@ __all__ = [
     "MfaMode",
     "OidcProviderConfig",
     "PasswordlessConfig",
+    "ProtectionConfig",
     "ProviderConfig",
     "ProviderKind",
     "SamlProviderConfig",
@@ -50,7 +52,9 @@ __all__ = [
     "SocialProviderConfig",
     "StageConfig",
     "StatefulPolicy",
+    "ThreatProtectionConfig",
     "TokenValidityConfig",
     "TriggersConfig",
     "UserPoolConfig",
+    "WafConfig",
 ]

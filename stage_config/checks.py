@@ -12,6 +12,32 @@ from stage_config.errors import ConfigError
 _EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _DOMAIN_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 - a list, not a bind
+LOG_RETENTION_DAYS = frozenset(
+    {
+        1,
+        3,
+        5,
+        7,
+        14,
+        30,
+        60,
+        90,
+        120,
+        150,
+        180,
+        365,
+        400,
+        545,
+        731,
+        1096,
+        1827,
+        2192,
+        2557,
+        2922,
+        3288,
+        3653,
+    }
+)
 
 
 def require(condition: bool, key: str, problem: str, fix: str) -> None:
@@ -124,3 +150,12 @@ def check_unique(names: Iterable[str], key: str) -> None:
     for name in names:
         require(name not in seen, key, f"{name!r} appears twice", "give each entry a unique name")
         seen.add(name)
+
+
+def check_log_retention(days: int, key: str) -> None:
+    require(
+        days in LOG_RETENTION_DAYS,
+        key,
+        f"{days} is not a CloudWatch Logs retention period",
+        f"use one of {', '.join(map(str, sorted(LOG_RETENTION_DAYS)))}",
+    )

@@ -20,6 +20,7 @@ from stage_config.federation import (
     SecretRef,
     SocialProviderConfig,
 )
+from stage_config.protection import ProtectionConfig, ThreatProtectionConfig, WafConfig
 from stage_config.stage import StageConfig
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import (
@@ -58,6 +59,8 @@ def dev() -> StageConfig:
                 logout_urls=("photoshare-dev://signout",),
             ),
             groups=GROUPS,
+            # No web ACL in Dev (it bills per month and per rule); rotation and the logs stay.
+            protection=ProtectionConfig(waf=None, log_retention_days=14),
         ),
         data_access=DataAccessConfig(
             web_origins=("http://localhost:5173",),
@@ -104,6 +107,11 @@ def prod() -> StageConfig:
                 refresh_token=timedelta(days=30),
             ),
             groups=GROUPS,
+            protection=ProtectionConfig(
+                waf=WafConfig(rate_limit=1000),
+                threat_protection=ThreatProtectionConfig(),
+                refresh_token_rotation=timedelta(seconds=10),
+            ),
         ),
         data_access=DataAccessConfig(
             web_origins=("https://photos.example.com",),

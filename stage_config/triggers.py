@@ -6,36 +6,15 @@ import re
 from dataclasses import dataclass, field
 
 from auth_constructs.data_layout import resource_server_scopes
-from stage_config.checks import check_unique, is_local_or_plain_http, require
+from stage_config.checks import (
+    check_log_retention,
+    check_unique,
+    is_local_or_plain_http,
+    require,
+)
 from stage_config.section import Context, Section
 
 _EMAIL_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-LOG_RETENTION_DAYS = frozenset(
-    {
-        1,
-        3,
-        5,
-        7,
-        14,
-        30,
-        60,
-        90,
-        120,
-        150,
-        180,
-        365,
-        400,
-        545,
-        731,
-        1096,
-        1827,
-        2192,
-        2557,
-        2922,
-        3288,
-        3653,
-    }
-)
 RESOURCE_SERVER_SCOPES = resource_server_scopes()
 MAX_APP_NAME = 40  # keeps every branded SMS and subject within Cognito's 140 characters
 _CLAIM = re.compile(r"^[a-z][a-z0-9_:.-]{0,63}$")
@@ -154,9 +133,4 @@ class TriggersConfig(Section):
             f"{self.powertools_layer_version} is not a layer version",
             "use a published version of the Powertools for AWS Lambda (Python) V3 layer",
         )
-        require(
-            self.log_retention_days in LOG_RETENTION_DAYS,
-            "log_retention_days",
-            f"{self.log_retention_days} is not a CloudWatch Logs retention period",
-            f"use one of {', '.join(map(str, sorted(LOG_RETENTION_DAYS)))}",
-        )
+        check_log_retention(self.log_retention_days, "log_retention_days")

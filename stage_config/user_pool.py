@@ -18,6 +18,7 @@ from stage_config.checks import (
     has_reason,
     require,
 )
+from stage_config.protection import ProtectionConfig
 from stage_config.section import Context, Section
 
 
@@ -244,6 +245,7 @@ class UserPoolConfig(Section):
     server_client: bool = False
     tokens: TokenValidityConfig = field(default_factory=TokenValidityConfig)
     groups: tuple[GroupConfig, ...] = ()
+    protection: ProtectionConfig = field(default_factory=ProtectionConfig)
 
     @property
     def group_names(self) -> frozenset[str]:
@@ -265,6 +267,20 @@ class UserPoolConfig(Section):
             "passwordless.email_otp",
             "email OTP sign-in needs SES to deliver codes",
             "set email=SesEmailConfig(...), or passwordless.email_otp=False",
+        )
+        require(
+            self.protection.threat_protection is None or self.feature_plan is FeaturePlan.PLUS,
+            "protection.threat_protection",
+            f"the {self.feature_plan} plan has no threat protection",
+            "set feature_plan=FeaturePlan.PLUS, or protection.threat_protection=None",
+        )
+        require(
+            self.protection.refresh_token_rotation is None
+            or self.feature_plan is not FeaturePlan.LITE,
+            "protection.refresh_token_rotation",
+            "refresh-token rotation needs the ESSENTIALS or PLUS feature plan",
+            "set feature_plan=FeaturePlan.ESSENTIALS (or PLUS), or "
+            "protection.refresh_token_rotation=None",
         )
         require(
             not self.passwordless.enabled or self.feature_plan is not FeaturePlan.LITE,

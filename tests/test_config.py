@@ -16,6 +16,7 @@ from stage_config import (
     MfaConfig,
     MfaMode,
     PasswordlessConfig,
+    ProtectionConfig,
     SecretRef,
     SesEmailConfig,
     SocialProviderConfig,
@@ -26,6 +27,9 @@ from stage_config.selection import select_stages
 from stage_config.stages import STAGES
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import CERTIFICATE_ARN, live, sandbox, with_pool, with_triggers
+
+LITE_PROTECTION = ProtectionConfig(waf=None, refresh_token_rotation=None)
+"""What the LITE plan allows: no rotation (and no web ACL, to keep it cheap)."""
 
 
 def tokens(**changes: timedelta) -> TokenValidityConfig:
@@ -180,7 +184,10 @@ BAD: list[BadCase] = [
     (
         "passwordless on LITE",
         lambda: with_pool(
-            sandbox(), feature_plan=FeaturePlan.LITE, passwordless=PasswordlessConfig(passkeys=True)
+            sandbox(),
+            feature_plan=FeaturePlan.LITE,
+            passwordless=PasswordlessConfig(passkeys=True),
+            protection=LITE_PROTECTION,
         ),
         "Sandbox.user_pool.passwordless",
         "ESSENTIALS or PLUS",
@@ -188,7 +195,10 @@ BAD: list[BadCase] = [
     (
         "V2 token trigger on LITE",
         lambda: with_pool(
-            sandbox(), feature_plan=FeaturePlan.LITE, passwordless=PasswordlessConfig()
+            sandbox(),
+            feature_plan=FeaturePlan.LITE,
+            passwordless=PasswordlessConfig(),
+            protection=LITE_PROTECTION,
         ),
         "Sandbox.user_pool.feature_plan",
         "V2_0",

@@ -22,15 +22,18 @@ from stage_config import (
     MfaMode,
     OidcProviderConfig,
     PasswordlessConfig,
+    ProtectionConfig,
     ProviderKind,
     SamlProviderConfig,
     SecretRef,
     SesEmailConfig,
     SocialProviderConfig,
     StageConfig,
+    ThreatProtectionConfig,
     TokenValidityConfig,
     TriggersConfig,
     UserPoolConfig,
+    WafConfig,
 )
 
 SANDBOX, LIVE = "Sandbox", "Live"
@@ -41,6 +44,8 @@ GROUPS = (
     GroupConfig(name=EVERYONE, precedence=5),
 )
 WEB_ORIGIN = "https://gallery.example.net"
+ANONYMOUS_IP_GROUP = "AWSManagedRulesAnonymousIpList"
+TRUSTED_NETWORK = "198.51.100.0/24"
 APP_SCHEME = "acmegallery"
 CERTIFICATE_ARN = (
     "arn:aws:acm:us-east-1:210987654321:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -103,6 +108,9 @@ def sandbox() -> StageConfig:
                 logout_urls=(f"{APP_SCHEME}-sandbox://bye",),
             ),
             groups=GROUPS,
+            protection=ProtectionConfig(
+                waf=None, refresh_token_rotation=None, log_retention_days=7
+            ),
         ),
         data_access=DataAccessConfig(
             web_origins=("http://localhost:3000",), elevated_groups=(MODERATORS,)
@@ -141,6 +149,11 @@ def live() -> StageConfig:
                 refresh_token=timedelta(days=7),
             ),
             groups=GROUPS,
+            protection=ProtectionConfig(
+                waf=WafConfig(rate_limit=500, extra_managed_groups=(ANONYMOUS_IP_GROUP,)),
+                threat_protection=ThreatProtectionConfig(trusted_networks=(TRUSTED_NETWORK,)),
+                refresh_token_rotation=timedelta(seconds=30),
+            ),
         ),
         data_access=DataAccessConfig(web_origins=(WEB_ORIGIN,), elevated_groups=(MODERATORS,)),
         federation=PROVIDERS,

@@ -1,0 +1,118 @@
+"""Edge and threat protection, audit logs and refresh-token rotation of a user pool.
+
+On by default: a new stage gets the web ACL, rotation and the logs unless its config says
+otherwise. Adaptive threat response needs the PLUS plan, so a stage turns it on explicitly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from stage_config.checks import check_log_retention, check_range, check_unique, require
+from stage_config.section import Context, Section
+
+ALWAYS_ON_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+)
+"""AWS managed rule groups every web ACL runs (the common rule set, known bad inputs, IP
+reputation)."""
+PRODUCTION_MIN_RETENTION_DAYS = 365
+MAX_TRUSTED_NETWORKS = 200
+"""Cognito's limit on the risk exception configuration's skipped IP ranges."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WafConfig(Section):
+    """A regional WAF web ACL on the pool's public endpoints (sign-up, sign-in, tokens, the
+    managed login pages): a rate limit per client IP and AWS managed rule groups."""
+
+    rate_limit: int = 1000
+    """Requests per client IP in WAF's 5-minute window before WAF blocks that IP."""
+    extra_managed_groups: tuple[str, ...] = ()
+    """More AWS managed rule groups, e.g. 'AWSManagedRulesAnonymousIpList'."""
+
+    def check(self, context: Context) -> None:
+        require(
+            10 <= self.rate_limit <= 2_000_000_000,
+            "rate_limit",
+            f"{self.rate_limit} is outside WAF's rate limit range",
+            "use 10 to 2,000,000,000 requests per client IP per 5 minutes",
+        )
+        for index, group in enumerate(self.extra_managed_groups):
+            key = f"extra_managed_groups[{index}]"
+            require(
+                bool(re.fullmatch(r"AWSManagedRules[A-Za-z0-9]+", group)),
+                key,
+                f"{group!r} is not the name of an AWS managed rule group",
+                "use a name from the WAF console, e.g. 'AWSManagedRulesAnonymousIpList'",
+            )
+            require(
+                group not in ALWAYS_ON_RULE_GROUPS,
+                key,
+                f"{group} is always on",
+                "remove it from extra_managed_groups",
+            )
+        check_unique(self.extra_managed_groups, "extra_managed_groups")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreatProtectionConfig(Section):
+    """Adaptive threat response (PLUS plan): compromised credentials blocked on sign-in, sign-up
+    and password change; account takeover answered by risk level (low: notify, medium: MFA,
+    high: block), with notification email through the stage's SES sender when it has one."""
+
+    trusted_networks: tuple[str, ...] = ()
+    """CIDR ranges (your office, your CI) that Cognito never treats as risky."""
+
+    def check(self, context: Context) -> None:
+        require(
+            len(self.trusted_networks) <= MAX_TRUSTED_NETWORKS,
+            "trusted_networks",
+            f"{len(self.trusted_networks)} ranges; Cognito accepts {MAX_TRUSTED_NETWORKS}",
+            "merge ranges into wider CIDR blocks",
+        )
+        for index, network in enumerate(self.trusted_networks):
+            try:
+                ipaddress.ip_network(network, strict=True)
+                valid = "/" in network
+            except ValueError:
+                valid = False
+            require(
+                valid,
+                f"trusted_networks[{index}]",
+                f"{network!r} is not a CIDR range",
+                "write it as address/prefix with the host bits zero, e.g. '203.0.113.0/24'",
+            )
+        check_unique(self.trusted_networks, "trusted_networks")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProtectionConfig(Section):
+    waf: WafConfig | None = field(default_factory=WafConfig)
+    threat_protection: ThreatProtectionConfig | None = None
+    refresh_token_rotation: timedelta | None = timedelta(seconds=10)
+    """The grace period of a rotated-out refresh token (0-60 s); None turns rotation off."""
+    log_retention_days: int = PRODUCTION_MIN_RETENTION_DAYS
+    """Of the WAF log and Cognito's delivered logs."""
+
+    def check(self, context: Context) -> None:
+        check_log_retention(self.log_retention_days, "log_retention_days")
+        require(
+            not context.production or self.log_retention_days >= PRODUCTION_MIN_RETENTION_DAYS,
+            "log_retention_days",
+            f"{self.log_retention_days} days is too short for a production audit trail",
+            f"use at least {PRODUCTION_MIN_RETENTION_DAYS} (AWS Control Tower's log controls "
+            "expect a year)",
+        )
+        if self.refresh_token_rotation is not None:
+            check_range(
+                self.refresh_token_rotation,
+                timedelta(0),
+                timedelta(seconds=60),
+                "refresh_token_rotation",
+            )

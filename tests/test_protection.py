@@ -1,0 +1,275 @@
+"""Edge and threat protection, audit logs and refresh-token rotation: each stage's template
+holds what its config asks for (your stages), the test-owned samples pin the details, and bad
+protection config fails with the key and the fix."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+from auth_constructs import cfn_text
+from stage_config import FeaturePlan, ProtectionConfig, StageConfig, ThreatProtectionConfig
+from stage_config import WafConfig as Waf
+from stage_config.protection import ALWAYS_ON_RULE_GROUPS
+from tests.support.app import SynthesizedApp
+from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
+from tests.support.configs import (
+    ANONYMOUS_IP_GROUP,
+    LIVE,
+    SANDBOX,
+    TRUSTED_NETWORK,
+    live,
+    sandbox,
+    with_pool,
+)
+
+WEB_ACL = "AWS::WAFv2::WebACL"
+RISK = "AWS::Cognito::UserPoolRiskConfigurationAttachment"
+DELIVERY = "AWS::Cognito::LogDeliveryConfiguration"
+
+
+def resources(app: SynthesizedApp, stage: str, kind: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = app.template(stage).find_resources(kind)
+    return found
+
+
+def only(app: SynthesizedApp, stage: str, kind: str) -> dict[str, Any]:
+    ((logical_id, resource),) = resources(app, stage, kind).items()
+    return {"Id": logical_id, **resource}
+
+
+def pool_id(app: SynthesizedApp, stage: str) -> str:
+    (logical_id,) = resources(app, stage, "AWS::Cognito::UserPool")
+    return logical_id
+
+
+def hosted_clients(app: SynthesizedApp, stage: str) -> list[dict[str, Any]]:
+    return [
+        r["Properties"]
+        for r in resources(app, stage, "AWS::Cognito::UserPoolClient").values()
+        if r["Properties"].get("ClientName") in {"web", "mobile"}
+    ]
+
+
+# --- your stages: the template holds what the config asks for -------------------------------
+
+
+def test_web_acl_guards_the_pool_when_configured(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    waf = stage_config.user_pool.protection.waf
+    if waf is None:
+        assert resources(synthesized, stage_name, WEB_ACL) == {}
+        return
+    acl = only(synthesized, stage_name, WEB_ACL)
+    rate = acl["Properties"]["Rules"][0]
+    assert rate["Statement"]["RateBasedStatement"]["Limit"] == waf.rate_limit
+    assert rate["Action"] == {"Block": {}}
+    association = only(synthesized, stage_name, "AWS::WAFv2::WebACLAssociation")
+    assert association["Properties"] == {
+        "ResourceArn": {"Fn::GetAtt": [pool_id(synthesized, stage_name), "Arn"]},
+        "WebACLArn": {"Fn::GetAtt": [acl["Id"], "Arn"]},
+    }
+
+
+def test_risk_configuration_when_threat_protection_is_on(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    risk = resources(synthesized, stage_name, RISK)
+    assert bool(risk) == (stage_config.user_pool.protection.threat_protection is not None)
+
+
+def test_log_delivery_of_every_stage(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    delivery = only(synthesized, stage_name, DELIVERY)["Properties"]
+    sources = {c["EventSource"]: c["LogLevel"] for c in delivery["LogConfigurations"]}
+    expected = {"userNotification": "ERROR"}
+    if stage_config.user_pool.protection.threat_protection:
+        expected["userAuthEvents"] = "INFO"
+    assert sources == expected
+
+
+def test_rotation_on_every_hosted_client_as_configured(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    grace = stage_config.user_pool.protection.refresh_token_rotation
+    for client in hosted_clients(synthesized, stage_name):
+        if grace is None:
+            assert "RefreshTokenRotation" not in client
+        else:
+            assert client["RefreshTokenRotation"] == {
+                "Feature": "ENABLED",
+                "RetryGracePeriodSeconds": int(grace.total_seconds()),
+            }
+            assert "ALLOW_REFRESH_TOKEN_AUTH" not in client["ExplicitAuthFlows"]
+
+
+# --- the samples pin the details -------------------------------------------------------------
+
+
+def test_web_acl_rules_in_order(samples: SynthesizedApp) -> None:
+    acl = only(samples, LIVE, WEB_ACL)["Properties"]
+    assert acl["Scope"] == "REGIONAL"
+    assert acl["DefaultAction"] == {"Allow": {}}
+    rate, *groups = acl["Rules"]
+    assert rate["Statement"]["RateBasedStatement"] == {
+        "Limit": 500,
+        "AggregateKeyType": "IP",
+        "EvaluationWindowSec": 300,
+    }
+    assert [(g["Priority"], g["Statement"]["ManagedRuleGroupStatement"]) for g in groups] == [
+        (index, {"VendorName": "AWS", "Name": name})
+        for index, name in enumerate((*ALWAYS_ON_RULE_GROUPS, ANONYMOUS_IP_GROUP), start=1)
+    ]
+    assert all(g["OverrideAction"] == {"None": {}} for g in groups)
+
+
+def test_waf_log_redacts_credentials_and_is_retained(samples: SynthesizedApp) -> None:
+    logging = only(samples, LIVE, "AWS::WAFv2::LoggingConfiguration")["Properties"]
+    assert logging["RedactedFields"] == [
+        {"SingleHeader": {"Name": "authorization"}},
+        {"SingleHeader": {"Name": "cookie"}},
+    ]
+    groups = resources(samples, LIVE, "AWS::Logs::LogGroup")
+    ((log_id, waf_log),) = [(i, g) for i, g in groups.items() if i.startswith("EdgeProtection")]
+    (destination,) = logging["LogDestinationConfigs"]
+    # WAF wants the ARN without the `:*` suffix of CDK's log_group_arn.
+    assert cfn_text.render(destination) == (
+        f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:${{{log_id}}}"
+    )
+    assert waf_log["Properties"]["LogGroupName"]["Fn::Join"][1][0] == "aws-waf-logs-"
+    assert waf_log["Properties"]["RetentionInDays"] == 365
+    assert waf_log["DeletionPolicy"] == "Retain"
+
+
+def test_risk_configuration_blocks_and_notifies(samples: SynthesizedApp) -> None:
+    risk = only(samples, LIVE, RISK)["Properties"]
+    assert risk["ClientId"] == "ALL"
+    assert risk["CompromisedCredentialsRiskConfiguration"] == {
+        "EventFilter": ["SIGN_IN", "SIGN_UP", "PASSWORD_CHANGE"],
+        "Actions": {"EventAction": "BLOCK"},
+    }
+    takeover = risk["AccountTakeoverRiskConfiguration"]
+    assert takeover["Actions"] == {
+        "LowAction": {"EventAction": "NO_ACTION", "Notify": True},
+        "MediumAction": {"EventAction": "MFA_IF_CONFIGURED", "Notify": True},
+        "HighAction": {"EventAction": "BLOCK", "Notify": True},
+    }
+    email = live().user_pool.email
+    assert email is not None
+    notify = takeover["NotifyConfiguration"]
+    assert notify["From"] == email.from_address
+    assert f":ses:{email.ses_region}:" in str(notify["SourceArn"])
+    assert risk["RiskExceptionConfiguration"] == {"SkippedIPRangeList": [TRUSTED_NETWORK]}
+
+
+def test_audit_logs_go_to_vended_log_groups(samples: SynthesizedApp) -> None:
+    delivery = only(samples, LIVE, DELIVERY)["Properties"]
+    assert delivery["UserPoolId"] == {"Ref": pool_id(samples, LIVE)}
+    groups = resources(samples, LIVE, "AWS::Logs::LogGroup")
+    audit = {i: g for i, g in groups.items() if i.startswith("AuditLogs")}
+    assert len(audit) == 2
+    for group in audit.values():
+        assert group["Properties"]["LogGroupName"]["Fn::Join"][1][0] == "/aws/vendedlogs/cognito/"
+        assert "KmsKeyId" not in group["Properties"], "Cognito cannot deliver to a KMS log group"
+
+
+def test_a_stage_can_turn_it_all_off(samples: SynthesizedApp) -> None:
+    assert resources(samples, SANDBOX, WEB_ACL) == {}
+    assert resources(samples, SANDBOX, RISK) == {}
+    assert all("RefreshTokenRotation" not in c for c in hosted_clients(samples, SANDBOX))
+    sources = [
+        c["EventSource"]
+        for c in only(samples, SANDBOX, DELIVERY)["Properties"]["LogConfigurations"]
+    ]
+    assert sources == ["userNotification"], "the notification-error log costs next to nothing"
+
+
+# --- bad protection config ---------------------------------------------------------------------
+
+
+def protect(config: StageConfig, **changes: Any) -> StageConfig:
+    protection = dataclasses.replace(config.user_pool.protection, **changes)
+    return with_pool(config, protection=protection)
+
+
+BAD: list[BadCase] = [
+    (
+        "threat protection without PLUS",
+        lambda: with_pool(
+            sandbox(),
+            protection=ProtectionConfig(threat_protection=ThreatProtectionConfig()),
+        ),
+        "Sandbox.user_pool.protection.threat_protection",
+        "the ESSENTIALS plan has no threat protection",
+    ),
+    (
+        "rotation on LITE",
+        lambda: with_pool(
+            sandbox(),
+            feature_plan=FeaturePlan.LITE,
+            protection=ProtectionConfig(waf=None, refresh_token_rotation=timedelta(seconds=5)),
+        ),
+        "Sandbox.user_pool.protection.refresh_token_rotation",
+        "needs the ESSENTIALS or PLUS feature plan",
+    ),
+    (
+        "rotation grace over a minute",
+        lambda: protect(live(), refresh_token_rotation=timedelta(seconds=90)),
+        "Live.user_pool.protection.refresh_token_rotation",
+        "outside Cognito's range",
+    ),
+    (
+        "rate limit under WAF's minimum",
+        lambda: protect(live(), waf=Waf(rate_limit=5)),
+        "Live.user_pool.protection.waf.rate_limit",
+        "outside WAF's rate limit range",
+    ),
+    (
+        "unknown managed rule group",
+        lambda: protect(live(), waf=Waf(extra_managed_groups=("BotControl",))),
+        "Live.user_pool.protection.waf.extra_managed_groups[0]",
+        "is not the name of an AWS managed rule group",
+    ),
+    (
+        "always-on rule group repeated",
+        lambda: protect(live(), waf=Waf(extra_managed_groups=(ALWAYS_ON_RULE_GROUPS[0],))),
+        "Live.user_pool.protection.waf.extra_managed_groups[0]",
+        "is always on",
+    ),
+    (
+        "trusted network with host bits",
+        lambda: protect(
+            live(), threat_protection=ThreatProtectionConfig(trusted_networks=("10.1.2.3/8",))
+        ),
+        "Live.user_pool.protection.threat_protection.trusted_networks[0]",
+        "is not a CIDR range",
+    ),
+    (
+        "trusted network without a prefix",
+        lambda: protect(
+            live(), threat_protection=ThreatProtectionConfig(trusted_networks=("10.0.0.1",))
+        ),
+        "Live.user_pool.protection.threat_protection.trusted_networks[0]",
+        "is not a CIDR range",
+    ),
+    (
+        "short retention in production",
+        lambda: protect(live(), log_retention_days=90),
+        "Live.user_pool.protection.log_retention_days",
+        "too short for a production audit trail",
+    ),
+    (
+        "retention CloudWatch does not offer",
+        lambda: protect(sandbox(), log_retention_days=100),
+        "Sandbox.user_pool.protection.log_retention_days",
+        "is not a CloudWatch Logs retention period",
+    ),
+]
+
+
+@bad_config_cases(BAD)
+def test_bad_protection_config_names_key_and_fix(make: Any, key: str, problem: str) -> None:
+    assert_config_error(make, key, problem)
