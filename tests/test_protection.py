@@ -30,8 +30,7 @@ DELIVERY = "AWS::Cognito::LogDeliveryConfiguration"
 
 
 def resources(app: SynthesizedApp, stage: str, kind: str) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = app.template(stage).find_resources(kind)
-    return found
+    return {i: dict(r) for i, r in app.template(stage).find_resources(kind).items()}
 
 
 def only(app: SynthesizedApp, stage: str, kind: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.assertions import Template
 
 from tools.changes import Change, Severity
@@ -144,6 +145,49 @@ def providers_pair(after: dict[str, dict[str, str]]) -> Build:
     def build(stack: Stack, changed: bool) -> None:
         for name, mapping in (after if changed else before).items():
             provider(stack, name, mapping)
+
+    return build
+
+
+def web_acl(stack: Stack, limit: int) -> None:
+    acl = wafv2.CfnWebACL(
+        stack,
+        "Acl",
+        scope="REGIONAL",
+        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+        visibility_config=VISIBILITY,
+        rules=[
+            wafv2.CfnWebACL.RuleProperty(
+                name="RateLimitPerIp",
+                priority=0,
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=limit, aggregate_key_type="IP"
+                    )
+                ),
+                visibility_config=VISIBILITY,
+            )
+        ],
+    )
+    wafv2.CfnWebACLAssociation(
+        stack, "Guard", resource_arn=pool(stack).user_pool_arn, web_acl_arn=acl.attr_arn
+    )
+
+
+VISIBILITY = wafv2.CfnWebACL.VisibilityConfigProperty(
+    cloud_watch_metrics_enabled=True, metric_name="acl", sampled_requests_enabled=True
+)
+
+
+def waf_pair(limit: int | None) -> Build:
+    def build(stack: Stack, changed: bool) -> None:
+        if not changed:
+            web_acl(stack, 1000)
+        elif limit is None:
+            pool(stack)
+        else:
+            web_acl(stack, limit)
 
     return build
 
@@ -331,6 +375,26 @@ PAIRS = (
         pool_pair(removal_policy=RemovalPolicy.DESTROY),
         Severity.HIGH,
         "AWS::Cognito::UserPool `PoolD3F588B8`: DeletionPolicy RETAIN lost",
+    ),
+    Pair(
+        "WebAclRemoved",
+        waf_pair(None),
+        Severity.HIGH,
+        "protection removed: the web ACL association is gone",
+    ),
+    Pair(
+        "RateLimitRaised",
+        waf_pair(5000),
+        Severity.MEDIUM,
+        "web ACL `Acl`: rate limit RateLimitPerIp raised 1000 -> 5000",
+    ),
+    Pair(
+        "RotationOff",
+        lambda stack, changed: client(
+            stack, refresh_token_rotation_grace_period=None if changed else Duration.seconds(10)
+        ),
+        Severity.HIGH,
+        "client `web`: refresh-token rotation turned off",
     ),
     Pair(
         "StatefulReplaced",

@@ -1,6 +1,7 @@
 """What a change does to one stage's template, most severe first (`make review BASE=<ref>`).
 
 Flagged (a person must accept them): MFA, password policy, plan or threat protection weakened;
+the web ACL, risk configuration or log delivery removed, rotation off, the rate limit raised;
 guest identities or the classic flow turned on; IAM grants and trust widened (`tools.iam_diff`);
 callback/logout URLs and web origins added (http and localhost called out); providers added or
 remapped; token lifetimes lengthened; deletion protection or RETAIN lost; a stateful resource
@@ -259,6 +260,46 @@ def provider_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[
             )
 
 
+PROTECTIONS = {
+    "AWS::WAFv2::WebACLAssociation": "web ACL association",
+    "AWS::Cognito::UserPoolRiskConfigurationAttachment": "risk configuration",
+    "AWS::Cognito::LogDeliveryConfiguration": "log delivery",
+}
+
+
+def protection_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
+    """A protection removed, rotation turned off, or the WAF rate limit raised."""
+    for kind, what in PROTECTIONS.items():
+        if _of_type(before, kind) and not _of_type(after, kind):
+            yield Change(Severity.HIGH, f"protection removed: the {what} is gone")
+    for logical_id, old, new in _matched(before, after, "AWS::WAFv2::WebACL"):
+        limits = [
+            {
+                rule["Name"]: rule["Statement"]["RateBasedStatement"]["Limit"]
+                for rule in (p or {}).get("Rules", [])
+                if "RateBasedStatement" in rule.get("Statement", {})
+            }
+            for p in (old, new)
+        ]
+        for rule, limit in limits[1].items():
+            if rule in limits[0] and limit > limits[0][rule]:
+                yield Change(
+                    Severity.MEDIUM,
+                    f"web ACL `{logical_id}`: rate limit {rule} raised {limits[0][rule]} -> "
+                    f"{limit}",
+                )
+    clients = _matched(
+        before,
+        after,
+        "AWS::Cognito::UserPoolClient",
+        lambda logical_id, props: str(props.get("ClientName", logical_id)),
+    )
+    for name, old, new in clients:
+        rotation = [(p or {}).get("RefreshTokenRotation", {}).get("Feature") for p in (old, new)]
+        if rotation[0] == "ENABLED" and rotation[1] != "ENABLED":
+            yield Change(Severity.HIGH, f"client `{name}`: refresh-token rotation turned off")
+
+
 def stateful_changes(stage: str, before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
     for finding in replacements(stage, before, after):
         yield Change(
@@ -338,6 +379,7 @@ def stage_changes(stage: str, before: dict[str, Any], after: dict[str, Any]) -> 
         *stateful_changes(stage, before, after),
         *user_pool_changes(before, after),
         *identity_pool_changes(before, after),
+        *protection_changes(before, after),
         *iam_changes(before, after),
         *client_changes(before, after),
         *origin_changes(before, after),
