@@ -21,6 +21,7 @@ from custom_message.settings import CustomMessageSettings
 from post_confirmation.settings import PostConfirmationSettings
 from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
+from trigger_common import TIMEOUT_SECONDS
 from trigger_settings import TriggerSettings
 
 from auth_constructs import LAMBDAS, log_groups
@@ -34,7 +35,7 @@ POWERTOOLS_LAYER = (
     "AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
 )
 # Cognito waits 5 s for a trigger; fail well before that so the user sees our message.
-TIMEOUT = Duration.seconds(3)
+TIMEOUT = Duration.seconds(TIMEOUT_SECONDS)
 
 
 class CognitoTriggers(Construct):
@@ -109,7 +110,10 @@ class CognitoTriggers(Construct):
             user_pool,
             ["cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"],
         )
-        self._allow_on_pool(self.post_confirmation, user_pool, ["cognito-idp:AdminAddUserToGroup"])
+        if config.default_group:
+            self._allow_on_pool(
+                self.post_confirmation, user_pool, ["cognito-idp:AdminAddUserToGroup"]
+            )
         table.grant(self.post_confirmation, "dynamodb:PutItem")
 
     def _function(

@@ -6,7 +6,7 @@ import statistics
 import sys
 import tempfile
 
-from benchmarks import triggers
+from benchmarks import burst, triggers
 from benchmarks.timing import run_seconds
 
 SYNTH_RUNS = 5
@@ -59,6 +59,8 @@ def main() -> None:
     print(f"test suite wall time, pytest (goal <= 45 s):  {suite:.1f} s")
     print()
     triggers.main()
+    print()
+    burst.main()
 
 
 if __name__ == "__main__":

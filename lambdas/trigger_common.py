@@ -18,6 +18,8 @@ LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 
 
 GENERIC_FAILURE = "Something went wrong on our side. Please try again."
+TIMEOUT_SECONDS = 3
+"""Each trigger function's timeout (the construct sets it): well under Cognito's 5 seconds."""
 
 
 class MalformedEventError(ValueError):

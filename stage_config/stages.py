@@ -35,10 +35,7 @@ from stage_config.user_pool import (
     UserPoolConfig,
 )
 
-GROUPS = (
-    GroupConfig(name="admins", precedence=0, description="Moderators: may read every photo"),
-    GroupConfig(name="members", precedence=10, description="Every confirmed user"),
-)
+GROUPS = (GroupConfig(name="admins", precedence=0, description="Moderators: may read every photo"),)
 
 
 def dev() -> StageConfig:
@@ -69,7 +66,6 @@ def dev() -> StageConfig:
         triggers=TriggersConfig(
             app_name="PhotoShare (dev)",
             app_url="http://localhost:5173",
-            default_group="members",
             extra_claims={"app:stage": "dev"},
             access_token_scopes=("photos/read", "photos/write"),
         ),
@@ -170,7 +166,6 @@ def prod() -> StageConfig:
             app_name="PhotoShare",
             app_url="https://photos.example.com",
             denied_email_domains=("mailinator.com",),
-            default_group="members",
             extra_claims={"app:stage": "prod"},
             access_token_scopes=("photos/read", "photos/write"),
         ),

@@ -53,6 +53,9 @@ class TriggersConfig(Section):
     auto_verify_email: bool = False
     link_federated_to_verified_email: bool = True
     default_group: str = ""
+    """A group every new user joins (post confirmation). Off by default: it costs a call against
+    Cognito's UserResourceUpdate quota (25 per second, not adjustable) on every sign-up, so set
+    it only when that group grants something (a role, a claim your API checks)."""
     app_name: str
     app_url: str
     extra_claims: dict[str, str] = field(default_factory=dict)

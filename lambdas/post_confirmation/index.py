@@ -7,11 +7,12 @@ confirmed password reset (`PostConfirmation_ConfirmForgotPassword`) does nothing
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import aws_calls
+from aws_calls import AWS_CALLS
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PostConfirmationTriggerEvent,
 )
@@ -86,27 +87,27 @@ class AwsStore:
 
     def create_profile(self, profile: Profile) -> bool:
         try:
-            self._dynamodb.put_item(
-                TableName=self._table,
-                Item=profile.item(),
-                ConditionExpression="attribute_not_exists(pk)",
+            AWS_CALLS.call(
+                lambda: self._dynamodb.put_item(
+                    TableName=self._table,
+                    Item=profile.item(),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
             )
         except self._dynamodb.exceptions.ConditionalCheckFailedException:
             return False
         return True
 
     def add_to_group(self, pool_id: str, username: str, group: str) -> None:
-        self._cognito.admin_add_user_to_group(
-            UserPoolId=pool_id, Username=username, GroupName=group
+        AWS_CALLS.call(
+            lambda: self._cognito.admin_add_user_to_group(
+                UserPoolId=pool_id, Username=username, GroupName=group
+            )
         )
 
 
-@functools.cache
 def _store(table: str) -> Store:
-    """One set of clients per warm container, created on first use."""
-    import boto3
-
-    return AwsStore(boto3.client("dynamodb"), boto3.client("cognito-idp"), table)
+    return AwsStore(aws_calls.client("dynamodb"), aws_calls.client("cognito-idp"), table)
 
 
 @user_safe

@@ -8,10 +8,11 @@ both the native account's email and the provider's `email_verified` say so.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import aws_calls
+from aws_calls import AWS_CALLS
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PreSignUpTriggerEvent,
 )
@@ -106,8 +107,10 @@ class CognitoDirectory:
 
     def verified_native_user(self, pool_id: str, email: str) -> str | None:
         escaped = email.replace("\\", "\\\\").replace('"', '\\"')
-        users = self._client.list_users(
-            UserPoolId=pool_id, Filter=f'email = "{escaped}"', Limit=10
+        users = AWS_CALLS.call(
+            lambda: self._client.list_users(
+                UserPoolId=pool_id, Filter=f'email = "{escaped}"', Limit=10
+            )
         )["Users"]
         for user in users:
             attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
@@ -120,24 +123,24 @@ class CognitoDirectory:
         return None
 
     def link(self, pool_id: str, native_username: str, provider: str, subject: str) -> None:
-        self._client.admin_link_provider_for_user(
-            UserPoolId=pool_id,
-            DestinationUser={"ProviderName": NATIVE, "ProviderAttributeValue": native_username},
-            SourceUser={
-                "ProviderName": provider,
-                "ProviderAttributeName": "Cognito_Subject",
-                "ProviderAttributeValue": subject,
-            },
+        AWS_CALLS.call(
+            lambda: self._client.admin_link_provider_for_user(
+                UserPoolId=pool_id,
+                DestinationUser={
+                    "ProviderName": NATIVE,
+                    "ProviderAttributeValue": native_username,
+                },
+                SourceUser={
+                    "ProviderName": provider,
+                    "ProviderAttributeName": "Cognito_Subject",
+                    "ProviderAttributeValue": subject,
+                },
+            )
         )
 
 
-@functools.cache
 def _directory() -> Directory:
-    """One client per warm container, created on first use (not at import: tests and cold
-    starts that reject early never pay for it)."""
-    import boto3
-
-    return CognitoDirectory(boto3.client("cognito-idp"))
+    return CognitoDirectory(aws_calls.client("cognito-idp"))
 
 
 @user_safe

@@ -125,11 +125,12 @@ def test_store_reads_table_name_from_env(
 ) -> None:
     """The real wiring: settings parsed from the environment the construct writes, clients from
     boto3 (moto here)."""
+    import aws_calls
     import post_confirmation.index as module
 
     for name, value in POST_CONFIRMATION.to_environment().items():
         monkeypatch.setenv(name, value)
-    module._store.cache_clear()
+    aws_calls.client.cache_clear()
     forget_loaded_settings()
     event, _ = confirmed_event(pool)
     module.handler(event, FakeLambdaContext())
