@@ -70,9 +70,11 @@ class EdgeProtection(Construct):
                     visibility_config=_visibility(group),
                 )
             )
+        self.web_acl_name = f"{Aws.STACK_NAME}-user-pool"
         self.web_acl = wafv2.CfnWebACL(
             self,
             "WebAcl",
+            name=self.web_acl_name,
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             rules=rules,

@@ -97,6 +97,12 @@ class CognitoTriggers(Construct):
             "custom_message",
             CustomMessageSettings(app_name=config.app_name, app_url=config.app_url),
         )
+        self.functions = {
+            "PreSignUp": self.pre_sign_up,
+            "PostConfirmation": self.post_confirmation,
+            "PreTokenGeneration": self.pre_token_generation,
+            "CustomMessage": self.custom_message,
+        }
         user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, self.pre_sign_up)
         user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, self.post_confirmation)
         user_pool.add_trigger(

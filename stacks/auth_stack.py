@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import Aws, CfnOutput, Stack
 from constructs import Construct
 
+from auth_constructs.alarms import OperationalAlarms
 from auth_constructs.app_clients import AppClients
 from auth_constructs.audit_logs import AuditLogs
 from auth_constructs.edge_protection import EdgeProtection
@@ -16,7 +17,7 @@ from auth_constructs.managed_login import ManagedLogin
 from auth_constructs.photo_storage import PhotoStorage
 from auth_constructs.smoke_access import SmokeAccess, smoke_principal, smoke_role_name
 from auth_constructs.threat_protection import ThreatProtection
-from auth_constructs.triggers import CognitoTriggers
+from auth_constructs.triggers import TIMEOUT, CognitoTriggers
 from auth_constructs.user_groups import UserGroups
 from auth_constructs.user_pool import PhotoUserPool
 from stacks.outputs import StackOutput
@@ -129,6 +130,18 @@ class AuthStack(Stack):
             assumed_by=smoke_principal(config, delivery),
             role_name=smoke_role_name(config),
         )
+        self.alarms: OperationalAlarms | None = None
+        if protection.alarms:
+            self.alarms = OperationalAlarms(
+                self,
+                "Alarms",
+                config=protection.alarms,
+                user_pool=pool,
+                clients=self.clients.hosted_clients,
+                functions=self.triggers.functions if self.triggers else {},
+                function_timeout=TIMEOUT,
+                web_acl_name=self.edge.web_acl_name if self.edge else None,
+            )
         self._outputs()
 
     def _outputs(self) -> None:

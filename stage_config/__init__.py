@@ -12,7 +12,12 @@ from stage_config.federation import (
     SecretRef,
     SocialProviderConfig,
 )
-from stage_config.protection import ProtectionConfig, ThreatProtectionConfig, WafConfig
+from stage_config.protection import (
+    AlarmsConfig,
+    ProtectionConfig,
+    ThreatProtectionConfig,
+    WafConfig,
+)
 from stage_config.stage import StageConfig, StatefulPolicy
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import (
@@ -30,6 +35,7 @@ from stage_config.user_pool import (
 
 __all__ = [
     "GITHUB_OIDC",
+    "AlarmsConfig",
     "AppleProviderConfig",
     "ConfigError",
     "CustomDomainConfig",

@@ -91,9 +91,31 @@ class ThreatProtectionConfig(Section):
         check_unique(self.trusted_networks, "trusted_networks")
 
 
+_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmsConfig(Section):
+    """CloudWatch alarms on the triggers (errors, throttles, duration near the timeout), on
+    Cognito (throttled requests, a sign-in success rate drop) and on WAF (a blocking spike)."""
+
+    notify_topic_arn: str = ""
+    """An SNS topic (yours: on-call email, chat) that each alarm notifies; empty: alarms only
+    show in the console."""
+
+    def check(self, context: Context) -> None:
+        require(
+            not self.notify_topic_arn or bool(_TOPIC_ARN.match(self.notify_topic_arn)),
+            "notify_topic_arn",
+            f"{self.notify_topic_arn!r} is not an SNS topic ARN",
+            "paste the topic's ARN (arn:aws:sns:<region>:<account>:<name>), or leave it empty",
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class ProtectionConfig(Section):
     waf: WafConfig | None = field(default_factory=WafConfig)
+    alarms: AlarmsConfig | None = field(default_factory=AlarmsConfig)
     threat_protection: ThreatProtectionConfig | None = None
     refresh_token_rotation: timedelta | None = timedelta(seconds=10)
     """The grace period of a rotated-out refresh token (0-60 s); None turns rotation off."""

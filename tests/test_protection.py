@@ -8,8 +8,16 @@ import dataclasses
 from datetime import timedelta
 from typing import Any
 
+from trigger_common import TIMEOUT_SECONDS
+
 from auth_constructs import cfn_text
-from stage_config import FeaturePlan, ProtectionConfig, StageConfig, ThreatProtectionConfig
+from stage_config import (
+    AlarmsConfig,
+    FeaturePlan,
+    ProtectionConfig,
+    StageConfig,
+    ThreatProtectionConfig,
+)
 from stage_config import WafConfig as Waf
 from stage_config.protection import ALWAYS_ON_RULE_GROUPS
 from tests.support.app import SynthesizedApp
@@ -17,6 +25,7 @@ from tests.support.config_errors import BadCase, assert_config_error, bad_config
 from tests.support.configs import (
     ANONYMOUS_IP_GROUP,
     LIVE,
+    ON_CALL_TOPIC,
     SANDBOX,
     TRUSTED_NETWORK,
     live,
@@ -26,6 +35,7 @@ from tests.support.configs import (
 
 WEB_ACL = "AWS::WAFv2::WebACL"
 RISK = "AWS::Cognito::UserPoolRiskConfigurationAttachment"
+ALARM = "AWS::CloudWatch::Alarm"
 DELIVERY = "AWS::Cognito::LogDeliveryConfiguration"
 
 
@@ -105,7 +115,63 @@ def test_rotation_on_every_hosted_client_as_configured(
             assert "ALLOW_REFRESH_TOKEN_AUTH" not in client["ExplicitAuthFlows"]
 
 
+def test_alarms_cover_triggers_clients_and_waf_when_configured(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    alarms = resources(synthesized, stage_name, ALARM)
+    config = stage_config.user_pool.protection
+    if config.alarms is None:
+        assert alarms == {}
+        return
+    triggers = 4 if stage_config.triggers else 0
+    web_acl = 1 if config.waf else 0
+    assert len(alarms) == 3 * triggers + 2 * 2 + web_acl
+    topic = config.alarms.notify_topic_arn
+    for alarm in alarms.values():
+        assert alarm["Properties"].get("AlarmActions", []) == ([topic] if topic else [])
+
+
 # --- the samples pin the details -------------------------------------------------------------
+
+
+def alarm(app: SynthesizedApp, stage: str, prefix: str) -> dict[str, Any]:
+    (found,) = [
+        dict(r["Properties"])
+        for i, r in resources(app, stage, ALARM).items()
+        if i.startswith(prefix)
+    ]
+    return found
+
+
+def test_trigger_alarms_fire_on_errors_throttles_and_slow_runs(samples: SynthesizedApp) -> None:
+    errors = alarm(samples, LIVE, "AlarmsPreSignUpErrors")
+    assert (errors["MetricName"], errors["Statistic"], errors["Threshold"]) == ("Errors", "Sum", 1)
+    assert errors["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert errors["AlarmActions"] == [ON_CALL_TOPIC]
+    slow = alarm(samples, LIVE, "AlarmsPreSignUpDuration")
+    assert (slow["ExtendedStatistic"], slow["EvaluationPeriods"]) == ("p99", 3)
+    assert slow["Threshold"] == TIMEOUT_SECONDS * 1000 * 0.8
+    assert alarm(samples, LIVE, "AlarmsCustomMessageThrottles")["MetricName"] == "Throttles"
+
+
+def test_cognito_and_waf_alarms(samples: SynthesizedApp) -> None:
+    throttles = alarm(samples, LIVE, "AlarmsWebCognitoThrottles")
+    (expression, *metrics) = throttles["Metrics"]
+    assert expression["Expression"] == "SUM([m0, m1, m2, m3])"
+    assert [m["MetricStat"]["Metric"]["MetricName"] for m in metrics] == [
+        "SignUpThrottles",
+        "SignInThrottles",
+        "TokenRefreshThrottles",
+        "FederationThrottles",
+    ]
+    success = alarm(samples, LIVE, "AlarmsMobileSignInSuccessRate")
+    assert (success["MetricName"], success["Statistic"]) == ("SignInSuccesses", "Average")
+    assert (success["ComparisonOperator"], success["Threshold"]) == ("LessThanThreshold", 0.5)
+    assert success["TreatMissingData"] == "notBreaching"
+    blocks = alarm(samples, LIVE, "AlarmsWafBlocks")
+    assert blocks["Namespace"] == "AWS/WAFV2"
+    web_acl = only(samples, LIVE, WEB_ACL)["Properties"]
+    assert {d["Name"]: d["Value"] for d in blocks["Dimensions"]}["WebACL"] == web_acl["Name"]
 
 
 def test_web_acl_rules_in_order(samples: SynthesizedApp) -> None:
@@ -178,6 +244,7 @@ def test_audit_logs_go_to_vended_log_groups(samples: SynthesizedApp) -> None:
 def test_a_stage_can_turn_it_all_off(samples: SynthesizedApp) -> None:
     assert resources(samples, SANDBOX, WEB_ACL) == {}
     assert resources(samples, SANDBOX, RISK) == {}
+    assert resources(samples, SANDBOX, ALARM) == {}
     assert all("RefreshTokenRotation" not in c for c in hosted_clients(samples, SANDBOX))
     sources = [
         c["EventSource"]
@@ -259,6 +326,12 @@ BAD: list[BadCase] = [
         lambda: protect(live(), log_retention_days=90),
         "Live.user_pool.protection.log_retention_days",
         "too short for a production audit trail",
+    ),
+    (
+        "alarm topic that is not an SNS ARN",
+        lambda: protect(live(), alarms=AlarmsConfig(notify_topic_arn="acme-on-call")),
+        "Live.user_pool.protection.alarms.notify_topic_arn",
+        "is not an SNS topic ARN",
     ),
     (
         "retention CloudWatch does not offer",

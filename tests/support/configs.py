@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from stage_config import (
+    AlarmsConfig,
     AppleProviderConfig,
     DataAccessConfig,
     DeliveryConfig,
@@ -46,6 +47,7 @@ GROUPS = (
 WEB_ORIGIN = "https://gallery.example.net"
 ANONYMOUS_IP_GROUP = "AWSManagedRulesAnonymousIpList"
 TRUSTED_NETWORK = "198.51.100.0/24"
+ON_CALL_TOPIC = "arn:aws:sns:eu-west-1:210987654321:acme-on-call"
 APP_SCHEME = "acmegallery"
 CERTIFICATE_ARN = (
     "arn:aws:acm:us-east-1:210987654321:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -109,7 +111,7 @@ def sandbox() -> StageConfig:
             ),
             groups=GROUPS,
             protection=ProtectionConfig(
-                waf=None, refresh_token_rotation=None, log_retention_days=7
+                waf=None, alarms=None, refresh_token_rotation=None, log_retention_days=7
             ),
         ),
         data_access=DataAccessConfig(
@@ -151,6 +153,7 @@ def live() -> StageConfig:
             groups=GROUPS,
             protection=ProtectionConfig(
                 waf=WafConfig(rate_limit=500, extra_managed_groups=(ANONYMOUS_IP_GROUP,)),
+                alarms=AlarmsConfig(notify_topic_arn=ON_CALL_TOPIC),
                 threat_protection=ThreatProtectionConfig(trusted_networks=(TRUSTED_NETWORK,)),
                 refresh_token_rotation=timedelta(seconds=30),
             ),
