@@ -18,6 +18,7 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from auth_constructs.control_tower import control_tower_validator
 from stacks.ci_access_stack import CiAccessStack
 from stacks.pipeline_stack import PipelineStack
 from stacks.stage import IdentityStage
@@ -66,7 +67,7 @@ def build_app(
             stages=select_stages((), **targets),
             description="GitHub Actions OIDC access for CDK deploys",
         )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), control_tower_validator(app))
     return app
 
 

@@ -1,7 +1,8 @@
 """Record a security-scanner finding we accept, with its reason, on the narrowest construct.
 
-cdk-nag reads CDK's `Validations` acknowledgments; checkov reads `Metadata.checkov.skip` on the
-CloudFormation resource. One call records both, so the two scanners share one reason.
+cdk-nag and the Control Tower controls (cfn-guard) read CDK's `Validations` acknowledgments;
+checkov reads `Metadata.checkov.skip` on the CloudFormation resource. One call records them
+all, so the scanners share one reason.
 """
 
 from __future__ import annotations
@@ -14,13 +15,22 @@ from constructs import IConstruct
 
 from auth_constructs import cfn_text
 
+CONTROL_TOWER = "cdk-validator-cfnguard::"
+"""The prefix of a Control Tower rule's finding id (`auth_constructs.control_tower`)."""
+
 
 def accept_finding(
-    construct: IConstruct, *, reason: str, nag: str = "", checkov: tuple[str, ...] = ()
+    construct: IConstruct,
+    *,
+    reason: str,
+    nag: str = "",
+    checkov: tuple[str, ...] = (),
+    control_tower: tuple[str, ...] = (),
 ) -> None:
-    """Accept cdk-nag rule `nag` and checkov checks `checkov` on `construct` for `reason`."""
-    if nag:
-        Validations.of(construct).acknowledge(Acknowledgment(id=nag, reason=reason))
+    """Accept cdk-nag rule `nag`, checkov checks `checkov` and Control Tower rules
+    `control_tower` on `construct` for `reason`."""
+    for finding in ([nag] if nag else []) + [CONTROL_TOWER + rule for rule in control_tower]:
+        Validations.of(construct).acknowledge(Acknowledgment(id=finding, reason=reason))
     if checkov:
         resource = cast(
             CfnResource,

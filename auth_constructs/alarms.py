@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from auth_constructs.accepted_findings import accept_finding
 from stage_config import AlarmsConfig
 
 PERIOD = Duration.minutes(5)
@@ -52,6 +53,13 @@ class OperationalAlarms(Construct):
             else None
         )
         self._action = actions.SnsAction(topic) if topic else None
+        if topic is None:
+            accept_finding(
+                self,
+                control_tower=("cloudwatch_alarm_action_check",),
+                reason="This stage's config names no notify_topic_arn: its alarms show in the "
+                "CloudWatch console only. Set protection.alarms.notify_topic_arn to page someone.",
+            )
         for name, function in functions.items():
             self._alarm(
                 f"{name}Errors",

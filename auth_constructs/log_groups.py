@@ -11,6 +11,7 @@ from constructs import Construct
 from auth_constructs.accepted_findings import accept_finding
 from auth_constructs.stateful import removal_policy
 from stage_config import StatefulPolicy
+from stage_config.checks import PRODUCTION_MIN_RETENTION_DAYS
 
 
 def log_group(
@@ -32,7 +33,20 @@ def log_group(
     # CloudWatch accepts a fixed set of day counts (validated in the config); the L2 only takes
     # an enum of names, so the number goes on the L1 directly.
     cast(logs.CfnLogGroup, group.node.default_child).retention_in_days = retention_days
-    accept_finding(group, checkov=("CKV_AWS_158",), reason=unencrypted_because)
+    accept_finding(
+        group,
+        checkov=("CKV_AWS_158",),
+        control_tower=("cloudwatch_log_group_encrypted_check",),
+        reason=unencrypted_because,
+    )
+    if retention_days < PRODUCTION_MIN_RETENTION_DAYS:
+        # The stage config demands a year in production, so a shorter one is not production.
+        accept_finding(
+            group,
+            control_tower=("cloudwatch_log_group_retention_period_check",),
+            reason=f"A non-production stage keeps these logs {retention_days} days by config; "
+            "production keeps them at least a year.",
+        )
     return group
 
 

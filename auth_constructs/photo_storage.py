@@ -53,6 +53,7 @@ class PhotoStorage(Construct):
             self.access_logs,
             nag="AwsSolutions-S1",
             checkov=("CKV_AWS_18",),
+            control_tower=("s3_bucket_logging_enabled_check",),
             reason="This bucket is the server access log target; logging it to itself would "
             "loop and logging it elsewhere only moves the problem.",
         )
@@ -105,9 +106,12 @@ class PhotoStorage(Construct):
             deletion_protection=stateful.deletion_protection,
             removal_policy=removal,
         )
+        for bucket in (self.access_logs, self.bucket):
+            _accept_bucket_controls(bucket)
         accept_finding(
             self.table,
             checkov=("CKV_AWS_119",),
+            control_tower=("dynamodb_table_encrypted_kms_check",),
             reason="Items are encrypted at rest with the DynamoDB-owned key; a customer-managed "
             "key would add per-request KMS cost and key-policy grants for every identity-pool "
             "session without changing who can read an item (IAM LeadingKeys decides that).",
@@ -192,3 +196,26 @@ class PhotoStorage(Construct):
             nag=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{shown}]",
             reason=reason,
         )
+
+
+def _accept_bucket_controls(bucket: s3.Bucket) -> None:
+    """Control Tower controls that do not fit a per-user photo store, each with its reason."""
+    accept_finding(
+        bucket,
+        control_tower=("s3_bucket_object_lock_enabled_check",),
+        reason="Object lock would make a user's photos undeletable (account deletion, erasure "
+        "requests); versioning with expiring noncurrent versions gives recovery instead.",
+    )
+    accept_finding(
+        bucket,
+        control_tower=("s3_event_notifications_enabled_check",),
+        reason="Nothing in this design reacts to object events; a notification without a "
+        "consumer adds nothing. Add one with the backend that processes uploads.",
+    )
+    accept_finding(
+        bucket,
+        control_tower=("s3_bucket_default_encryption_kms_check",),
+        reason="SSE-S3 encrypts every object at rest; a customer-managed key would add a KMS "
+        "request per upload and key-policy grants for every identity-pool session without "
+        "changing who can read an object (the per-user IAM prefix decides that).",
+    )

@@ -212,6 +212,7 @@ def _accept_trigger_findings(
     accept_finding(
         function,
         checkov=("CKV_AWS_117",),
+        control_tower=("lambda_inside_vpc_check",),
         reason="The trigger reaches only Cognito and DynamoDB public endpoints with IAM auth; a "
         "VPC would add NAT or endpoint cost and cold-start latency against a 5-second limit.",
     )

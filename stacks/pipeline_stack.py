@@ -126,10 +126,33 @@ class PipelineStack(Stack):
             codepipeline.artifact_bucket,
             nag="AwsSolutions-S1",
             checkov=("CKV_AWS_18", "CKV_AWS_21"),
+            control_tower=(
+                "s3_bucket_logging_enabled_check",
+                "s3_bucket_versioning_enabled_check",
+                "s3_lifecycle_policy_check",
+                "s3_event_notifications_enabled_check",
+                "s3_bucket_object_lock_enabled_check",
+            ),
             reason="The pipeline's artifact bucket holds only build inputs and outputs that "
             "CodePipeline itself writes and reads, each run under a new key; its access is in "
             "CloudTrail, and the next run rebuilds everything from the source repository.",
         )
+        if codepipeline.artifact_bucket.encryption_key:
+            accept_finding(
+                codepipeline.artifact_bucket.encryption_key,
+                control_tower=("kms_create_grant_aws_service_check",),
+                reason="CDK Pipelines' own key policy for the artifact key: it lets this "
+                "account's pipeline roles use the key, as CodePipeline needs across stages.",
+            )
+        for project in self.node.find_all():
+            if isinstance(project, codebuild.CfnProject):
+                accept_finding(
+                    project,
+                    control_tower=("codebuild_project_logging_enabled_check",),
+                    reason="CodeBuild sends every build's log to CloudWatch Logs "
+                    "(/aws/codebuild/<project>) by default; CDK Pipelines leaves LogsConfig "
+                    "unset, which this control reads as off.",
+                )
         accept_finding(
             self.pipeline.node.find_child("Assets")
             .node.find_child("FileRole")

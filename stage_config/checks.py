@@ -152,10 +152,21 @@ def check_unique(names: Iterable[str], key: str) -> None:
         seen.add(name)
 
 
-def check_log_retention(days: int, key: str) -> None:
+PRODUCTION_MIN_RETENTION_DAYS = 365
+"""AWS Control Tower's log controls expect a year; production keeps its logs that long."""
+
+
+def check_log_retention(days: int, key: str, *, production: bool) -> None:
     require(
         days in LOG_RETENTION_DAYS,
         key,
         f"{days} is not a CloudWatch Logs retention period",
         f"use one of {', '.join(map(str, sorted(LOG_RETENTION_DAYS)))}",
+    )
+    require(
+        not production or days >= PRODUCTION_MIN_RETENTION_DAYS,
+        key,
+        f"{days} days is too short for a production audit trail",
+        f"use at least {PRODUCTION_MIN_RETENTION_DAYS} (AWS Control Tower's log controls "
+        "expect a year)",
     )

@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from stage_config.checks import check_log_retention, check_range, check_unique, require
+from stage_config.checks import (
+    PRODUCTION_MIN_RETENTION_DAYS,
+    check_log_retention,
+    check_range,
+    check_unique,
+    require,
+)
 from stage_config.section import Context, Section
 
 ALWAYS_ON_RULE_GROUPS = (
@@ -21,7 +27,6 @@ ALWAYS_ON_RULE_GROUPS = (
 )
 """AWS managed rule groups every web ACL runs (the common rule set, known bad inputs, IP
 reputation)."""
-PRODUCTION_MIN_RETENTION_DAYS = 365
 MAX_TRUSTED_NETWORKS = 200
 """Cognito's limit on the risk exception configuration's skipped IP ranges."""
 
@@ -123,13 +128,8 @@ class ProtectionConfig(Section):
     """Of the WAF log and Cognito's delivered logs."""
 
     def check(self, context: Context) -> None:
-        check_log_retention(self.log_retention_days, "log_retention_days")
-        require(
-            not context.production or self.log_retention_days >= PRODUCTION_MIN_RETENTION_DAYS,
-            "log_retention_days",
-            f"{self.log_retention_days} days is too short for a production audit trail",
-            f"use at least {PRODUCTION_MIN_RETENTION_DAYS} (AWS Control Tower's log controls "
-            "expect a year)",
+        check_log_retention(
+            self.log_retention_days, "log_retention_days", production=context.production
         )
         if self.refresh_token_rotation is not None:
             check_range(

@@ -68,6 +68,7 @@ def dev() -> StageConfig:
             app_url="http://localhost:5173",
             extra_claims={"app:stage": "dev"},
             access_token_scopes=("photos/read", "photos/write"),
+            log_retention_days=14,
         ),
         tags={"project": "photoshare", "stage": "dev"},
     )

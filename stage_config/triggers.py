@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from auth_constructs.data_layout import resource_server_scopes
 from stage_config.checks import (
+    PRODUCTION_MIN_RETENTION_DAYS,
     check_log_retention,
     check_unique,
     is_local_or_plain_http,
@@ -63,7 +64,7 @@ class TriggersConfig(Section):
     # Public layer AWSLambdaPowertoolsPythonV3-python313-arm64; its typed trigger events are the
     # only Powertools the handlers import.
     powertools_layer_version: int = 27
-    log_retention_days: int = 30
+    log_retention_days: int = PRODUCTION_MIN_RETENTION_DAYS
 
     def check(self, context: Context) -> None:
         for key, domains in (
@@ -136,4 +137,6 @@ class TriggersConfig(Section):
             f"{self.powertools_layer_version} is not a layer version",
             "use a published version of the Powertools for AWS Lambda (Python) V3 layer",
         )
-        check_log_retention(self.log_retention_days, "log_retention_days")
+        check_log_retention(
+            self.log_retention_days, "log_retention_days", production=context.production
+        )

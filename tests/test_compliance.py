@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, Stack, Stage, Validations
+from aws_cdk import App, CfnResource, Stack, Stage, Validations
 from aws_cdk import aws_s3 as s3
 
 from app import build_app
+from auth_constructs.accepted_findings import CONTROL_TOWER
+from auth_constructs.control_tower import idle_rules, rule_types
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp, cdk_json_context
 from tests.support.scanners import Scans
@@ -29,7 +31,8 @@ def test_cdk_nag_reports_no_unacknowledged_finding(synthesized: SynthesizedApp) 
 
 
 def test_app_fails_synth_on_a_nag_finding(tmp_path: Path) -> None:
-    """app.py attaches AwsSolutions as a Validations plugin: a bare bucket must stop synth."""
+    """app.py attaches AwsSolutions and the Control Tower controls as Validations plugins: a
+    bare bucket must stop synth, reported by both."""
     # The CDK CLI passes failSynthOnValidationErrors=false; the app must fail anyway.
     cli_context = {"@aws-cdk/core:failSynthOnValidationErrors": False}
     app = build_app(
@@ -43,6 +46,7 @@ def test_app_fails_synth_on_a_nag_finding(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "validation-report.json").read_text())
     rules = {v["ruleName"] for p in report["pluginReports"] for v in p["violations"]}
     assert "AwsSolutions-S1" in rules
+    assert "s3_bucket_object_lock_enabled_check" in rules, "the Control Tower plugin ran"
     assert all(
         c["constructPath"].startswith("Intruder/")
         for p in report["pluginReports"]
@@ -62,7 +66,7 @@ def test_each_acknowledgment_is_narrow_and_reasoned(synthesized: SynthesizedApp)
     assert acknowledgments, "the stages acknowledge some findings; none found means no plugin"
     for construct, rule, reason in acknowledgments:
         assert not isinstance(construct, App | Stage | Stack), f"{rule} is stack-wide"
-        assert rule.startswith("Annotation::AwsSolutions-"), rule
+        assert rule.startswith(("Annotation::AwsSolutions-", CONTROL_TOWER)), rule
         assert len(reason) >= 60, f"{rule} on {construct.node.path}: reason too thin"
         if "IAM5" in rule:
             assert "[" in rule, f"{rule}: IAM5 must name the exact finding"
@@ -83,3 +87,21 @@ def test_checkov_is_clean_and_every_skip_is_reasoned(scans: Scans) -> None:
     assert failed == []
     for skipped in report["results"]["skipped_checks"]:
         assert len(skipped["check_result"].get("suppress_comment", "")) >= 60, skipped["check_id"]
+
+
+def test_control_tower_runs_the_rules_of_every_resource_type_the_app_holds(
+    synthesized: SynthesizedApp,
+) -> None:
+    """Rules whose types the app lacks are skipped (they have nothing to check); every rule
+    that concerns a type in the app runs."""
+    present = {
+        node.cfn_resource_type
+        for node in synthesized.app.node.find_all()
+        if isinstance(node, CfnResource)
+    }
+    disabled = set(idle_rules(synthesized.app))
+    running = set(rule_types()) - disabled
+    assert {"ct-s3-pr-9", "ct-lambda-pr-3"} <= running
+    assert all(rule_types()[rule] & present for rule in running if rule_types()[rule])
+    assert all(not rule_types()[rule] & present for rule in disabled)
+    assert len(rule_types()) > 200, "the plugin's Control Tower rules were read"

@@ -1,0 +1,50 @@
+"""AWS Control Tower proactive controls, checked offline at synth as a second Validations
+plugin beside cdk-nag (PyPI `cdklabs.cdk-validator-cfnguard`, which bundles cfn-guard and the
+controls' rules).
+
+Only the rules that concern a resource type the app synthesizes are run: the others have nothing
+to check, and evaluating all of them costs several seconds per synth. A rule whose types cannot
+be read stays on.
+"""
+
+from __future__ import annotations
+
+import re
+import tarfile
+from functools import cache
+from pathlib import Path
+
+from aws_cdk import App, CfnResource
+from cdklabs import cdk_validator_cfnguard
+from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+
+RULES = "package/rules/control-tower/cfn-guard/"
+RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
+
+
+@cache
+def rule_types() -> dict[str, frozenset[str]]:
+    """{rule file name: the resource types it checks}, read from the plugin's own package."""
+    package = Path(cdk_validator_cfnguard.__file__).parent / "_jsii"
+    (tarball,) = package.glob("*.tgz")
+    types = {}
+    with tarfile.open(tarball) as archive:
+        for member in archive.getmembers():
+            if member.name.startswith(RULES) and member.name.endswith(".guard"):
+                source = archive.extractfile(member)
+                text = source.read().decode() if source else ""
+                types[Path(member.name).stem] = frozenset(RESOURCE_TYPE.findall(text))
+    return types
+
+
+def idle_rules(app: App) -> list[str]:
+    """The rules that concern no resource type `app` holds."""
+    present = {
+        node.cfn_resource_type for node in app.node.find_all() if isinstance(node, CfnResource)
+    }
+    return sorted(name for name, types in rule_types().items() if types and not types & present)
+
+
+def control_tower_validator(app: App) -> CfnGuardValidator:
+    """The Control Tower rules for the resource types `app` holds, as a Validations plugin."""
+    return CfnGuardValidator(disabled_rules=idle_rules(app))
