@@ -13,8 +13,9 @@ import re
 import tarfile
 from functools import cache
 from pathlib import Path
+from typing import cast
 
-from aws_cdk import App, CfnResource
+from aws_cdk import App, CfnResource, IPolicyValidationPlugin
 from cdklabs import cdk_validator_cfnguard
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
@@ -45,6 +46,9 @@ def idle_rules(app: App) -> list[str]:
     return sorted(name for name, types in rule_types().items() if types and not types & present)
 
 
-def control_tower_validator(app: App) -> CfnGuardValidator:
-    """The Control Tower rules for the resource types `app` holds, as a Validations plugin."""
-    return CfnGuardValidator(disabled_rules=idle_rules(app))
+def control_tower_validator(app: App) -> IPolicyValidationPlugin:
+    """The Control Tower rules for the resource types `app` holds, as a Validations plugin.
+
+    The plugin's typings implement the Beta1 names of the same interface (`validate` takes the
+    Beta1 context); CDK calls it through jsii either way."""
+    return cast(IPolicyValidationPlugin, CfnGuardValidator(disabled_rules=idle_rules(app)))
