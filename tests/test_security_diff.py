@@ -15,9 +15,10 @@ from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.assertions import Template
 
+from auth_constructs.edge_protection import EdgeProtection
+from stage_config import StatefulPolicy, WafConfig
 from tools.changes import Change, Severity
 from tools.iam_diff import iam_changes
 from tools.security_diff import markdown, stage_changes
@@ -48,14 +49,24 @@ def pool_pair(**after: Any) -> Build:
     return build
 
 
+APP_CALLBACK, APP_HOME = "https://app.example.net/cb", "https://app.example.net/"
+
+
+def oauth(
+    callbacks: tuple[str, ...] = (APP_CALLBACK,), logouts: tuple[str, ...] = (APP_HOME,)
+) -> cognito.OAuthSettings:
+    """The web client's code-flow settings, with these redirect URLs."""
+    return cognito.OAuthSettings(
+        flows=cognito.OAuthFlows(authorization_code_grant=True),
+        callback_urls=list(callbacks),
+        logout_urls=list(logouts),
+    )
+
+
 def client(stack: Stack, **overrides: Any) -> None:
     settings: dict[str, Any] = {
         "user_pool_client_name": "web",
-        "o_auth": cognito.OAuthSettings(
-            flows=cognito.OAuthFlows(authorization_code_grant=True),
-            callback_urls=["https://app.example.net/cb"],
-            logout_urls=["https://app.example.net/"],
-        ),
+        "o_auth": oauth(),
         "refresh_token_validity": Duration.days(7),
     }
     pool(stack).add_client("Web", **(settings | overrides))
@@ -150,34 +161,15 @@ def providers_pair(after: dict[str, dict[str, str]]) -> Build:
 
 
 def web_acl(stack: Stack, limit: int) -> None:
-    acl = wafv2.CfnWebACL(
+    """The project's own web ACL construct on a pool, at `limit` requests per IP."""
+    EdgeProtection(
         stack,
-        "Acl",
-        scope="REGIONAL",
-        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-        visibility_config=VISIBILITY,
-        rules=[
-            wafv2.CfnWebACL.RuleProperty(
-                name="RateLimitPerIp",
-                priority=0,
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        limit=limit, aggregate_key_type="IP"
-                    )
-                ),
-                visibility_config=VISIBILITY,
-            )
-        ],
+        "Edge",
+        user_pool=pool(stack),
+        config=WafConfig(rate_limit=limit),
+        log_retention_days=7,
+        stateful=StatefulPolicy(retain=False, deletion_protection=False),
     )
-    wafv2.CfnWebACLAssociation(
-        stack, "Guard", resource_arn=pool(stack).user_pool_arn, web_acl_arn=acl.attr_arn
-    )
-
-
-VISIBILITY = wafv2.CfnWebACL.VisibilityConfigProperty(
-    cloud_watch_metrics_enabled=True, metric_name="acl", sampled_requests_enabled=True
-)
 
 
 def waf_pair(limit: int | None) -> Build:
@@ -318,25 +310,13 @@ PAIRS = (
     ),
     Pair(
         "CallbackAdded",
-        client_pair(
-            o_auth=cognito.OAuthSettings(
-                flows=cognito.OAuthFlows(authorization_code_grant=True),
-                callback_urls=["https://app.example.net/cb", "https://beta.example.net/cb"],
-                logout_urls=["https://app.example.net/"],
-            )
-        ),
+        client_pair(o_auth=oauth(callbacks=(APP_CALLBACK, "https://beta.example.net/cb"))),
         Severity.MEDIUM,
         "client `web` gains callback URL https://beta.example.net/cb",
     ),
     Pair(
         "LocalhostLogoutAdded",
-        client_pair(
-            o_auth=cognito.OAuthSettings(
-                flows=cognito.OAuthFlows(authorization_code_grant=True),
-                callback_urls=["https://app.example.net/cb"],
-                logout_urls=["https://app.example.net/", "http://localhost:3000/"],
-            )
-        ),
+        client_pair(o_auth=oauth(logouts=(APP_HOME, "http://localhost:3000/"))),
         Severity.HIGH,
         "client `web` gains logout URL http://localhost:3000/ (http, localhost)",
     ),
@@ -386,7 +366,7 @@ PAIRS = (
         "RateLimitRaised",
         waf_pair(5000),
         Severity.MEDIUM,
-        "web ACL `Acl`: rate limit RateLimitPerIp raised 1000 -> 5000",
+        "web ACL `EdgeWebAcl8DEA6539`: rate limit RateLimitPerIp raised 1000 -> 5000",
     ),
     Pair(
         "RotationOff",

@@ -10,7 +10,7 @@ replaced (the replacement guard's own comparison). Everything else that moved is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from tools.changes import Change, Severity, readable
@@ -51,16 +51,25 @@ def _of_type(template: dict[str, Any], kind: str) -> dict[str, Props]:
 
 
 def _matched(
-    before: dict[str, Any],
-    after: dict[str, Any],
-    kind: str,
-    name: Callable[[str, Props], str] = lambda logical_id, _: logical_id,
+    before: dict[str, Any], after: dict[str, Any], kind: str, name_key: str = ""
 ) -> Iterator[tuple[str, Props | None, Props]]:
-    """(name, BASE properties or None when new, current properties) per resource of `kind`."""
+    """(name, BASE properties or None when new, current properties) per resource of `kind`.
+
+    Resources match by the property `name_key` (a client's or provider's own name, which
+    survives a construct move) or, without one, by logical ID."""
+
+    def name(logical_id: str, props: Props) -> str:
+        return str(props.get(name_key, logical_id)) if name_key else logical_id
+
     old = {name(i, p): p for i, p in _of_type(before, kind).items()}
     for logical_id, props in _of_type(after, kind).items():
         key = name(logical_id, props)
         yield key, old.get(key), props
+
+
+def _differing(old: Props, new: Props) -> list[str]:
+    """The keys whose values differ between two mappings, sorted."""
+    return sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
 
 
 def _texts(props: Props | None, key: str) -> set[str]:
@@ -166,13 +175,7 @@ def _duration(minutes: float) -> str:
 
 
 def client_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
-    clients = _matched(
-        before,
-        after,
-        "AWS::Cognito::UserPoolClient",
-        lambda logical_id, props: str(props.get("ClientName", logical_id)),
-    )
-    for name, was, new in clients:
+    for name, was, new in _matched(before, after, "AWS::Cognito::UserPoolClient", "ClientName"):
         client = f"client `{name}`"
         old = was or {}
         if was is None:
@@ -201,6 +204,9 @@ def client_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Ch
                 )
         if old.get("EnableTokenRevocation", True) and not new.get("EnableTokenRevocation", True):
             yield Change(Severity.HIGH, f"{client}: token revocation turned off")
+        rotation = [p.get("RefreshTokenRotation", {}).get("Feature") for p in (old, new)]
+        if rotation[0] == "ENABLED" and rotation[1] != "ENABLED":
+            yield Change(Severity.HIGH, f"{client}: refresh-token rotation turned off")
         if (
             old.get("PreventUserExistenceErrors")
             == "ENABLED"
@@ -224,40 +230,22 @@ def origin_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Ch
 
 
 def provider_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
-    providers = _matched(
-        before,
-        after,
-        "AWS::Cognito::UserPoolIdentityProvider",
-        lambda logical_id, props: str(props.get("ProviderName", logical_id)),
-    )
+    providers = _matched(before, after, "AWS::Cognito::UserPoolIdentityProvider", "ProviderName")
     for name, old, new in providers:
         provider = f"identity provider `{name}`"
         if old is None:
             yield Change(Severity.MEDIUM, f"{provider} ({new.get('ProviderType')}) added")
             continue
         mapping = old.get("AttributeMapping", {}), new.get("AttributeMapping", {})
-        moved = sorted(
-            k
-            for k in mapping[0].keys() | mapping[1].keys()
-            if mapping[0].get(k) != mapping[1].get(k)
-        )
-        if moved:
+        if moved := _differing(*mapping):
             yield Change(
                 Severity.MEDIUM,
                 f"{provider}: attribute mapping changed: "
                 + ", ".join(f"{k} {mapping[0].get(k)} -> {mapping[1].get(k)}" for k in moved),
             )
         details = old.get("ProviderDetails", {}), new.get("ProviderDetails", {})
-        changed = sorted(
-            k
-            for k in details[0].keys() | details[1].keys()
-            if details[0].get(k) != details[1].get(k)
-        )
-        if changed:
-            yield Change(
-                Severity.MEDIUM,
-                f"{provider}: {', '.join(changed)} changed",
-            )
+        if changed := _differing(*details):
+            yield Change(Severity.MEDIUM, f"{provider}: {', '.join(changed)} changed")
 
 
 PROTECTIONS = {
@@ -268,7 +256,7 @@ PROTECTIONS = {
 
 
 def protection_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
-    """A protection removed, rotation turned off, or the WAF rate limit raised."""
+    """A protection removed, or the WAF rate limit raised."""
     for kind, what in PROTECTIONS.items():
         if _of_type(before, kind) and not _of_type(after, kind):
             yield Change(Severity.HIGH, f"protection removed: the {what} is gone")
@@ -288,16 +276,6 @@ def protection_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterato
                     f"web ACL `{logical_id}`: rate limit {rule} raised {limits[0][rule]} -> "
                     f"{limit}",
                 )
-    clients = _matched(
-        before,
-        after,
-        "AWS::Cognito::UserPoolClient",
-        lambda logical_id, props: str(props.get("ClientName", logical_id)),
-    )
-    for name, old, new in clients:
-        rotation = [(p or {}).get("RefreshTokenRotation", {}).get("Feature") for p in (old, new)]
-        if rotation[0] == "ENABLED" and rotation[1] != "ENABLED":
-            yield Change(Severity.HIGH, f"client `{name}`: refresh-token rotation turned off")
 
 
 def stateful_changes(stage: str, before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
@@ -366,10 +344,7 @@ def _deployed(template: dict[str, Any]) -> dict[str, Props]:
 
 def _moved(was: Props, now: Props) -> list[str]:
     """The properties (or resource attributes) that differ."""
-    props = was.get("Properties", {}), now.get("Properties", {})
-    moved = [
-        k for k in sorted(props[0].keys() | props[1].keys()) if props[0].get(k) != props[1].get(k)
-    ]
+    moved = _differing(was.get("Properties", {}), now.get("Properties", {}))
     return moved + [k for k in DEPLOYED_KEYS[2:] if was.get(k) != now.get(k)]
 
 
