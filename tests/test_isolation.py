@@ -18,13 +18,22 @@ from auth_constructs import cfn_text
 from stacks.auth_stack import AuthStack
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp
-from tests.support.iam import ACCOUNT, REGION, Names, resolve, role_policies, simulate
+from tests.support.iam import (
+    ACCOUNT,
+    ALLOWED,
+    DENIED,
+    REGION,
+    Names,
+    request,
+    resolve,
+    role_policies,
+    simulate,
+)
 
 BUCKET = "photoshare-photos"
 TABLE = "photoshare-items"
 OTHER_TABLE = "someone-elses-table"
 ALICE, BOB = "alice-sub-1111", "bob-sub-2222"
-ALLOWED, DENIED = "Allowed", "ImplicitlyDenied"
 
 OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 ITEM_ACTIONS = (
@@ -183,21 +192,15 @@ def simulation(ask: Ask, roles: StageRoles) -> dict[str, Any]:
     if ask.sub:
         context["aws:PrincipalTag/sub"] = ask.sub
     s3_bucket_request = ask.resource.startswith(f"arn:aws:s3:::{BUCKET}")
-    return {
-        "request": {
-            "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/{ask.role}/cognito-session",
-            "action": ask.action,
-            "resource": {"resource": ask.resource, "accountId": ACCOUNT},
-            "contextVariables": context,
-        },
-        "identityPolicies": [
-            {"name": f"{ask.role}-{i}", "policy": doc}
-            for i, doc in enumerate(roles.policies[ask.role])
-        ],
-        "resourcePolicy": roles.bucket_policy if s3_bucket_request else None,
-        "serviceControlPolicies": [],
-        "resourceControlPolicies": [],
-    }
+    return request(
+        role=ask.role,
+        session="cognito-session",
+        action=ask.action,
+        resource=ask.resource,
+        policies=roles.policies[ask.role],
+        context=context,
+        resource_policy=roles.bucket_policy if s3_bucket_request else None,
+    )
 
 
 MATRIX = matrix()

@@ -9,7 +9,6 @@ of a service it opens a client for.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 import botocore.session
 import pytest
@@ -20,10 +19,9 @@ from botocore import xform_name
 from auth_constructs.preflight_access import PreflightPolicy
 from stage_config import CustomDomainConfig, StageConfig
 from tests.support.configs import CERTIFICATE_ARN, DELIVERY, live, with_pool
-from tests.support.iam import ACCOUNT, REGION, Names, resolve, simulate
+from tests.support.iam import ACCOUNT, ALLOWED, DENIED, REGION, Ask, Names, decide, resolve
 from tests.support.paths import ROOT
 
-ALLOWED, DENIED = "Allowed", "ImplicitlyDenied"
 IAM_PREFIX = {"sesv2": "ses"}
 """Clients whose IAM service prefix differs from the client name."""
 NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
@@ -57,13 +55,6 @@ def preflight_calls() -> set[str]:
             if xform_name(operation) in methods:
                 actions.add(f"{IAM_PREFIX.get(service, service)}:{operation}")
     return actions - NEEDS_NO_PERMISSION
-
-
-@dataclass(frozen=True)
-class Ask:
-    action: str
-    resource: str
-    expected: str
 
 
 def arn(service: str, resource: str, region: str = REGION) -> str:
@@ -113,21 +104,7 @@ def policy() -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def decisions(policy: dict[str, object]) -> dict[Ask, str]:
-    requests = [
-        {
-            "request": {
-                "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/preflight/ci",
-                "action": ask.action,
-                "resource": {"resource": ask.resource, "accountId": ACCOUNT},
-                "contextVariables": {},
-            },
-            "identityPolicies": [{"name": "preflight", "policy": policy}],
-            "serviceControlPolicies": [],
-            "resourceControlPolicies": [],
-        }
-        for ask in MATRIX
-    ]
-    return dict(zip(MATRIX, simulate(requests), strict=True))
+    return decide(MATRIX, "preflight", [policy])
 
 
 def test_every_preflight_call_is_in_the_matrix_as_allowed() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 from typing import Any, cast
 
 import pytest
@@ -20,12 +19,20 @@ from stacks.auth_stack import AuthStack
 from stage_config import GITHUB_OIDC, StageConfig
 from stage_config.stages import delivery
 from tests.support.app import SynthesizedApp
-from tests.support.iam import ACCOUNT, REGION, Names, role_policies, simulate
+from tests.support.iam import (
+    ACCOUNT,
+    ALLOWED,
+    DENIED,
+    REGION,
+    Ask,
+    Names,
+    decide,
+    role_policies,
+)
 from tests.support.paths import ROOT
 
 OWN_POOL, OTHER_POOL = f"{REGION}_OwnPool1", f"{REGION}_OtherPool"
 OWN_IDS = f"{REGION}:11111111-own"
-ALLOWED, DENIED = "Allowed", "ImplicitlyDenied"
 
 
 def user_pool_arn(pool: str) -> str:
@@ -49,13 +56,6 @@ def smoke_calls() -> set[str]:
         for method in methods
         if method.startswith("admin_")
     }
-
-
-@dataclass(frozen=True)
-class Ask:
-    action: str
-    resource: str
-    expected: str
 
 
 def matrix() -> list[Ask]:
@@ -97,23 +97,7 @@ def decisions(synthesized: SynthesizedApp, stage_name: str) -> dict[Ask, str]:
     ids_id = logical_id(stack, stack.access.identity_pool)
     names = Names(arns={pool_id: user_pool_arn(OWN_POOL)}, refs={ids_id: OWN_IDS})
     policies = role_policies(template, logical_id(stack, stack.smoke.role), names)
-    requests = [
-        {
-            "request": {
-                "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/smoke/smoke-test",
-                "action": ask.action,
-                "resource": {"resource": ask.resource, "accountId": ACCOUNT},
-                "contextVariables": {},
-            },
-            "identityPolicies": [
-                {"name": f"smoke-{i}", "policy": p} for i, p in enumerate(policies)
-            ],
-            "serviceControlPolicies": [],
-            "resourceControlPolicies": [],
-        }
-        for ask in MATRIX
-    ]
-    return dict(zip(MATRIX, simulate(requests), strict=True))
+    return decide(MATRIX, "smoke", policies)
 
 
 def test_the_smoke_test_makes_the_expected_privileged_calls() -> None:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tests.support.paths import ROOT
 
+ALLOWED, DENIED = "Allowed", "ImplicitlyDenied"
+"""The evaluator's answers: allowed, or denied because nothing allows it."""
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 PARTITION = "aws"
@@ -57,6 +60,50 @@ def role_policies(template: dict[str, Any], role_id: str, names: Names) -> list[
         if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"].get("Roles", [])
     ]
     return [resolve(doc, names) for doc in documents]
+
+
+def request(
+    *,
+    role: str,
+    session: str,
+    action: str,
+    resource: str,
+    policies: Sequence[dict[str, Any]],
+    context: dict[str, Any] | None = None,
+    resource_policy: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One evaluator request: `role`'s `session` calls `action` on `resource` under its identity
+    `policies` (and the resource's own policy, if any); no SCPs, no RCPs."""
+    return {
+        "request": {
+            "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session}",
+            "action": action,
+            "resource": {"resource": resource, "accountId": ACCOUNT},
+            "contextVariables": context or {},
+        },
+        "identityPolicies": [{"name": f"{role}-{i}", "policy": p} for i, p in enumerate(policies)],
+        "resourcePolicy": resource_policy,
+        "serviceControlPolicies": [],
+        "resourceControlPolicies": [],
+    }
+
+
+@dataclass(frozen=True)
+class Ask:
+    """May the role call `action` on `resource`? `expected` is ALLOWED or DENIED."""
+
+    action: str
+    resource: str
+    expected: str
+
+
+def decide(asks: Sequence[Ask], role: str, policies: Sequence[dict[str, Any]]) -> dict[Ask, str]:
+    """The evaluator's answer to each ask, for a session of `role` under `policies`."""
+    requests = [
+        request(role=role, session="test", action=a.action, resource=a.resource, policies=policies)
+        for a in asks
+    ]
+    return dict(zip(asks, simulate(requests), strict=True))
 
 
 def simulate(simulations: list[dict[str, Any]]) -> list[str]:
