@@ -15,6 +15,7 @@ UserFederation 25/s, adjustable; UserList 30/s and UserResourceUpdate 25/s, not 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 from collections import Counter
@@ -27,11 +28,11 @@ import aws_calls
 from botocore.exceptions import ClientError
 from post_confirmation.index import AwsStore
 from post_confirmation.index import handler as post_confirmation
-from post_confirmation.settings import PostConfirmationSettings
 from pre_sign_up.index import CognitoDirectory
 from pre_sign_up.index import handler as pre_sign_up
-from pre_sign_up.settings import PreSignUpSettings
 from trigger_common import UserFacingError
+
+from benchmarks.triggers import POST_CONFIRMATION, PRE_SIGN_UP
 
 QUOTAS = {  # requests per second, default per account and Region
     "UserCreation": 50.0,
@@ -173,16 +174,8 @@ def simulate(rate: float, *, default_group: str, seed: int = 7) -> Outcome:
     buckets = {category: Bucket(limit) for category, limit in QUOTAS.items()}
     cognito = Cognito(clock, buckets)
     directory = CognitoDirectory(cognito)
-    store = AwsStore(DynamoDb(), cognito, "items")
-    pre = PreSignUpSettings(
-        allowed_email_domains=(),
-        denied_email_domains=(),
-        auto_confirm=False,
-        auto_verify_email=False,
-        link_federated=True,
-        custom_providers=(),
-    )
-    post = PostConfirmationSettings(table_name="items", default_group=default_group)
+    post = dataclasses.replace(POST_CONFIRMATION, default_group=default_group)
+    store = AwsStore(DynamoDb(), cognito, post.table_name)
     chooser = random.Random(seed)
     counts: Counter[str] = Counter()
     total = int(rate * SECONDS)
@@ -199,7 +192,7 @@ def simulate(rate: float, *, default_group: str, seed: int = 7) -> Outcome:
             clock.now, retries_before = arrival, clock.retries
             try:
                 pre_sign_up(
-                    sign_up_event(index, federated), None, directory=directory, settings=pre
+                    sign_up_event(index, federated), None, directory=directory, settings=PRE_SIGN_UP
                 )
                 post_confirmation(confirmation_event(index), None, store=store, settings=post)
             except UserFacingError:

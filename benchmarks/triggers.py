@@ -31,16 +31,18 @@ LAMBDAS = ROOT / "lambdas"
 IMPORT_RUNS = 7
 WARM_CALLS = 3000
 
+PRE_SIGN_UP = PreSignUpSettings(
+    allowed_email_domains=(),
+    denied_email_domains=("spam.example",),
+    auto_confirm=False,
+    auto_verify_email=False,
+    link_federated=True,
+    custom_providers=(),
+)
+POST_CONFIRMATION = PostConfirmationSettings(table_name="items", default_group="everyone")
 SETTINGS: dict[str, TriggerSettings] = {
-    "pre_sign_up": PreSignUpSettings(
-        allowed_email_domains=(),
-        denied_email_domains=("spam.example",),
-        auto_confirm=False,
-        auto_verify_email=False,
-        link_federated=True,
-        custom_providers=(),
-    ),
-    "post_confirmation": PostConfirmationSettings(table_name="items", default_group="everyone"),
+    "pre_sign_up": PRE_SIGN_UP,
+    "post_confirmation": POST_CONFIRMATION,
     "pre_token_generation": PreTokenGenerationSettings(
         elevated_groups=("moderators",),
         extra_claims={"app:stage": "bench"},
