@@ -15,7 +15,14 @@ from functools import cache
 from pathlib import Path
 from typing import cast
 
-from aws_cdk import App, CfnResource, IPolicyValidationPlugin
+from aws_cdk import (
+    App,
+    CfnResource,
+    IPolicyValidationContextBeta1,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReportBeta1,
+    PolicyViolationBeta1,
+)
 from cdklabs import cdk_validator_cfnguard
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
@@ -46,9 +53,38 @@ def idle_rules(app: App) -> list[str]:
     return sorted(name for name, types in rule_types().items() if types and not types & present)
 
 
+class ControlTowerControls(CfnGuardValidator):
+    """The plugin, with each finding marked an error.
+
+    The plugin leaves a finding's severity unset. CDK (2.275) prints an unset severity as an
+    error, but when it re-decides a report after acknowledgments it fails only on findings
+    marked "error", so with any acknowledgment in the app an unacknowledged control passed
+    `cdk synth` silently.
+    """
+
+    def validate(self, context: IPolicyValidationContextBeta1) -> PolicyValidationPluginReportBeta1:
+        report = super().validate(context)
+        return PolicyValidationPluginReportBeta1(
+            success=report.success,
+            violations=[
+                PolicyViolationBeta1(
+                    description=v.description,
+                    rule_name=v.rule_name,
+                    violating_resources=v.violating_resources,
+                    fix=v.fix,
+                    rule_metadata=v.rule_metadata,
+                    severity=v.severity or "error",
+                )
+                for v in report.violations
+            ],
+            metadata=report.metadata,
+            plugin_version=report.plugin_version,
+        )
+
+
 def control_tower_validator(app: App) -> IPolicyValidationPlugin:
     """The Control Tower rules for the resource types `app` holds, as a Validations plugin.
 
     The plugin's typings implement the Beta1 names of the same interface (`validate` takes the
     Beta1 context); CDK calls it through jsii either way."""
-    return cast(IPolicyValidationPlugin, CfnGuardValidator(disabled_rules=idle_rules(app)))
+    return cast(IPolicyValidationPlugin, ControlTowerControls(disabled_rules=idle_rules(app)))

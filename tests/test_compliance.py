@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from aws_cdk import App, CfnResource, Stack, Stage, Validations
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
 from app import build_app
@@ -17,6 +19,7 @@ from tests.support.app import SynthesizedApp, cdk_json_context
 from tests.support.scanners import Scans
 
 ACK_KEY = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+CONTROL_TOWER_PLUGIN = CONTROL_TOWER.removesuffix("::")
 
 
 def test_cdk_nag_reports_no_unacknowledged_finding(synthesized: SynthesizedApp) -> None:
@@ -30,9 +33,9 @@ def test_cdk_nag_reports_no_unacknowledged_finding(synthesized: SynthesizedApp) 
     assert findings == []
 
 
-def test_app_fails_synth_on_a_nag_finding(tmp_path: Path) -> None:
-    """app.py attaches AwsSolutions and the Control Tower controls as Validations plugins: a
-    bare bucket must stop synth, reported by both."""
+def synth_with_intruder(tmp_path: Path, add: Callable[[Stack], object]) -> dict[str, set[str]]:
+    """Synthesize the app (one stage) plus a stack holding what `add` builds: synth must fail.
+    Returns each plugin's unacknowledged rules, all of which must be the intruder's."""
     # The CDK CLI passes failSynthOnValidationErrors=false; the app must fail anyway.
     cli_context = {"@aws-cdk/core:failSynthOnValidationErrors": False}
     app = build_app(
@@ -40,19 +43,38 @@ def test_app_fails_synth_on_a_nag_finding(tmp_path: Path) -> None:
         environ={},
         outdir=str(tmp_path),
     )
-    s3.Bucket(Stack(app, "Intruder"), "Unlogged")
+    add(Stack(app, "Intruder"))
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
     report = json.loads((tmp_path / "validation-report.json").read_text())
-    rules = {v["ruleName"] for p in report["pluginReports"] for v in p["violations"]}
-    assert "AwsSolutions-S1" in rules
-    assert "s3_bucket_object_lock_enabled_check" in rules, "the Control Tower plugin ran"
     assert all(
         c["constructPath"].startswith("Intruder/")
         for p in report["pluginReports"]
         for v in p["violations"]
         for c in v["violatingConstructs"]
     )
+    return {
+        p["pluginName"]: {v["ruleName"] for v in p["violations"]} for p in report["pluginReports"]
+    }
+
+
+def test_app_fails_synth_on_a_nag_finding(tmp_path: Path) -> None:
+    """app.py attaches AwsSolutions and the Control Tower controls as Validations plugins: a
+    bare bucket must stop synth, reported by both."""
+    rules = synth_with_intruder(tmp_path, lambda stack: s3.Bucket(stack, "Unlogged"))
+    assert "AwsSolutions-S1" in rules["AwsSolutions"]
+    assert "s3_bucket_object_lock_enabled_check" in rules[CONTROL_TOWER_PLUGIN]
+
+
+def test_app_fails_synth_on_a_control_tower_finding_alone(tmp_path: Path) -> None:
+    """A finding only the Control Tower controls report (a log group without a KMS key; cdk-nag
+    has no such rule) stops synth too, although the app acknowledges other findings."""
+    rules = synth_with_intruder(
+        tmp_path,
+        lambda stack: logs.LogGroup(stack, "Unencrypted", retention=logs.RetentionDays.ONE_YEAR),
+    )
+    assert rules[CONTROL_TOWER_PLUGIN] == {"cloudwatch_log_group_encrypted_check"}
+    assert not rules.get("AwsSolutions")
 
 
 def test_each_acknowledgment_is_narrow_and_reasoned(synthesized: SynthesizedApp) -> None:
