@@ -7,6 +7,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from auth_constructs.customer_key import CustomerKey
 from auth_constructs.log_groups import delivery_arn, log_group
 from stage_config import StatefulPolicy, WafConfig
 from stage_config.protection import ALWAYS_ON_RULE_GROUPS
@@ -37,6 +38,7 @@ class EdgeProtection(Construct):
         config: WafConfig,
         log_retention_days: int,
         stateful: StatefulPolicy,
+        key: CustomerKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         rules = [
@@ -94,8 +96,9 @@ class EdgeProtection(Construct):
             name=f"aws-waf-logs-{Aws.STACK_NAME}",
             retention_days=log_retention_days,
             stateful=stateful,
-            unencrypted_because="CloudWatch Logs encrypts every log group at rest; the WAF log "
-            "holds request metadata with the credential headers redacted.",
+            key=key,
+            unencrypted_because="This stage has no customer key (customer_key=None); CloudWatch "
+            "Logs encrypts every log group at rest, and the WAF log redacts credentials.",
         )
         wafv2.CfnLoggingConfiguration(
             self,

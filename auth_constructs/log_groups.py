@@ -9,6 +9,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
+from auth_constructs.customer_key import CustomerKey
 from auth_constructs.stateful import removal_policy
 from stage_config import StatefulPolicy
 from stage_config.checks import PRODUCTION_MIN_RETENTION_DAYS
@@ -21,11 +22,14 @@ def log_group(
     retention_days: int,
     stateful: StatefulPolicy,
     unencrypted_because: str,
+    key: CustomerKey | None = None,
     name: str | None = None,
 ) -> logs.LogGroup:
-    """A log group kept `retention_days` (removed with a dev stack, retained in production).
+    """A log group kept `retention_days` (removed with a dev stack, retained in production),
+    encrypted with the stage's `key` if it has one.
 
-    `unencrypted_because` is the reason it has no customer-managed key (checkov CKV_AWS_158).
+    `unencrypted_because` is the reason it has no customer-managed key without one (checkov
+    CKV_AWS_158, Control Tower's log group encryption control).
     """
     group = logs.LogGroup(
         scope, construct_id, log_group_name=name, removal_policy=removal_policy(stateful)
@@ -33,12 +37,15 @@ def log_group(
     # CloudWatch accepts a fixed set of day counts (validated in the config); the L2 only takes
     # an enum of names, so the number goes on the L1 directly.
     cast(logs.CfnLogGroup, group.node.default_child).retention_in_days = retention_days
-    accept_finding(
-        group,
-        checkov=("CKV_AWS_158",),
-        control_tower=("cloudwatch_log_group_encrypted_check",),
-        reason=unencrypted_because,
-    )
+    if key:
+        key.encrypt_log_group(group)
+    else:
+        accept_finding(
+            group,
+            checkov=("CKV_AWS_158",),
+            control_tower=("cloudwatch_log_group_encrypted_check",),
+            reason=unencrypted_because,
+        )
     if retention_days < PRODUCTION_MIN_RETENTION_DAYS:
         # The stage config demands a year in production, so a shorter one is not production.
         accept_finding(

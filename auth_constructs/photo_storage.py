@@ -16,13 +16,24 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
+from auth_constructs.customer_key import CustomerKey
 from auth_constructs.data_layout import PARTITION_KEY, SORT_KEY, USER_PREFIX, user_prefix
 from auth_constructs.stateful import removal_policy
 from stage_config import DataAccessConfig, StatefulPolicy
 
+OBJECT_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
+"""What S3 asks KMS for on a user's behalf: a data key to upload, a decrypt to download."""
+ITEM_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+"""What DynamoDB may ask KMS for on a caller's behalf with a customer-managed table key."""
+
 
 class PhotoStorage(Construct):
-    """Stateful by nature: RETAINed and deletion-protected in production, destroyable in dev."""
+    """Stateful by nature: RETAINed and deletion-protected in production, destroyable in dev.
+
+    With the stage's customer `key`, the photos bucket (with an S3 Bucket Key) and the items
+    table are encrypted with it; the access-log bucket stays on SSE-S3, the only encryption S3
+    server access logging delivers to.
+    """
 
     def __init__(
         self,
@@ -31,8 +42,10 @@ class PhotoStorage(Construct):
         *,
         config: DataAccessConfig,
         stateful: StatefulPolicy,
+        key: CustomerKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.key = key
         removal = removal_policy(stateful)
         self.access_logs = s3.Bucket(
             self,
@@ -57,11 +70,19 @@ class PhotoStorage(Construct):
             reason="This bucket is the server access log target; logging it to itself would "
             "loop and logging it elsewhere only moves the problem.",
         )
+        accept_finding(
+            self.access_logs,
+            control_tower=("s3_bucket_default_encryption_kms_check",),
+            reason="S3 server access logging delivers only to buckets encrypted with SSE-S3; "
+            "the logs hold request metadata, not photos.",
+        )
         self.bucket = s3.Bucket(
             self,
             "Photos",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
+            encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+            encryption_key=key.key if key else None,
+            bucket_key_enabled=True if key else None,
             enforce_ssl=True,
             versioned=True,
             server_access_logs_bucket=self.access_logs,
@@ -103,19 +124,15 @@ class PhotoStorage(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED if key else None,
+            encryption_key=key.key if key else None,
             deletion_protection=stateful.deletion_protection,
             removal_policy=removal,
         )
         for bucket in (self.access_logs, self.bucket):
             _accept_bucket_controls(bucket)
-        accept_finding(
-            self.table,
-            checkov=("CKV_AWS_119",),
-            control_tower=("dynamodb_table_encrypted_kms_check",),
-            reason="Items are encrypted at rest with the DynamoDB-owned key; a customer-managed "
-            "key would add per-request KMS cost and key-policy grants for every identity-pool "
-            "session without changing who can read an item (IAM LeadingKeys decides that).",
-        )
+        if not key:
+            _accept_aws_owned_keys(self.bucket, self.table)
 
     def grant_owner_access(self, grantee: iam.IGrantable, owner: str) -> None:
         """Objects under users/<owner>/ and table items whose partition key is <owner>.
@@ -131,6 +148,7 @@ class PhotoStorage(Construct):
                 resources=[self.bucket.arn_for_objects(f"{prefix}*")],
             )
         )
+        self._grant_object_key(grantee, OBJECT_KEY_ACTIONS)
         self._acknowledge_wildcard(
             grantee,
             f"{prefix}*",
@@ -160,6 +178,12 @@ class PhotoStorage(Construct):
                 conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [owner]}},
             )
         )
+        self._grant_item_key(grantee)
+
+    def grant_item_writes(self, grantee: iam.IGrantable) -> None:
+        """Put any item (a trigger writing a new user's profile)."""
+        self.table.grant(grantee, "dynamodb:PutItem")
+        self._grant_item_key(grantee)
 
     def grant_read_all_photos(self, grantee: iam.IGrantable) -> None:
         """Read and list every user's photos (moderation); no write, no table access."""
@@ -170,6 +194,7 @@ class PhotoStorage(Construct):
                 resources=[self.bucket.arn_for_objects(f"{USER_PREFIX}*")],
             )
         )
+        self._grant_object_key(grantee, ["kms:Decrypt"])
         self._acknowledge_wildcard(
             grantee,
             f"{USER_PREFIX}*",
@@ -184,6 +209,18 @@ class PhotoStorage(Construct):
                 conditions={"StringLike": {"s3:prefix": [USER_PREFIX, f"{USER_PREFIX}*"]}},
             )
         )
+
+    def _grant_object_key(self, grantee: iam.IGrantable, actions: list[str]) -> None:
+        """The key, for S3 requests on this bucket only (with a Bucket Key, S3's encryption
+        context is the bucket ARN); which objects is still the S3 statement's decision."""
+        if self.key:
+            self.key.grant_through(grantee, "s3", actions, {"aws:s3:arn": self.bucket.bucket_arn})
+
+    def _grant_item_key(self, grantee: iam.IGrantable) -> None:
+        """The key, for DynamoDB requests only; which items is the table statement's decision
+        (DescribeKey carries no encryption context, so none is required here)."""
+        if self.key:
+            self.key.grant_through(grantee, "dynamodb", ITEM_KEY_ACTIONS)
 
     def _acknowledge_wildcard(self, grantee: iam.IGrantable, key_pattern: str, reason: str) -> None:
         """Acknowledge cdk-nag IAM5 for exactly this object pattern on exactly this grantee."""
@@ -212,10 +249,20 @@ def _accept_bucket_controls(bucket: s3.Bucket) -> None:
         reason="Nothing in this design reacts to object events; a notification without a "
         "consumer adds nothing. Add one with the backend that processes uploads.",
     )
+
+
+def _accept_aws_owned_keys(bucket: s3.Bucket, table: dynamodb.Table) -> None:
+    """A stage without a customer key (`customer_key=None`) keeps AWS's own keys."""
     accept_finding(
         bucket,
         control_tower=("s3_bucket_default_encryption_kms_check",),
-        reason="SSE-S3 encrypts every object at rest; a customer-managed key would add a KMS "
-        "request per upload and key-policy grants for every identity-pool session without "
-        "changing who can read an object (the per-user IAM prefix decides that).",
+        reason="This stage has no customer key (customer_key=None): SSE-S3 encrypts every "
+        "object at rest, and the per-user IAM prefix decides who reads an object.",
+    )
+    accept_finding(
+        table,
+        checkov=("CKV_AWS_119",),
+        control_tower=("dynamodb_table_encrypted_kms_check",),
+        reason="This stage has no customer key (customer_key=None): the DynamoDB-owned key "
+        "encrypts items at rest, and IAM LeadingKeys decides who reads an item.",
     )

@@ -26,6 +26,7 @@ from trigger_settings import TriggerSettings
 
 from auth_constructs import LAMBDAS, log_groups
 from auth_constructs.accepted_findings import accept_finding
+from auth_constructs.customer_key import CustomerKey
 from auth_constructs.dependencies import wait_only_for_policy
 from stage_config import StatefulPolicy, TriggersConfig
 
@@ -52,10 +53,12 @@ class CognitoTriggers(Construct):
         stateful: StatefulPolicy,
         elevated_groups: tuple[str, ...],
         custom_providers: tuple[str, ...],
+        key: CustomerKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
         self._stateful = stateful
+        self._key = key
         self._code = lambda_.Code.from_asset(str(LAMBDAS), exclude=["__pycache__", "*.pyc"])
         self._powertools = lambda_.LayerVersion.from_layer_version_arn(
             self,
@@ -120,7 +123,6 @@ class CognitoTriggers(Construct):
             self._allow_on_pool(
                 self.post_confirmation, user_pool, ["cognito-idp:AdminAddUserToGroup"]
             )
-        table.grant(self.post_confirmation, "dynamodb:PutItem")
 
     def _function(
         self, construct_id: str, folder: str, settings: TriggerSettings
@@ -130,9 +132,9 @@ class CognitoTriggers(Construct):
             f"{construct_id}Logs",
             retention_days=self._config.log_retention_days,
             stateful=self._stateful,
-            unencrypted_because="CloudWatch Logs encrypts every log group at rest; handlers log "
-            "no secrets or personal data beyond the Cognito event metadata, so a customer key "
-            "adds cost only.",
+            key=self._key,
+            unencrypted_because="This stage has no customer key (customer_key=None); CloudWatch "
+            "Logs encrypts every log group at rest, and handlers log no secrets.",
         )
         role = iam.Role(
             self,

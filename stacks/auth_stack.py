@@ -10,6 +10,7 @@ from constructs import Construct
 from auth_constructs.alarms import OperationalAlarms
 from auth_constructs.app_clients import AppClients
 from auth_constructs.audit_logs import AuditLogs
+from auth_constructs.customer_key import CustomerKey
 from auth_constructs.edge_protection import EdgeProtection
 from auth_constructs.federation import Federation
 from auth_constructs.identity_access import OWNER, IdentityAccess
@@ -42,8 +43,14 @@ class AuthStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         pool_config = config.user_pool
+        self.customer_key: CustomerKey | None = None
+        if config.customer_key:
+            self.customer_key = CustomerKey(
+                self, "CustomerKey", config=config.customer_key, stateful=config.stateful
+            )
+        key = self.customer_key
         self.storage = PhotoStorage(
-            self, "Storage", config=config.data_access, stateful=config.stateful
+            self, "Storage", config=config.data_access, stateful=config.stateful, key=key
         )
         self.user_pool = PhotoUserPool(
             self, "UserPool", config=pool_config, stateful=config.stateful
@@ -59,6 +66,7 @@ class AuthStack(Stack):
                 config=protection.waf,
                 log_retention_days=protection.log_retention_days,
                 stateful=config.stateful,
+                key=key,
             )
         self.threat_protection: ThreatProtection | None = None
         if protection.threat_protection:
@@ -91,7 +99,9 @@ class AuthStack(Stack):
                 stateful=config.stateful,
                 elevated_groups=config.data_access.elevated_groups,
                 custom_providers=config.custom_provider_names,
+                key=key,
             )
+            self.storage.grant_item_writes(self.triggers.post_confirmation)
         self.clients = AppClients(
             self,
             "Clients",

@@ -2,6 +2,7 @@
 
 from stage_config.data_access import DataAccessConfig
 from stage_config.delivery import GITHUB_OIDC, DeliveryConfig, DeliveryMode
+from stage_config.encryption import CustomerKeyConfig
 from stage_config.errors import ConfigError
 from stage_config.federation import (
     AppleProviderConfig,
@@ -39,6 +40,7 @@ __all__ = [
     "AppleProviderConfig",
     "ConfigError",
     "CustomDomainConfig",
+    "CustomerKeyConfig",
     "DataAccessConfig",
     "DeliveryConfig",
     "DeliveryMode",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 
 from stage_config.checks import check_region, check_unique, require
 from stage_config.data_access import DataAccessConfig
+from stage_config.encryption import CustomerKeyConfig
 from stage_config.federation import (
     OidcProviderConfig,
     ProviderConfig,
@@ -49,6 +50,8 @@ class StageConfig(Section):
     data_access: DataAccessConfig
     federation: tuple[ProviderConfig, ...] = ()
     triggers: TriggersConfig | None = None
+    customer_key: CustomerKeyConfig | None = field(default_factory=CustomerKeyConfig)
+    """The stage's own KMS key for photos, items and logs; None keeps AWS-owned keys."""
     account: str = ""
     region: str = ""
     tags: dict[str, str] = field(default_factory=dict)

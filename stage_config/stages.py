@@ -70,6 +70,8 @@ def dev() -> StageConfig:
             access_token_scopes=("photos/read", "photos/write"),
             log_retention_days=14,
         ),
+        # AWS-owned keys in Dev: a customer key bills per month, and nothing here needs one.
+        customer_key=None,
         tags={"project": "photoshare", "stage": "dev"},
     )
 

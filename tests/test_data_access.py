@@ -122,11 +122,6 @@ def test_photos_bucket_baseline(
                 "IgnorePublicAcls": True,
                 "RestrictPublicBuckets": True,
             },
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                ]
-            },
             "VersioningConfiguration": {"Status": "Enabled"},
             "LoggingConfiguration": {
                 "DestinationBucketName": {"Ref": Match.string_like_regexp("StorageAccessLogs")},

@@ -31,8 +31,12 @@ from tests.support.iam import (
 )
 
 BUCKET = "photoshare-photos"
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
+OTHER_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/99999999-8888-7777-6666-555555555555"
 TABLE = "photoshare-items"
 OTHER_TABLE = "someone-elses-table"
+EXPLICITLY_DENIED = "ExplicitlyDenied"
+TABLE_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 ALICE, BOB = "alice-sub-1111", "bob-sub-2222"
 
 OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
@@ -71,6 +75,39 @@ def obj(key: str) -> str:
 
 def table(name: str = TABLE) -> str:
     return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+
+
+def via(service: str) -> tuple[tuple[str, str], ...]:
+    """A KMS request that `service` makes for the caller."""
+    return (("kms:ViaService", f"{service}.{REGION}.amazonaws.com"),)
+
+
+def key_asks(role: str) -> list[Ask]:
+    """The stage's customer key (evaluated with its key policy): usable only through S3 and
+    DynamoDB, for what those services ask on the caller's behalf; never directly, never for
+    grants (the key policy denies those explicitly).
+
+    The evaluator ignores `kms:EncryptionContext:<key>` context keys (it only matches variable
+    keys of the `prefix/<name>` form), so it cannot grant the S3 path, which also requires the
+    photos bucket's encryption context; `test_data_access` pins that statement instead.
+    """
+    dynamodb = via("dynamodb")
+    return [
+        Ask(role, "kms:Decrypt", KEY, DENIED, via("s3")),
+        Ask(role, "kms:GenerateDataKey", KEY, DENIED, via("s3")),
+        Ask(role, "kms:Decrypt", KEY, DENIED),
+        Ask(role, "kms:GenerateDataKey", KEY, DENIED),
+        Ask(role, "kms:Decrypt", OTHER_KEY, DENIED, dynamodb),
+        *(Ask(role, action, KEY, ALLOWED, dynamodb) for action in TABLE_KEY_ACTIONS),
+        *(Ask(role, action, KEY, DENIED, via("secretsmanager")) for action in TABLE_KEY_ACTIONS),
+        Ask(role, "kms:CreateGrant", KEY, EXPLICITLY_DENIED, dynamodb),
+        Ask(role, "kms:ScheduleKeyDeletion", KEY, DENIED),
+    ]
+
+
+def expected(ask: Ask, has_key: bool) -> str:
+    """Without a customer key (customer_key=None) nothing may use any key."""
+    return ask.expected if has_key or not ask.action.startswith("kms:") else DENIED
 
 
 def matrix() -> list[Ask]:
@@ -131,13 +168,14 @@ def matrix() -> list[Ask]:
             Ask(role, "dynamodb:Scan", table(), DENIED),
             Ask(role, "dynamodb:DeleteTable", table(), DENIED),
             Ask(role, "iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/mallory", DENIED),
+            *key_asks(role),
         ]
     asks.append(
         Ask(
             "user",
             "s3:GetObject",
             obj(f"users/{ALICE}/cat.jpg"),
-            "ExplicitlyDenied",
+            EXPLICITLY_DENIED,
             secure_transport=False,
         )
     )
@@ -148,6 +186,12 @@ def matrix() -> list[Ask]:
 class StageRoles:
     policies: dict[str, list[dict[str, Any]]]
     bucket_policy: dict[str, Any]
+    key_policy: dict[str, Any] | None
+    """The customer key's own policy; KMS needs it to allow too (it delegates to IAM)."""
+
+    @property
+    def has_key(self) -> bool:
+        return self.key_policy is not None
 
 
 def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
@@ -162,8 +206,9 @@ def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
 
     bucket_id, _ = only("AWS::S3::Bucket", lambda r: "LoggingConfiguration" in r["Properties"])
     table_id, _ = only("AWS::DynamoDB::Table")
+    keys = {i: r for i, r in resources.items() if r["Type"] == "AWS::KMS::Key"}
     names = Names(
-        arns={bucket_id: f"arn:aws:s3:::{BUCKET}", table_id: table()},
+        arns={bucket_id: f"arn:aws:s3:::{BUCKET}", table_id: table(), **dict.fromkeys(keys, KEY)},
         refs={bucket_id: BUCKET, table_id: TABLE},
     )
     _, attachment = only("AWS::Cognito::IdentityPoolRoleAttachment")
@@ -181,6 +226,9 @@ def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
             "elevated": role_policies(template, elevated_role_id, names),
         },
         bucket_policy=resolve(bucket_policy["Properties"]["PolicyDocument"], names),
+        key_policy=next(
+            (resolve(r["Properties"]["KeyPolicy"], names) for r in keys.values()), None
+        ),
     )
 
 
@@ -191,7 +239,7 @@ def simulation(ask: Ask, roles: StageRoles) -> dict[str, Any]:
     context["aws:SecureTransport"] = "true" if ask.secure_transport else "false"
     if ask.sub:
         context["aws:PrincipalTag/sub"] = ask.sub
-    s3_bucket_request = ask.resource.startswith(f"arn:aws:s3:::{BUCKET}")
+    resource_policies = {f"arn:aws:s3:::{BUCKET}": roles.bucket_policy, KEY: roles.key_policy}
     return request(
         role=ask.role,
         session="cognito-session",
@@ -199,23 +247,33 @@ def simulation(ask: Ask, roles: StageRoles) -> dict[str, Any]:
         resource=ask.resource,
         policies=roles.policies[ask.role],
         context=context,
-        resource_policy=roles.bucket_policy if s3_bucket_request else None,
+        resource_policy=next(
+            (p for prefix, p in resource_policies.items() if ask.resource.startswith(prefix)), None
+        ),
     )
 
 
 MATRIX = matrix()
 
 
+@dataclass(frozen=True)
+class Decisions:
+    results: dict[str, str]
+    has_key: bool
+
+
 @pytest.fixture(scope="module", params=list(STAGES))
-def decisions(request: pytest.FixtureRequest, synthesized: SynthesizedApp) -> dict[str, str]:
+def decisions(request: pytest.FixtureRequest, synthesized: SynthesizedApp) -> Decisions:
     roles = stage_roles(synthesized, str(request.param))
     results = simulate([simulation(ask, roles) for ask in MATRIX])
-    return {ask.label: result for ask, result in zip(MATRIX, results, strict=True)}
+    return Decisions(
+        {ask.label: result for ask, result in zip(MATRIX, results, strict=True)}, roles.has_key
+    )
 
 
 @pytest.mark.parametrize("ask", MATRIX, ids=[a.label for a in MATRIX])
-def test_isolation_matrix(decisions: dict[str, str], ask: Ask) -> None:
-    assert decisions[ask.label] == ask.expected
+def test_isolation_matrix(decisions: Decisions, ask: Ask) -> None:
+    assert decisions.results[ask.label] == expected(ask, decisions.has_key)
 
 
 def test_matrix_covers_every_granted_action(synthesized: SynthesizedApp, stage_name: str) -> None:
@@ -231,7 +289,7 @@ def test_matrix_covers_every_granted_action(synthesized: SynthesizedApp, stage_n
     granted = {
         action for statement in statements for action in cfn_text.listed(statement["Action"])
     }
-    allowed = {a.action for a in MATRIX if a.expected == ALLOWED}
-    denied = {a.action for a in MATRIX if a.expected != ALLOWED}
+    allowed = {a.action for a in MATRIX if expected(a, roles.has_key) == ALLOWED}
+    denied = {a.action for a in MATRIX if expected(a, roles.has_key) != ALLOWED}
     assert granted == allowed
     assert granted <= denied

@@ -50,13 +50,17 @@ def recorded(stage_name: str) -> dict[str, Any]:
 
 
 def stateful(stack: AuthStack) -> dict[str, Construct]:
-    return {
+    """Replacing the customer key would leave the data encrypted under the old one."""
+    resources: dict[str, Construct] = {
         "user pool": stack.user_pool.user_pool,
         "photos bucket": stack.storage.bucket,
         "access-log bucket": stack.storage.access_logs,
         "items table": stack.storage.table,
         "identity pool": stack.access.identity_pool,
     }
+    if stack.customer_key:
+        resources["customer key"] = stack.customer_key.key
+    return resources
 
 
 def resource_of(construct: Construct) -> CfnResource:

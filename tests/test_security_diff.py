@@ -108,6 +108,8 @@ def role_pair(before: list[iam.PolicyStatement], after: list[iam.PolicyStatement
 
 
 TAGGED = {"StringEquals": {"aws:PrincipalTag/team": "photos"}}
+KEY = "arn:aws:kms:eu-west-1:111111111111:key/1111"
+VIA_S3 = {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
 
 
 def trust_pair(before: iam.IPrincipal, after: iam.IPrincipal) -> Build:
@@ -269,6 +271,18 @@ PAIRS = (
         ),
         Severity.HIGH,
         "gains read access (wildcard): `dynamodb:GetItem` on `arn:aws:dynamodb:eu-west-1:1:table/*",
+    ),
+    Pair(
+        "GainsConditionalGrant",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS])],
+            [
+                grant(["s3:GetObject"], [PHOTOS]),
+                grant(["kms:Decrypt"], [KEY], conditions=VIA_S3),
+            ],
+        ),
+        Severity.HIGH,
+        f"gains write access: `kms:Decrypt` on `{KEY}` under kms:ViaService",
     ),
     Pair(
         "LosesCondition",

@@ -160,9 +160,15 @@ def test_least_privilege(
     assert stage_config.triggers is not None
     # The group call only when a default group is configured (it spends a quota per sign-up).
     joins = {"cognito-idp:AdminAddUserToGroup"} if stage_config.triggers.default_group else set()
+    # With a customer key, DynamoDB uses it on the writer's behalf (kms:ViaService only).
+    table_key = (
+        {"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}
+        if stage_config.customer_key
+        else set()
+    )
     expected = {
         "PreSignUp": {"cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"},
-        "PostConfirmation": {"dynamodb:PutItem", *joins},
+        "PostConfirmation": {"dynamodb:PutItem", *joins, *table_key},
         "PreTokenGeneration": set(),
         "CustomMessage": set(),
     }
@@ -188,6 +194,10 @@ def test_least_privilege(
                 assert resource["Fn::GetAtt"][0].startswith("UserPool")
             elif any(a.startswith("dynamodb:") for a in cfn_text.listed(statement["Action"])):
                 assert resource["Fn::GetAtt"][0].startswith("StorageItems")
+            elif any(a.startswith("kms:") for a in cfn_text.listed(statement["Action"])):
+                assert resource["Fn::GetAtt"][0].startswith("CustomerKey")
+                via = statement["Condition"]["StringEquals"]["kms:ViaService"]
+                assert via["Fn::Join"][1][0] == "dynamodb."
             else:
                 assert resource["Fn::GetAtt"][0].startswith(f"Triggers{name}Logs")
 

@@ -128,6 +128,13 @@ def _actions_text(actions: list[str], access: RoleAccess) -> str:
     return f"{shown}{more}{count}"
 
 
+def _under(blocks: list[Conditions]) -> str:
+    """' under <condition keys>' when every grant in `blocks` is conditional, else ''."""
+    if not blocks or not all(blocks):
+        return ""
+    return " under " + ", ".join(sorted({key for block in blocks for _, key in block}))
+
+
 def role_changes(role_id: str, before: RoleAccess | None, after: RoleAccess) -> Iterator[Change]:
     """Flagged lines for one role, from BASE (`before`, None when new) to now (`after`)."""
     old = before or RoleAccess()
@@ -165,10 +172,13 @@ def role_changes(role_id: str, before: RoleAccess | None, after: RoleAccess) -> 
         )
         severity = Severity.HIGH if writes or wildcard else Severity.MEDIUM
         kind = "write access" if writes else "read access"
+        blocks = [block for a in actions for r in resources for block in after.grants[a, r]]
         yield Change(
             severity,
             f"role `{role_id}` gains {kind}{' (wildcard)' if wildcard else ''}: "
-            f"{_actions_text(actions, after)} on " + ", ".join(f"`{r}`" for r in sorted(resources)),
+            f"{_actions_text(actions, after)} on "
+            + ", ".join(f"`{r}`" for r in sorted(resources))
+            + _under(blocks),
         )
 
 

@@ -123,6 +123,7 @@ def sandbox() -> StageConfig:
             default_group=EVERYONE,
             access_token_scopes=("photos/read",),
         ),
+        customer_key=None,
     )
 
 

@@ -1,0 +1,107 @@
+"""The stage's customer-managed KMS key, and the narrow ways others may use it.
+
+The key policy keeps CDK's default (the account administers the key through IAM) and adds one
+statement: CloudWatch Logs may encrypt this account's log groups in this Region with it. Every
+other use is an IAM grant that only works through one AWS service (`kms:ViaService`), so a
+signed-in user's credentials can decrypt a photo through S3 but never call KMS directly.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from auth_constructs.stateful import removal_policy
+from stage_config import CustomerKeyConfig, StatefulPolicy
+
+
+class CustomerKey(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: CustomerKeyConfig,
+        stateful: StatefulPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description=f"{Aws.STACK_NAME}: photos, items and logs",
+            enable_key_rotation=True,
+            rotation_period=Duration.days(config.rotation_days),
+            pending_window=Duration.days(config.deletion_window_days),
+            removal_policy=removal_policy(stateful),
+        )
+        # Grants outlive IAM changes; only AWS services (DynamoDB for the table) may create them.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="GrantsOnlyForAwsResources",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={
+                    "BoolIfExists": {
+                        "kms:GrantIsForAWSResource": "false",
+                        "aws:PrincipalIsAWSService": "false",
+                    }
+                },
+            )
+        )
+        self._logs_allowed = False
+
+    def encrypt_log_group(self, group: logs.LogGroup) -> None:
+        """Encrypt `group` with the key, letting CloudWatch Logs use it for log groups only."""
+        cast(logs.CfnLogGroup, group.node.default_child).kms_key_id = self.key.key_arn
+        if self._logs_allowed:
+            return
+        self._logs_allowed = True
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsOfThisAccount",
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+
+    def grant_through(
+        self,
+        grantee: iam.IGrantable,
+        service: str,
+        actions: list[str],
+        encryption_context: dict[str, str] | None = None,
+    ) -> None:
+        """Let `grantee` use the key for `actions` only in requests `service` makes for it
+        (e.g. 's3'), and, with `encryption_context`, only for that resource."""
+        conditions: dict[str, dict[str, str]] = {
+            "StringEquals": {"kms:ViaService": f"{service}.{Aws.REGION}.amazonaws.com"}
+        }
+        for name, value in (encryption_context or {}).items():
+            conditions["StringEquals"][f"kms:EncryptionContext:{name}"] = value
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=actions, resources=[self.key.key_arn], conditions=conditions
+            )
+        )

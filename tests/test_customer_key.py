@@ -1,0 +1,204 @@
+"""The stage's customer-managed key: what it encrypts, what its policy allows, how it is kept,
+and what it never touches (the access-log bucket, Cognito's delivered logs). Your stages hold
+what their config asks for; the samples (Live with a key, Sandbox without) pin the details."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from stage_config import CustomerKeyConfig, StageConfig
+from tests.support.app import SynthesizedApp
+from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
+from tests.support.configs import LIVE, SANDBOX, live
+
+KEY = "AWS::KMS::Key"
+VENDED = "/aws/vendedlogs/cognito/"
+
+
+def of_type(app: SynthesizedApp, stage: str, kind: str) -> dict[str, dict[str, Any]]:
+    resources = app.template_json(stage)["Resources"]
+    return {i: r for i, r in resources.items() if r["Type"] == kind}
+
+
+def key_arn(app: SynthesizedApp, stage: str) -> dict[str, Any]:
+    (key_id,) = of_type(app, stage, KEY)
+    return {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def buckets(app: SynthesizedApp, stage: str) -> dict[str, dict[str, Any]]:
+    """{'photos' | 'access logs': the bucket's properties}"""
+    return {
+        "photos" if "LoggingConfiguration" in r["Properties"] else "access logs": r["Properties"]
+        for r in of_type(app, stage, "AWS::S3::Bucket").values()
+    }
+
+
+def sse(bucket: dict[str, Any]) -> dict[str, Any]:
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    return dict(rule)
+
+
+def log_groups(app: SynthesizedApp, stage: str) -> dict[str, dict[str, Any]]:
+    return {i: r["Properties"] for i, r in of_type(app, stage, "AWS::Logs::LogGroup").items()}
+
+
+def is_cognito_delivery(group: dict[str, Any]) -> bool:
+    name = group.get("LogGroupName", {})
+    return isinstance(name, dict) and name.get("Fn::Join", ["", [""]])[1][0] == VENDED
+
+
+# --- your stages ---------------------------------------------------------------------------------
+
+
+def test_stage_data_and_logs_use_the_key_when_configured(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    photos = buckets(synthesized, stage_name)["photos"]
+    (table,) = of_type(synthesized, stage_name, "AWS::DynamoDB::Table").values()
+    groups = log_groups(synthesized, stage_name)
+    if stage_config.customer_key is None:
+        assert of_type(synthesized, stage_name, KEY) == {}
+        assert sse(photos)["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+        assert "SSESpecification" not in table["Properties"]
+        assert all("KmsKeyId" not in g for g in groups.values())
+        return
+    arn = key_arn(synthesized, stage_name)
+    assert sse(photos) == {
+        "BucketKeyEnabled": True,
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": arn},
+    }
+    assert table["Properties"]["SSESpecification"] == {
+        "KMSMasterKeyId": arn,
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+    }
+    for logical_id, group in groups.items():
+        expected = None if is_cognito_delivery(group) else arn
+        assert group.get("KmsKeyId") == expected, logical_id
+    # The key rotates, and is kept as the stage keeps the data it encrypts.
+    config = stage_config.customer_key
+    (key,) = of_type(synthesized, stage_name, KEY).values()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["Properties"]["RotationPeriodInDays"] == config.rotation_days
+    assert key["Properties"]["PendingWindowInDays"] == config.deletion_window_days
+    kept = "Retain" if stage_config.stateful.retain else "Delete"
+    assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == (kept, kept)
+
+
+# --- the samples pin the details ------------------------------------------------------------------
+
+
+def key_policy(samples: SynthesizedApp) -> dict[str, dict[str, Any]]:
+    (key,) = of_type(samples, LIVE, KEY).values()
+    return {s.get("Sid", "account"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+
+
+def test_key_policy_lets_cloudwatch_logs_use_it_for_this_accounts_log_groups(
+    samples: SynthesizedApp,
+) -> None:
+    statement = key_policy(samples)["CloudWatchLogsOfThisAccount"]
+    assert statement["Principal"] == {
+        "Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+    }
+    assert "kms:CreateGrant" not in statement["Action"]
+    context = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    joined = "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in context["Fn::Join"][1])
+    assert joined == "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*"
+
+
+def test_key_policy_denies_grants_except_for_aws_services(samples: SynthesizedApp) -> None:
+    """Control Tower CT.KMS.PR.3: a grant outlives IAM changes, so only AWS services (DynamoDB,
+    for the table) may create one."""
+    statement = key_policy(samples)["GrantsOnlyForAwsResources"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == {"AWS": "*"}
+    assert statement["Action"] == "kms:CreateGrant"
+    assert statement["Condition"] == {
+        "BoolIfExists": {
+            "kms:GrantIsForAWSResource": "false",
+            "aws:PrincipalIsAWSService": "false",
+        }
+    }
+
+
+def test_signed_in_users_reach_the_key_only_through_s3_for_the_photos_bucket(
+    samples: SynthesizedApp,
+) -> None:
+    """The IAM evaluator (test_isolation) cannot read `kms:EncryptionContext:*` keys, so the S3
+    path's conditions are pinned here: S3 only, and only with the photos bucket's context (S3
+    Bucket Keys use the bucket ARN as the encryption context)."""
+    resources = samples.template_json(LIVE)["Resources"]
+    (photos_id,) = [
+        i
+        for i, r in of_type(samples, LIVE, "AWS::S3::Bucket").items()
+        if "LoggingConfiguration" in r["Properties"]
+    ]
+    s3_key_statements = [
+        (policy_id, statement)
+        for policy_id, policy in resources.items()
+        if policy["Type"] == "AWS::IAM::Policy"
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "kms:ViaService" in statement.get("Condition", {}).get("StringEquals", {})
+        and "s3." in str(statement["Condition"]["StringEquals"]["kms:ViaService"])
+    ]
+    assert {policy_id.split("Role")[0] for policy_id, _ in s3_key_statements} == {
+        "IdentityAccessPoolAuthenticated",
+        "IdentityAccessElevated",
+    }
+    for _, statement in s3_key_statements:
+        assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+        assert statement["Resource"] == key_arn(samples, LIVE)
+        assert statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"] == {
+            "Fn::GetAtt": [photos_id, "Arn"]
+        }
+
+
+def test_access_log_bucket_and_cognito_logs_never_use_the_key(samples: SynthesizedApp) -> None:
+    """S3 server access logging delivers only to SSE-S3 buckets; Cognito only to log groups
+    without a KMS key."""
+    assert sse(buckets(samples, LIVE)["access logs"])["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }
+    delivered = [g for g in log_groups(samples, LIVE).values() if is_cognito_delivery(g)]
+    assert len(delivered) == 2, "notification errors and auth events"
+    assert all("KmsKeyId" not in g for g in delivered)
+    encrypted = [g for g in log_groups(samples, LIVE).values() if "KmsKeyId" in g]
+    assert len(encrypted) == 5, "four triggers and the WAF log"
+
+
+def test_a_stage_without_a_key_has_none(samples: SynthesizedApp) -> None:
+    assert of_type(samples, SANDBOX, KEY) == {}
+    statements = [
+        statement
+        for policy in of_type(samples, SANDBOX, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert not [s for s in statements if "kms:" in str(s["Action"])]
+
+
+# --- bad key config ------------------------------------------------------------------------------
+
+BAD: list[BadCase] = [
+    (
+        "rotation more often than KMS allows",
+        lambda: live_with_key(rotation_days=30),
+        "Live.customer_key.rotation_days",
+        "outside KMS's rotation period range",
+    ),
+    (
+        "deletion window longer than KMS allows",
+        lambda: live_with_key(deletion_window_days=45),
+        "Live.customer_key.deletion_window_days",
+        "outside KMS's waiting period range",
+    ),
+]
+
+
+def live_with_key(**settings: int) -> StageConfig:
+    return dataclasses.replace(live(), customer_key=CustomerKeyConfig(**settings))
+
+
+@bad_config_cases(BAD)
+def test_bad_key_config_names_key_and_fix(make: Any, key: str, problem: str) -> None:
+    assert_config_error(make, key, problem)
