@@ -29,8 +29,11 @@ def accept_finding(
 ) -> None:
     """Accept cdk-nag rule `nag`, checkov checks `checkov` and Control Tower rules
     `control_tower` on `construct` for `reason`."""
-    for finding in ([nag] if nag else []) + [CONTROL_TOWER + rule for rule in control_tower]:
-        Validations.of(construct).acknowledge(Acknowledgment(id=finding, reason=reason))
+    findings = ([nag] if nag else []) + [CONTROL_TOWER + rule for rule in control_tower]
+    if findings:
+        validations = Validations.of(construct)
+        for finding in findings:
+            validations.acknowledge(Acknowledgment(id=finding, reason=reason))
     if checkov:
         resource = cast(
             CfnResource,

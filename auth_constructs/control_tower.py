@@ -2,84 +2,71 @@
 plugin beside cdk-nag (PyPI `cdklabs.cdk-validator-cfnguard`, which bundles cfn-guard and the
 controls' rules).
 
-Only the rules that concern a resource type the app synthesizes are run: the others have nothing
-to check, and evaluating all of them costs several seconds per synth. A rule whose types cannot
-be read stays on.
+Only the rules that report on a resource type the app synthesizes are run: each rule file
+declares the types it reports on ("Reports on:") and skips a template without them, and
+evaluating all of them costs several seconds per synth. A rule whose types cannot be read stays
+on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import re
 import tarfile
 from functools import cache
 from pathlib import Path
 from typing import cast
 
-from aws_cdk import (
-    App,
-    CfnResource,
-    IPolicyValidationContextBeta1,
-    IPolicyValidationPlugin,
-    PolicyValidationPluginReportBeta1,
-    PolicyViolationBeta1,
-)
+from aws_cdk import App, CfnResource, IPolicyValidationPlugin
 from cdklabs import cdk_validator_cfnguard
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
 RULES = "package/rules/control-tower/cfn-guard/"
 RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
+REPORTS_ON = re.compile(r"^# Reports on:\n((?:#\s+AWS::.*\n)+)", re.MULTILINE)
 
 
 @cache
 def rule_types() -> dict[str, frozenset[str]]:
-    """{rule file name: the resource types it checks}, read from the plugin's own package."""
+    """{rule file name: the resource types it reports on}, read from the plugin's own package.
+
+    Reading them means decompressing the plugin's 12 MB package (its cfn-guard binaries come
+    first), so the result is kept beside that package, named after it and after this file: an
+    upgrade or a reinstall of the plugin, or a change to how this file reads it, starts afresh.
+    """
     package = Path(cdk_validator_cfnguard.__file__).parent / "_jsii"
     (tarball,) = package.glob("*.tgz")
+    reader = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    cached = tarball.with_name(f"{tarball.name}.rule-types-{reader}.json")
+    with contextlib.suppress(OSError, ValueError):
+        return {rule: frozenset(t) for rule, t in json.loads(cached.read_text()).items()}
     types = {}
     with tarfile.open(tarball) as archive:
         for member in archive.getmembers():
             if member.name.startswith(RULES) and member.name.endswith(".guard"):
                 source = archive.extractfile(member)
-                text = source.read().decode() if source else ""
-                types[Path(member.name).stem] = frozenset(RESOURCE_TYPE.findall(text))
+                reports_on = REPORTS_ON.search(source.read().decode() if source else "")
+                types[Path(member.name).stem] = frozenset(
+                    RESOURCE_TYPE.findall(reports_on.group(1)) if reports_on else ()
+                )
+    with contextlib.suppress(OSError):  # a read-only install: read the package every time
+        for older in set(package.glob(f"{tarball.name}.rule-types-*.json")) - {cached}:
+            older.unlink()
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}")
+        partial.write_text(json.dumps({rule: sorted(t) for rule, t in types.items()}))
+        partial.replace(cached)
     return types
 
 
 def idle_rules(app: App) -> list[str]:
-    """The rules that concern no resource type `app` holds."""
+    """The rules that report on no resource type `app` holds."""
     present = {
         node.cfn_resource_type for node in app.node.find_all() if isinstance(node, CfnResource)
     }
     return sorted(name for name, types in rule_types().items() if types and not types & present)
-
-
-class ControlTowerControls(CfnGuardValidator):
-    """The plugin, with each finding marked an error.
-
-    The plugin leaves a finding's severity unset. CDK (2.275) prints an unset severity as an
-    error, but when it re-decides a report after acknowledgments it fails only on findings
-    marked "error", so with any acknowledgment in the app an unacknowledged control passed
-    `cdk synth` silently.
-    """
-
-    def validate(self, context: IPolicyValidationContextBeta1) -> PolicyValidationPluginReportBeta1:
-        report = super().validate(context)
-        return PolicyValidationPluginReportBeta1(
-            success=report.success,
-            violations=[
-                PolicyViolationBeta1(
-                    description=v.description,
-                    rule_name=v.rule_name,
-                    violating_resources=v.violating_resources,
-                    fix=v.fix,
-                    rule_metadata=v.rule_metadata,
-                    severity=v.severity or "error",
-                )
-                for v in report.violations
-            ],
-            metadata=report.metadata,
-            plugin_version=report.plugin_version,
-        )
 
 
 def control_tower_validator(app: App) -> IPolicyValidationPlugin:
@@ -87,4 +74,4 @@ def control_tower_validator(app: App) -> IPolicyValidationPlugin:
 
     The plugin's typings implement the Beta1 names of the same interface (`validate` takes the
     Beta1 context); CDK calls it through jsii either way."""
-    return cast(IPolicyValidationPlugin, ControlTowerControls(disabled_rules=idle_rules(app)))
+    return cast(IPolicyValidationPlugin, CfnGuardValidator(disabled_rules=idle_rules(app)))

@@ -10,8 +10,9 @@ import pytest
 from aws_cdk import App, CfnResource, Stack, Stage, Validations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from cdklabs import cdk_validator_cfnguard
 
-from app import build_app
+from app import build_app, synthesize
 from auth_constructs.accepted_findings import CONTROL_TOWER
 from auth_constructs.control_tower import idle_rules, rule_types
 from stage_config.stages import STAGES
@@ -45,7 +46,7 @@ def synth_with_intruder(tmp_path: Path, add: Callable[[Stack], object]) -> dict[
     )
     add(Stack(app, "Intruder"))
     with pytest.raises(RuntimeError, match="ValidationFailed"):
-        app.synth()
+        synthesize(app)
     report = json.loads((tmp_path / "validation-report.json").read_text())
     assert all(
         c["constructPath"].startswith("Intruder/")
@@ -127,3 +128,13 @@ def test_control_tower_runs_the_rules_of_every_resource_type_the_app_holds(
     assert all(rule_types()[rule] & present for rule in running if rule_types()[rule])
     assert all(not rule_types()[rule] & present for rule in disabled)
     assert len(rule_types()) > 200, "the plugin's Control Tower rules were read"
+    assert all(rule_types().values()), "each rule file declares the types it reports on"
+
+
+def test_rule_types_are_read_once_per_plugin_package() -> None:
+    """The types come from the plugin's package, kept beside it under its own name."""
+    package = Path(cdk_validator_cfnguard.__file__).parent / "_jsii"
+    (tarball,) = package.glob("*.tgz")
+    (cached,) = package.glob("*.rule-types-*.json")
+    assert cached.name.startswith(f"{tarball.name}.rule-types-")
+    assert rule_types.__wrapped__() == rule_types()

@@ -14,6 +14,7 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
 from app import build_app
+from app import synthesize as synthesize_app
 from stacks.stage import IdentityStage
 from stage_config import StageConfig
 from tests.support.configs import DELIVERY
@@ -57,7 +58,7 @@ def synthesize(
     app = build_app(
         context={**cdk_json_context(), **(context or {})}, environ=environ or {}, outdir=str(outdir)
     )
-    app.synth()
+    synthesize_app(app)
     return SynthesizedApp(app=app, outdir=outdir)
 
 
