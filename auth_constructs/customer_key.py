@@ -1,9 +1,10 @@
 """The stage's customer-managed KMS key, and the narrow ways others may use it.
 
-The key policy keeps CDK's default (the account administers the key through IAM) and adds one
-statement: CloudWatch Logs may encrypt this account's log groups in this Region with it. Every
-other use is an IAM grant that only works through one AWS service (`kms:ViaService`), so a
-signed-in user's credentials can decrypt a photo through S3 but never call KMS directly.
+The key policy keeps CDK's default (the account administers the key through IAM), denies grants
+that are not for an AWS resource, and, once a log group uses the key, lets CloudWatch Logs use it
+for this account's log groups in this Region. Every other use is an IAM grant that only works
+through one AWS service (`kms:ViaService`), so a signed-in user's credentials can decrypt a photo
+through S3 but never call KMS directly.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from stage_config import CustomerKeyConfig, StatefulPolicy
 
 
 class CustomerKey(Construct):
+    """One rotating key per stage, kept as the stage keeps the data it encrypts."""
+
     def __init__(
         self,
         scope: Construct,
