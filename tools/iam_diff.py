@@ -16,6 +16,7 @@ from typing import Any
 from auth_constructs import cfn_text
 from tools.changes import Change, Severity, readable
 from tools.iam_actions import WRITE_LEVELS, expand
+from tools.templates import of_type
 
 Grant = tuple[str, str]
 """(concrete action, resource pattern)."""
@@ -96,9 +97,7 @@ def role_access(template: dict[str, Any], role_id: str) -> RoleAccess:
 
 def roles(template: dict[str, Any]) -> dict[str, RoleAccess]:
     return {
-        logical_id: role_access(template, logical_id)
-        for logical_id, resource in template.get("Resources", {}).items()
-        if resource["Type"] == "AWS::IAM::Role"
+        role_id: role_access(template, role_id) for role_id in of_type(template, "AWS::IAM::Role")
     }
 
 

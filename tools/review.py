@@ -26,17 +26,11 @@ from stage_config.selection import select_delivery
 from tools.base_synth import BaseError, resolve_base, synthesized
 from tools.changes import readable as render
 from tools.security_diff import markdown, stage_changes
-from tools.templates import ROOT, reviewed_templates, stage_templates
-
-
-def _of_type(template: dict[str, Any], kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    for logical_id, resource in template.get("Resources", {}).items():
-        if resource["Type"] == kind:
-            yield logical_id, resource.get("Properties", {})
+from tools.templates import ROOT, of_type, reviewed_templates, stage_templates
 
 
 def user_pool_lines(template: dict[str, Any]) -> Iterator[str]:
-    for logical_id, props in _of_type(template, "AWS::Cognito::UserPool"):
+    for logical_id, props in of_type(template, "AWS::Cognito::UserPool").items():
         policies = props.get("Policies", {})
         password = policies.get("PasswordPolicy", {})
         factors = policies.get("SignInPolicy", {}).get("AllowedFirstAuthFactors", ["PASSWORD"])
@@ -78,7 +72,7 @@ def user_pool_lines(template: dict[str, Any]) -> Iterator[str]:
 
 def client_lines(template: dict[str, Any]) -> Iterator[str]:
     yield "**App clients**"
-    for _, props in _of_type(template, "AWS::Cognito::UserPoolClient"):
+    for props in of_type(template, "AWS::Cognito::UserPoolClient").values():
         units = props.get("TokenValidityUnits", {})
         lifetimes = ", ".join(
             f"{name} {props[key]} {units.get(unit, 'default unit')}"
@@ -103,9 +97,9 @@ def client_lines(template: dict[str, Any]) -> Iterator[str]:
 
 
 def provider_lines(template: dict[str, Any]) -> Iterator[str]:
-    providers = list(_of_type(template, "AWS::Cognito::UserPoolIdentityProvider"))
+    providers = of_type(template, "AWS::Cognito::UserPoolIdentityProvider").values()
     yield f"**Identity providers**: {len(providers) or 'none'}"
-    for _, props in providers:
+    for props in providers:
         details = props.get("ProviderDetails", {})
         yield (
             f"- {props['ProviderName']} ({props['ProviderType']}): scopes "
@@ -116,15 +110,15 @@ def provider_lines(template: dict[str, Any]) -> Iterator[str]:
 
 def role_lines(template: dict[str, Any]) -> Iterator[str]:
     yield "**IAM roles** (actions on resources)"
-    policies = list(_of_type(template, "AWS::IAM::Policy"))
-    for role_id, role in _of_type(template, "AWS::IAM::Role"):
+    policies = of_type(template, "AWS::IAM::Policy").values()
+    for role_id, role in of_type(template, "AWS::IAM::Role").items():
         trust = role.get("AssumeRolePolicyDocument", {}).get("Statement", [])
         principals = sorted({render(v) for s in trust for v in s.get("Principal", {}).values()})
         yield f"- `{role_id}` trusted by {', '.join(principals)}"
         documents = [p["PolicyDocument"] for p in role.get("Policies", [])]
         documents += [
             props["PolicyDocument"]
-            for _, props in policies
+            for props in policies
             if {"Ref": role_id} in props.get("Roles", [])
         ]
         statements = [s for doc in documents for s in doc.get("Statement", [])]

@@ -17,6 +17,7 @@ from tools.changes import Change, Severity, readable
 from tools.guard import STATEFUL_TYPES
 from tools.guard import compare as replacements
 from tools.iam_diff import iam_changes
+from tools.templates import of_type
 
 Props = dict[str, Any]
 RANKS = {
@@ -42,14 +43,6 @@ TOKEN_DEFAULTS = {  # CloudFormation's defaults: (validity, unit)
 }
 
 
-def _of_type(template: dict[str, Any], kind: str) -> dict[str, Props]:
-    return {
-        logical_id: resource.get("Properties", {})
-        for logical_id, resource in template.get("Resources", {}).items()
-        if resource["Type"] == kind
-    }
-
-
 def _matched(
     before: dict[str, Any], after: dict[str, Any], kind: str, name_key: str = ""
 ) -> Iterator[tuple[str, Props | None, Props]]:
@@ -61,8 +54,8 @@ def _matched(
     def name(logical_id: str, props: Props) -> str:
         return str(props.get(name_key, logical_id)) if name_key else logical_id
 
-    old = {name(i, p): p for i, p in _of_type(before, kind).items()}
-    for logical_id, props in _of_type(after, kind).items():
+    old = {name(i, p): p for i, p in of_type(before, kind).items()}
+    for logical_id, props in of_type(after, kind).items():
         key = name(logical_id, props)
         yield key, old.get(key), props
 
@@ -258,7 +251,7 @@ PROTECTIONS = {
 def protection_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
     """A protection removed, or the WAF rate limit raised."""
     for kind, what in PROTECTIONS.items():
-        if _of_type(before, kind) and not _of_type(after, kind):
+        if of_type(before, kind) and not of_type(after, kind):
             yield Change(Severity.HIGH, f"protection removed: the {what} is gone")
     for logical_id, old, new in _matched(before, after, "AWS::WAFv2::WebACL"):
         limits = [

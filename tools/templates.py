@@ -9,6 +9,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    """{logical id: properties} of the template's resources of type `kind`."""
+    return {
+        logical_id: resource.get("Properties", {})
+        for logical_id, resource in template.get("Resources", {}).items()
+        if resource["Type"] == kind
+    }
+
+
 def stage_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
     """{stage name: its Auth stack template}, from `cdk.out/assembly-<Stage>/`."""
     templates = {}
