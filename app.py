@@ -81,22 +81,27 @@ class UnacknowledgedFindingsError(RuntimeError):
     """A Validations plugin reported a finding nobody acknowledged."""
 
 
-def synthesize(app: App) -> cx_api.CloudAssembly:
-    """`app.synth()`, failing on every finding a Validations plugin left unacknowledged.
-
-    CDK (2.275) fails synth itself only on findings marked "error" once the app acknowledges
-    any finding; the Control Tower plugin leaves severity unset, so CDK would print its findings
-    and pass. The validation report CDK writes lists both plugins' findings alike.
-    """
-    assembly = app.synth()
-    report = json.loads((Path(assembly.directory) / "validation-report.json").read_text())
-    findings = [
+def unacknowledged_findings(assembly_dir: str | Path) -> list[str]:
+    """'<rule> on <construct path>' for every finding left in the validation report CDK wrote
+    into `assembly_dir` (it lists both plugins' findings alike)."""
+    report = json.loads((Path(assembly_dir) / "validation-report.json").read_text())
+    return [
         f"{violation['ruleName']} on {construct['constructPath'] or '(no resource named)'}"
         for plugin in report["pluginReports"]
         for violation in plugin["violations"]
         for construct in violation["violatingConstructs"]
     ]
-    if findings:
+
+
+def synthesize(app: App) -> cx_api.CloudAssembly:
+    """`app.synth()`, failing on every finding a Validations plugin left unacknowledged.
+
+    CDK (2.275) fails synth itself only on findings marked "error" once the app acknowledges
+    any finding; the Control Tower plugin leaves severity unset, so CDK would print its findings
+    and pass.
+    """
+    assembly = app.synth()
+    if findings := unacknowledged_findings(assembly.directory):
         raise UnacknowledgedFindingsError(
             "ValidationFailed: unacknowledged findings (fix them, or acknowledge each with its "
             "reason through auth_constructs.accepted_findings):\n  " + "\n  ".join(findings)
