@@ -144,15 +144,6 @@ class PipelineStack(Stack):
                 reason="CDK Pipelines' own key policy for the artifact key: it lets this "
                 "account's pipeline roles use the key, as CodePipeline needs across stages.",
             )
-        for project in self.node.find_all():
-            if isinstance(project, codebuild.CfnProject):
-                accept_finding(
-                    project,
-                    control_tower=("codebuild_project_logging_enabled_check",),
-                    reason="CodeBuild sends every build's log to CloudWatch Logs "
-                    "(/aws/codebuild/<project>) by default; CDK Pipelines leaves LogsConfig "
-                    "unset, which this control reads as off.",
-                )
         accept_finding(
             self.pipeline.node.find_child("Assets")
             .node.find_child("FileRole")
@@ -162,10 +153,18 @@ class PipelineStack(Stack):
             "(codebuild:StartBuild on '*' as CDK generates it) and may only assume the "
             "bootstrap file-publishing role.",
         )
-        for policy in self.node.find_all():
-            if isinstance(policy, iam.CfnPolicy) and Stack.of(policy) is self:
-                document = self.resolve(policy.policy_document)
-                accept_wildcards(policy, document, GENERATED_WILDCARDS)
+        for generated in self.node.find_all():
+            if isinstance(generated, codebuild.CfnProject):
+                accept_finding(
+                    generated,
+                    control_tower=("codebuild_project_logging_enabled_check",),
+                    reason="CodeBuild sends every build's log to CloudWatch Logs "
+                    "(/aws/codebuild/<project>) by default; CDK Pipelines leaves LogsConfig "
+                    "unset, which this control reads as off.",
+                )
+            elif isinstance(generated, iam.CfnPolicy) and Stack.of(generated) is self:
+                document = self.resolve(generated.policy_document)
+                accept_wildcards(generated, document, GENERATED_WILDCARDS)
 
 
 GENERATED_WILDCARDS = (
