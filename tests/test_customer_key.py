@@ -16,13 +16,8 @@ KEY = "AWS::KMS::Key"
 VENDED = "/aws/vendedlogs/cognito/"
 
 
-def of_type(app: SynthesizedApp, stage: str, kind: str) -> dict[str, dict[str, Any]]:
-    resources = app.template_json(stage)["Resources"]
-    return {i: r for i, r in resources.items() if r["Type"] == kind}
-
-
 def key_arn(app: SynthesizedApp, stage: str) -> dict[str, Any]:
-    (key_id,) = of_type(app, stage, KEY)
+    (key_id,) = app.resources(stage, KEY)
     return {"Fn::GetAtt": [key_id, "Arn"]}
 
 
@@ -30,7 +25,7 @@ def buckets(app: SynthesizedApp, stage: str) -> dict[str, dict[str, Any]]:
     """{'photos' | 'access logs': the bucket's properties}"""
     return {
         "photos" if "LoggingConfiguration" in r["Properties"] else "access logs": r["Properties"]
-        for r in of_type(app, stage, "AWS::S3::Bucket").values()
+        for r in app.resources(stage, "AWS::S3::Bucket").values()
     }
 
 
@@ -40,7 +35,7 @@ def sse(bucket: dict[str, Any]) -> dict[str, Any]:
 
 
 def log_groups(app: SynthesizedApp, stage: str) -> dict[str, dict[str, Any]]:
-    return {i: r["Properties"] for i, r in of_type(app, stage, "AWS::Logs::LogGroup").items()}
+    return {i: r["Properties"] for i, r in app.resources(stage, "AWS::Logs::LogGroup").items()}
 
 
 def is_cognito_delivery(group: dict[str, Any]) -> bool:
@@ -55,10 +50,10 @@ def test_stage_data_and_logs_use_the_key_when_configured(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
     photos = buckets(synthesized, stage_name)["photos"]
-    (table,) = of_type(synthesized, stage_name, "AWS::DynamoDB::Table").values()
+    (table,) = synthesized.resources(stage_name, "AWS::DynamoDB::Table").values()
     groups = log_groups(synthesized, stage_name)
     if stage_config.customer_key is None:
-        assert of_type(synthesized, stage_name, KEY) == {}
+        assert synthesized.resources(stage_name, KEY) == {}
         assert sse(photos)["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
         assert "SSESpecification" not in table["Properties"]
         assert all("KmsKeyId" not in g for g in groups.values())
@@ -78,7 +73,7 @@ def test_stage_data_and_logs_use_the_key_when_configured(
         assert group.get("KmsKeyId") == expected, logical_id
     # The key rotates, and is kept as the stage keeps the data it encrypts.
     config = stage_config.customer_key
-    (key,) = of_type(synthesized, stage_name, KEY).values()
+    (key,) = synthesized.resources(stage_name, KEY).values()
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["Properties"]["RotationPeriodInDays"] == config.rotation_days
     assert key["Properties"]["PendingWindowInDays"] == config.deletion_window_days
@@ -90,7 +85,7 @@ def test_stage_data_and_logs_use_the_key_when_configured(
 
 
 def key_policy(samples: SynthesizedApp) -> dict[str, dict[str, Any]]:
-    (key,) = of_type(samples, LIVE, KEY).values()
+    (key,) = samples.resources(LIVE, KEY).values()
     return {s.get("Sid", "account"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
 
 
@@ -131,7 +126,7 @@ def test_signed_in_users_reach_the_key_only_through_s3_for_the_photos_bucket(
     resources = samples.template_json(LIVE)["Resources"]
     (photos_id,) = [
         i
-        for i, r in of_type(samples, LIVE, "AWS::S3::Bucket").items()
+        for i, r in samples.resources(LIVE, "AWS::S3::Bucket").items()
         if "LoggingConfiguration" in r["Properties"]
     ]
     s3_key_statements = [
@@ -168,10 +163,10 @@ def test_access_log_bucket_and_cognito_logs_never_use_the_key(samples: Synthesiz
 
 
 def test_a_stage_without_a_key_has_none(samples: SynthesizedApp) -> None:
-    assert of_type(samples, SANDBOX, KEY) == {}
+    assert samples.resources(SANDBOX, KEY) == {}
     statements = [
         statement
-        for policy in of_type(samples, SANDBOX, "AWS::IAM::Policy").values()
+        for policy in samples.resources(SANDBOX, "AWS::IAM::Policy").values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
     assert not [s for s in statements if "kms:" in str(s["Action"])]

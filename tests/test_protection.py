@@ -39,24 +39,20 @@ ALARM = "AWS::CloudWatch::Alarm"
 DELIVERY = "AWS::Cognito::LogDeliveryConfiguration"
 
 
-def resources(app: SynthesizedApp, stage: str, kind: str) -> dict[str, dict[str, Any]]:
-    return {i: dict(r) for i, r in app.template(stage).find_resources(kind).items()}
-
-
 def only(app: SynthesizedApp, stage: str, kind: str) -> dict[str, Any]:
-    ((logical_id, resource),) = resources(app, stage, kind).items()
+    ((logical_id, resource),) = app.resources(stage, kind).items()
     return {"Id": logical_id, **resource}
 
 
 def pool_id(app: SynthesizedApp, stage: str) -> str:
-    (logical_id,) = resources(app, stage, "AWS::Cognito::UserPool")
+    (logical_id,) = app.resources(stage, "AWS::Cognito::UserPool")
     return logical_id
 
 
 def hosted_clients(app: SynthesizedApp, stage: str) -> list[dict[str, Any]]:
     return [
         r["Properties"]
-        for r in resources(app, stage, "AWS::Cognito::UserPoolClient").values()
+        for r in app.resources(stage, "AWS::Cognito::UserPoolClient").values()
         if r["Properties"].get("ClientName") in {"web", "mobile"}
     ]
 
@@ -69,7 +65,7 @@ def test_web_acl_guards_the_pool_when_configured(
 ) -> None:
     waf = stage_config.user_pool.protection.waf
     if waf is None:
-        assert resources(synthesized, stage_name, WEB_ACL) == {}
+        assert synthesized.resources(stage_name, WEB_ACL) == {}
         return
     acl = only(synthesized, stage_name, WEB_ACL)
     rate = acl["Properties"]["Rules"][0]
@@ -85,7 +81,7 @@ def test_web_acl_guards_the_pool_when_configured(
 def test_risk_configuration_when_threat_protection_is_on(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
-    risk = resources(synthesized, stage_name, RISK)
+    risk = synthesized.resources(stage_name, RISK)
     assert bool(risk) == (stage_config.user_pool.protection.threat_protection is not None)
 
 
@@ -118,7 +114,7 @@ def test_rotation_on_every_hosted_client_as_configured(
 def test_alarms_cover_triggers_clients_and_waf_when_configured(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
-    alarms = resources(synthesized, stage_name, ALARM)
+    alarms = synthesized.resources(stage_name, ALARM)
     config = stage_config.user_pool.protection
     if config.alarms is None:
         assert alarms == {}
@@ -137,7 +133,7 @@ def test_alarms_cover_triggers_clients_and_waf_when_configured(
 def alarm(app: SynthesizedApp, stage: str, prefix: str) -> dict[str, Any]:
     (found,) = [
         dict(r["Properties"])
-        for i, r in resources(app, stage, ALARM).items()
+        for i, r in app.resources(stage, ALARM).items()
         if i.startswith(prefix)
     ]
     return found
@@ -197,7 +193,7 @@ def test_waf_log_redacts_credentials_and_is_retained(samples: SynthesizedApp) ->
         {"SingleHeader": {"Name": "authorization"}},
         {"SingleHeader": {"Name": "cookie"}},
     ]
-    groups = resources(samples, LIVE, "AWS::Logs::LogGroup")
+    groups = samples.resources(LIVE, "AWS::Logs::LogGroup")
     ((log_id, waf_log),) = [(i, g) for i, g in groups.items() if i.startswith("EdgeProtection")]
     (destination,) = logging["LogDestinationConfigs"]
     # WAF wants the ARN without the `:*` suffix of CDK's log_group_arn.
@@ -233,7 +229,7 @@ def test_risk_configuration_blocks_and_notifies(samples: SynthesizedApp) -> None
 def test_audit_logs_go_to_vended_log_groups(samples: SynthesizedApp) -> None:
     delivery = only(samples, LIVE, DELIVERY)["Properties"]
     assert delivery["UserPoolId"] == {"Ref": pool_id(samples, LIVE)}
-    groups = resources(samples, LIVE, "AWS::Logs::LogGroup")
+    groups = samples.resources(LIVE, "AWS::Logs::LogGroup")
     audit = {i: g for i, g in groups.items() if i.startswith("AuditLogs")}
     assert len(audit) == 2
     for group in audit.values():
@@ -242,9 +238,9 @@ def test_audit_logs_go_to_vended_log_groups(samples: SynthesizedApp) -> None:
 
 
 def test_a_stage_can_turn_it_all_off(samples: SynthesizedApp) -> None:
-    assert resources(samples, SANDBOX, WEB_ACL) == {}
-    assert resources(samples, SANDBOX, RISK) == {}
-    assert resources(samples, SANDBOX, ALARM) == {}
+    assert samples.resources(SANDBOX, WEB_ACL) == {}
+    assert samples.resources(SANDBOX, RISK) == {}
+    assert samples.resources(SANDBOX, ALARM) == {}
     assert all("RefreshTokenRotation" not in c for c in hosted_clients(samples, SANDBOX))
     sources = [
         c["EventSource"]

@@ -51,6 +51,14 @@ class SynthesizedApp:
     def template(self, stage: str) -> Template:
         return Template.from_json(self.template_json(stage))
 
+    def resources(self, stage: str, kind: str) -> dict[str, dict[str, Any]]:
+        """{logical id: resource} of the stage template's resources of type `kind`."""
+        return {
+            logical_id: resource
+            for logical_id, resource in self.template_json(stage)["Resources"].items()
+            if resource["Type"] == kind
+        }
+
 
 def synthesize(
     outdir: Path, context: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
