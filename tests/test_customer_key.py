@@ -21,12 +21,18 @@ def key_arn(app: SynthesizedApp, stage: str) -> dict[str, Any]:
     return {"Fn::GetAtt": [key_id, "Arn"]}
 
 
+def bucket_ids(app: SynthesizedApp, stage: str) -> dict[str, str]:
+    """{'photos' | 'access logs': the bucket's logical id}; the photos bucket logs access."""
+    return {
+        "photos" if "LoggingConfiguration" in r["Properties"] else "access logs": logical_id
+        for logical_id, r in app.resources(stage, "AWS::S3::Bucket").items()
+    }
+
+
 def buckets(app: SynthesizedApp, stage: str) -> dict[str, dict[str, Any]]:
     """{'photos' | 'access logs': the bucket's properties}"""
-    return {
-        "photos" if "LoggingConfiguration" in r["Properties"] else "access logs": r["Properties"]
-        for r in app.resources(stage, "AWS::S3::Bucket").values()
-    }
+    resources = app.resources(stage, "AWS::S3::Bucket")
+    return {name: resources[i]["Properties"] for name, i in bucket_ids(app, stage).items()}
 
 
 def sse(bucket: dict[str, Any]) -> dict[str, Any]:
@@ -123,16 +129,10 @@ def test_signed_in_users_reach_the_key_only_through_s3_for_the_photos_bucket(
     """The IAM evaluator (test_isolation) cannot read `kms:EncryptionContext:*` keys, so the S3
     path's conditions are pinned here: S3 only, and only with the photos bucket's context (S3
     Bucket Keys use the bucket ARN as the encryption context)."""
-    resources = samples.template_json(LIVE)["Resources"]
-    (photos_id,) = [
-        i
-        for i, r in samples.resources(LIVE, "AWS::S3::Bucket").items()
-        if "LoggingConfiguration" in r["Properties"]
-    ]
+    photos_id = bucket_ids(samples, LIVE)["photos"]
     s3_key_statements = [
         (policy_id, statement)
-        for policy_id, policy in resources.items()
-        if policy["Type"] == "AWS::IAM::Policy"
+        for policy_id, policy in samples.resources(LIVE, "AWS::IAM::Policy").items()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if "kms:ViaService" in statement.get("Condition", {}).get("StringEquals", {})
         and "s3." in str(statement["Condition"]["StringEquals"]["kms:ViaService"])
