@@ -20,7 +20,7 @@ from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
 from auth_constructs.preflight_access import PreflightPolicy
-from stage_config import GITHUB_OIDC, DeliveryConfig, StageConfig
+from stage_config import GITHUB_OIDC, GITHUB_OIDC_THUMBPRINTS, DeliveryConfig, StageConfig
 
 
 class CiAccessStack(Stack):
@@ -34,8 +34,19 @@ class CiAccessStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.provider = iam.OidcProviderNative(
-            self, "GitHubOidc", url=f"https://{GITHUB_OIDC}", client_ids=["sts.amazonaws.com"]
+        self.provider: iam.IOidcProvider = (
+            iam.OidcProviderNative.from_oidc_provider_arn(
+                self, "GitHubOidc", config.github_oidc_provider_arn
+            )
+            if config.github_oidc_provider_arn
+            else iam.OidcProviderNative(
+                self,
+                "GitHubOidc",
+                url=f"https://{GITHUB_OIDC}",
+                client_ids=["sts.amazonaws.com"],
+                # IAM ignores these for GitHub; CloudFormation refuses the provider without them.
+                thumbprints=list(GITHUB_OIDC_THUMBPRINTS),
+            )
         )
         repo = config.repository
         environments = [stage.github_environment for stage in stages]

@@ -1,7 +1,7 @@
 """Typed, validated per-stage configuration. Nothing here reads the environment: app.py does."""
 
 from stage_config.data_access import DataAccessConfig
-from stage_config.delivery import GITHUB_OIDC, DeliveryConfig, DeliveryMode
+from stage_config.delivery import GITHUB_OIDC, GITHUB_OIDC_THUMBPRINTS, DeliveryConfig, DeliveryMode
 from stage_config.encryption import CustomerKeyConfig
 from stage_config.errors import ConfigError
 from stage_config.federation import (
@@ -36,6 +36,7 @@ from stage_config.user_pool import (
 
 __all__ = [
     "GITHUB_OIDC",
+    "GITHUB_OIDC_THUMBPRINTS",
     "AlarmsConfig",
     "AppleProviderConfig",
     "ConfigError",

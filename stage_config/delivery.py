@@ -11,6 +11,13 @@ from stage_config.section import Context, Section, check_tree
 
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 """GitHub Actions' OIDC issuer; its IAM provider ARN ends in this host name."""
+GITHUB_OIDC_THUMBPRINTS = (
+    "6938fd4d98bab03faadb97b34396831e3780aea1",
+    "1c58a3a8518e8759bf075b76b750d4f2df264fcd",
+)
+"""The thumbprints GitHub published for its OIDC issuer's certificate chains (GitHub changelog,
+2023-06-27). IAM no longer checks them for GitHub, but CloudFormation rejects an
+AWS::IAM::OIDCProvider without a thumbprint list (cloudformation-coverage-roadmap #2092)."""
 
 
 class DeliveryMode(StrEnum):
@@ -18,6 +25,9 @@ class DeliveryMode(StrEnum):
     CDK_PIPELINES = "cdk-pipelines"
 
 
+_OIDC_PROVIDER_ARN = re.compile(
+    rf"^arn:aws[a-z-]*:iam::\d{{12}}:oidc-provider/{re.escape(GITHUB_OIDC)}$"
+)
 _CONNECTION_ARN = re.compile(
     r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/"
     r"[0-9a-f-]{36}$"
@@ -40,6 +50,9 @@ class DeliveryConfig(Section):
     mode: DeliveryMode = DeliveryMode.GITHUB_ACTIONS
     bootstrap_qualifier: str = "hnb659fds"
     connection_arn: str = ""  # CodeConnections ARN, for mode=cdk-pipelines
+    github_oidc_provider_arn: str = ""
+    """The account's existing GitHub OIDC provider, if it has one (IAM allows one provider per
+    URL per account): the CI access stack then trusts it instead of creating its own."""
 
     def __post_init__(self) -> None:
         check_tree(self, Context(), "delivery")
@@ -66,6 +79,14 @@ class DeliveryConfig(Section):
             "bootstrap_qualifier",
             f"{self.bootstrap_qualifier!r} is not a CDK bootstrap qualifier",
             "use the qualifier you bootstrapped with (default 'hnb659fds')",
+        )
+        require(
+            not self.github_oidc_provider_arn
+            or bool(_OIDC_PROVIDER_ARN.match(self.github_oidc_provider_arn)),
+            "github_oidc_provider_arn",
+            f"{self.github_oidc_provider_arn!r} is not the ARN of a GitHub OIDC provider",
+            f"paste arn:aws:iam::<account>:oidc-provider/{GITHUB_OIDC} from `aws iam "
+            "list-open-id-connect-providers`, or leave it empty to create the provider",
         )
         require(
             self.mode is not DeliveryMode.CDK_PIPELINES

@@ -7,10 +7,12 @@ import json
 from typing import Any
 
 import pytest
+from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
-from stage_config import ConfigError, DeliveryConfig, DeliveryMode
-from stage_config.selection import select_delivery
+from stacks.ci_access_stack import CiAccessStack
+from stage_config import GITHUB_OIDC, ConfigError, DeliveryConfig, DeliveryMode
+from stage_config.selection import select_delivery, select_stages
 from stage_config.stages import STAGES, delivery
 from tests.support.app import SynthesizedApp
 
@@ -33,13 +35,33 @@ def roles(template: Template) -> dict[str, dict[str, Any]]:
 
 
 def test_github_oidc_provider(template: Template) -> None:
+    """With GitHub's thumbprints: CloudFormation refuses the provider without a list, although
+    IAM ignores it for GitHub (cloudformation-coverage-roadmap #2092)."""
     template.has_resource_properties(
         "AWS::IAM::OIDCProvider",
         {
             "Url": "https://token.actions.githubusercontent.com",
             "ClientIdList": ["sts.amazonaws.com"],
+            "ThumbprintList": ["6938fd4d98bab03faadb97b34396831e3780aea1", Match.any_value()],
         },
     )
+
+
+def test_an_existing_github_oidc_provider_is_trusted_not_created() -> None:
+    """An account holds one provider per URL: with its ARN in config, the roles trust it."""
+    existing = f"arn:aws:iam::123456789012:oidc-provider/{GITHUB_OIDC}"
+    app = App()
+    stack = CiAccessStack(
+        app,
+        "CiAccess",
+        config=dataclasses.replace(delivery(), github_oidc_provider_arn=existing),
+        stages=select_stages(()),
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::OIDCProvider", 0)
+    for role in roles(template).values():
+        (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Federated": existing}
 
 
 @pytest.mark.parametrize(
@@ -125,6 +147,11 @@ def test_role_arns_are_outputs(template: Template, output: str) -> None:
     [
         ({"repository": "no-owner"}, "delivery.repository", "is not 'owner/name'"),
         ({"branch": "release/*"}, "delivery.branch", "is not a single branch name"),
+        (
+            {"github_oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/example.com"},
+            "delivery.github_oidc_provider_arn",
+            "is not the ARN of a GitHub OIDC provider",
+        ),
         (
             {"mode": DeliveryMode.CDK_PIPELINES},
             "delivery.connection_arn",

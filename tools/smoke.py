@@ -12,13 +12,9 @@ that a foreign prefix is denied, writes and reads the user's own item, and clean
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import hmac
 import json
 import os
 import secrets
-import struct
 import sys
 import time
 import uuid
@@ -29,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pyotp
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
@@ -48,14 +45,10 @@ def _expect(condition: bool, problem: str) -> None:
         raise SmokeCheckError(problem)
 
 
-def totp(secret_base32: str, at: float, *, digits: int = 6, step: int = 30) -> str:
-    """RFC 6238 time-based one-time password (HMAC-SHA1), as authenticator apps compute it."""
-    padded = secret_base32.upper() + "=" * (-len(secret_base32) % 8)
-    counter = struct.pack(">Q", int(at // step))
-    digest = hmac.new(base64.b32decode(padded), counter, hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    code = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return str(code % 10**digits).zfill(digits)
+def totp(secret_base32: str, at: float) -> str:
+    """The code an authenticator app shows at `at` for the secret Cognito handed out (pyotp:
+    RFC 6238, six digits, 30-second steps, as Cognito expects)."""
+    return pyotp.TOTP(secret_base32).at(int(at))
 
 
 @dataclass(frozen=True)
