@@ -17,6 +17,10 @@ from auth_constructs import cfn_text
 
 CONTROL_TOWER = "cdk-validator-cfnguard::"
 """The prefix of a Control Tower rule's finding id (`auth_constructs.control_tower`)."""
+COMPLIANCE_PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321", "Serverless")
+"""cdk-nag's compliance packs a stage may turn on (`stage_config.compliance`); their rules
+share names (`<pack>-LambdaDLQ`), so one rule name is acknowledged for every pack, turned on
+or not, and turning a pack on later never breaks a synth."""
 
 
 def accept_finding(
@@ -24,12 +28,18 @@ def accept_finding(
     *,
     reason: str,
     nag: str = "",
+    nag_packs: tuple[str, ...] = (),
     checkov: tuple[str, ...] = (),
     control_tower: tuple[str, ...] = (),
 ) -> None:
-    """Accept cdk-nag rule `nag`, checkov checks `checkov` and Control Tower rules
-    `control_tower` on `construct` for `reason`."""
-    findings = ([nag] if nag else []) + [CONTROL_TOWER + rule for rule in control_tower]
+    """Accept cdk-nag rule `nag`, the rules `nag_packs` (e.g. 'LambdaDLQ') of every compliance
+    pack, checkov checks `checkov` and Control Tower rules `control_tower` on `construct` for
+    `reason`."""
+    findings = (
+        ([nag] if nag else [])
+        + [f"{pack}-{rule}" for rule in nag_packs for pack in COMPLIANCE_PACKS]
+        + [CONTROL_TOWER + rule for rule in control_tower]
+    )
     if findings:
         validations = Validations.of(construct)
         for finding in findings:

@@ -89,6 +89,26 @@ class CustomerKey(Construct):
             )
         )
 
+    def allow_alarm_topics(self, *, source_arns: str, topic_arns: str) -> None:
+        """Let CloudWatch publish the alarms `source_arns` (a pattern) to topics `topic_arns`
+        encrypted with the key: SNS asks KMS for a data key on the publisher's behalf, so the
+        alarm service needs the key (SNS developer guide, encrypted topics)."""
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsToTopicsOfThisStack",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": source_arns,
+                        "kms:EncryptionContext:aws:sns:topicArn": topic_arns,
+                    },
+                },
+            )
+        )
+
     def grant_through(
         self,
         grantee: iam.IGrantable,

@@ -150,7 +150,9 @@ class AuthStack(Stack):
                 clients=self.clients.hosted_clients,
                 functions=self.triggers.functions if self.triggers else {},
                 function_timeout=TIMEOUT,
-                web_acl_name=self.edge.web_acl_name if self.edge else None,
+                web_acl_metric=self.edge.metric_name if self.edge else None,
+                federated=bool(config.federation),
+                key=key,
             )
         self._outputs()
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from stage_config.checks import (
     PRODUCTION_MIN_RETENTION_DAYS,
+    check_email,
     check_log_retention,
     check_range,
     check_unique,
@@ -102,11 +103,15 @@ _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,
 @dataclass(frozen=True, kw_only=True)
 class AlarmsConfig(Section):
     """CloudWatch alarms on the triggers (errors, throttles, duration near the timeout), on
-    Cognito (throttled requests, a sign-in success rate drop) and on WAF (a blocking spike)."""
+    Cognito (throttled requests, federation throttles, a drop in successful sign-ins) and on WAF
+    (a blocking spike), each notifying someone: a topic of yours, or the stage's own topic with
+    email subscriptions. A production stage must name one; elsewhere empty means console only."""
 
     notify_topic_arn: str = ""
-    """An SNS topic (yours: on-call email, chat) that each alarm notifies; empty: alarms only
-    show in the console."""
+    """An SNS topic of yours (on-call email, chat, a pager) that each alarm notifies."""
+    notify_emails: tuple[str, ...] = ()
+    """Addresses subscribed to the stage's own alarm topic (encrypted with the stage's key;
+    each address confirms its subscription once)."""
 
     def check(self, context: Context) -> None:
         require(
@@ -115,6 +120,22 @@ class AlarmsConfig(Section):
             f"{self.notify_topic_arn!r} is not an SNS topic ARN",
             "paste the topic's ARN (arn:aws:sns:<region>:<account>:<name>), or leave it empty",
         )
+        require(
+            not (self.notify_topic_arn and self.notify_emails),
+            "notify_emails",
+            "both a topic of yours and the stage's own topic are configured",
+            "subscribe the addresses to your topic and remove notify_emails, or drop "
+            "notify_topic_arn",
+        )
+        require(
+            bool(self.notify_topic_arn or self.notify_emails) or not context.production,
+            "notify_emails",
+            "a production stage's alarms would notify nobody",
+            "list the on-call addresses in notify_emails, or set notify_topic_arn to your topic",
+        )
+        for index, address in enumerate(self.notify_emails):
+            check_email(address, f"notify_emails[{index}]")
+        check_unique(self.notify_emails, "notify_emails")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -127,6 +127,14 @@ class StageConfig(Section):
             f"use SES in {self.region} (the stage's region) or in one of "
             f"{', '.join(sorted(SES_REGIONS_FROM_ANY_REGION))}",
         )
+        alarms = self.user_pool.protection.alarms
+        require(
+            alarms is None or not alarms.notify_emails or self.customer_key is not None,
+            "user_pool.protection.alarms.notify_emails",
+            "the stage's own alarm topic is encrypted with the stage's customer key, and this "
+            "stage has none (CloudWatch cannot publish to a topic under the AWS-managed SNS key)",
+            "keep customer_key on, or set notify_topic_arn to a topic of yours instead",
+        )
         if self.triggers:
             require(
                 self.user_pool.feature_plan is not FeaturePlan.LITE,

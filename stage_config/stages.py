@@ -20,7 +20,12 @@ from stage_config.federation import (
     SecretRef,
     SocialProviderConfig,
 )
-from stage_config.protection import ProtectionConfig, ThreatProtectionConfig, WafConfig
+from stage_config.protection import (
+    AlarmsConfig,
+    ProtectionConfig,
+    ThreatProtectionConfig,
+    WafConfig,
+)
 from stage_config.stage import StageConfig
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import (
@@ -110,6 +115,7 @@ def prod() -> StageConfig:
                 waf=WafConfig(rate_limit=1000),
                 threat_protection=ThreatProtectionConfig(),
                 refresh_token_rotation=timedelta(seconds=10),
+                alarms=AlarmsConfig(notify_emails=("oncall@photos.example.com",)),
             ),
         ),
         data_access=DataAccessConfig(

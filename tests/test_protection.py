@@ -121,10 +121,110 @@ def test_alarms_cover_triggers_clients_and_waf_when_configured(
         return
     triggers = 4 if stage_config.triggers else 0
     web_acl = 1 if config.waf else 0
-    assert len(alarms) == 3 * triggers + 2 * 2 + web_acl
-    topic = config.alarms.notify_topic_arn
-    for alarm in alarms.values():
-        assert alarm["Properties"].get("AlarmActions", []) == ([topic] if topic else [])
+    per_client = 3 if stage_config.federation else 2
+    assert len(alarms) == 3 * triggers + per_client * 2 + web_acl
+
+
+def test_every_alarm_notifies_the_configured_topic(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    """A production stage must notify someone (a config rule); every alarm of a stage with a
+    topic notifies it: the one from config, or the stage's own with the configured emails."""
+    config = stage_config.user_pool.protection.alarms
+    if config is None:
+        return
+    alarms = synthesized.resources(stage_name, ALARM)
+    topics = synthesized.resources(stage_name, "AWS::SNS::Topic")
+    if stage_config.production:
+        assert config.notify_topic_arn or config.notify_emails
+    if config.notify_emails:
+        ((topic_id, topic),) = topics.items()
+        assert topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0].startswith("CustomerKey")
+        expected: list[Any] = [{"Ref": topic_id}]
+        subscribed = {
+            s["Properties"]["Endpoint"]
+            for s in synthesized.resources(stage_name, "AWS::SNS::Subscription").values()
+            if s["Properties"]["TopicArn"] == {"Ref": topic_id}
+            and s["Properties"]["Protocol"] == "email"
+        }
+        assert subscribed == set(config.notify_emails)
+    else:
+        assert topics == {}
+        expected = [config.notify_topic_arn] if config.notify_topic_arn else []
+    for logical_id, alarm in alarms.items():
+        assert alarm["Properties"].get("AlarmActions", []) == expected, logical_id
+
+
+def test_the_stage_topic_takes_only_this_stacks_alarms(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    """CloudWatch may publish to the stage's own topic, and use the key for it, only for this
+    account's alarms of this stack."""
+    config = stage_config.user_pool.protection.alarms
+    if config is None or not config.notify_emails:
+        return
+    (policy,) = synthesized.resources(stage_name, "AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    (publish,) = [s for s in statements if s.get("Sid") == "CloudWatchAlarmsOfThisStack"]
+    alarm_arns = (
+        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+        "${AWS::StackName}-*"
+    )
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert publish["Action"] == "sns:Publish"
+    assert publish["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert cfn_text.render(publish["Condition"]["ArnLike"]["aws:SourceArn"]) == alarm_arns
+    assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in str(s) for s in statements)
+    (key,) = synthesized.resources(stage_name, "AWS::KMS::Key").values()
+    (use,) = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid") == "CloudWatchAlarmsToTopicsOfThisStack"
+    ]
+    assert use["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert cfn_text.render(use["Condition"]["ArnLike"]["aws:SourceArn"]) == alarm_arns
+    assert cfn_text.render(
+        use["Condition"]["ArnLike"]["kms:EncryptionContext:aws:sns:topicArn"]
+    ) == ("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-*")
+
+
+COGNITO_DIMENSIONS = {
+    "SignUpThrottles": {"UserPool", "UserPoolClient"},
+    "SignInThrottles": {"UserPool", "UserPoolClient"},
+    "TokenRefreshThrottles": {"UserPool", "UserPoolClient"},
+    "SignInSuccesses": {"UserPool", "UserPoolClient"},
+    "FederationThrottles": {"UserPool", "UserPoolClient", "IdentityProvider"},
+}
+"""The dimensions Cognito publishes each metric with (developer guide, metrics for user
+pools): an alarm on fewer matches no series and never fires."""
+
+
+def test_no_alarm_queries_fewer_dimensions_than_cognito_publishes(
+    synthesized: SynthesizedApp, stage_name: str
+) -> None:
+    queried = 0
+    for logical_id, alarm in synthesized.resources(stage_name, ALARM).items():
+        properties = alarm["Properties"]
+        stats = (
+            [properties]
+            if "MetricName" in properties
+            else [
+                m["MetricStat"]["Metric"]
+                for m in properties.get("Metrics", [])
+                if "MetricStat" in m
+            ]
+        )
+        for metric in stats:
+            if metric["Namespace"] == "AWS/Cognito":
+                dimensions = {d["Name"] for d in metric["Dimensions"]}
+                assert dimensions == COGNITO_DIMENSIONS[metric["MetricName"]], logical_id
+                queried += 1
+        for metric in properties.get("Metrics", []):
+            text = cfn_text.render(metric.get("Expression", ""))
+            if "FederationThrottles" in text:
+                assert 'SCHEMA("AWS/Cognito", IdentityProvider, UserPool, UserPoolClient)' in text
+                queried += 1
+    assert queried or not synthesized.resources(stage_name, ALARM)
 
 
 # --- the samples pin the details -------------------------------------------------------------
@@ -153,38 +253,95 @@ def test_trigger_alarms_fire_on_errors_throttles_and_slow_runs(samples: Synthesi
 def test_cognito_and_waf_alarms(samples: SynthesizedApp) -> None:
     throttles = alarm(samples, LIVE, "AlarmsWebCognitoThrottles")
     (expression, *metrics) = throttles["Metrics"]
-    assert expression["Expression"] == "SUM([m0, m1, m2, m3])"
+    assert expression["Expression"] == "SUM([m0, m1, m2])"
     assert [m["MetricStat"]["Metric"]["MetricName"] for m in metrics] == [
         "SignUpThrottles",
         "SignInThrottles",
         "TokenRefreshThrottles",
-        "FederationThrottles",
     ]
-    success = alarm(samples, LIVE, "AlarmsMobileSignInSuccessRate")
-    assert (success["MetricName"], success["Statistic"]) == ("SignInSuccesses", "Average")
-    assert (success["ComparisonOperator"], success["Threshold"]) == ("LessThanThreshold", 0.5)
-    assert success["TreatMissingData"] == "notBreaching"
+    (federation,) = alarm(samples, LIVE, "AlarmsWebFederationThrottles")["Metrics"]
+    pool = pool_id(samples, LIVE)
+    (web,) = [
+        i
+        for i, r in samples.resources(LIVE, "AWS::Cognito::UserPoolClient").items()
+        if r["Properties"].get("ClientName") == "web"
+    ]
+    assert cfn_text.render(federation["Expression"]) == (
+        "SELECT SUM(FederationThrottles) "
+        'FROM SCHEMA("AWS/Cognito", IdentityProvider, UserPool, UserPoolClient) '
+        f"WHERE UserPool = '${{{pool}}}' AND UserPoolClient = '${{{web}}}'"
+    )
+    assert federation["Period"] == 300
+    drop = alarm(samples, LIVE, "AlarmsMobileSignInDrop")
+    assert drop["ComparisonOperator"] == "LessThanLowerThreshold"
+    (band, successes) = sorted(drop["Metrics"], key=lambda m: "MetricStat" in m)
+    assert band["Expression"] == f"ANOMALY_DETECTION_BAND({successes['Id']}, 3)"
+    stat = successes["MetricStat"]
+    assert (stat["Metric"]["MetricName"], stat["Stat"]) == ("SignInSuccesses", "Sum")
+    assert (drop["EvaluationPeriods"], drop["TreatMissingData"]) == (3, "notBreaching")
+    assert drop["AlarmActions"] == [ON_CALL_TOPIC]
     blocks = alarm(samples, LIVE, "AlarmsWafBlocks")
     assert blocks["Namespace"] == "AWS/WAFV2"
     web_acl = only(samples, LIVE, WEB_ACL)["Properties"]
-    assert {d["Name"]: d["Value"] for d in blocks["Dimensions"]}["WebACL"] == web_acl["Name"]
+    dimensions = {d["Name"]: d["Value"] for d in blocks["Dimensions"]}
+    # WAF publishes under the web ACL's visibility metric name.
+    assert dimensions["WebACL"] == web_acl["VisibilityConfig"]["MetricName"]
+    assert (dimensions["Rule"], dimensions["Region"]) == ("ALL", {"Ref": "AWS::Region"})
 
 
 def test_web_acl_rules_in_order(samples: SynthesizedApp) -> None:
     acl = only(samples, LIVE, WEB_ACL)["Properties"]
     assert acl["Scope"] == "REGIONAL"
     assert acl["DefaultAction"] == {"Allow": {}}
-    rate, *groups = acl["Rules"]
+    rate, common, *scoped, bad_inputs, reputation, anonymous = acl["Rules"]
     assert rate["Statement"]["RateBasedStatement"] == {
         "Limit": 500,
         "AggregateKeyType": "IP",
         "EvaluationWindowSec": 300,
     }
-    assert [(g["Priority"], g["Statement"]["ManagedRuleGroupStatement"]) for g in groups] == [
-        (index, {"VendorName": "AWS", "Name": name})
-        for index, name in enumerate((*ALWAYS_ON_RULE_GROUPS, ANONYMOUS_IP_GROUP), start=1)
+    groups = [common, bad_inputs, reputation, anonymous]
+    assert [g["Statement"]["ManagedRuleGroupStatement"]["Name"] for g in groups] == [
+        *ALWAYS_ON_RULE_GROUPS,
+        ANONYMOUS_IP_GROUP,
     ]
+    assert [r["Priority"] for r in acl["Rules"]] == list(range(len(acl["Rules"])))
     assert all(g["OverrideAction"] == {"None": {}} for g in groups)
+    assert [len(scoped)] == [2]
+
+
+def test_common_rules_that_break_sign_in_block_only_off_their_path(
+    samples: SynthesizedApp,
+) -> None:
+    """SizeRestrictions_BODY (bodies over 8 KB: a SAML response) and NoUserAgent_HEADER
+    (server-to-server token calls) only count in the common rule set; two rules block their
+    labels everywhere except on /saml2/idpresponse and /oauth2/token respectively."""
+    acl = only(samples, LIVE, WEB_ACL)["Properties"]
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    common = rules["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
+    assert common["RuleActionOverrides"] == [
+        {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}},
+        {"Name": "NoUserAgent_HEADER", "ActionToUse": {"Count": {}}},
+    ]
+    for name, label, path in [
+        ("SizeRestrictions_BODY", "SizeRestrictions_Body", "/saml2/idpresponse"),
+        ("NoUserAgent_HEADER", "NoUserAgent_Header", "/oauth2/token"),
+    ]:
+        rule = rules[f"{name}_OutsideExemptPath"]
+        assert rule["Action"] == {"Block": {}}
+        assert rule["Priority"] > rules["AWSManagedRulesCommonRuleSet"]["Priority"]
+        labelled, outside = rule["Statement"]["AndStatement"]["Statements"]
+        assert labelled == {
+            "LabelMatchStatement": {
+                "Scope": "LABEL",
+                "Key": f"awswaf:managed:aws:core-rule-set:{label}",
+            }
+        }
+        match = outside["NotStatement"]["Statement"]["ByteMatchStatement"]
+        assert (match["FieldToMatch"], match["PositionalConstraint"], match["SearchString"]) == (
+            {"UriPath": {}},
+            "EXACTLY",
+            path,
+        )
 
 
 def test_waf_log_redacts_credentials_and_is_retained(samples: SynthesizedApp) -> None:
@@ -328,6 +485,36 @@ BAD: list[BadCase] = [
         lambda: protect(live(), alarms=AlarmsConfig(notify_topic_arn="acme-on-call")),
         "Live.user_pool.protection.alarms.notify_topic_arn",
         "is not an SNS topic ARN",
+    ),
+    (
+        "production alarms that notify nobody",
+        lambda: protect(live(), alarms=AlarmsConfig()),
+        "Live.user_pool.protection.alarms.notify_emails",
+        "a production stage's alarms would notify nobody",
+    ),
+    (
+        "a topic of yours and the stage's own",
+        lambda: protect(
+            live(),
+            alarms=AlarmsConfig(notify_topic_arn=ON_CALL_TOPIC, notify_emails=("a@example.net",)),
+        ),
+        "Live.user_pool.protection.alarms.notify_emails",
+        "both a topic of yours and the stage's own topic",
+    ),
+    (
+        "an alarm address that is not one",
+        lambda: protect(live(), alarms=AlarmsConfig(notify_emails=("on-call",))),
+        "Live.user_pool.protection.alarms.notify_emails[0]",
+        "is not an email address",
+    ),
+    (
+        "the stage's own alarm topic without the stage's key",
+        lambda: dataclasses.replace(
+            protect(live(), alarms=AlarmsConfig(notify_emails=("oncall@example.net",))),
+            customer_key=None,
+        ),
+        "Live.user_pool.protection.alarms.notify_emails",
+        "this stage has none",
     ),
     (
         "retention CloudWatch does not offer",
