@@ -5,12 +5,15 @@ Context (all optional):
   -c stages=Dev,Prod                 which stages to synthesize (default: all)
   -c delivery=cdk-pipelines          deliver through a CDK pipeline instead of GitHub Actions
   -c connection_arn=arn:...          the CodeConnections connection the pipeline reads from
+  -c compliance=all                  enforce every cdk-nag compliance pack on every stage (what
+                                     turning any pack on would find; the test suite synthesizes so)
 Environment (all optional; unset means environment-agnostic):
   <STAGE>_ACCOUNT, <STAGE>_REGION   e.g. PROD_ACCOUNT=123456789012 PROD_REGION=eu-west-1
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -25,7 +28,7 @@ from auth_constructs.control_tower import control_tower_validator
 from stacks.ci_access_stack import CiAccessStack
 from stacks.pipeline_stack import PipelineStack
 from stacks.stage import IdentityStage
-from stage_config import DeliveryMode
+from stage_config import CompliancePack, ConfigError, DeliveryMode
 from stage_config.selection import select_delivery, select_stages
 from stage_config.stages import STAGES
 
@@ -56,6 +59,11 @@ def build_app(
         "regions": {n: env[f"{n.upper()}_REGION"] for n in STAGES if f"{n.upper()}_REGION" in env},
     }
     configs = select_stages(names, **targets)
+    every_pack = app.node.try_get_context("compliance")
+    if every_pack not in (None, "all"):
+        raise ConfigError("compliance", f"{every_pack!r} is not 'all'", "pass -c compliance=all")
+    if every_pack:
+        configs = [dataclasses.replace(c, compliance=tuple(CompliancePack)) for c in configs]
     delivery = select_delivery(
         mode=app.node.try_get_context("delivery"),
         connection_arn=app.node.try_get_context("connection_arn"),

@@ -11,16 +11,14 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from aws_cdk import Acknowledgment, CfnResource, Validations
+from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from auth_constructs import cfn_text
+from stage_config.compliance import CompliancePack
 
 CONTROL_TOWER = "cdk-validator-cfnguard::"
 """The prefix of a Control Tower rule's finding id (`auth_constructs.control_tower`)."""
-COMPLIANCE_PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321", "Serverless")
-"""cdk-nag's compliance packs a stage may turn on (`stage_config.compliance`); their rules
-share names (`<pack>-LambdaDLQ`), so one rule name is acknowledged for every pack, turned on
-or not, and turning a pack on later never breaks a synth."""
 
 
 def accept_finding(
@@ -37,7 +35,9 @@ def accept_finding(
     `reason`."""
     findings = (
         ([nag] if nag else [])
-        + [f"{pack}-{rule}" for rule in nag_packs for pack in COMPLIANCE_PACKS]
+        # The packs' rules share names (`<pack>-LambdaDLQ`): one name is acknowledged for every
+        # pack, on or not, so turning a pack on later never breaks a synth.
+        + [f"{pack}-{rule}" for rule in nag_packs for pack in CompliancePack]
         + [CONTROL_TOWER + rule for rule in control_tower]
     )
     if findings:
@@ -72,3 +72,18 @@ def accept_wildcards(policy: IConstruct, document: Any, reasons: Sequence[tuple[
             if reason is None:
                 raise ValueError(f"unreviewed wildcard in {policy.node.path}: {finding}")
             accept_finding(policy, nag=f"AwsSolutions-IAM5[{finding}]", reason=reason)
+
+
+INLINE_POLICY = (
+    "An inline policy belongs to exactly one role and is deleted with it, so no grant outlives "
+    "its role or spreads to another; CDK's grants write them, make review diffs every statement "
+    "and the isolation matrix proves the result least privilege."
+)
+
+
+def accept_inline_policies(scope: IConstruct) -> None:
+    """Accept the compliance packs' IAMNoInlinePolicy on each inline policy in `scope` (CDK's
+    `DefaultPolicy`, our own `iam.Policy`s, and roles CDK gives an inline policy)."""
+    for node in scope.node.find_all():
+        if isinstance(node, iam.CfnPolicy) or (isinstance(node, iam.CfnRole) and node.policies):
+            accept_finding(node, nag_packs=("IAMNoInlinePolicy",), reason=INLINE_POLICY)

@@ -43,6 +43,7 @@ def log_group(
         accept_finding(
             group,
             checkov=("CKV_AWS_158",),
+            nag_packs=("CloudWatchLogGroupEncrypted",),
             control_tower=("cloudwatch_log_group_encrypted_check",),
             reason=unencrypted_because,
         )

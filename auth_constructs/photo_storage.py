@@ -72,6 +72,7 @@ class PhotoStorage(Construct):
         )
         accept_finding(
             self.access_logs,
+            nag_packs=("S3DefaultEncryptionKMS",),
             control_tower=("s3_bucket_default_encryption_kms_check",),
             reason="S3 server access logging delivers only to buckets encrypted with SSE-S3; "
             "the logs hold request metadata, not photos.",
@@ -131,8 +132,31 @@ class PhotoStorage(Construct):
         )
         for bucket in (self.access_logs, self.bucket):
             _accept_bucket_controls(bucket)
+        accept_finding(
+            self.bucket,
+            nag_packs=("S3BucketReplicationEnabled",),
+            reason="The stage has no second Region to replicate to (a replica Region is what "
+            "cross-Region replication needs); versioning keeps every overwritten or deleted "
+            "photo recoverable for the configured days.",
+        )
+        accept_finding(
+            self.access_logs,
+            nag_packs=("S3BucketReplicationEnabled",),
+            reason="Server access logs are request diagnostics kept a year in the stage's own "
+            "Region; a copy elsewhere would protect no user's data.",
+        )
         if not key:
             _accept_aws_owned_keys(self.bucket, self.table)
+
+    def accept_no_backup_plan(self) -> None:
+        """A stage without AWS Backup (`backup=None`) keeps the table's own recovery only."""
+        accept_finding(
+            self.table,
+            nag_packs=("DynamoDBInBackupPlan",),
+            reason="This stage's config has no AWS Backup plan (backup=None): point-in-time "
+            "recovery restores the table to any second of the last 35 days; its data is "
+            "disposable outside production.",
+        )
 
     def grant_owner_access(self, grantee: iam.IGrantable, owner: str) -> None:
         """Objects under users/<owner>/ and table items whose partition key is <owner>.
@@ -255,6 +279,7 @@ def _accept_aws_owned_keys(bucket: s3.Bucket, table: dynamodb.Table) -> None:
     """A stage without a customer key (`customer_key=None`) keeps AWS's own keys."""
     accept_finding(
         bucket,
+        nag_packs=("S3DefaultEncryptionKMS",),
         control_tower=("s3_bucket_default_encryption_kms_check",),
         reason="This stage has no customer key (customer_key=None): SSE-S3 encrypts every "
         "object at rest, and the per-user IAM prefix decides who reads an object.",

@@ -152,6 +152,9 @@ class CognitoTriggers(Construct):
             layers=[self._powertools],
             timeout=TIMEOUT,
             memory_size=256,
+            reserved_concurrent_executions=(
+                reserved[folder] if (reserved := self._config.reserved_concurrency) else None
+            ),
             tracing=lambda_.Tracing.ACTIVE,
             role=role,
             log_group=log_group,
@@ -164,6 +167,15 @@ class CognitoTriggers(Construct):
         log_group.grant_write(role)
         wait_only_for_policy(cast(lambda_.CfnFunction, function.node.default_child), role)
         _accept_trigger_findings(function, log_group, role.node.find_child("DefaultPolicy"))
+        if self._config.reserved_concurrency is None:
+            accept_finding(
+                function,
+                checkov=("CKV_AWS_115",),
+                nag_packs=("LambdaConcurrency",),
+                reason="This stage's config reserves no concurrency (reserved_concurrency=None): "
+                "Cognito's own quotas bound the invocation rate, and the trigger shares the "
+                "account's unreserved concurrency.",
+            )
         return function
 
     @staticmethod
@@ -201,6 +213,7 @@ def _accept_trigger_findings(
     accept_finding(
         function,
         nag="AwsSolutions-L1",
+        nag_packs=("LambdaLatestVersion",),
         reason="python3.13 is pinned together with the Powertools layer build for it "
         "(AWSLambdaPowertoolsPythonV3-python313-arm64); both move to a newer runtime together, "
         "deliberately, when the layer version in the stage config moves.",
@@ -208,21 +221,17 @@ def _accept_trigger_findings(
     accept_finding(
         function,
         checkov=("CKV_AWS_116",),
+        nag_packs=("LambdaDLQ",),
         reason="Cognito invokes triggers synchronously and reports failures to the caller; a "
         "dead-letter queue only applies to asynchronous invocations.",
     )
     accept_finding(
         function,
         checkov=("CKV_AWS_117",),
+        nag_packs=("LambdaInsideVPC",),
         control_tower=("lambda_inside_vpc_check",),
         reason="The trigger reaches only Cognito and DynamoDB public endpoints with IAM auth; a "
         "VPC would add NAT or endpoint cost and cold-start latency against a 5-second limit.",
-    )
-    accept_finding(
-        function,
-        checkov=("CKV_AWS_115",),
-        reason="Reserved concurrency would cap sign-ups and token refreshes; Cognito's own "
-        "quotas (e.g. 120 sign-ins per second) already bound the invocation rate.",
     )
     accept_finding(
         function,

@@ -7,10 +7,12 @@ from typing import Any
 from aws_cdk import Aws, CfnOutput, Stack
 from constructs import Construct
 
+from auth_constructs.accepted_findings import accept_inline_policies
 from auth_constructs.alarms import OperationalAlarms
 from auth_constructs.app_clients import AppClients
 from auth_constructs.audit_logs import AuditLogs
 from auth_constructs.customer_key import CustomerKey
+from auth_constructs.data_backup import DataBackup
 from auth_constructs.edge_protection import EdgeProtection
 from auth_constructs.federation import Federation
 from auth_constructs.identity_access import OWNER, IdentityAccess
@@ -52,6 +54,19 @@ class AuthStack(Stack):
         self.storage = PhotoStorage(
             self, "Storage", config=config.data_access, stateful=config.stateful, key=key
         )
+        self.backup: DataBackup | None = None
+        if config.backup:
+            self.backup = DataBackup(
+                self,
+                "Backup",
+                config=config.backup,
+                table=self.storage.table,
+                bucket=self.storage.bucket,
+                stateful=config.stateful,
+                key=key,
+            )
+        else:
+            self.storage.accept_no_backup_plan()
         self.user_pool = PhotoUserPool(
             self, "UserPool", config=pool_config, stateful=config.stateful
         )
@@ -155,6 +170,7 @@ class AuthStack(Stack):
                 key=key,
             )
         self._outputs()
+        accept_inline_policies(self)
 
     def _outputs(self) -> None:
         """Stable output names: the client config file and the smoke test read them."""

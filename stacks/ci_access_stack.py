@@ -18,7 +18,7 @@ from aws_cdk import Aws, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from auth_constructs.accepted_findings import accept_finding
+from auth_constructs.accepted_findings import accept_finding, accept_inline_policies
 from auth_constructs.preflight_access import PreflightPolicy
 from stage_config import GITHUB_OIDC, GITHUB_OIDC_THUMBPRINTS, DeliveryConfig, StageConfig
 
@@ -74,6 +74,7 @@ class CiAccessStack(Stack):
         CfnOutput(self, "DeployRoleArn", value=self.deploy_role.role_arn)
         CfnOutput(self, "PreflightRoleArn", value=self.preflight_role.role_arn)
         CfnOutput(self, "DiffRoleArn", value=self.diff_role.role_arn)
+        accept_inline_policies(self)
 
     def _role(
         self, construct_id: str, subjects: dict[str, list[str]], description: str

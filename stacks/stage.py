@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
+from auth_constructs import compliance_packs
 from stacks.auth_stack import AuthStack
 from stacks.outputs import AUTH_STACK_ID
 from stage_config import DeliveryConfig, StageConfig
@@ -29,5 +30,6 @@ class IdentityStage(Stage):
             termination_protection=config.production,
             description=f"Cognito identity layer ({config.name})",
         )
+        compliance_packs.enforce(self, config.compliance)
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)

@@ -1,5 +1,7 @@
 """Typed, validated per-stage configuration. Nothing here reads the environment: app.py does."""
 
+from stage_config.backup import BackupConfig, VaultLockMode
+from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
 from stage_config.delivery import GITHUB_OIDC, GITHUB_OIDC_THUMBPRINTS, DeliveryConfig, DeliveryMode
 from stage_config.encryption import CustomerKeyConfig
@@ -39,6 +41,8 @@ __all__ = [
     "GITHUB_OIDC_THUMBPRINTS",
     "AlarmsConfig",
     "AppleProviderConfig",
+    "BackupConfig",
+    "CompliancePack",
     "ConfigError",
     "CustomDomainConfig",
     "CustomerKeyConfig",
@@ -65,5 +69,6 @@ __all__ = [
     "TokenValidityConfig",
     "TriggersConfig",
     "UserPoolConfig",
+    "VaultLockMode",
     "WafConfig",
 ]

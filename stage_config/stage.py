@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields
 
+from stage_config.backup import BackupConfig
 from stage_config.checks import check_region, check_unique, require
+from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
 from stage_config.encryption import CustomerKeyConfig
 from stage_config.federation import (
@@ -50,8 +52,14 @@ class StageConfig(Section):
     data_access: DataAccessConfig
     federation: tuple[ProviderConfig, ...] = ()
     triggers: TriggersConfig | None = None
+    compliance: tuple[CompliancePack, ...] = ()
+    """cdk-nag compliance packs this stage's synth enforces (beside AwsSolutions and the AWS
+    Control Tower controls, which every stage runs)."""
     customer_key: CustomerKeyConfig | None = field(default_factory=CustomerKeyConfig)
     """The stage's own KMS key for photos, items and logs; None keeps AWS-owned keys."""
+    backup: BackupConfig | None = field(default_factory=BackupConfig)
+    """AWS Backup of the items table and the photos bucket; None keeps only point-in-time
+    recovery and object versions."""
     account: str = ""
     region: str = ""
     tags: dict[str, str] = field(default_factory=dict)
@@ -103,6 +111,7 @@ class StageConfig(Section):
         if self.region:
             check_region(self.region, "region")
         check_unique((p.name for p in self.federation), "federation")
+        check_unique(self.compliance, "compliance")
         for key, value in self.tags.items():
             require(
                 0 < len(key) <= 128 and not key.lower().startswith("aws:"),

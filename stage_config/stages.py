@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from stage_config.backup import BackupConfig, VaultLockMode
+from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
 from stage_config.delivery import DeliveryConfig
 from stage_config.federation import (
@@ -77,6 +79,8 @@ def dev() -> StageConfig:
         ),
         # AWS-owned keys in Dev: a customer key bills per month, and nothing here needs one.
         customer_key=None,
+        # Point-in-time recovery and object versions only: Dev's data is disposable.
+        backup=None,
         tags={"project": "photoshare", "stage": "dev"},
     )
 
@@ -178,6 +182,9 @@ def prod() -> StageConfig:
             extra_claims={"app:stage": "prod"},
             access_token_scopes=("photos/read", "photos/write"),
         ),
+        compliance=(CompliancePack.NIST_800_53_R5,),
+        # Irreversible 3 days after the first deploy: recovery points then outlive any admin.
+        backup=BackupConfig(vault_lock=VaultLockMode.COMPLIANCE),
         tags={"project": "photoshare", "stage": "prod"},
     )
 

@@ -46,6 +46,30 @@ _RESERVED_CLAIMS = {
 }
 
 
+PEAK_RATES = {
+    "pre_sign_up": 50 + 25,
+    "post_confirmation": 50 + 25 + 30,
+    "pre_token_generation": 120 + 120 + 25,
+    "custom_message": 50 + 30,
+}
+"""Invocations per second each trigger can see at Cognito's default quotas (README, "Scale"):
+sign-ups (UserCreation 50) and first federated sign-ins (UserFederation 25) for pre sign-up;
+those and password resets (UserAccountRecovery 30) for post confirmation; sign-ins
+(UserAuthentication 120), refreshes (UserToken 120) and federated sign-ins for pre token
+generation; sign-up and recovery codes for custom message."""
+SECONDS_PER_INVOCATION = 1
+"""The concurrency each invocation holds, at most: a cold start plus the slowest AWS call path
+stays under a second; slower runs raise the duration alarm (p99 near the 3 s timeout) first."""
+UNRESERVED_MINIMUM = 100
+"""Lambda keeps this much of the account's concurrency unreserved, refusing a reservation that
+would leave less."""
+
+
+def sized_from_quotas() -> dict[str, int]:
+    """Each trigger's reserved concurrency: its peak rate times the seconds an invocation holds."""
+    return {name: rate * SECONDS_PER_INVOCATION for name, rate in PEAK_RATES.items()}
+
+
 @dataclass(frozen=True, kw_only=True)
 class TriggersConfig(Section):
     allowed_email_domains: tuple[str, ...] = ()
@@ -65,6 +89,13 @@ class TriggersConfig(Section):
     # only Powertools the handlers import.
     powertools_layer_version: int = 27
     log_retention_days: int = PRODUCTION_MIN_RETENTION_DAYS
+    reserved_concurrency: dict[str, int] | None = field(default_factory=sized_from_quotas)
+    """Concurrency reserved per trigger (`lambdas/<trigger>` folder names): a sign-up flood then
+    cannot take the account's Lambda concurrency from everything else, nor they its triggers.
+    Sized from Cognito's default quotas; raise with those quotas. None reserves nothing."""
+    account_concurrency: int = 1000
+    """The account's Lambda concurrency quota in the stage's Region (Service Quotas; new
+    accounts can start far lower, and Lambda then refuses any reservation)."""
 
     def check(self, context: Context) -> None:
         for key, domains in (
@@ -139,4 +170,30 @@ class TriggersConfig(Section):
         )
         check_log_retention(
             self.log_retention_days, "log_retention_days", production=context.production
+        )
+        if self.reserved_concurrency is not None:
+            self._check_concurrency(self.reserved_concurrency)
+
+    def _check_concurrency(self, reserved: dict[str, int]) -> None:
+        require(
+            set(reserved) == set(PEAK_RATES),
+            "reserved_concurrency",
+            f"names {sorted(reserved)}, not the triggers {sorted(PEAK_RATES)}",
+            "give each of the four triggers its number, or set reserved_concurrency=None",
+        )
+        for name, count in reserved.items():
+            require(
+                count >= 1,
+                f"reserved_concurrency[{name!r}]",
+                f"{count} would stop the trigger (and every sign-in through it)",
+                "reserve at least 1, or set reserved_concurrency=None",
+            )
+        total = sum(reserved.values())
+        require(
+            total <= self.account_concurrency - UNRESERVED_MINIMUM,
+            "reserved_concurrency",
+            f"{total} reserved of an account quota of {self.account_concurrency} leaves less "
+            f"than the {UNRESERVED_MINIMUM} Lambda keeps unreserved, and the deploy would fail",
+            "raise the account's Lambda concurrency in Service Quotas and set "
+            "account_concurrency, or reserve less",
         )

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from aws_cdk import App, CfnResource, Stack, Stage, Validations
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from cdklabs import cdk_validator_cfnguard
 
 from app import build_app, synthesize, unacknowledged_findings
+from auth_constructs import compliance_packs
 from auth_constructs.accepted_findings import CONTROL_TOWER
 from auth_constructs.control_tower import idle_rules, rule_types
+from stacks.stage import IdentityStage
+from stage_config import CompliancePack, ConfigError
+from stage_config.selection import select_stages
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp, cdk_json_context
 from tests.support.scanners import Scans
@@ -82,7 +88,8 @@ def test_each_acknowledgment_is_narrow_and_reasoned(synthesized: SynthesizedApp)
     assert acknowledgments, "the stages acknowledge some findings; none found means no plugin"
     for construct, rule, reason in acknowledgments:
         assert not isinstance(construct, App | Stage | Stack), f"{rule} is stack-wide"
-        assert rule.startswith(("Annotation::AwsSolutions-", CONTROL_TOWER)), rule
+        packs = tuple(f"Annotation::{pack}-" for pack in CompliancePack)
+        assert rule.startswith(("Annotation::AwsSolutions-", CONTROL_TOWER, *packs)), rule
         assert len(reason) >= 60, f"{rule} on {construct.node.path}: reason too thin"
         if "IAM5" in rule:
             assert "[" in rule, f"{rule}: IAM5 must name the exact finding"
@@ -131,3 +138,54 @@ def test_rule_types_are_read_once_per_plugin_package() -> None:
     (cached,) = package.glob("*.rule-types-*.json")
     assert cached.name.startswith(f"{tarball.name}.rule-types-")
     assert rule_types.__wrapped__() == rule_types()
+
+
+def test_each_compliance_pack_fails_a_stage_that_turns_it_on(tmp_path: Path) -> None:
+    """A stage's packs judge its templates: a bare function (no reserved concurrency, no VPC,
+    no dead-letter queue) is reported by each."""
+    app = App(outdir=str(tmp_path), post_cli_context=cdk_json_context())
+    stage = Stage(app, "Judged")
+    compliance_packs.enforce(stage, CompliancePack)
+    lambda_.Function(
+        Stack(stage, "Intruder"),
+        "Bare",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): return event"),
+    )
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    rules = {
+        p["pluginName"]: {v["ruleName"] for v in p["violations"]} for p in report["pluginReports"]
+    }
+    assert "NIST.800.53.R5-LambdaConcurrency" in rules["NIST.800.53.R5"]
+    assert "HIPAA.Security-LambdaConcurrency" in rules["HIPAA.Security"]
+    assert "PCI.DSS.321-LambdaInsideVPC" in rules["PCI.DSS.321"]
+    assert "Serverless-LambdaDLQ" in rules["Serverless"]
+
+
+def test_stages_enforce_the_packs_their_config_names(synthesized: SynthesizedApp) -> None:
+    """Without `-c compliance=all`, a stage runs its own packs; the session app runs them all."""
+    app = build_app(context=cdk_json_context(), environ={})
+    for name in STAGES:
+        (config,) = select_stages([name])
+        stage = app.node.find_child(name)
+        assert isinstance(stage, IdentityStage)
+        assert stage.config.compliance == config.compliance
+        everything = synthesized.stage(name).config.compliance
+        assert set(everything) == set(CompliancePack)
+
+
+def test_only_all_is_a_compliance_context_value() -> None:
+    with pytest.raises(ConfigError, match="compliance: 'most' is not 'all'"):
+        build_app(context={**cdk_json_context(), "compliance": "most"}, environ={})
+
+
+def test_a_pack_named_twice_is_refused() -> None:
+    with pytest.raises(ConfigError) as raised:
+        dataclasses.replace(
+            next(iter(STAGES.values()))(),
+            compliance=(CompliancePack.SERVERLESS, CompliancePack.SERVERLESS),
+        )
+    assert raised.value.key.endswith(".compliance")

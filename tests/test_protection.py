@@ -267,7 +267,7 @@ def test_cognito_and_waf_alarms(samples: SynthesizedApp) -> None:
         if r["Properties"].get("ClientName") == "web"
     ]
     assert cfn_text.render(federation["Expression"]) == (
-        "SELECT SUM(FederationThrottles) "
+        "SELECT SUM(FederationThrottles) "  # noqa: S608 - a CloudWatch Metrics Insights query
         'FROM SCHEMA("AWS/Cognito", IdentityProvider, UserPool, UserPoolClient) '
         f"WHERE UserPool = '${{{pool}}}' AND UserPoolClient = '${{{web}}}'"
     )

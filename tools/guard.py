@@ -32,6 +32,7 @@ STATEFUL_TYPES = (
     "AWS::DynamoDB::Table",
     "AWS::S3::Bucket",
     "AWS::KMS::Key",
+    "AWS::Backup::BackupVault",
 )
 # Fixed at creation, though the registry schemas do not mark them create-only: changing them
 # means a new resource (Cognito refuses the update; a new pool loses every user).

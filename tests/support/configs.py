@@ -14,6 +14,7 @@ from typing import Any
 from stage_config import (
     AlarmsConfig,
     AppleProviderConfig,
+    BackupConfig,
     DataAccessConfig,
     DeliveryConfig,
     FeaturePlan,
@@ -34,6 +35,7 @@ from stage_config import (
     TokenValidityConfig,
     TriggersConfig,
     UserPoolConfig,
+    VaultLockMode,
     WafConfig,
 )
 
@@ -168,6 +170,9 @@ def live() -> StageConfig:
             default_group=EVERYONE,
             extra_claims={"acme:tier": "live"},
             access_token_scopes=("photos/read", "photos/write"),
+        ),
+        backup=BackupConfig(
+            start_hour_utc=22, retention_days=14, vault_lock=VaultLockMode.GOVERNANCE
         ),
     )
 

@@ -19,6 +19,7 @@ ALLOWED, DENIED = "Allowed", "ImplicitlyDenied"
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 PARTITION = "aws"
+STACK_NAME = "Stage-Auth"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,12 @@ def resolve(node: Any, names: Names) -> Any:
     if not isinstance(node, dict):
         return node
     if set(node) == {"Ref"}:
-        pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": PARTITION}
+        pseudo = {
+            "AWS::AccountId": ACCOUNT,
+            "AWS::Region": REGION,
+            "AWS::Partition": PARTITION,
+            "AWS::StackName": STACK_NAME,
+        }
         return pseudo.get(node["Ref"]) or names.refs[node["Ref"]]
     if set(node) == {"Fn::GetAtt"}:
         logical_id, attribute = node["Fn::GetAtt"]

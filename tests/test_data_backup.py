@@ -1,0 +1,207 @@
+"""AWS Backup of the items table and the photos bucket, and reserved trigger concurrency: each
+of your stages' templates holds what its config asks for, and bad config fails with the key and
+the fix."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from auth_constructs import cfn_text
+from stage_config import BackupConfig, StageConfig, TriggersConfig, VaultLockMode
+from stage_config.triggers import PEAK_RATES, UNRESERVED_MINIMUM, sized_from_quotas
+from tests.support.app import SynthesizedApp
+from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
+from tests.support.configs import live, sandbox
+
+VAULT = "AWS::Backup::BackupVault"
+PLAN = "AWS::Backup::BackupPlan"
+SELECTION = "AWS::Backup::BackupSelection"
+
+
+def only(app: SynthesizedApp, stage: str, kind: str) -> tuple[str, dict[str, Any]]:
+    ((logical_id, resource),) = app.resources(stage, kind).items()
+    return logical_id, resource
+
+
+def test_backup_plan_as_configured(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    config = stage_config.backup
+    if config is None:
+        for kind in (VAULT, PLAN, SELECTION):
+            assert synthesized.resources(stage_name, kind) == {}
+        return
+    _, plan = only(synthesized, stage_name, PLAN)
+    (rule,) = plan["Properties"]["BackupPlan"]["BackupPlanRule"]
+    assert rule["ScheduleExpression"] == f"cron(0 {config.start_hour_utc} * * ? *)"
+    assert rule["Lifecycle"] == {"DeleteAfterDays": config.retention_days}
+    vault_id, vault = only(synthesized, stage_name, VAULT)
+    assert rule["TargetBackupVault"] == {"Fn::GetAtt": [vault_id, "BackupVaultName"]}
+    key = vault["Properties"].get("EncryptionKeyArn")
+    if stage_config.customer_key:
+        assert key["Fn::GetAtt"][0].startswith("CustomerKey")
+    else:
+        assert key is None
+    expected = "Retain" if stage_config.stateful.retain else "Delete"
+    assert vault["DeletionPolicy"] == expected
+
+
+def test_backup_covers_the_table_and_the_bucket(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    if stage_config.backup is None:
+        return
+    _, selection = only(synthesized, stage_name, SELECTION)
+    chosen = selection["Properties"]["BackupSelection"]["Resources"]
+    (table_id,) = synthesized.resources(stage_name, "AWS::DynamoDB::Table")
+    (photos_id,) = [
+        i
+        for i, b in synthesized.resources(stage_name, "AWS::S3::Bucket").items()
+        if "LoggingConfiguration" in b["Properties"]
+    ]
+    assert {cfn_text.render(r) for r in chosen} == {f"${{{table_id}.Arn}}", f"${{{photos_id}.Arn}}"}
+
+
+def test_backup_role_is_aws_backups_own(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    if stage_config.backup is None:
+        return
+    _, selection = only(synthesized, stage_name, SELECTION)
+    role_id = selection["Properties"]["BackupSelection"]["IamRoleArn"]["Fn::GetAtt"][0]
+    role = synthesized.resources(stage_name, "AWS::IAM::Role")[role_id]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "backup.amazonaws.com"}
+    policies = sorted(cfn_text.render(p).rsplit("/", 1)[-1] for p in role["ManagedPolicyArns"])
+    assert policies == [
+        "AWSBackupServiceRolePolicyForBackup",
+        "AWSBackupServiceRolePolicyForRestores",
+        "AWSBackupServiceRolePolicyForS3Backup",
+        "AWSBackupServiceRolePolicyForS3Restore",
+    ]
+    assert "Policies" not in role
+
+
+def test_vault_lock_as_configured(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    """Production locks its vault (a config rule); COMPLIANCE sets the cooling-off days after
+    which nobody can lift the lock, GOVERNANCE none."""
+    config = stage_config.backup
+    if config is None:
+        return
+    _, vault = only(synthesized, stage_name, VAULT)
+    lock = vault["Properties"].get("LockConfiguration")
+    if stage_config.production:
+        assert config.vault_lock is not None
+    if config.vault_lock is None:
+        assert lock is None
+        return
+    assert lock["MinRetentionDays"] == config.retention_days
+    if config.vault_lock is VaultLockMode.COMPLIANCE:
+        assert lock["ChangeableForDays"] == config.changeable_days
+    else:
+        assert "ChangeableForDays" not in lock
+
+
+def test_each_trigger_reserves_its_concurrency(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    if stage_config.triggers is None:
+        return
+    reserved = stage_config.triggers.reserved_concurrency
+    functions = {
+        f["Properties"]["Handler"].split(".")[0]: f["Properties"]
+        for f in synthesized.resources(stage_name, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"].endswith(".index.handler")
+    }
+    assert set(functions) == set(PEAK_RATES)
+    for name, function in functions.items():
+        assert function.get("ReservedConcurrentExecutions") == (
+            reserved[name] if reserved else None
+        ), name
+
+
+def test_default_reservations_follow_the_quotas() -> None:
+    """Each trigger holds its peak rate at Cognito's default quotas for a second, and together
+    they leave Lambda's unreserved minimum of a 1000 quota free."""
+    sized = sized_from_quotas()
+    assert sized == PEAK_RATES
+    assert sized["pre_token_generation"] == 120 + 120 + 25
+    assert sum(sized.values()) <= 1000 - UNRESERVED_MINIMUM
+
+
+def with_backup(config: StageConfig, **changes: Any) -> StageConfig:
+    return dataclasses.replace(
+        config, backup=dataclasses.replace(config.backup or BackupConfig(), **changes)
+    )
+
+
+def with_triggers(config: StageConfig, **changes: Any) -> StageConfig:
+    triggers = config.triggers
+    assert isinstance(triggers, TriggersConfig)
+    return dataclasses.replace(config, triggers=dataclasses.replace(triggers, **changes))
+
+
+BAD: list[BadCase] = [
+    (
+        "backup at hour 24",
+        lambda: with_backup(sandbox(), start_hour_utc=24),
+        "Sandbox.backup.start_hour_utc",
+        "is not an hour of the day",
+    ),
+    (
+        "no retention",
+        lambda: with_backup(sandbox(), retention_days=0),
+        "Sandbox.backup.retention_days",
+        "outside AWS Backup's retention range",
+    ),
+    (
+        "production vault without a lock",
+        lambda: with_backup(live(), vault_lock=None),
+        "Live.backup.vault_lock",
+        "a production vault without a lock",
+    ),
+    (
+        "cooling-off under three days",
+        lambda: with_backup(live(), vault_lock=VaultLockMode.COMPLIANCE, changeable_days=2),
+        "Live.backup.changeable_days",
+        "under AWS Backup's 3-day cooling-off",
+    ),
+    (
+        "a reservation for a trigger that does not exist",
+        lambda: with_triggers(sandbox(), reserved_concurrency={**PEAK_RATES, "pre_auth": 5}),
+        "Sandbox.triggers.reserved_concurrency",
+        "not the triggers",
+    ),
+    (
+        "a trigger reserved nothing",
+        lambda: with_triggers(sandbox(), reserved_concurrency={**PEAK_RATES, "custom_message": 0}),
+        "Sandbox.triggers.reserved_concurrency['custom_message']",
+        "would stop the trigger",
+    ),
+    (
+        "reservations a new account's quota cannot hold",
+        lambda: with_triggers(sandbox(), account_concurrency=10),
+        "Sandbox.triggers.reserved_concurrency",
+        "leaves less than the 100 Lambda keeps unreserved",
+    ),
+]
+
+
+@bad_config_cases(BAD)
+def test_bad_backup_or_concurrency_config_names_key_and_fix(
+    make: Any, key: str, problem: str
+) -> None:
+    assert_config_error(make, key, problem)
+
+
+def test_reservations_up_to_the_quota_minus_the_unreserved_minimum_pass() -> None:
+    total = sum(PEAK_RATES.values())
+    with_triggers(sandbox(), account_concurrency=total + UNRESERVED_MINIMUM)
+    assert_config_error(
+        lambda: with_triggers(sandbox(), account_concurrency=total + UNRESERVED_MINIMUM - 1),
+        "Sandbox.triggers.reserved_concurrency",
+        "leaves less than",
+    )
