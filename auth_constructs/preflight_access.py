@@ -1,10 +1,10 @@
 """The reads `make preflight` makes (`tools/preflight.py`), as one managed policy for the stages.
 
 Each read is scoped to what the stage's config names: its bootstrap parameter, its secrets, its
-SES identity, its certificate, its own deployed stack. Three reads have no resource-level
+SES identity, its certificate, its own deployed stack. Four reads have no resource-level
 permissions in IAM (SES GetAccount, SNS GetSMSSandboxAccountStatus, Cognito
-DescribeUserPoolDomain), so they are granted on `*`; all three return account settings or
-whether a domain name is taken, never user data.
+DescribeUserPoolDomain, Lambda GetAccountSettings), so they are granted on `*`; all four return
+account settings or whether a domain name is taken, never user data.
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ UNSCOPABLE_READS = (
     "ses:GetAccount",
     "sns:GetSMSSandboxAccountStatus",
     "cognito-idp:DescribeUserPoolDomain",
+    "lambda:GetAccountSettings",
 )
 
 WILDCARD_REASONS = (
     (
         "Resource::*",
-        "SES GetAccount, SNS GetSMSSandboxAccountStatus and Cognito DescribeUserPoolDomain have "
-        "no resource-level permissions; each returns account settings or whether a domain is "
-        "taken, never user data.",
+        "SES GetAccount, SNS GetSMSSandboxAccountStatus, Cognito DescribeUserPoolDomain and "
+        "Lambda GetAccountSettings have no resource-level permissions; each returns account "
+        "settings or whether a domain is taken, never user data.",
     ),
     (
         ":secret:",

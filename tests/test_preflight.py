@@ -90,10 +90,11 @@ def idp_server() -> Iterator[ThreadingHTTPServer]:
 
 @dataclass
 class AccountState:
-    """What moto cannot hold: the SES and SNS sandbox states."""
+    """What moto cannot hold: the SES and SNS sandbox states, the Lambda concurrency quota."""
 
     ses_production: bool = True
     sms_sandbox: bool = False
+    lambda_quota: int = 1000
 
 
 @dataclass
@@ -137,10 +138,14 @@ class Account:
 
 
 def answer_unmocked_reads(session: boto3.Session, state: AccountState) -> None:
-    """SES GetAccount and SNS GetSMSSandboxAccountStatus, which moto lacks, from `state`."""
+    """SES GetAccount, SNS GetSMSSandboxAccountStatus and Lambda GetAccountSettings, which the
+    moto services here lack, from `state`."""
     answers: dict[str, Callable[[], dict[str, Any]]] = {
         "sesv2.GetAccount": lambda: {"ProductionAccessEnabled": state.ses_production},
         "sns.GetSMSSandboxAccountStatus": lambda: {"IsInSandbox": state.sms_sandbox},
+        "lambda.GetAccountSettings": lambda: {
+            "AccountLimit": {"ConcurrentExecutions": state.lambda_quota}
+        },
     }
     for event, body in answers.items():
 
@@ -259,7 +264,9 @@ def prepared(
         if config.account:
             monkeypatch.setenv("MOTO_ACCOUNT_ID", config.account)
         idp_server.documents = {}  # type: ignore[attr-defined]
-        state.ses_production, state.sms_sandbox = True, False
+        fresh = AccountState()
+        state.ses_production, state.sms_sandbox = fresh.ses_production, fresh.sms_sandbox
+        state.lambda_quota = fresh.lambda_quota
         account = Account(
             session,
             config,
@@ -312,6 +319,7 @@ def test_the_full_sample_runs_every_check_and_passes(
         "OIDC discovery",
         "SAML metadata",
         "custom domain certificate",
+        "Lambda concurrency",
         "domain",
     ]
     assert all(not found for _, found in results)
@@ -474,6 +482,14 @@ SPOILS = (
         "custom domain certificate",
         "covers www.gallery.example.net, not login.gallery.example.net",
         "request a certificate",
+    ),
+    Spoil(
+        "a new account's Lambda concurrency quota",
+        lambda a: setattr(a.state, "lambda_quota", 10),
+        "Lambda concurrency",
+        "triggers.reserved_concurrency: the triggers reserve 525, but the account's Lambda "
+        "concurrency quota in",
+        "request at least 625 concurrent executions in Service Quotas",
     ),
     Spoil(
         "domain prefix taken",

@@ -81,6 +81,7 @@ MATRIX = [
     Ask("ses:SendEmail", arn("ses", "identity/gallery.example.net", "us-west-2"), DENIED),
     Ask("ses:GetAccount", "*", ALLOWED),
     Ask("sns:GetSMSSandboxAccountStatus", "*", ALLOWED),
+    Ask("lambda:GetAccountSettings", "*", ALLOWED),
     Ask("sns:Publish", "*", DENIED),
     Ask("acm:DescribeCertificate", CERTIFICATE_ARN, ALLOWED),
     Ask("acm:DescribeCertificate", CERTIFICATE_ARN.replace("aaaaaaaa", "bbbbbbbb"), DENIED),

@@ -34,6 +34,7 @@ from stage_config import (
     StageConfig,
 )
 from stage_config.selection import select_delivery, select_stages
+from stage_config.triggers import UNRESERVED_MINIMUM
 from stage_config.user_pool import CERTIFICATE_REGION
 
 SAML_METADATA = "{urn:oasis:names:tc:SAML:2.0:metadata}"
@@ -106,6 +107,8 @@ class Preflight:
             yield "SAML metadata", self.check_saml
         if self.config.user_pool.custom_domain:
             yield "custom domain certificate", self.check_certificate
+        if self.config.triggers and self.config.triggers.reserved_concurrency:
+            yield "Lambda concurrency", self.check_concurrency
         yield "domain", self.check_domains
 
     def run(self) -> list[tuple[str, list[Finding]]]:
@@ -227,6 +230,22 @@ class Preflight:
             f"request {service} production access (README: Leaving the SES and SNS sandboxes)",
             blocking=self.config.production,
         )
+
+    def check_concurrency(self) -> Iterator[Finding]:
+        """The triggers' reservations fit the account's quota (new accounts can start at 10,
+        and CloudFormation then fails the functions minutes into the deploy)."""
+        triggers = self.config.triggers
+        reserved = sum((triggers.reserved_concurrency or {}).values()) if triggers else 0
+        settings = self.client("lambda").get_account_settings()
+        quota = settings["AccountLimit"]["ConcurrentExecutions"]
+        if quota - UNRESERVED_MINIMUM < reserved:
+            yield Finding(
+                f"triggers.reserved_concurrency: the triggers reserve {reserved}, but the "
+                f"account's Lambda concurrency quota in {self.region} is {quota} and Lambda "
+                f"keeps {UNRESERVED_MINIMUM} unreserved",
+                f"request at least {reserved + UNRESERVED_MINIMUM} concurrent executions in "
+                "Service Quotas (AWS Lambda), or set triggers.reserved_concurrency=None",
+            )
 
     def check_oidc(self) -> Iterator[Finding]:
         for provider in self.config.federation:
