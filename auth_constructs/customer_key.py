@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from auth_constructs.accepted_findings import accept_finding
 from auth_constructs.stateful import removal_policy
 from stage_config import CustomerKeyConfig, StatefulPolicy
 
@@ -37,6 +38,9 @@ class CustomerKey(Construct):
             self,
             "Key",
             description=f"{Aws.STACK_NAME}: photos, items and logs",
+            # Fixed at creation: multi-Region from the first deploy, so a replica Region gets a
+            # replica of this key (same key material) instead of a re-encryption of the data.
+            multi_region=True,
             enable_key_rotation=True,
             rotation_period=Duration.days(config.rotation_days),
             pending_window=Duration.days(config.deletion_window_days),
@@ -87,6 +91,69 @@ class CustomerKey(Construct):
                     }
                 },
             )
+        )
+
+    def allow_user_pools(self) -> None:
+        """Let Cognito encrypt this account's user pools in this Region with the key (the
+        statements of the developer guide's data protection page, with the pool ARN as a
+        pattern: the pool names the key, so the key's policy cannot name the pool)."""
+        pools = f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/*"
+        cognito = [
+            iam.ServicePrincipal("cognito-idp.amazonaws.com"),
+            iam.ServicePrincipal("identitystore.amazonaws.com"),
+        ]
+        of_this_account = {
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {"aws:SourceArn": pools},
+        }
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CognitoUserPoolsOfThisAccount",
+                principals=cognito,
+                actions=[
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                ],
+                resources=["*"],
+                conditions={
+                    **of_this_account,
+                    "StringLike": {"kms:EncryptionContext:aws:cognito-idp:userpool-arn": pools},
+                },
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CognitoDescribesTheKey",
+                principals=cognito,
+                actions=["kms:DescribeKey"],
+                resources=["*"],
+                conditions=of_this_account,
+            )
+        )
+        # Administrators' Cognito calls (AdminGetUser, the smoke role's AdminCreateUser) reach
+        # the key on the caller's behalf: through Cognito in this account only.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ThroughCognitoForThisAccount",
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": f"cognito-idp.{Aws.REGION}.amazonaws.com",
+                        "kms:CallerAccount": Aws.ACCOUNT_ID,
+                    }
+                },
+            )
+        )
+        accept_finding(
+            self.key,
+            checkov=("CKV_AWS_33",),
+            reason="The one wildcard-principal statement only lets Cognito use the key for "
+            "callers in this account (kms:ViaService cognito-idp, kms:CallerAccount), as the "
+            "Cognito guide's key policy does; whether a caller may call Cognito is IAM's say.",
         )
 
     def allow_alarm_topics(self, *, source_arns: str, topic_arns: str) -> None:

@@ -114,22 +114,25 @@ class PhotoStorage(Construct):
             ],
             removal_policy=removal,
         )
-        self.table = dynamodb.Table(
+        # A global table (AWS::DynamoDB::GlobalTable) from the first deploy, in every stage: a
+        # replica Region is then an update. A plain AWS::DynamoDB::Table cannot become one in
+        # place (CDK's TableV2 docs: the conversion may delete the table).
+        self.table = dynamodb.TableV2(
             self,
             "Items",
             partition_key=dynamodb.Attribute(
                 name=PARTITION_KEY, type=dynamodb.AttributeType.STRING
             ),
             sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            billing=dynamodb.Billing.on_demand(),
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED if key else None,
-            encryption_key=key.key if key else None,
             deletion_protection=stateful.deletion_protection,
             removal_policy=removal,
         )
+        if key:
+            _encrypt_with(self.table, key)
         for bucket in (self.access_logs, self.bucket):
             _accept_bucket_controls(bucket)
         accept_finding(
@@ -275,7 +278,18 @@ def _accept_bucket_controls(bucket: s3.Bucket) -> None:
     )
 
 
-def _accept_aws_owned_keys(bucket: s3.Bucket, table: dynamodb.Table) -> None:
+def _encrypt_with(table: dynamodb.TableV2, key: CustomerKey) -> None:
+    """SSE-KMS with the stage's key on the table's one replica (this Region).
+
+    TableV2's own customer-key option needs the stack's Region at synth, to map a key to each
+    replica Region; an environment-agnostic stage has one replica, in whatever Region it is
+    deployed to, and its key is this stack's."""
+    cfn = cast(dynamodb.CfnGlobalTable, table.node.default_child)
+    cfn.add_property_override("SSESpecification", {"SSEEnabled": True, "SSEType": "KMS"})
+    cfn.add_property_override("Replicas.0.SSESpecification", {"KMSMasterKeyId": key.key.key_arn})
+
+
+def _accept_aws_owned_keys(bucket: s3.Bucket, table: dynamodb.TableV2) -> None:
     """A stage without a customer key (`customer_key=None`) keeps AWS's own keys."""
     accept_finding(
         bucket,

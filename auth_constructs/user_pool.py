@@ -9,6 +9,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
+from auth_constructs.customer_key import CustomerKey
 from auth_constructs.sign_in import PASSWORD_POLICY
 from auth_constructs.stateful import removal_policy
 from stage_config import FeaturePlan, MfaMode, SesEmailConfig, StatefulPolicy, UserPoolConfig
@@ -40,6 +41,7 @@ class PhotoUserPool(Construct):
         *,
         config: UserPoolConfig,
         stateful: StatefulPolicy,
+        key: CustomerKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         plus = config.feature_plan is FeaturePlan.PLUS
@@ -94,10 +96,18 @@ class PhotoUserPool(Construct):
             deletion_protection=stateful.deletion_protection,
             removal_policy=removal_policy(stateful),
         )
+        cfn = cast(cognito.CfnUserPool, self.user_pool.node.default_child)
         if passkeys_are_mfa:
-            cast(
-                cognito.CfnUserPool, self.user_pool.node.default_child
-            ).web_authn_factor_configuration = "MULTI_FACTOR_WITH_USER_VERIFICATION"
+            cfn.web_authn_factor_configuration = "MULTI_FACTOR_WITH_USER_VERIFICATION"
+        cfn.issuer_configuration = cognito.CfnUserPool.IssuerConfigurationProperty(
+            type=config.issuer.value
+        )
+        if key:
+            # The stage's multi-Region key: a replica Region can then hold the same directory.
+            cfn.key_configuration = cognito.CfnUserPool.KeyConfigurationProperty(
+                key_type="CUSTOMER_MANAGED_KEY", kms_key_arn=key.key.key_arn
+            )
+            key.allow_user_pools()
         if config.mfa.sms:
             accept_finding(
                 self.user_pool.node.find_child("smsRole"),

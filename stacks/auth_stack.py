@@ -68,7 +68,7 @@ class AuthStack(Stack):
         else:
             self.storage.accept_no_backup_plan()
         self.user_pool = PhotoUserPool(
-            self, "UserPool", config=pool_config, stateful=config.stateful
+            self, "UserPool", config=pool_config, stateful=config.stateful, key=key
         )
         pool = self.user_pool.user_pool
         protection = pool_config.protection

@@ -230,6 +230,18 @@ class GroupConfig(Section):
         )
 
 
+class IssuerType(StrEnum):
+    """The `iss` of every token the pool issues (CloudFormation `IssuerConfiguration`).
+
+    ORIGINAL: `https://cognito-idp.<region>.amazonaws.com/<pool id>`. UPDATED:
+    `https://issuer-cognito-idp.<primary region>.amazonaws.com/<pool id>`, the same in every
+    replica Region; recommended for multi-Region replication, and not compatible with ALB
+    Cognito authentication or API Gateway Cognito authorizers."""
+
+    ORIGINAL = "ORIGINAL"
+    UPDATED = "UPDATED"
+
+
 @dataclass(frozen=True, kw_only=True)
 class UserPoolConfig(Section):
     """Everything about the pool that is not federation, data access or triggers."""
@@ -246,6 +258,9 @@ class UserPoolConfig(Section):
     tokens: TokenValidityConfig = field(default_factory=TokenValidityConfig)
     groups: tuple[GroupConfig, ...] = ()
     protection: ProtectionConfig = field(default_factory=ProtectionConfig)
+    issuer: IssuerType = IssuerType.ORIGINAL
+    """Decide before the first deploy: a later change alters every token's `iss` (README,
+    "The issuer"), and the replacement guard refuses it."""
 
     @property
     def group_names(self) -> frozenset[str]:

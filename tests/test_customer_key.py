@@ -56,12 +56,14 @@ def test_stage_data_and_logs_use_the_key_when_configured(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
     photos = buckets(synthesized, stage_name)["photos"]
-    (table,) = synthesized.resources(stage_name, "AWS::DynamoDB::Table").values()
+    (table,) = synthesized.resources(stage_name, "AWS::DynamoDB::GlobalTable").values()
+    (replica,) = table["Properties"]["Replicas"]
     groups = log_groups(synthesized, stage_name)
     if stage_config.customer_key is None:
         assert synthesized.resources(stage_name, KEY) == {}
         assert sse(photos)["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
         assert "SSESpecification" not in table["Properties"]
+        assert "SSESpecification" not in replica
         assert all("KmsKeyId" not in g for g in groups.values())
         return
     arn = key_arn(synthesized, stage_name)
@@ -69,11 +71,8 @@ def test_stage_data_and_logs_use_the_key_when_configured(
         "BucketKeyEnabled": True,
         "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": arn},
     }
-    assert table["Properties"]["SSESpecification"] == {
-        "KMSMasterKeyId": arn,
-        "SSEEnabled": True,
-        "SSEType": "KMS",
-    }
+    assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
+    assert replica["SSESpecification"] == {"KMSMasterKeyId": arn}
     for logical_id, group in groups.items():
         expected = None if is_cognito_delivery(group) else arn
         assert group.get("KmsKeyId") == expected, logical_id
@@ -81,6 +80,8 @@ def test_stage_data_and_logs_use_the_key_when_configured(
     config = stage_config.customer_key
     (key,) = synthesized.resources(stage_name, KEY).values()
     assert key["Properties"]["EnableKeyRotation"] is True
+    # Multi-Region from the first deploy: a replica Region then replicates this key.
+    assert key["Properties"]["MultiRegion"] is True
     assert key["Properties"]["RotationPeriodInDays"] == config.rotation_days
     assert key["Properties"]["PendingWindowInDays"] == config.deletion_window_days
     kept = "Retain" if stage_config.stateful.retain else "Delete"

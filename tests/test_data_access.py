@@ -173,18 +173,28 @@ def test_buckets_deny_plain_http(synthesized: SynthesizedApp, stage_name: str) -
 def test_items_table(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
+    """A global table in every stage (a replica Region is then an update, never a new table),
+    with one replica in the stage's own Region until the stage has another."""
     synthesized.template(stage_name).has_resource_properties(
-        "AWS::DynamoDB::Table",
+        "AWS::DynamoDB::GlobalTable",
         {
             "KeySchema": [
                 {"AttributeName": "pk", "KeyType": "HASH"},
                 {"AttributeName": "sk", "KeyType": "RANGE"},
             ],
             "BillingMode": "PAY_PER_REQUEST",
-            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-            "DeletionProtectionEnabled": stage_config.stateful.deletion_protection,
+            "Replicas": [
+                Match.object_like(
+                    {
+                        "Region": {"Ref": "AWS::Region"},
+                        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                        "DeletionProtectionEnabled": stage_config.stateful.deletion_protection,
+                    }
+                )
+            ],
         },
     )
+    assert synthesized.resources(stage_name, "AWS::DynamoDB::Table") == {}
 
 
 def test_guest_access_override_needs_and_records_a_reason() -> None:

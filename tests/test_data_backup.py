@@ -54,7 +54,7 @@ def test_backup_covers_the_table_and_the_bucket(
         return
     _, selection = only(synthesized, stage_name, SELECTION)
     chosen = selection["Properties"]["BackupSelection"]["Resources"]
-    (table_id,) = synthesized.resources(stage_name, "AWS::DynamoDB::Table")
+    (table_id,) = synthesized.resources(stage_name, "AWS::DynamoDB::GlobalTable")
     (photos_id,) = [
         i
         for i, b in synthesized.resources(stage_name, "AWS::S3::Bucket").items()

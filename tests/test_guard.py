@@ -132,7 +132,7 @@ def test_accept_reports_changes_then_records(
     (tmp_path / f"{LIVE}.template.json").write_text(json.dumps(old))
     (tmp_path / "Retired.template.json").write_text(json.dumps({"Resources": {}}))
     report = "\n".join(accept(tmp_path, samples.outdir))
-    assert f"replaced             AWS::DynamoDB::Table {ids['table']}" in report
+    assert f"replaced             AWS::DynamoDB::GlobalTable {ids['table']}" in report
     assert f"added                AWS::S3::Bucket {ids['bucket']}" in report
     assert "removed              AWS::SNS::Topic Gone" in report
     assert f"modified             AWS::Cognito::UserPool {ids['pool']}" in report

@@ -205,7 +205,7 @@ def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
         return found
 
     bucket_id, _ = only("AWS::S3::Bucket", lambda r: "LoggingConfiguration" in r["Properties"])
-    table_id, _ = only("AWS::DynamoDB::Table")
+    table_id, _ = only("AWS::DynamoDB::GlobalTable")
     keys = {i: r for i, r in resources.items() if r["Type"] == "AWS::KMS::Key"}
     names = Names(
         arns={bucket_id: f"arn:aws:s3:::{BUCKET}", table_id: table(), **dict.fromkeys(keys, KEY)},

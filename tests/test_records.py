@@ -105,4 +105,5 @@ def test_stateful_resources_follow_the_stage_policy(
     ]
     protected = stage_config.stateful.deletion_protection
     assert pool["Properties"]["DeletionProtection"] == ("ACTIVE" if protected else "INACTIVE")
-    assert table["Properties"]["DeletionProtectionEnabled"] is protected
+    (replica,) = table["Properties"]["Replicas"]
+    assert replica["DeletionProtectionEnabled"] is protected

@@ -108,7 +108,7 @@ def test_every_function_environment_parses_with_its_contract(
 
 def test_trigger_config_reaches_the_functions(samples: SynthesizedApp) -> None:
     settings = deployed_settings(samples, LIVE)
-    table = next(iter(samples.template(LIVE).find_resources("AWS::DynamoDB::Table")))
+    table = next(iter(samples.template(LIVE).find_resources("AWS::DynamoDB::GlobalTable")))
     assert settings["pre_sign_up"] == PreSignUpSettings(
         allowed_email_domains=(),
         denied_email_domains=("spam.example.org",),

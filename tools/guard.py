@@ -30,6 +30,7 @@ STATEFUL_TYPES = (
     "AWS::Cognito::UserPool",
     "AWS::Cognito::IdentityPool",
     "AWS::DynamoDB::Table",
+    "AWS::DynamoDB::GlobalTable",
     "AWS::S3::Bucket",
     "AWS::KMS::Key",
     "AWS::Backup::BackupVault",
@@ -44,7 +45,17 @@ FIXED_AT_CREATION = {
         "/properties/Schema",
     ),
     "AWS::DynamoDB::Table": ("/properties/KeySchema", "/properties/LocalSecondaryIndexes"),
+    "AWS::DynamoDB::GlobalTable": ("/properties/KeySchema", "/properties/LocalSecondaryIndexes"),
+    # KMS creates a key single- or multi-Region for good; the registry schema does not say so.
+    "AWS::KMS::Key": ("/properties/MultiRegion",),
 }
+BREAKING_UPDATES = {
+    "AWS::Cognito::UserPool": {
+        "/properties/IssuerConfiguration": "changes the iss of every token: signed-in sessions, "
+        "the identity pool's provider and every API that checks the issuer stop accepting them",
+    },
+}
+"""Updates CloudFormation makes in place, but which break what depends on the resource."""
 DEFAULT_BASELINE = ROOT / "guard" / "baselines"
 
 
@@ -116,7 +127,11 @@ def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
             continue
         old = {"properties": before.get("Properties", {})}
         new = {"properties": after.get("Properties", {})}
-        for pointer in replacement_properties(kind):
+        consequences = {
+            **dict.fromkeys(replacement_properties(kind), "forces replacement"),
+            **BREAKING_UPDATES.get(kind, {}),
+        }
+        for pointer, consequence in consequences.items():
             if _at(old, pointer) != _at(new, pointer):
                 findings.append(
                     Finding(
@@ -125,7 +140,7 @@ def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
                         kind,
                         f"{pointer.removeprefix('/properties/')} changed from "
                         f"{json.dumps(_at(old, pointer))} to {json.dumps(_at(new, pointer))}, "
-                        "which forces replacement",
+                        f"which {consequence}",
                     )
                 )
     return findings

@@ -289,10 +289,16 @@ def stateful_changes(stage: str, before: dict[str, Any], after: dict[str, Any]) 
         props, old_props = resource.get("Properties", {}), old.get("Properties", {})
         if old_props.get("DeletionProtection") == "ACTIVE" != props.get("DeletionProtection"):
             yield Change(Severity.HIGH, f"{subject}: deletion protection lost")
-        if old_props.get("DeletionProtectionEnabled") and not props.get(
-            "DeletionProtectionEnabled"
-        ):
+        if _protected(old_props) and not _protected(props):
             yield Change(Severity.HIGH, f"{subject}: deletion protection lost")
+
+
+def _protected(table: dict[str, Any]) -> bool:
+    """A table's deletion protection: its own, or (a global table's) that of every replica."""
+    replicas = table.get("Replicas", [])
+    if replicas:
+        return all(r.get("DeletionProtectionEnabled") for r in replicas)
+    return bool(table.get("DeletionProtectionEnabled"))
 
 
 def other_changes(
