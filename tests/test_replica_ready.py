@@ -14,7 +14,7 @@ from auth_constructs import cfn_text
 from stage_config import StageConfig
 from tests.support.app import SynthesizedApp
 from tests.support.configs import LIVE
-from tools.guard import compare
+from tools.guard import changes, compare
 
 POOL = "AWS::Cognito::UserPool"
 KEY = "AWS::KMS::Key"
@@ -113,3 +113,12 @@ def test_the_guard_refuses_the_table_going_back_to_a_regional_table(
     table["Type"] = "AWS::DynamoDB::Table"
     (finding,) = compare(LIVE, baseline, current)
     assert "its type changed to AWS::DynamoDB::Table (replacement)" in finding.reason
+
+
+def test_accept_reports_an_issuer_change_as_breaking_not_as_a_replacement(
+    samples: SynthesizedApp,
+) -> None:
+    baseline = samples.template_json(LIVE)
+    (pool_id,) = samples.resources(LIVE, POOL)
+    report = changes(LIVE, baseline, changed(baseline, POOL, "IssuerConfiguration", {"Type": "X"}))
+    assert report == [f"  {'breaking update':<20} {POOL} {pool_id}"]

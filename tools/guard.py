@@ -4,11 +4,12 @@
     python -m tools.guard --accept [--baseline DIR]            print what changed per stage, then
                                                                record the baselines (make accept)
 
-A stateful resource (user pool, identity pool, table, bucket, KMS key) in the baseline must keep
-its logical ID and type in the fresh template, and keep every property whose change forces
-replacement. Those properties come from the CloudFormation registry schemas that cfn-lint ships
-(`createOnlyProperties`), plus the user-pool and table settings that Cognito and DynamoDB fix at
-creation but the registry schemas do not list.
+A stateful resource (user pool, identity pool, table, bucket, backup vault, KMS key) in the
+baseline must keep its logical ID and type in the fresh template, and keep every property whose
+change forces replacement. Those properties come from the CloudFormation registry schemas that
+cfn-lint ships (`createOnlyProperties`), plus the settings that Cognito, DynamoDB and KMS fix at
+creation but the registry schemas do not list, and the in-place updates that break every
+consumer (the pool's issuer).
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class Finding:
     logical_id: str
     resource_type: str
     reason: str
+    replaced: bool = True
+    """False for an in-place update that breaks consumers (`BREAKING_UPDATES`)."""
 
     def __str__(self) -> str:
         return f"{self.stage}: {self.resource_type} {self.logical_id}: {self.reason}"
@@ -141,6 +144,7 @@ def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
                         f"{pointer.removeprefix('/properties/')} changed from "
                         f"{json.dumps(_at(old, pointer))} to {json.dumps(_at(new, pointer))}, "
                         f"which {consequence}",
+                        replaced=pointer not in BREAKING_UPDATES.get(kind, {}),
                     )
                 )
     return findings
@@ -164,13 +168,17 @@ def check(baseline_dir: Path, cdk_out: Path) -> list[Finding]:
 def changes(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """What a deploy of `current` over `baseline` does, resource by resource, for a reviewer."""
     before, after = baseline.get("Resources", {}), current.get("Resources", {})
-    replaced = {f.logical_id for f in compare(stage, baseline, current)}
+    findings = compare(stage, baseline, current)
+    replaced = {f.logical_id for f in findings if f.replaced}
+    broken = {f.logical_id for f in findings if not f.replaced}
     lines = []
     for logical_id in sorted(before.keys() | after.keys()):
         old, new = before.get(logical_id), after.get(logical_id)
         kind = (new or old or {}).get("Type", "?")
         if logical_id in replaced:
             verb = "replaced" if new is not None else "removed (stateful!)"
+        elif logical_id in broken:
+            verb = "breaking update"
         elif old is None:
             verb = "added"
         elif new is None:
