@@ -9,6 +9,7 @@ from stage_config.delivery import DeliveryConfig, DeliveryMode
 from stage_config.errors import ConfigError
 from stage_config.stage import StageConfig
 from stage_config.stages import STAGES, delivery
+from stage_config.triggers import UNRESERVED_MINIMUM
 
 
 def select_delivery(
@@ -57,4 +58,30 @@ def select_stages(
                 region=(regions or {}).get(name, config.region),
             )
         )
+    check_shared_concurrency(configs)
     return configs
+
+
+def check_shared_concurrency(configs: Sequence[StageConfig]) -> None:
+    """Stages deployed to one account and Region share its Lambda concurrency: together their
+    reservations must leave Lambda's unreserved minimum, or the later deploy fails."""
+    sharing: dict[tuple[str, str], list[StageConfig]] = {}
+    for config in configs:
+        if config.account and config.region and config.triggers:
+            sharing.setdefault((config.account, config.region), []).append(config)
+    for (account, region), stages in sharing.items():
+        reserved = {
+            s.name: sum(s.triggers.reserved_concurrency.values())
+            for s in stages
+            if s.triggers and s.triggers.reserved_concurrency
+        }
+        quota = min(s.triggers.account_concurrency for s in stages if s.triggers)
+        if len(reserved) > 1 and sum(reserved.values()) > quota - UNRESERVED_MINIMUM:
+            raise ConfigError(
+                "triggers.reserved_concurrency",
+                f"{' + '.join(f'{n} {c}' for n, c in reserved.items())} reserved in account "
+                f"{account} {region}, whose Lambda quota of {quota} keeps "
+                f"{UNRESERVED_MINIMUM} unreserved",
+                "deploy the stages to different accounts, raise the quota (and "
+                "account_concurrency), or set reserved_concurrency=None in a non-production stage",
+            )

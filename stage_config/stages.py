@@ -76,6 +76,9 @@ def dev() -> StageConfig:
             extra_claims={"app:stage": "dev"},
             access_token_scopes=("photos/read", "photos/write"),
             log_retention_days=14,
+            # Dev shares its account's concurrency: reserving would crowd out other stages
+            # (Lambda keeps 100 of a 1000 quota unreserved; Prod alone reserves 525).
+            reserved_concurrency=None,
         ),
         # AWS-owned keys in Dev: a customer key bills per month, and nothing here needs one.
         customer_key=None,

@@ -7,8 +7,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
+
 from auth_constructs import cfn_text
-from stage_config import BackupConfig, StageConfig, TriggersConfig, VaultLockMode
+from stage_config import BackupConfig, ConfigError, StageConfig, TriggersConfig, VaultLockMode
+from stage_config.selection import check_shared_concurrency
 from stage_config.triggers import PEAK_RATES, UNRESERVED_MINIMUM, sized_from_quotas
 from tests.support.app import SynthesizedApp
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
@@ -204,4 +207,24 @@ def test_reservations_up_to_the_quota_minus_the_unreserved_minimum_pass() -> Non
         lambda: with_triggers(sandbox(), account_concurrency=total + UNRESERVED_MINIMUM - 1),
         "Sandbox.triggers.reserved_concurrency",
         "leaves less than",
+    )
+
+
+def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
+    """Two stages in one account and Region reserving 525 each need more than a 1000 quota
+    leaves; in different Regions (or accounts) each has its own."""
+    production = with_triggers(live(), reserved_concurrency=sized_from_quotas())
+    twin = dataclasses.replace(production, name="Twin")
+    here = {"account": "123456789012", "region": "eu-west-1"}
+    with pytest.raises(ConfigError) as raised:
+        check_shared_concurrency(
+            [dataclasses.replace(production, **here), dataclasses.replace(twin, **here)]
+        )
+    assert raised.value.key == "triggers.reserved_concurrency"
+    assert "Live 525 + Twin 525 reserved in account 123456789012 eu-west-1" in raised.value.problem
+    check_shared_concurrency(
+        [
+            dataclasses.replace(production, **here),
+            dataclasses.replace(twin, **{**here, "region": "eu-central-1"}),
+        ]
     )
