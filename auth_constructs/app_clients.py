@@ -18,6 +18,33 @@ def _minutes(delta: timedelta) -> Duration:
     return Duration.minutes(int(delta.total_seconds() // 60))
 
 
+STANDARD_ATTRIBUTES = (
+    "address",
+    "birthdate",
+    "email",
+    "email_verified",
+    "family_name",
+    "fullname",
+    "gender",
+    "given_name",
+    "last_update_time",
+    "locale",
+    "middle_name",
+    "nickname",
+    "phone_number",
+    "phone_number_verified",
+    "preferred_username",
+    "profile_page",
+    "profile_picture",
+    "timezone",
+    "website",
+)
+"""Every standard attribute (CDK's names): what a client reads when nothing is said."""
+SET_BY_COGNITO = ("email_verified", "phone_number_verified", "last_update_time")
+READABLE_STANDARD = dict.fromkeys(STANDARD_ATTRIBUTES, True)
+WRITABLE_STANDARD = {name: True for name in STANDARD_ATTRIBUTES if name not in SET_BY_COGNITO}
+
+
 class AppClients(Construct):
     """The pool's app clients, all sharing token lifetimes and the pool's sign-in options.
 
@@ -71,6 +98,8 @@ class AppClients(Construct):
                 # Machine-to-machine: no people sign in through it, so no identity providers.
                 supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
                 **self._token_settings(),
+                read_attributes=self._attributes("server", write=False),
+                write_attributes=self._attributes("server", write=True),
             )
 
     def _token_settings(self) -> dict[str, Any]:
@@ -105,6 +134,23 @@ class AppClients(Construct):
             supported_identity_providers=self._providers,
             refresh_token_rotation_grace_period=self._rotation_grace(),
             **self._token_settings(),
+            read_attributes=self._attributes(name.lower(), write=False),
+            write_attributes=self._attributes(name.lower(), write=True),
+        )
+
+    def _attributes(self, client: str, *, write: bool) -> cognito.ClientAttributes | None:
+        """With custom attributes, what `client` reads (or, `write`, what its users may set)
+        is exactly what config says; unset, a client reads and writes every attribute, custom
+        ones included."""
+        custom = self._config.custom_attributes
+        if not custom:
+            return None
+        return (
+            cognito.ClientAttributes()
+            .with_standard_attributes(**(WRITABLE_STANDARD if write else READABLE_STANDARD))
+            .with_custom_attributes(
+                *(a.name for a in custom if client in (a.writable_by if write else a.readable_by))
+            )
         )
 
     def _rotation_grace(self) -> Duration | None:

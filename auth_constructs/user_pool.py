@@ -12,7 +12,15 @@ from auth_constructs.accepted_findings import accept_finding
 from auth_constructs.customer_key import CustomerKey
 from auth_constructs.sign_in import PASSWORD_POLICY
 from auth_constructs.stateful import removal_policy
-from stage_config import FeaturePlan, MfaMode, SesEmailConfig, StatefulPolicy, UserPoolConfig
+from stage_config import (
+    AttributeKind,
+    CustomAttributeConfig,
+    FeaturePlan,
+    MfaMode,
+    SesEmailConfig,
+    StatefulPolicy,
+    UserPoolConfig,
+)
 
 
 def _email(config: SesEmailConfig | None) -> cognito.UserPoolEmail:
@@ -24,6 +32,16 @@ def _email(config: SesEmailConfig | None) -> cognito.UserPoolEmail:
         reply_to=config.reply_to or None,
         ses_region=config.ses_region,
         configuration_set_name=config.configuration_set or None,
+    )
+
+
+def _custom_attribute(config: CustomAttributeConfig) -> cognito.ICustomAttribute:
+    if config.kind is AttributeKind.NUMBER:
+        return cognito.NumberAttribute(
+            min=config.min_value, max=config.max_value, mutable=config.mutable
+        )
+    return cognito.StringAttribute(
+        min_len=config.min_length, max_len=config.max_length, mutable=config.mutable
     )
 
 
@@ -93,6 +111,8 @@ class PhotoUserPool(Construct):
                 cognito.PasskeyUserVerification.REQUIRED if passkeys_are_mfa else None
             ),
             email=_email(config.email),
+            custom_attributes={a.name: _custom_attribute(a) for a in config.custom_attributes}
+            or None,
             deletion_protection=stateful.deletion_protection,
             removal_policy=removal_policy(stateful),
         )

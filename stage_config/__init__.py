@@ -24,6 +24,8 @@ from stage_config.protection import (
 from stage_config.stage import StageConfig, StatefulPolicy
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import (
+    AttributeKind,
+    CustomAttributeConfig,
     CustomDomainConfig,
     FeaturePlan,
     GroupConfig,
@@ -42,9 +44,11 @@ __all__ = [
     "GITHUB_OIDC_THUMBPRINTS",
     "AlarmsConfig",
     "AppleProviderConfig",
+    "AttributeKind",
     "BackupConfig",
     "CompliancePack",
     "ConfigError",
+    "CustomAttributeConfig",
     "CustomDomainConfig",
     "CustomerKeyConfig",
     "DataAccessConfig",

@@ -230,6 +230,83 @@ class GroupConfig(Section):
         )
 
 
+class AttributeKind(StrEnum):
+    STRING = "String"
+    NUMBER = "Number"
+
+
+APP_CLIENTS = ("web", "mobile", "server")
+"""The app clients' names (`AppClients`), by which a custom attribute names who reads it."""
+MAX_STRING_LENGTH = 2048
+"""Cognito's limit on a custom string attribute's length."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomAttributeConfig(Section):
+    """A custom attribute (`custom:<name>` in tokens and the API). Cognito adds one in place,
+    but never removes or changes it: its name, kind, mutability and bounds are for good."""
+
+    name: str
+    kind: AttributeKind = AttributeKind.STRING
+    mutable: bool = True
+    """False: set once (at sign-up or by an administrator), never changed after."""
+    min_length: int = 0
+    max_length: int = MAX_STRING_LENGTH
+    min_value: int | None = None
+    max_value: int | None = None
+    readable_by: tuple[str, ...] = ("web", "mobile")
+    """The app clients whose tokens and API calls see the attribute."""
+    writable_by: tuple[str, ...] = ()
+    """The app clients whose users may set it themselves (none by default: an app backend or
+    an administrator sets it)."""
+
+    def check(self, context: Context) -> None:
+        require(
+            bool(re.fullmatch(r"[A-Za-z0-9_]{1,20}", self.name)),
+            "name",
+            f"{self.name!r} is not a custom attribute name",
+            "use 1-20 letters, digits or underscores (Cognito adds the custom: prefix)",
+        )
+        if self.kind is AttributeKind.STRING:
+            require(
+                0 <= self.min_length <= self.max_length <= MAX_STRING_LENGTH,
+                "max_length",
+                f"{self.min_length}-{self.max_length} is not a length range Cognito takes",
+                f"use 0 <= min_length <= max_length <= {MAX_STRING_LENGTH}",
+            )
+            require(
+                self.min_value is None and self.max_value is None,
+                "min_value",
+                "a string attribute has lengths, not value bounds",
+                "set kind=AttributeKind.NUMBER, or drop min_value and max_value",
+            )
+        else:
+            require(
+                self.min_value is None
+                or self.max_value is None
+                or self.min_value <= self.max_value,
+                "max_value",
+                f"{self.max_value} is below min_value {self.min_value}",
+                "make max_value at least min_value",
+            )
+        for key, clients in (("readable_by", self.readable_by), ("writable_by", self.writable_by)):
+            for index, client in enumerate(clients):
+                require(
+                    client in APP_CLIENTS,
+                    f"{key}[{index}]",
+                    f"{client!r} is not an app client",
+                    f"use {', '.join(APP_CLIENTS)}",
+                )
+            check_unique(clients, key)
+        for index, client in enumerate(self.writable_by):
+            require(
+                client in self.readable_by,
+                f"writable_by[{index}]",
+                f"the {client} client may write the attribute but not read it",
+                f"add {client!r} to readable_by",
+            )
+
+
 class IssuerType(StrEnum):
     """The `iss` of every token the pool issues (CloudFormation `IssuerConfiguration`).
 
@@ -259,6 +336,8 @@ class UserPoolConfig(Section):
     groups: tuple[GroupConfig, ...] = ()
     protection: ProtectionConfig = field(default_factory=ProtectionConfig)
     issuer: IssuerType = IssuerType.ORIGINAL
+    custom_attributes: tuple[CustomAttributeConfig, ...] = ()
+    """Add freely; never remove or change one (Cognito refuses, and the guard says so)."""
     """Decide before the first deploy: a later change alters every token's `iss` (README,
     "The issuer"), and the replacement guard refuses it."""
 
@@ -269,6 +348,15 @@ class UserPoolConfig(Section):
     def check(self, context: Context) -> None:
         check_domain_prefix(self.domain_prefix)
         check_unique((g.name for g in self.groups), "groups")
+        check_unique((a.name for a in self.custom_attributes), "custom_attributes")
+        for index, attribute in enumerate(self.custom_attributes):
+            for client in attribute.readable_by:
+                require(
+                    client != "server" or self.server_client,
+                    f"custom_attributes[{index}].readable_by",
+                    "names the server client, which this stage does not have",
+                    "set server_client=True, or remove 'server'",
+                )
         check_unique((str(g.precedence) for g in self.groups), "groups.precedence")
         require(
             not self.passwordless.email_otp or self.mfa.mode is not MfaMode.REQUIRED,

@@ -215,16 +215,19 @@ def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
     leaves; in different Regions (or accounts) each has its own."""
     production = with_triggers(live(), reserved_concurrency=sized_from_quotas())
     twin = dataclasses.replace(production, name="Twin")
-    here = {"account": "123456789012", "region": "eu-west-1"}
+    account, region = "123456789012", "eu-west-1"
     with pytest.raises(ConfigError) as raised:
         check_shared_concurrency(
-            [dataclasses.replace(production, **here), dataclasses.replace(twin, **here)]
+            [
+                dataclasses.replace(production, account=account, region=region),
+                dataclasses.replace(twin, account=account, region=region),
+            ]
         )
     assert raised.value.key == "triggers.reserved_concurrency"
     assert "Live 525 + Twin 525 reserved in account 123456789012 eu-west-1" in raised.value.problem
     check_shared_concurrency(
         [
-            dataclasses.replace(production, **here),
-            dataclasses.replace(twin, **{**here, "region": "eu-central-1"}),
+            dataclasses.replace(production, account=account, region=region),
+            dataclasses.replace(twin, account=account, region="eu-central-1"),
         ]
     )

@@ -43,7 +43,6 @@ FIXED_AT_CREATION = {
         "/properties/UsernameAttributes",
         "/properties/AliasAttributes",
         "/properties/UsernameConfiguration",
-        "/properties/Schema",
     ),
     "AWS::DynamoDB::Table": ("/properties/KeySchema", "/properties/LocalSecondaryIndexes"),
     "AWS::DynamoDB::GlobalTable": ("/properties/KeySchema", "/properties/LocalSecondaryIndexes"),
@@ -57,6 +56,30 @@ BREAKING_UPDATES = {
     },
 }
 """Updates CloudFormation makes in place, but which break what depends on the resource."""
+STANDARD_ATTRIBUTES = frozenset(
+    {
+        "address",
+        "birthdate",
+        "email",
+        "email_verified",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "phone_number_verified",
+        "picture",
+        "preferred_username",
+        "profile",
+        "updated_at",
+        "website",
+        "zoneinfo",
+    }
+)
+"""OpenID Connect's standard claims, which a pool's schema may list (and fixes at creation)."""
 DEFAULT_BASELINE = ROOT / "guard" / "baselines"
 
 
@@ -134,6 +157,14 @@ def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
             **dict.fromkeys(replacement_properties(kind), "forces replacement"),
             **BREAKING_UPDATES.get(kind, {}),
         }
+        if kind == "AWS::Cognito::UserPool":
+            findings += [
+                Finding(stage, logical_id, kind, f"Schema: {problem}, which forces replacement")
+                for problem in schema_changes(
+                    before.get("Properties", {}).get("Schema", []),
+                    after.get("Properties", {}).get("Schema", []),
+                )
+            ]
         for pointer, consequence in consequences.items():
             if _at(old, pointer) != _at(new, pointer):
                 findings.append(
@@ -148,6 +179,24 @@ def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
                     )
                 )
     return findings
+
+
+def schema_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
+    """Why the user pool's new schema cannot replace the old: Cognito adds a custom attribute
+    in place but refuses to remove or change any attribute, or to add a standard one ("Existing
+    schema attributes cannot be modified or deleted"). Empty when it can."""
+    old = {a["Name"]: a for a in before}
+    new = {a["Name"]: a for a in after}
+    problems = [f"attribute {n} removed" for n in old if n not in new]
+    problems += [
+        f"attribute {n} changed from {json.dumps(old[n])} to {json.dumps(new[n])}"
+        for n in old
+        if n in new and new[n] != old[n]
+    ]
+    problems += [
+        f"standard attribute {n} added" for n in new if n not in old and n in STANDARD_ATTRIBUTES
+    ]
+    return problems
 
 
 def check(baseline_dir: Path, cdk_out: Path) -> list[Finding]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tools.changes import Change, Severity, readable
-from tools.guard import STATEFUL_TYPES
+from tools.guard import STANDARD_ATTRIBUTES, STATEFUL_TYPES
 from tools.guard import compare as replacements
 from tools.iam_diff import iam_changes
 from tools.templates import of_type
@@ -116,6 +116,14 @@ def user_pool_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator
         ]
         if admin_only == [True, False]:
             yield Change(Severity.MEDIUM, f"{pool}: self sign-up turned on")
+        known = {a["Name"] for a in old.get("Schema", [])}
+        for attribute in new.get("Schema", []):
+            if attribute["Name"] not in known | STANDARD_ATTRIBUTES:
+                yield Change(
+                    Severity.MEDIUM,
+                    f"{pool}: custom attribute `{attribute['Name']}` added (Cognito can never "
+                    "remove or change it)",
+                )
 
 
 def _password_changes(pool: str, old: Props, new: Props) -> Iterator[Change]:

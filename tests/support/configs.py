@@ -14,7 +14,9 @@ from typing import Any
 from stage_config import (
     AlarmsConfig,
     AppleProviderConfig,
+    AttributeKind,
     BackupConfig,
+    CustomAttributeConfig,
     DataAccessConfig,
     DeliveryConfig,
     FeaturePlan,
@@ -38,6 +40,7 @@ from stage_config import (
     VaultLockMode,
     WafConfig,
 )
+from stage_config.user_pool import APP_CLIENTS
 
 SANDBOX, LIVE = "Sandbox", "Live"
 DELIVERY = DeliveryConfig(repository="acme/gallery-identity", branch="trunk")
@@ -148,6 +151,19 @@ def live() -> StageConfig:
                 callback_urls=(f"{APP_SCHEME}://auth",), logout_urls=(f"{APP_SCHEME}://bye",)
             ),
             server_client=True,
+            custom_attributes=(
+                CustomAttributeConfig(name="tier", max_length=16, readable_by=APP_CLIENTS),
+                CustomAttributeConfig(
+                    name="quota_mb",
+                    kind=AttributeKind.NUMBER,
+                    min_value=0,
+                    max_value=100_000,
+                    readable_by=("web",),
+                ),
+                CustomAttributeConfig(
+                    name="theme", mutable=True, readable_by=("mobile",), writable_by=("mobile",)
+                ),
+            ),
             tokens=TokenValidityConfig(
                 id_token=timedelta(minutes=15),
                 access_token=timedelta(minutes=20),
