@@ -17,12 +17,13 @@ CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
-	smoke-env client-config
+	smoke-env client-config sandbox sandbox-destroy
 
 BASELINE ?= guard/baselines
 BASE ?=
 REVIEW_ARGS ?=
 STAGE ?= Dev
+NAME ?=
 OUTPUTS ?= outputs.json
 
 tools:
@@ -59,9 +60,10 @@ $(NODE_TOOLS): package.json package-lock.json | tools
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## synth: synthesize every stage into cdk.out/ (no AWS account needed)
+## synth: synthesize every stage into cdk.out/ (no AWS account needed; NAME=alice adds that
+## developer's sandbox stage, so `make summary NAME=alice` shows it too)
 synth: $(PYTHON_RUNTIME) $(NODE_TOOLS)
-	cdk synth --quiet
+	cdk synth --quiet $(if $(NAME),-c sandbox="$(NAME)")
 	@ls -1 cdk.out/*.template.json cdk.out/assembly-*/*.template.json
 
 ## test: the whole suite (template assertions, cdk-nag, cfn-lint, checkov, handlers, isolation),
@@ -121,6 +123,15 @@ smoke-env: $(PYTHON_DEV)
 ## (STAGE=Prod OUTPUTS=outputs.json; Amplify outputs schema 1.4)
 client-config: $(PYTHON_RUNTIME)
 	$(VENV)/bin/python -m tools.client_config $(OUTPUTS) $(STAGE)
+
+## sandbox: deploy your own copy of Dev (NAME=alice, default from git's user.name; needs AWS
+## credentials for the shared account); outputs and Amplify files land in sandbox/<name>/
+sandbox: $(PYTHON_DEV) $(NODE_TOOLS)
+	$(VENV)/bin/python -m tools.sandbox deploy $(if $(NAME),--name "$(NAME)")
+
+## sandbox-destroy: empty your sandbox's buckets, then destroy it completely (NAME=alice)
+sandbox-destroy: $(PYTHON_DEV) $(NODE_TOOLS)
+	$(VENV)/bin/python -m tools.sandbox destroy $(if $(NAME),--name "$(NAME)")
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .powertools-oldest

@@ -5,6 +5,7 @@ Context (all optional):
   -c stages=Dev,Prod                 which stages to synthesize (default: all)
   -c delivery=cdk-pipelines          deliver through a CDK pipeline instead of GitHub Actions
   -c connection_arn=arn:...          the CodeConnections connection the pipeline reads from
+  -c sandbox=alice                   add alice's personal sandbox stage, SandboxAlice (make sandbox)
   -c compliance=all                  enforce every cdk-nag compliance pack on every stage (what
                                      turning any pack on would find; the test suite synthesizes so)
 Environment (all optional; unset means environment-agnostic):
@@ -58,7 +59,10 @@ def build_app(
         },
         "regions": {n: env[f"{n.upper()}_REGION"] for n in STAGES if f"{n.upper()}_REGION" in env},
     }
-    configs = select_stages(names, **targets)
+    sandbox_of = str(app.node.try_get_context("sandbox") or "")
+    configs = select_stages(
+        names, accounts=targets["accounts"], regions=targets["regions"], sandbox_of=sandbox_of
+    )
     every_pack = app.node.try_get_context("compliance")
     if every_pack not in (None, "all"):
         raise ConfigError("compliance", f"{every_pack!r} is not 'all'", "pass -c compliance=all")
@@ -69,6 +73,12 @@ def build_app(
         connection_arn=app.node.try_get_context("connection_arn"),
     )
     if delivery.mode is DeliveryMode.CDK_PIPELINES:
+        if sandbox_of:
+            raise ConfigError(
+                "sandbox",
+                "a sandbox is deployed from a developer's machine, never by the pipeline",
+                "drop -c sandbox, or -c delivery=cdk-pipelines",
+            )
         PipelineStack(app, "Pipeline", delivery=delivery, stages=configs)
     else:
         for config in configs:
@@ -78,7 +88,7 @@ def build_app(
             "CiAccess",
             config=delivery,
             # Serves every stage, whichever stages this synth selected.
-            stages=select_stages((), **targets),
+            stages=select_stages((), accounts=targets["accounts"], regions=targets["regions"]),
             description="GitHub Actions OIDC access for CDK deploys",
         )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), control_tower_validator(app))

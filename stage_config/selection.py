@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from stage_config.delivery import DeliveryConfig, DeliveryMode
 from stage_config.errors import ConfigError
+from stage_config.sandbox import sandbox
 from stage_config.stage import StageConfig
 from stage_config.stages import STAGES, delivery
 from stage_config.triggers import UNRESERVED_MINIMUM
@@ -35,22 +36,28 @@ def select_stages(
     *,
     accounts: Mapping[str, str] | None = None,
     regions: Mapping[str, str] | None = None,
+    sandbox_of: str = "",
 ) -> list[StageConfig]:
-    """The configs of the named stages (all when `names` is empty), with account/region set.
+    """The configs of the named stages (all when `names` is empty), with account/region set;
+    with `sandbox_of` (a developer's name), that developer's sandbox stage too.
 
     Unknown names fail here, so `-c stages=Prd` is a clear error rather than an empty cdk.out.
     """
-    chosen = list(names) or list(STAGES)
+    registry = dict(STAGES)
+    if sandbox_of:
+        own = sandbox(sandbox_of)
+        registry[own.name] = lambda: own
+    chosen = list(names) or list(registry)
     for name in chosen:
-        if name not in STAGES:
+        if name not in registry:
             raise ConfigError(
                 "stages",
                 f"{name!r} is not a stage",
-                f"use one or more of {', '.join(STAGES)}, comma-separated",
+                f"use one or more of {', '.join(registry)}, comma-separated",
             )
     configs = []
     for name in chosen:
-        config = STAGES[name]()
+        config = registry[name]()
         configs.append(
             dataclasses.replace(
                 config,
