@@ -11,8 +11,10 @@ from aws_cdk import Duration
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from auth_constructs.accepted_findings import accept_finding
@@ -29,6 +31,8 @@ SERVICE_POLICIES = (
 )
 """What AWS Backup documents for its service role: DynamoDB (the first two) and S3 (the other
 two, which the generic pair does not cover)."""
+FAILED_STATES = ("FAILED", "ABORTED", "EXPIRED")
+"""Backup and copy job states that mean no recovery point was made (EventBridge events)."""
 
 
 class DataBackup(Construct):
@@ -42,6 +46,7 @@ class DataBackup(Construct):
         bucket: s3.IBucket,
         stateful: StatefulPolicy,
         key: CustomerKey | None,
+        notify: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         lock = config.vault_lock
@@ -100,3 +105,47 @@ class DataBackup(Construct):
             role=self.role,
             disable_default_backup_policy=True,
         )
+        self.failures: events.Rule | None = None
+        if notify:
+            # AWS Backup reports each job's end to EventBridge (its SNS notifications can only
+            # report every completed job, failed or not). EventBridge publishes as a role of
+            # its own: a topic policy for the service would let any account's rule publish.
+            publisher = iam.Role(
+                self,
+                "FailuresRole",
+                assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+                description="EventBridge: publish failed backup jobs to the stage's alarm topic",
+            )
+            if key:
+                key.grant_through(
+                    publisher,
+                    "sns",
+                    ["kms:Decrypt", "kms:GenerateDataKey"],
+                    encryption_context={"aws:sns:topicArn": notify.topic_arn},
+                )
+            self.failures = events.Rule(
+                self,
+                "Failures",
+                description="A backup or copy job of this stage's vault made no recovery point",
+                event_pattern=events.EventPattern(
+                    source=["aws.backup"],
+                    detail_type=["Backup Job State Change", "Copy Job State Change"],
+                    detail={
+                        "state": list(FAILED_STATES),
+                        "backupVaultName": [self.vault.backup_vault_name],
+                    },
+                ),
+                # By ARN: the topic's own grant would let the role use the key outside SNS.
+                targets=[
+                    targets.SnsTopic(
+                        sns.Topic.from_topic_arn(self, "Topic", notify.topic_arn), role=publisher
+                    )
+                ],
+            )
+            accept_finding(
+                self.failures,
+                nag_packs=("EventBusDLQ",),
+                reason="EventBridge retries delivery to the topic for 24 hours; a backup job "
+                "that failed also shows in the AWS Backup console and fails again, and notifies "
+                "again, the next day. A queue would hold notices nobody reads.",
+            )

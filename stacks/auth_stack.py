@@ -54,19 +54,6 @@ class AuthStack(Stack):
         self.storage = PhotoStorage(
             self, "Storage", config=config.data_access, stateful=config.stateful, key=key
         )
-        self.backup: DataBackup | None = None
-        if config.backup:
-            self.backup = DataBackup(
-                self,
-                "Backup",
-                config=config.backup,
-                table=self.storage.table,
-                bucket=self.storage.bucket,
-                stateful=config.stateful,
-                key=key,
-            )
-        else:
-            self.storage.accept_no_backup_plan()
         self.user_pool = PhotoUserPool(
             self, "UserPool", config=pool_config, stateful=config.stateful, key=key
         )
@@ -169,6 +156,20 @@ class AuthStack(Stack):
                 federated=bool(config.federation),
                 key=key,
             )
+        self.backup: DataBackup | None = None
+        if config.backup:
+            self.backup = DataBackup(
+                self,
+                "Backup",
+                config=config.backup,
+                table=self.storage.table,
+                bucket=self.storage.bucket,
+                stateful=config.stateful,
+                key=key,
+                notify=self.alarms.topic if self.alarms else None,
+            )
+        else:
+            self.storage.accept_no_backup_plan()
         self._outputs()
         accept_inline_policies(self)
 

@@ -231,3 +231,47 @@ def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
             dataclasses.replace(twin, account=account, region="eu-central-1"),
         ]
     )
+
+
+def test_a_failed_backup_notifies_the_alarm_topic(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    """AWS Backup's job events reach the stage's alarm topic through EventBridge, as a role
+    that may publish to that topic and use the key only through SNS for it."""
+    rules = synthesized.resources(stage_name, "AWS::Events::Rule")
+    alarms = stage_config.user_pool.protection.alarms
+    notified = alarms is not None and bool(alarms.notify_topic_arn or alarms.notify_emails)
+    if stage_config.backup is None or not notified:
+        assert rules == {}
+        return
+    ((_, rule),) = rules.items()
+    vault_id, _ = only(synthesized, stage_name, VAULT)
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.backup"]
+    assert pattern["detail"] == {
+        "state": ["FAILED", "ABORTED", "EXPIRED"],
+        "backupVaultName": [{"Fn::GetAtt": [vault_id, "BackupVaultName"]}],
+    }
+    (target,) = rule["Properties"]["Targets"]
+    topic = target["Arn"]
+    role_id = target["RoleArn"]["Fn::GetAtt"][0]
+    role = synthesized.resources(stage_name, "AWS::IAM::Role")[role_id]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "events.amazonaws.com"}
+    statements = [
+        s
+        for p in synthesized.resources(stage_name, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    publish = [s for s in statements if s["Action"] == "sns:Publish"]
+    assert publish == [{"Action": "sns:Publish", "Effect": "Allow", "Resource": topic}]
+    for statement in statements:
+        if statement is publish[0]:
+            continue
+        assert statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:sns:topicArn"] == (
+            topic
+        )
+        assert cfn_text.render(statement["Condition"]["StringEquals"]["kms:ViaService"]) == (
+            "sns.${AWS::Region}.amazonaws.com"
+        )
