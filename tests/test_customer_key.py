@@ -8,7 +8,7 @@ import dataclasses
 from typing import Any
 
 from stage_config import CustomerKeyConfig, StageConfig
-from tests.support.app import SynthesizedApp
+from tests.support.app import SynthesizedApp, bucket_ids
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import LIVE, SANDBOX, live
 
@@ -19,14 +19,6 @@ VENDED = "/aws/vendedlogs/cognito/"
 def key_arn(app: SynthesizedApp, stage: str) -> dict[str, Any]:
     (key_id,) = app.resources(stage, KEY)
     return {"Fn::GetAtt": [key_id, "Arn"]}
-
-
-def bucket_ids(app: SynthesizedApp, stage: str) -> dict[str, str]:
-    """{'photos' | 'access logs': the bucket's logical id}; the photos bucket logs access."""
-    return {
-        "photos" if "LoggingConfiguration" in r["Properties"] else "access logs": logical_id
-        for logical_id, r in app.resources(stage, "AWS::S3::Bucket").items()
-    }
 
 
 def buckets(app: SynthesizedApp, stage: str) -> dict[str, dict[str, Any]]:

@@ -13,7 +13,7 @@ from auth_constructs import cfn_text
 from stage_config import BackupConfig, ConfigError, StageConfig, TriggersConfig, VaultLockMode
 from stage_config.selection import check_shared_concurrency
 from stage_config.triggers import PEAK_RATES, UNRESERVED_MINIMUM, sized_from_quotas
-from tests.support.app import SynthesizedApp
+from tests.support.app import SynthesizedApp, bucket_ids
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import live, sandbox
 
@@ -58,11 +58,7 @@ def test_backup_covers_the_table_and_the_bucket(
     _, selection = only(synthesized, stage_name, SELECTION)
     chosen = selection["Properties"]["BackupSelection"]["Resources"]
     (table_id,) = synthesized.resources(stage_name, "AWS::DynamoDB::GlobalTable")
-    (photos_id,) = [
-        i
-        for i, b in synthesized.resources(stage_name, "AWS::S3::Bucket").items()
-        if "LoggingConfiguration" in b["Properties"]
-    ]
+    photos_id = bucket_ids(synthesized, stage_name)["photos"]
     assert {cfn_text.render(r) for r in chosen} == {f"${{{table_id}.Arn}}", f"${{{photos_id}.Arn}}"}
 
 

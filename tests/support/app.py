@@ -117,3 +117,11 @@ def normalized(template: dict[str, Any]) -> dict[str, Any]:
     """The template with asset hashes replaced, so snapshots change only when code does."""
     normal: dict[str, Any] = json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(template)))
     return normal
+
+
+def bucket_ids(app: SynthesizedApp, stage: str) -> dict[str, str]:
+    """{'photos' | 'access logs': the bucket's logical id}; the photos bucket logs access."""
+    return {
+        "photos" if "LoggingConfiguration" in r["Properties"] else "access logs": logical_id
+        for logical_id, r in app.resources(stage, "AWS::S3::Bucket").items()
+    }
