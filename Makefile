@@ -17,7 +17,7 @@ CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
-	smoke-env client-config sandbox sandbox-destroy
+	smoke-env client-config sandbox sandbox-destroy format
 
 BASELINE ?= guard/baselines
 BASE ?=
@@ -80,6 +80,11 @@ lint: $(PYTHON_DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+## format: let ruff reformat and fix what it can (a line too long in stage_config/stages.py)
+format: $(PYTHON_DEV)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 ## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures
 bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)

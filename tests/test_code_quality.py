@@ -25,4 +25,7 @@ def test_tool_is_clean(command: list[str]) -> None:
     result = subprocess.run(
         [str(BIN / command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True, check=False
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0, (
+        f"{result.stdout}{result.stderr}\nRun `make format` (ruff format, then ruff check --fix) "
+        "to fix what ruff can fix by itself, then look at what is left."
+    )
