@@ -209,7 +209,12 @@ class PhotoStorage(Construct):
 
     def grant_item_writes(self, grantee: iam.IGrantable) -> None:
         """Put any item (a trigger writing a new user's profile)."""
-        self.table.grant(grantee, "dynamodb:PutItem")
+        self.grant_items(grantee, "dynamodb:PutItem")
+
+    def grant_items(self, grantee: iam.IGrantable, *actions: str) -> None:
+        """`actions` on any item, with the key through DynamoDB (a trigger acting for any
+        user: it reads or writes the profile of the user signing in)."""
+        self.table.grant(grantee, *actions)
         self._grant_item_key(grantee)
 
     def grant_read_all_photos(self, grantee: iam.IGrantable) -> None:

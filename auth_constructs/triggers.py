@@ -18,7 +18,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 from custom_message.settings import CustomMessageSettings
+from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.settings import PostConfirmationSettings
+from pre_authentication.settings import PreAuthenticationSettings
 from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_common import TIMEOUT_SECONDS
@@ -40,7 +42,8 @@ TIMEOUT = Duration.seconds(TIMEOUT_SECONDS)
 
 
 class CognitoTriggers(Construct):
-    """Pre sign-up, post confirmation, pre token generation (V2_0) and custom message."""
+    """Pre sign-up, post confirmation, pre token generation (V2_0) and custom message, and pre
+    and post authentication where config turns them on."""
 
     def __init__(
         self,
@@ -106,6 +109,28 @@ class CognitoTriggers(Construct):
             "PreTokenGeneration": self.pre_token_generation,
             "CustomMessage": self.custom_message,
         }
+        self.pre_authentication: lambda_.Function | None = None
+        if config.pre_authentication:
+            self.pre_authentication = self._function(
+                "PreAuthentication",
+                "pre_authentication",
+                PreAuthenticationSettings(table_name=table.table_name),
+            )
+            self.functions["PreAuthentication"] = self.pre_authentication
+            user_pool.add_trigger(
+                cognito.UserPoolOperation.PRE_AUTHENTICATION, self.pre_authentication
+            )
+        self.post_authentication: lambda_.Function | None = None
+        if config.post_authentication:
+            self.post_authentication = self._function(
+                "PostAuthentication",
+                "post_authentication",
+                PostAuthenticationSettings(table_name=table.table_name),
+            )
+            self.functions["PostAuthentication"] = self.post_authentication
+            user_pool.add_trigger(
+                cognito.UserPoolOperation.POST_AUTHENTICATION, self.post_authentication
+            )
         user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, self.pre_sign_up)
         user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, self.post_confirmation)
         user_pool.add_trigger(
@@ -152,9 +177,7 @@ class CognitoTriggers(Construct):
             layers=[self._powertools],
             timeout=TIMEOUT,
             memory_size=256,
-            reserved_concurrent_executions=(
-                reserved[folder] if (reserved := self._config.reserved_concurrency) else None
-            ),
+            reserved_concurrent_executions=self._config.reservations.get(folder),
             tracing=lambda_.Tracing.ACTIVE,
             role=role,
             log_group=log_group,

@@ -20,7 +20,9 @@ from importlib import import_module
 from typing import Any
 
 from custom_message.settings import CustomMessageSettings
+from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.settings import PostConfirmationSettings
+from pre_authentication.settings import PreAuthenticationSettings
 from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_settings import TriggerSettings, forget_loaded_settings
@@ -49,12 +51,16 @@ SETTINGS: dict[str, TriggerSettings] = {
         access_token_scopes=("photos/read",),
     ),
     "custom_message": CustomMessageSettings(app_name="Bench", app_url="https://bench.example"),
+    "pre_authentication": PreAuthenticationSettings(table_name="items"),
+    "post_authentication": PostAuthenticationSettings(table_name="items"),
 }
 EVENTS = {
     "pre_sign_up": "PreSignUp_ExternalProvider",
     "post_confirmation": "PostConfirmation_ConfirmSignUp",
     "pre_token_generation": "TokenGeneration_RefreshTokens",
     "custom_message": "CustomMessage_SignUp",
+    "pre_authentication": "PreAuthentication_Authentication",
+    "post_authentication": "PostAuthentication_Authentication",
 }
 
 
@@ -85,6 +91,8 @@ def warm_ms(trigger: str) -> tuple[float, float]:
     all_seams: dict[str, dict[str, Any]] = {
         "pre_sign_up": {"directory": NullDirectory()},
         "post_confirmation": {"store": NullStore()},
+        "pre_authentication": {"profiles": NullProfiles()},
+        "post_authentication": {"profiles": NullProfiles()},
     }
     seams = all_seams.get(trigger, {})
     event = json.loads((ROOT / "tests" / "events" / f"{EVENTS[trigger]}.json").read_text())
@@ -125,6 +133,16 @@ class NullStore:
 
     def add_to_group(self, pool_id: str, username: str, group: str) -> None:
         return None
+
+
+class NullProfiles:
+    """Pre and post authentication's profile seam, answering without AWS."""
+
+    def is_suspended(self, sub: str) -> bool:
+        return False
+
+    def record_sign_in(self, sub: str, at: str) -> bool:
+        return True
 
 
 def main() -> None:

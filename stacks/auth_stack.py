@@ -104,6 +104,10 @@ class AuthStack(Stack):
                 key=key,
             )
             self.storage.grant_item_writes(self.triggers.post_confirmation)
+            if self.triggers.pre_authentication:
+                self.storage.grant_items(self.triggers.pre_authentication, "dynamodb:GetItem")
+            if self.triggers.post_authentication:
+                self.storage.grant_items(self.triggers.post_authentication, "dynamodb:UpdateItem")
         self.clients = AppClients(
             self,
             "Clients",

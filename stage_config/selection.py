@@ -78,9 +78,9 @@ def check_shared_concurrency(configs: Sequence[StageConfig]) -> None:
             sharing.setdefault((config.account, config.region), []).append(config)
     for (account, region), stages in sharing.items():
         reserved = {
-            s.name: sum(s.triggers.reserved_concurrency.values())
+            s.name: sum(s.triggers.reservations.values())
             for s in stages
-            if s.triggers and s.triggers.reserved_concurrency
+            if s.triggers and s.triggers.reservations
         }
         quota = min(s.triggers.account_concurrency for s in stages if s.triggers)
         if len(reserved) > 1 and sum(reserved.values()) > quota - UNRESERVED_MINIMUM:

@@ -182,6 +182,7 @@ def prod() -> StageConfig:
             app_name="PhotoShare",
             app_url="https://photos.example.com",
             denied_email_domains=("mailinator.com",),
+            post_authentication=True,
             extra_claims={"app:stage": "prod"},
             access_token_scopes=("photos/read", "photos/write"),
         ),

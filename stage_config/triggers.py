@@ -46,17 +46,22 @@ _RESERVED_CLAIMS = {
 }
 
 
+ALWAYS_ON = ("pre_sign_up", "post_confirmation", "pre_token_generation", "custom_message")
+"""The triggers every stage with triggers runs; pre and post authentication are chosen."""
 PEAK_RATES = {
     "pre_sign_up": 50 + 25,
     "post_confirmation": 50 + 25 + 30,
     "pre_token_generation": 120 + 120 + 25,
     "custom_message": 50 + 30,
+    "pre_authentication": 120 + 25,
+    "post_authentication": 120 + 25,
 }
 """Invocations per second each trigger can see at Cognito's default quotas (README, "Scale"):
 sign-ups (UserCreation 50) and first federated sign-ins (UserFederation 25) for pre sign-up;
 those and password resets (UserAccountRecovery 30) for post confirmation; sign-ins
 (UserAuthentication 120), refreshes (UserToken 120) and federated sign-ins for pre token
-generation; sign-up and recovery codes for custom message."""
+generation; sign-up and recovery codes for custom message; sign-ins and federated sign-ins
+for pre and post authentication."""
 SECONDS_PER_INVOCATION = 1
 """The concurrency each invocation holds, at most: a cold start plus the slowest AWS call path
 stays under a second; slower runs raise the duration alarm (p99 near the 3 s timeout) first."""
@@ -65,9 +70,9 @@ UNRESERVED_MINIMUM = 100
 would leave less."""
 
 
-def sized_from_quotas() -> dict[str, int]:
-    """Each trigger's reserved concurrency: its peak rate times the seconds an invocation holds."""
-    return {name: rate * SECONDS_PER_INVOCATION for name, rate in PEAK_RATES.items()}
+def sized_from_quotas(trigger: str) -> int:
+    """A trigger's reserved concurrency: its peak rate times the seconds an invocation holds."""
+    return PEAK_RATES[trigger] * SECONDS_PER_INVOCATION
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,10 +94,15 @@ class TriggersConfig(Section):
     # only Powertools the handlers import.
     powertools_layer_version: int = 27
     log_retention_days: int = PRODUCTION_MIN_RETENTION_DAYS
-    reserved_concurrency: dict[str, int] | None = field(default_factory=sized_from_quotas)
-    """Concurrency reserved per trigger (`lambdas/<trigger>` folder names): a sign-up flood then
-    cannot take the account's Lambda concurrency from everything else, nor they its triggers.
-    Sized from Cognito's default quotas; raise with those quotas. None reserves nothing."""
+    pre_authentication: bool = False
+    """Refuse sign-in to users whose profile item says `suspended` (a read per sign-in)."""
+    post_authentication: bool = False
+    """Record each sign-in's time on the user's profile item (a write per sign-in)."""
+    reserved_concurrency: dict[str, int] | None = field(default_factory=dict)
+    """Concurrency reserved per trigger (`lambdas/<trigger>` folder names), sized from Cognito's
+    default quotas where not named here: a sign-up flood then cannot take the account's Lambda
+    concurrency from everything else, nor they its triggers. Raise with those quotas. None
+    reserves nothing."""
     account_concurrency: int = 1000
     """The account's Lambda concurrency quota in the stage's Region (Service Quotas; new
     accounts can start far lower, and Lambda then refuses any reservation)."""
@@ -174,13 +184,34 @@ class TriggersConfig(Section):
         if self.reserved_concurrency is not None:
             self._check_concurrency(self.reserved_concurrency)
 
-    def _check_concurrency(self, reserved: dict[str, int]) -> None:
+    @property
+    def enabled(self) -> tuple[str, ...]:
+        """The triggers this stage runs, by folder name."""
+        chosen = {
+            "pre_authentication": self.pre_authentication,
+            "post_authentication": self.post_authentication,
+        }
+        return ALWAYS_ON + tuple(name for name, on in chosen.items() if on)
+
+    @property
+    def reservations(self) -> dict[str, int]:
+        """The concurrency each enabled trigger reserves (none with reserved_concurrency=None)."""
+        if self.reserved_concurrency is None:
+            return {}
+        return {
+            name: self.reserved_concurrency.get(name, sized_from_quotas(name))
+            for name in self.enabled
+        }
+
+    def _check_concurrency(self, overrides: dict[str, int]) -> None:
+        unknown = sorted(set(overrides) - set(self.enabled))
         require(
-            set(reserved) == set(PEAK_RATES),
+            not unknown,
             "reserved_concurrency",
-            f"names {sorted(reserved)}, not the triggers {sorted(PEAK_RATES)}",
-            "give each of the four triggers its number, or set reserved_concurrency=None",
+            f"names {unknown}, not among this stage's triggers {list(self.enabled)}",
+            "name only triggers the stage runs, or set reserved_concurrency=None",
         )
+        reserved = self.reservations
         for name, count in reserved.items():
             require(
                 count >= 1,

@@ -109,26 +109,31 @@ def test_each_trigger_reserves_its_concurrency(
 ) -> None:
     if stage_config.triggers is None:
         return
-    reserved = stage_config.triggers.reserved_concurrency
+    reserved = stage_config.triggers.reservations
     functions = {
         f["Properties"]["Handler"].split(".")[0]: f["Properties"]
         for f in synthesized.resources(stage_name, "AWS::Lambda::Function").values()
         if f["Properties"]["Handler"].endswith(".index.handler")
     }
-    assert set(functions) == set(PEAK_RATES)
+    assert set(functions) == set(stage_config.triggers.enabled)
     for name, function in functions.items():
-        assert function.get("ReservedConcurrentExecutions") == (
-            reserved[name] if reserved else None
-        ), name
+        assert function.get("ReservedConcurrentExecutions") == reserved.get(name), name
 
 
 def test_default_reservations_follow_the_quotas() -> None:
-    """Each trigger holds its peak rate at Cognito's default quotas for a second, and together
-    they leave Lambda's unreserved minimum of a 1000 quota free."""
-    sized = sized_from_quotas()
+    """Each trigger holds its peak rate at Cognito's default quotas for a second, overrides
+    replace that, and every trigger together leaves Lambda's unreserved minimum of a 1000
+    quota free."""
+    everything = with_triggers(sandbox(), pre_authentication=True, post_authentication=True)
+    assert everything.triggers
+    sized = everything.triggers.reservations
     assert sized == PEAK_RATES
-    assert sized["pre_token_generation"] == 120 + 120 + 25
+    assert sized["pre_token_generation"] == sized_from_quotas("pre_token_generation") == 265
     assert sum(sized.values()) <= 1000 - UNRESERVED_MINIMUM
+    tuned = with_triggers(sandbox(), reserved_concurrency={"custom_message": 10})
+    assert tuned.triggers
+    assert tuned.triggers.reservations["custom_message"] == 10
+    assert set(tuned.triggers.reservations) == set(tuned.triggers.enabled)
 
 
 def with_backup(config: StageConfig, **changes: Any) -> StageConfig:
@@ -170,13 +175,19 @@ BAD: list[BadCase] = [
     ),
     (
         "a reservation for a trigger that does not exist",
-        lambda: with_triggers(sandbox(), reserved_concurrency={**PEAK_RATES, "pre_auth": 5}),
+        lambda: with_triggers(sandbox(), reserved_concurrency={"pre_auth": 5}),
         "Sandbox.triggers.reserved_concurrency",
-        "not the triggers",
+        "names ['pre_auth'], not among this stage's triggers",
+    ),
+    (
+        "a reservation for a trigger the stage does not run",
+        lambda: with_triggers(sandbox(), reserved_concurrency={"pre_authentication": 5}),
+        "Sandbox.triggers.reserved_concurrency",
+        "names ['pre_authentication'], not among this stage's triggers",
     ),
     (
         "a trigger reserved nothing",
-        lambda: with_triggers(sandbox(), reserved_concurrency={**PEAK_RATES, "custom_message": 0}),
+        lambda: with_triggers(sandbox(), reserved_concurrency={"custom_message": 0}),
         "Sandbox.triggers.reserved_concurrency['custom_message']",
         "would stop the trigger",
     ),
@@ -197,7 +208,9 @@ def test_bad_backup_or_concurrency_config_names_key_and_fix(
 
 
 def test_reservations_up_to_the_quota_minus_the_unreserved_minimum_pass() -> None:
-    total = sum(PEAK_RATES.values())
+    config = sandbox().triggers
+    assert config
+    total = sum(config.reservations.values())
     with_triggers(sandbox(), account_concurrency=total + UNRESERVED_MINIMUM)
     assert_config_error(
         lambda: with_triggers(sandbox(), account_concurrency=total + UNRESERVED_MINIMUM - 1),
@@ -207,9 +220,9 @@ def test_reservations_up_to_the_quota_minus_the_unreserved_minimum_pass() -> Non
 
 
 def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
-    """Two stages in one account and Region reserving 525 each need more than a 1000 quota
-    leaves; in different Regions (or accounts) each has its own."""
-    production = with_triggers(live(), reserved_concurrency=sized_from_quotas())
+    """Two stages in one account and Region, each reserving more than half of what a 1000
+    quota leaves, cannot both deploy; in different Regions (or accounts) each has its own."""
+    production = with_triggers(live(), reserved_concurrency={})
     twin = dataclasses.replace(production, name="Twin")
     account, region = "123456789012", "eu-west-1"
     with pytest.raises(ConfigError) as raised:
@@ -220,7 +233,12 @@ def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
             ]
         )
     assert raised.value.key == "triggers.reserved_concurrency"
-    assert "Live 525 + Twin 525 reserved in account 123456789012 eu-west-1" in raised.value.problem
+    assert production.triggers
+    each = sum(production.triggers.reservations.values())
+    assert each * 2 > 1000 - UNRESERVED_MINIMUM
+    assert f"Live {each} + Twin {each} reserved in account 123456789012 eu-west-1" in (
+        raised.value.problem
+    )
     check_shared_concurrency(
         [
             dataclasses.replace(production, account=account, region=region),

@@ -487,9 +487,9 @@ SPOILS = (
         "a new account's Lambda concurrency quota",
         lambda a: setattr(a.state, "lambda_quota", 10),
         "Lambda concurrency",
-        "triggers.reserved_concurrency: the triggers reserve 525, but the account's Lambda "
+        "triggers.reserved_concurrency: the triggers reserve 815, but the account's Lambda "
         "concurrency quota in",
-        "request at least 625 concurrent executions in Service Quotas",
+        "request at least 915 concurrent executions in Service Quotas",
     ),
     Spoil(
         "domain prefix taken",

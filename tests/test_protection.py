@@ -119,7 +119,7 @@ def test_alarms_cover_triggers_clients_and_waf_when_configured(
     if config.alarms is None:
         assert alarms == {}
         return
-    triggers = 4 if stage_config.triggers else 0
+    triggers = len(stage_config.triggers.enabled) if stage_config.triggers else 0
     web_acl = 1 if config.waf else 0
     per_client = 3 if stage_config.federation else 2
     assert len(alarms) == 3 * triggers + per_client * 2 + web_acl

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 from custom_message.settings import CustomMessageSettings
+from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.settings import PostConfirmationSettings
+from pre_authentication.settings import PreAuthenticationSettings
 from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_settings import ENVIRONMENT_VARIABLE, TriggerSettings
@@ -22,6 +24,8 @@ CONTRACTS: dict[str, type[TriggerSettings]] = {
     "post_confirmation": PostConfirmationSettings,
     "pre_token_generation": PreTokenGenerationSettings,
     "custom_message": CustomMessageSettings,
+    "pre_authentication": PreAuthenticationSettings,
+    "post_authentication": PostAuthenticationSettings,
 }
 
 
@@ -43,23 +47,35 @@ def functions(synthesized: SynthesizedApp, stage: str) -> dict[str, dict[str, An
 
 @pytest.mark.usefixtures("with_triggers")
 def test_lambda_config_uses_v2_pre_token_generation(
-    synthesized: SynthesizedApp, stage_name: str
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
     def arn(name: str) -> dict[str, Any]:
         return {"Fn::GetAtt": [Match.string_like_regexp(f"^Triggers{name}"), "Arn"]}
 
+    assert stage_config.triggers is not None
+    chosen = {
+        name: arn(name)
+        for name, on in (
+            ("PreAuthentication", stage_config.triggers.pre_authentication),
+            ("PostAuthentication", stage_config.triggers.post_authentication),
+        )
+        if on
+    }
     synthesized.template(stage_name).has_resource_properties(
         "AWS::Cognito::UserPool",
         {
-            "LambdaConfig": {
-                "PreSignUp": arn("PreSignUp"),
-                "PostConfirmation": arn("PostConfirmation"),
-                "CustomMessage": arn("CustomMessage"),
-                "PreTokenGenerationConfig": {
-                    "LambdaArn": arn("PreTokenGeneration"),
-                    "LambdaVersion": "V2_0",
-                },
-            }
+            "LambdaConfig": Match.object_equals(
+                {
+                    "PreSignUp": arn("PreSignUp"),
+                    "PostConfirmation": arn("PostConfirmation"),
+                    "CustomMessage": arn("CustomMessage"),
+                    "PreTokenGenerationConfig": {
+                        "LambdaArn": arn("PreTokenGeneration"),
+                        "LambdaVersion": "V2_0",
+                    },
+                    **chosen,
+                }
+            )
         },
     )
 
@@ -71,9 +87,8 @@ def test_functions_runtime_and_limits(
     assert stage_config.triggers is not None
     version = stage_config.triggers.powertools_layer_version
     found = functions(synthesized, stage_name)
-    assert len(found) == 4
     assert {props["Handler"] for props in found.values()} == {
-        f"{trigger}.index.handler" for trigger in CONTRACTS
+        f"{trigger}.index.handler" for trigger in stage_config.triggers.enabled
     }
     assert len({str(props["Code"]) for props in found.values()}) == 1, "one shared asset"
     for props in found.values():
@@ -101,9 +116,10 @@ def deployed_settings(synthesized: SynthesizedApp, stage: str) -> dict[str, Trig
 
 @pytest.mark.usefixtures("with_triggers")
 def test_every_function_environment_parses_with_its_contract(
-    synthesized: SynthesizedApp, stage_name: str
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
-    assert set(deployed_settings(synthesized, stage_name)) == set(CONTRACTS)
+    assert stage_config.triggers is not None
+    assert set(deployed_settings(synthesized, stage_name)) == set(stage_config.triggers.enabled)
 
 
 def test_trigger_config_reaches_the_functions(samples: SynthesizedApp) -> None:
@@ -132,10 +148,11 @@ def test_trigger_config_reaches_the_functions(samples: SynthesizedApp) -> None:
 
 @pytest.mark.usefixtures("with_triggers")
 def test_invoke_permissions_are_scoped_to_the_pool(
-    synthesized: SynthesizedApp, stage_name: str
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
+    assert stage_config.triggers is not None
     permissions = synthesized.template(stage_name).find_resources("AWS::Lambda::Permission")
-    assert len(permissions) == 4
+    assert len(permissions) == len(stage_config.triggers.enabled)
     for permission in permissions.values():
         props = permission["Properties"]
         assert props["Principal"] == "cognito-idp.amazonaws.com"
@@ -172,6 +189,10 @@ def test_least_privilege(
         "PreTokenGeneration": set(),
         "CustomMessage": set(),
     }
+    if stage_config.triggers.pre_authentication:
+        expected["PreAuthentication"] = {"dynamodb:GetItem", *table_key}
+    if stage_config.triggers.post_authentication:
+        expected["PostAuthentication"] = {"dynamodb:UpdateItem", *table_key}
     common = {
         "logs:CreateLogStream",
         "logs:PutLogEvents",
@@ -215,7 +236,7 @@ def test_log_groups_have_retention(
     if stage_config.triggers is None:
         assert groups == {}
         return
-    assert len(groups) == 4
+    assert len(groups) == len(stage_config.triggers.enabled)
     expected_policy = "Retain" if stage_config.stateful.retain else "Delete"
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == stage_config.triggers.log_retention_days

@@ -107,7 +107,7 @@ class Preflight:
             yield "SAML metadata", self.check_saml
         if self.config.user_pool.custom_domain:
             yield "custom domain certificate", self.check_certificate
-        if self.config.triggers and self.config.triggers.reserved_concurrency:
+        if self.config.triggers and self.config.triggers.reservations:
             yield "Lambda concurrency", self.check_concurrency
         yield "domain", self.check_domains
 
@@ -235,7 +235,7 @@ class Preflight:
         """The triggers' reservations fit the account's quota (new accounts can start at 10,
         and CloudFormation then fails the functions minutes into the deploy)."""
         triggers = self.config.triggers
-        reserved = sum((triggers.reserved_concurrency or {}).values()) if triggers else 0
+        reserved = sum(triggers.reservations.values()) if triggers else 0
         settings = self.client("lambda").get_account_settings()
         quota = settings["AccountLimit"]["ConcurrentExecutions"]
         if quota - UNRESERVED_MINIMUM < reserved:

@@ -184,6 +184,8 @@ def live() -> StageConfig:
             app_url=WEB_ORIGIN,
             denied_email_domains=("spam.example.org",),
             default_group=EVERYONE,
+            pre_authentication=True,
+            post_authentication=True,
             extra_claims={"acme:tier": "live"},
             access_token_scopes=("photos/read", "photos/write"),
         ),

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from custom_message.settings import CustomMessageSettings
+from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.index import Profile
 from post_confirmation.settings import PostConfirmationSettings
+from pre_authentication.settings import PreAuthenticationSettings
 from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 
@@ -124,3 +126,5 @@ PRE_TOKEN_GENERATION = PreTokenGenerationSettings(
 CUSTOM_MESSAGE = CustomMessageSettings(
     app_name="Acme Gallery", app_url="https://gallery.example.net"
 )
+PRE_AUTHENTICATION = PreAuthenticationSettings(table_name=TABLE)
+POST_AUTHENTICATION = PostAuthenticationSettings(table_name=TABLE)

@@ -14,12 +14,21 @@ from trigger_settings import (
 
 from tests.support.triggers import (
     CUSTOM_MESSAGE,
+    POST_AUTHENTICATION,
     POST_CONFIRMATION,
+    PRE_AUTHENTICATION,
     PRE_SIGN_UP,
     PRE_TOKEN_GENERATION,
 )
 
-ALL = [PRE_SIGN_UP, POST_CONFIRMATION, PRE_TOKEN_GENERATION, CUSTOM_MESSAGE]
+ALL = [
+    PRE_SIGN_UP,
+    POST_CONFIRMATION,
+    PRE_TOKEN_GENERATION,
+    CUSTOM_MESSAGE,
+    PRE_AUTHENTICATION,
+    POST_AUTHENTICATION,
+]
 
 
 @pytest.mark.parametrize("settings", ALL, ids=lambda s: type(s).__name__)

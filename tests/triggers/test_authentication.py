@@ -1,0 +1,145 @@
+"""Pre authentication refuses suspended users; post authentication records the last sign-in,
+only forward in time, and never turns a user away over the record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from post_authentication.index import DynamoProfiles as SignIns
+from post_authentication.index import handler as post_authentication
+from post_authentication.index import record
+from pre_authentication.index import SUSPENDED
+from pre_authentication.index import DynamoProfiles as Suspensions
+from pre_authentication.index import handler as pre_authentication
+from trigger_common import MalformedEventError, UserFacingError
+
+from tests.support.triggers import (
+    POST_AUTHENTICATION,
+    PRE_AUTHENTICATION,
+    TABLE,
+    FakeLambdaContext,
+    load_event,
+)
+
+SUB = "11111111-aaaa-4bbb-8ccc-111111111111"
+KEY = {"pk": {"S": SUB}, "sk": {"S": "PROFILE"}}
+
+
+def profile(table: Any, **attributes: dict[str, Any]) -> None:
+    table.put_item(TableName=TABLE, Item={**KEY, **attributes})
+
+
+def stored(table: Any) -> dict[str, Any]:
+    return dict(table.get_item(TableName=TABLE, Key=KEY).get("Item", {}))
+
+
+def sign_in(table: Any) -> dict[str, Any]:
+    event = load_event("PreAuthentication_Authentication")
+    return pre_authentication(
+        event, FakeLambdaContext(), profiles=Suspensions(table, TABLE), settings=PRE_AUTHENTICATION
+    )
+
+
+def test_a_suspended_user_is_refused_with_a_user_safe_message(table: Any) -> None:
+    profile(table, suspended={"BOOL": True})
+    with pytest.raises(UserFacingError) as refused:
+        sign_in(table)
+    assert str(refused.value) == SUSPENDED
+    assert SUB not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [{}, {"suspended": {"BOOL": False}}, {"suspended": {"S": "true"}}],
+    ids=["no flag", "flag false", "flag not a boolean"],
+)
+def test_everyone_else_signs_in(table: Any, attributes: dict[str, Any]) -> None:
+    profile(table, **attributes)
+    assert sign_in(table) == load_event("PreAuthentication_Authentication")
+
+
+def test_a_user_without_a_profile_signs_in(table: Any) -> None:
+    assert sign_in(table) == load_event("PreAuthentication_Authentication")
+
+
+def test_an_unknown_user_is_left_to_cognito(table: Any) -> None:
+    """With user-existence errors prevented, Cognito invokes the trigger for an unknown name;
+    there is no profile to read, and Cognito refuses the sign-in itself."""
+    event = load_event("PreAuthentication_Authentication")
+    event["request"]["userNotFound"] = True
+    event["request"]["userAttributes"] = {}
+
+    class Unread:
+        def is_suspended(self, sub: str) -> bool:
+            raise AssertionError("no read for an unknown user")
+
+    assert pre_authentication(event, FakeLambdaContext(), profiles=Unread()) == event
+
+
+def test_a_table_error_is_a_generic_refusal(table: Any) -> None:
+    """Suspension fails closed: without the profile the trigger cannot vouch for the user."""
+    event = load_event("PreAuthentication_Authentication")
+    missing = Suspensions(table, "no-such-table")
+    with pytest.raises(UserFacingError, match="Something went wrong on our side"):
+        pre_authentication(event, FakeLambdaContext(), profiles=missing)
+
+
+def authenticated(table: Any, profiles: Any | None = None) -> dict[str, Any]:
+    event = load_event("PostAuthentication_Authentication")
+    return post_authentication(
+        event,
+        FakeLambdaContext(),
+        profiles=profiles or SignIns(table, TABLE),
+        settings=POST_AUTHENTICATION,
+    )
+
+
+def test_a_sign_in_is_recorded_on_the_profile(table: Any) -> None:
+    profile(table, email={"S": "alice@example.com"})
+    before = datetime.now(UTC).replace(microsecond=0)
+    assert authenticated(table) == load_event("PostAuthentication_Authentication")
+    item = stored(table)
+    at = datetime.fromisoformat(item["last_sign_in_at"]["S"])
+    assert before <= at <= datetime.now(UTC)
+    assert item["email"] == {"S": "alice@example.com"}, "the rest of the profile stays"
+
+
+def test_the_record_only_moves_forward(table: Any) -> None:
+    """A delayed retry of an older sign-in never overwrites a newer one."""
+    newer = "2030-01-01T00:00:00+00:00"
+    profile(table, last_sign_in_at={"S": newer})
+    record(SUB, datetime(2029, 1, 1, tzinfo=UTC), SignIns(table, TABLE))
+    assert stored(table)["last_sign_in_at"] == {"S": newer}
+    record(SUB, datetime(2030, 1, 1, tzinfo=UTC) + timedelta(seconds=1), SignIns(table, TABLE))
+    assert stored(table)["last_sign_in_at"] == {"S": "2030-01-01T00:00:01+00:00"}
+
+
+def test_no_profile_no_record_and_the_sign_in_goes_on(table: Any) -> None:
+    assert authenticated(table) == load_event("PostAuthentication_Authentication")
+    assert stored(table) == {}, "no item is created for a user without a profile"
+
+
+def test_a_table_error_does_not_turn_the_user_away(table: Any) -> None:
+    event = authenticated(table, profiles=SignIns(table, "no-such-table"))
+    assert event == load_event("PostAuthentication_Authentication")
+
+
+@pytest.mark.parametrize(
+    ("handler", "name"),
+    [
+        (pre_authentication, "PreAuthentication_Authentication"),
+        (post_authentication, "PostAuthentication_Authentication"),
+    ],
+)
+def test_a_malformed_event_is_rejected_before_any_call(handler: Any, name: str) -> None:
+    event = load_event(name)
+    event["request"]["userAttributes"] = {"sub": 42}
+
+    class NoCalls:
+        def __getattr__(self, _: str) -> Any:
+            raise AssertionError("no AWS call for a malformed event")
+
+    with pytest.raises(MalformedEventError, match="not a string"):
+        handler(event, FakeLambdaContext(), profiles=NoCalls())
