@@ -32,6 +32,7 @@ from tools.adopt import (
     Resolver,
     api_value,
     commands,
+    differences,
     main,
     outside,
 )
@@ -330,3 +331,14 @@ def test_the_readme_commands_run_on_the_moto_pool(
     assert readme_commands == commands(stage, DEFAULT_ADOPTED / f"{stage}.json", default_assembly)
     for command in commands(stage, run.adopted / f"{stage}.json", run.assembly):
         assert f"    - {command}\n" in run.out
+
+
+def test_provider_secrets_are_never_printed() -> None:
+    resolve = Resolver({"Resources": {}}, {}, f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/x")
+    wanted = {"ProviderDetails": {"client_id": "new-id", "client_secret": "{{resolve:...}}"}}
+    live = {"ProviderDetails": {"client_id": "old-id", "client_secret": "GOCSPX-live-value"}}
+    lines = differences("UserPoolIdentityProvider Google", PROVIDER, wanted, live, resolve)
+    assert lines == [
+        'UserPoolIdentityProvider Google ProviderDetails.client_id: "old-id" -> "new-id"',
+        "UserPoolIdentityProvider Google ProviderDetails.client_secret: (hidden) -> (hidden)",
+    ]
