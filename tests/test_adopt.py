@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,10 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
+from moto.server import ThreadedMotoServer
 
+from stacks.outputs import deployed_stack_name
 from stage_config.stages import STAGES
 from tests.support.aws import mocked_account
 from tests.support.paths import ROOT
@@ -342,3 +347,76 @@ def test_provider_secrets_are_never_printed() -> None:
         'UserPoolIdentityProvider Google ProviderDetails.client_id: "old-id" -> "new-id"',
         "UserPoolIdentityProvider Google ProviderDetails.client_secret: (hidden) -> (hidden)",
     ]
+
+
+@pytest.fixture
+def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A moto server that boto3 here and the CDK CLI in a subprocess both reach."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for key, value in {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    yield endpoint
+    server.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Tried to parse .* not supported by moto:UserWarning")
+def test_the_readme_import_command_makes_a_change_set_of_retained_additions(
+    moto_endpoint: str, tmp_path: Path, outdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's `cdk import` line, run by the pinned CDK CLI against moto's CloudFormation.
+    moto accepts the change set without Cognito's import handlers, so this proves the command,
+    the mapping file and the import assembly (the change set adds exactly the mapped resources,
+    each retained), not that CloudFormation's Cognito import accepts them."""
+    session = boto3.Session(region_name=REGION)
+    make_line, import_line, *_ = readme_block()
+    shown = dict(re.findall(r"(\w+)=(\S+)", make_line))["STAGE"]
+    template = stage_templates(outdir)[FIRST_STAGE]
+    team = team_pool(session, template)
+    run = adopt(session, tmp_path, outdir, FIRST_STAGE, team.pool_id, capsys=capsys)
+    assert run.code == 0, run.out
+    bootstrap = json.loads((outdir / f"assembly-{FIRST_STAGE}" / "manifest.json").read_text())
+    parameter = next(
+        a["properties"]["bootstrapStackVersionSsmParameter"]
+        for a in bootstrap["artifacts"].values()
+        if a["type"] == "aws:cloudformation:stack"
+    )
+    session.client("ssm").put_parameter(Name=parameter, Value="27", Type="String")
+    session.client("s3").create_bucket(
+        Bucket=f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}",
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+    )
+    mapping_file = run.adopted / f"{FIRST_STAGE}.json"
+    argv = shlex.split(import_line.replace(shown, FIRST_STAGE))
+    assert argv[:2] == ["npx", "cdk"]
+    argv[argv.index("--app") + 1] = str(run.assembly)
+    argv[argv.index("--resource-mapping") + 1] = str(mapping_file)
+    subprocess.run(
+        [str(ROOT / "node_modules" / ".bin" / "cdk"), *argv[2:]],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    cloudformation = session.client("cloudformation")
+    stack = deployed_stack_name(FIRST_STAGE)
+    imported = yaml.safe_load(cloudformation.get_template(StackName=stack)["TemplateBody"])
+    mapping = json.loads(mapping_file.read_text())
+    assert imported["Resources"].keys() == mapping.keys()
+    assert {r["DeletionPolicy"] for r in imported["Resources"].values()} == {"Retain"}
+    (change_set,) = cloudformation.list_change_sets(StackName=stack)["Summaries"]
+    changes = cloudformation.describe_change_set(
+        StackName=stack, ChangeSetName=change_set["ChangeSetName"]
+    )["Changes"]
+    assert {c["ResourceChange"]["Action"] for c in changes} == {"Add"}
+    assert {c["ResourceChange"]["LogicalResourceId"] for c in changes} == mapping.keys()
