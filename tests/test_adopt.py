@@ -299,8 +299,25 @@ def test_settings_the_first_deploy_would_reset_are_each_listed(
         SmsAuthenticationMessage="Team code {####}",
         DeviceConfiguration={"ChallengeRequiredOnNewDevice": True},
     )
+    idp = session.client("cognito-idp")
+    client_name = sorted(p["ClientName"] for p in of_type(template, CLIENT).values())[0]
+    (old_client,) = [
+        c
+        for c in idp.list_user_pool_clients(UserPoolId=team.pool_id, MaxResults=60)[
+            "UserPoolClients"
+        ]
+        if c["ClientName"] == client_name
+    ]
+    idp.delete_user_pool_client(UserPoolId=team.pool_id, ClientId=old_client["ClientId"])
+    idp.create_user_pool_client(
+        UserPoolId=team.pool_id, ClientName=client_name, GenerateSecret=True
+    )
     run = adopt(session, tmp_path, outdir, FIRST_STAGE, team.pool_id, capsys=capsys)
     assert run.code == 0, run.out
+    replaced = "(REPLACES it: a new resource, a new id)"
+    assert f"UserPoolClient {client_name} GenerateSecret: true -> false {replaced}\n" in run.out
+    assert 'UserPool MfaConfiguration: "OFF" -> ' in run.out
+    assert run.out.count(replaced) == 1, "only the client's secret forces a replacement"
     reset = "-> reset (the template leaves it out)"
     for line in [
         f'UserPool LambdaConfig.PreAuthentication: "{trigger}" {reset}',

@@ -30,7 +30,7 @@ from typing import Any
 import boto3
 
 from stacks.outputs import deployed_stack_name
-from tools.guard import DEFAULT_BASELINE, record_baseline
+from tools.guard import DEFAULT_BASELINE, record_baseline, replacement_properties
 from tools.templates import ROOT, of_type, stage_templates
 
 POOL = "AWS::Cognito::UserPool"
@@ -246,7 +246,7 @@ def api_value(key: str, value: Any) -> Any:
 def _shown(path: str, value: Any) -> str:
     if value is None:
         return "(not set)"
-    if any(word in path.lower() for word in HIDDEN):
+    if path.startswith("ProviderDetails.") and any(word in path.lower() for word in HIDDEN):
         return "(hidden)"
     return json.dumps(value, default=str)
 
@@ -254,7 +254,9 @@ def _shown(path: str, value: Any) -> str:
 def differences(
     label: str, kind: str, wanted: dict[str, Any], live: dict[str, Any], resolve: Resolver
 ) -> list[str]:
-    """'the first deploy changes ...' lines for one resource."""
+    """'the first deploy changes ...' lines for one resource; a change of a property whose change
+    forces replacement says so (a client replaced gets a new id)."""
+    create_only = {p.removeprefix("/properties/") for p in replacement_properties(kind)}
     want = _flat({k: api_value(k, resolve(v)) for k, v in wanted.items() if k not in NOT_SETTINGS})
     have = _flat({k: v for k, v in live.items() if k not in LIVE_ONLY.get(kind, set())})
     lines = []
@@ -263,7 +265,8 @@ def differences(
         if old == new or (new is None and COGNITO_DEFAULTS.get(path, object()) == old):
             continue
         new_text = "reset (the template leaves it out)" if new is None else _shown(path, new)
-        lines.append(f"{label} {path}: {_shown(path, old)} -> {new_text}")
+        replaced = " (REPLACES it: a new resource, a new id)" if path in create_only else ""
+        lines.append(f"{label} {path}: {_shown(path, old)} -> {new_text}{replaced}")
     return lines
 
 
