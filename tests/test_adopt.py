@@ -281,8 +281,20 @@ def test_a_pool_on_another_domain_is_refused_naming_the_config_key(
     idp.create_user_pool_domain(Domain="team-login", UserPoolId=team.pool_id)
     run = adopt(session, tmp_path, outdir, FIRST_STAGE, team.pool_id, capsys=capsys)
     assert run.code == 1
-    assert "user_pool.domain_prefix" in run.out
-    assert "'team-login'" in run.out
+    (refusal,) = [line for line in run.out.splitlines() if line.startswith("    - ")]
+    assert refusal.startswith("    - user_pool.domain_prefix: the pool already has the domain")
+    assert refusal.endswith("set user_pool.domain_prefix to 'team-login'")
+
+
+def test_a_pool_that_is_not_there_is_an_error_naming_the_inputs(
+    session: boto3.Session, tmp_path: Path, outdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [FIRST_STAGE, "--pool-id", f"{REGION}_missing", "--cdk-out", str(outdir)]
+    assert main([*argv, "--adopted", str(tmp_path)], session) == 2
+    assert "error: cannot read the pool: An error occurred (ResourceNotFoundException)" in (
+        capsys.readouterr().err
+    )
+    assert not any(tmp_path.iterdir())
 
 
 def test_settings_the_first_deploy_would_reset_are_each_listed(

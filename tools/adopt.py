@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from stacks.outputs import deployed_stack_name
 from tools.guard import DEFAULT_BASELINE, record_baseline, replacement_properties
@@ -355,12 +356,14 @@ def plan(stage: str, template: dict[str, Any], live: Live) -> Plan:
                 result.created.append(f"{kind} {logical_id} ({name_key} {name})")
         for name in sorted(have.keys() - wanted.keys()):
             result.untouched.append(f"{kind} {name}")
-            if kind == DOMAIN:
+            # A pool holds one prefix domain and one custom domain (a custom one has a dot).
+            clash = [w for w in wanted if kind == DOMAIN and ("." in w) == ("." in name)]
+            if clash:
+                key = "user_pool.custom_domain" if "." in name else "user_pool.domain_prefix"
                 result.refusals.append(
-                    f"user_pool.domain_prefix (or custom_domain): the pool already has the domain "
-                    f"{name!r}, and a pool has one prefix and one custom domain, so the deploy "
-                    f"could not create {', '.join(sorted(wanted)) or 'its domain'}; set the "
-                    f"config to {name!r}"
+                    f"{key}: the pool already has the domain {name!r}, and a pool has only one "
+                    f"of its kind, so the deploy could not create {clash[0]!r}; set {key} to "
+                    f"{name!r}"
                 )
     identity_pools = of_type(template, IDENTITY_POOL)
     if live.identity_pool is not None:
@@ -489,7 +492,15 @@ def main(argv: list[str] | None = None, session: boto3.Session | None = None) ->
     parser.add_argument("--assembly", type=Path, help="default: <cdk-out>.adopt-<stage>")
     args = parser.parse_args(argv)
     template = stage_templates(args.cdk_out)[args.stage]
-    live = read_live(session or boto3.Session(), args.pool_id, args.identity_pool_id)
+    try:
+        live = read_live(session or boto3.Session(), args.pool_id, args.identity_pool_id)
+    except (ClientError, BotoCoreError) as error:
+        print(
+            f"error: cannot read the pool: {error}. Are POOL_ID (and IDENTITY_POOL_ID) right, "
+            "and the credentials for the pool's account and Region?",
+            file=sys.stderr,
+        )
+        return 2
     result = plan(args.stage, template, live)
     mapping_file = args.adopted / f"{args.stage}.json"
     assembly = args.assembly or args.cdk_out.with_name(f"{args.cdk_out.name}.adopt-{args.stage}")
