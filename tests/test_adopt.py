@@ -324,12 +324,14 @@ def test_settings_the_first_deploy_would_reset_are_each_listed(
     idp.create_user_pool_client(
         UserPoolId=team.pool_id, ClientName=client_name, GenerateSecret=True
     )
+    idp.create_group(UserPoolId=team.pool_id, GroupName="team-legacy")
     run = adopt(session, tmp_path, outdir, FIRST_STAGE, team.pool_id, capsys=capsys)
     assert run.code == 0, run.out
     replaced = "(REPLACES it: a new resource, a new id)"
     assert f"UserPoolClient {client_name} GenerateSecret: true -> false {replaced}\n" in run.out
     assert 'UserPool MfaConfiguration: "OFF" -> ' in run.out
     assert run.out.count(replaced) == 1, "only the client's secret forces a replacement"
+    assert f"    - {GROUP} team-legacy\n" in run.out.split("Left alone")[1]
     reset = "-> reset (the template leaves it out)"
     for line in [
         f'UserPool LambdaConfig.PreAuthentication: "{trigger}" {reset}',

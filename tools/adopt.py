@@ -334,7 +334,9 @@ class Plan:
 
 
 def plan(stage: str, template: dict[str, Any], live: Live) -> Plan:
+    """Match each template resource to its live twin, and say what adoption does with each."""
     result = Plan(stage)
+    missing: set[str] = set()
     resources = template["Resources"]
     ((pool_id, pool),) = of_type(template, POOL).items()
     result.refusals = fixed_refusals(pool, live.pool)
@@ -354,6 +356,7 @@ def plan(stage: str, template: dict[str, Any], live: Live) -> Plan:
                 pairs.append((f"{kind.split('::')[-1]} {name}", logical_id, props, have[name]))
             else:
                 result.created.append(f"{kind} {logical_id} ({name_key} {name})")
+                missing.add(logical_id)
         for name in sorted(have.keys() - wanted.keys()):
             result.untouched.append(f"{kind} {name}")
             # A pool holds one prefix domain and one custom domain (a custom one has a dot).
@@ -388,7 +391,7 @@ def plan(stage: str, template: dict[str, Any], live: Live) -> Plan:
     others = Counter(
         r["Type"]
         for i, r in resources.items()
-        if i not in result.mapping and r["Type"] != ("AWS::CDK::Metadata")
+        if i not in result.mapping.keys() | missing and r["Type"] != "AWS::CDK::Metadata"
     )
     result.created.append(
         "every other resource of the stage: "
