@@ -17,7 +17,7 @@ CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
-	smoke-env client-config sandbox sandbox-destroy format
+	smoke-env client-config sandbox sandbox-destroy format adopt
 
 BASELINE ?= guard/baselines
 BASE ?=
@@ -25,6 +25,8 @@ REVIEW_ARGS ?=
 STAGE ?= Dev
 NAME ?=
 OUTPUTS ?= outputs.json
+POOL_ID ?=
+IDENTITY_POOL_ID ?=
 
 tools:
 	@for tool in python3 npm; do \
@@ -115,6 +117,13 @@ accept: synth $(PYTHON_DEV) $(NODE_TOOLS)
 ## needs AWS credentials: the CiAccess PreflightRole in CI)
 preflight: synth $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.preflight $(STAGE) --cdk-out cdk.out
+
+## adopt: compare an existing user pool (POOL_ID=, optional IDENTITY_POOL_ID=) with the stage's
+## template and write the `cdk import` files (STAGE=Dev; read-only AWS calls; README "Adopt an
+## existing user pool")
+adopt: synth $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.adopt $(STAGE) --pool-id "$(POOL_ID)" --cdk-out cdk.out \
+	  $(if $(IDENTITY_POOL_ID),--identity-pool-id "$(IDENTITY_POOL_ID)")
 
 ## smoke: exercise a deployed stage end to end (STAGE=Dev OUTPUTS=outputs.json, needs AWS creds)
 smoke: $(PYTHON_DEV)

@@ -40,6 +40,7 @@ from stage_config.stages import delivery
 from stage_config.user_pool import CERTIFICATE_REGION
 from tests.support.aws import mocked_account
 from tests.support.configs import DELIVERY, live, sandbox, with_pool
+from tools.adopt import adopted_user_pool_id
 from tools.preflight import (
     BootstrapRequirement,
     Finding,
@@ -545,6 +546,28 @@ def test_the_stages_own_domain_is_not_a_conflict(
         ),
     )
     assert account.findings() == []
+
+
+@pytest.mark.usefixtures("aws")
+def test_the_adopted_pools_domain_is_not_a_conflict(
+    prepared: Callable[[StageConfig], Account], tmp_path: Path
+) -> None:
+    """A stage that adopted its pool (`make adopt` recorded the mapping) owns that pool's
+    domain before its stack exists."""
+    account = prepared(full_sample())
+    prefix_of_another_pool(account)
+    (owner,) = account.client("cognito-idp").list_user_pools(MaxResults=1)["UserPools"]
+    (tmp_path / "Live.json").write_text(json.dumps({"Pool": {"UserPoolId": owner["Id"]}}))
+    preflight = Preflight(
+        account.config,
+        DELIVERY,
+        session=account.session,
+        bootstrap=BOOTSTRAP,
+        fetch=account.fetch,
+        adopted_pool=adopted_user_pool_id(tmp_path, "Live"),
+    )
+    assert [f for _, found in preflight.run() for f in found] == []
+    assert [name for name, _ in account.findings()] == ["domain"], "not adopted: a conflict"
 
 
 def test_the_bootstrap_requirement_is_read_from_the_cloud_assembly(

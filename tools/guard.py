@@ -240,9 +240,17 @@ def changes(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
     return lines
 
 
+def record_baseline(baseline_dir: Path, stage: str, template: dict[str, Any]) -> None:
+    """Record `template` as the stage's baseline (by `make accept`, and by `make adopt`, whose
+    adopted pool the guard then protects like any other)."""
+    baseline_dir.mkdir(parents=True, exist_ok=True)
+    (baseline_dir / f"{stage}.template.json").write_text(
+        json.dumps(template, indent=1, sort_keys=True) + "\n"
+    )
+
+
 def accept(baseline_dir: Path, cdk_out: Path) -> list[str]:
     """Print per stage what changed since the recorded baseline, then record the new one."""
-    baseline_dir.mkdir(parents=True, exist_ok=True)
     current = stage_templates(cdk_out)
     report = []
     for stage, template in current.items():
@@ -251,7 +259,7 @@ def accept(baseline_dir: Path, cdk_out: Path) -> list[str]:
         lines = changes(stage, recorded, template)
         status = "new stage" if not target.exists() else f"{len(lines)} change(s)"
         report += [f"{stage}: {status}", *(lines or ["  no change"])]
-        target.write_text(json.dumps(template, indent=1, sort_keys=True) + "\n")
+        record_baseline(baseline_dir, stage, template)
     for gone in sorted(baseline_dir.glob("*.template.json")):
         stage = gone.name.removesuffix(".template.json")
         if stage not in current:

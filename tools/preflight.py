@@ -36,6 +36,7 @@ from stage_config import (
 from stage_config.selection import select_delivery, select_stages
 from stage_config.triggers import UNRESERVED_MINIMUM
 from stage_config.user_pool import CERTIFICATE_REGION
+from tools.adopt import DEFAULT_ADOPTED, adopted_user_pool_id
 
 SAML_METADATA = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 MAX_DOCUMENT_BYTES = 1_000_000
@@ -76,8 +77,11 @@ class Preflight:
         session: boto3.Session,
         bootstrap: BootstrapRequirement,
         fetch: Fetch = fetch_url,
+        adopted_pool: str | None = None,
     ) -> None:
         self.config = config
+        self.adopted_pool = adopted_pool
+        """The existing pool the stage adopts (`make adopt`): its domain is the stage's own."""
         self.delivery = delivery
         self.session = session
         self.bootstrap = bootstrap
@@ -322,7 +326,7 @@ class Preflight:
 
     def check_domains(self) -> Iterator[Finding]:
         cognito = self.client("cognito-idp")
-        own_pool = self._deployed_user_pool_id()
+        own_pools = {self._deployed_user_pool_id(), self.adopted_pool} - {None}
         pool = self.config.user_pool
         domains = [("user_pool.domain_prefix", pool.domain_prefix)]
         if pool.custom_domain:
@@ -330,7 +334,7 @@ class Preflight:
         for key, domain in domains:
             described = cognito.describe_user_pool_domain(Domain=domain)["DomainDescription"]
             owner = described.get("UserPoolId")
-            if owner and owner != own_pool:
+            if owner and owner not in own_pools:
                 yield Finding(
                     f"{key}: {domain!r} already belongs to user pool {owner}",
                     "choose another value (domain prefixes are unique per Region)",
@@ -434,6 +438,7 @@ def main(argv: list[str] | None = None, session: boto3.Session | None = None) ->
     parser = argparse.ArgumentParser(description="Read-only checks before cdk deploy.")
     parser.add_argument("stage", help="the stage name, e.g. Prod")
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
+    parser.add_argument("--adopted", type=Path, default=DEFAULT_ADOPTED)
     args = parser.parse_args(argv)
     (config,) = select_stages([args.stage])
     preflight = Preflight(
@@ -441,6 +446,7 @@ def main(argv: list[str] | None = None, session: boto3.Session | None = None) ->
         select_delivery(),
         session=session or boto3.Session(),
         bootstrap=bootstrap_requirement(args.cdk_out, config.name),
+        adopted_pool=adopted_user_pool_id(args.adopted, config.name),
     )
     lines, blocked = report(config.name, preflight.run())
     print("\n".join(lines))
