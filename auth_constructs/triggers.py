@@ -42,7 +42,7 @@ TIMEOUT = Duration.seconds(TIMEOUT_SECONDS)
 
 
 class CognitoTriggers(Construct):
-    """Pre sign-up, post confirmation, pre token generation (V2_0) and custom message, and pre
+    """Pre sign-up, post confirmation, pre token generation (V3_0) and custom message, and pre
     and post authentication where config turns them on."""
 
     def __init__(
@@ -95,6 +95,7 @@ class CognitoTriggers(Construct):
             PreTokenGenerationSettings(
                 elevated_groups=elevated_groups,
                 extra_claims=config.extra_claims,
+                server_claims=config.server_claims,
                 access_token_scopes=config.access_token_scopes,
             ),
         )
@@ -136,7 +137,8 @@ class CognitoTriggers(Construct):
         user_pool.add_trigger(
             cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
             self.pre_token_generation,
-            cognito.LambdaVersion.V2_0,
+            # V3_0: V2_0 plus the server client's client-credentials tokens.
+            cognito.LambdaVersion.V3_0,
         )
         user_pool.add_trigger(cognito.UserPoolOperation.CUSTOM_MESSAGE, self.custom_message)
         self._allow_on_pool(

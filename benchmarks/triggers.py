@@ -49,6 +49,7 @@ SETTINGS: dict[str, TriggerSettings] = {
         elevated_groups=("moderators",),
         extra_claims={"app:stage": "bench"},
         access_token_scopes=("photos/read",),
+        server_claims={},
     ),
     "custom_message": CustomMessageSettings(app_name="Bench", app_url="https://bench.example"),
     "pre_authentication": PreAuthenticationSettings(table_name="items"),

@@ -146,8 +146,14 @@ class StageConfig(Section):
         )
         if self.triggers:
             require(
+                not self.triggers.server_claims or self.user_pool.server_client,
+                "triggers.server_claims",
+                "claims for the server client's tokens, but this stage has no server client",
+                "set user_pool.server_client=True, or remove server_claims",
+            )
+            require(
                 self.user_pool.feature_plan is not FeaturePlan.LITE,
                 "user_pool.feature_plan",
-                "the pre token generation trigger uses event version V2_0, which LITE lacks",
+                "the pre token generation trigger uses event version V3_0, which LITE lacks",
                 "set feature_plan=FeaturePlan.ESSENTIALS (or PLUS), or triggers=None",
             )

@@ -89,6 +89,9 @@ class TriggersConfig(Section):
     app_name: str
     app_url: str
     extra_claims: dict[str, str] = field(default_factory=dict)
+    server_claims: dict[str, str] = field(default_factory=dict)
+    """Claims of the server client's client-credentials access tokens (app:role is
+    `service`); each such token request bills as a machine-to-machine request."""
     access_token_scopes: tuple[str, ...] = ()
     # Public layer AWSLambdaPowertoolsPythonV3-python313-arm64; its typed trigger events are the
     # only Powertools the handlers import.
@@ -158,10 +161,12 @@ class TriggersConfig(Section):
             f"{self.app_name!r} is empty or longer than {MAX_APP_NAME} characters",
             "set the short name shown in emails and SMS, e.g. 'PhotoShare'",
         )
-        for claim in self.extra_claims:
+        for key, claim in [("extra_claims", c) for c in self.extra_claims] + [
+            ("server_claims", c) for c in self.server_claims
+        ]:
             require(
                 bool(_CLAIM.match(claim)) and claim not in _RESERVED_CLAIMS,
-                f"extra_claims[{claim!r}]",
+                f"{key}[{claim!r}]",
                 "the claim name is reserved by Cognito or malformed",
                 "use a namespaced lowercase name such as 'app:tier'",
             )

@@ -193,7 +193,7 @@ BAD: list[BadCase] = [
         "ESSENTIALS or PLUS",
     ),
     (
-        "V2 token trigger on LITE",
+        "V3 token trigger on LITE",
         lambda: with_pool(
             sandbox(),
             feature_plan=FeaturePlan.LITE,
@@ -201,7 +201,7 @@ BAD: list[BadCase] = [
             protection=LITE_PROTECTION,
         ),
         "Sandbox.user_pool.feature_plan",
-        "V2_0",
+        "V3_0",
     ),
     (
         "custom domain certificate outside us-east-1",
@@ -284,6 +284,18 @@ def test_errors_are_rooted_at_the_stage_for_nested_sections() -> None:
 
 
 BAD_TRIGGERS: list[BadCase] = [
+    (
+        "server claims without a server client",
+        lambda: with_triggers(sandbox(), server_claims={"acme:tenant": "x"}),
+        "Sandbox.triggers.server_claims",
+        "this stage has no server client",
+    ),
+    (
+        "a reserved server claim",
+        lambda: with_triggers(live(), server_claims={"client_id": "x"}),
+        "Live.triggers.server_claims['client_id']",
+        "reserved by Cognito or malformed",
+    ),
     (
         "domain with @",
         lambda: with_triggers(live(), denied_email_domains=("@spam.com",)),

@@ -50,7 +50,7 @@ def test_providers_and_triggers(stages: dict[str, str]) -> None:
     assert "**Identity providers**: 6" in stages[LIVE]
     assert "- SignInWithApple (SignInWithApple): scopes name email" in stages[LIVE]
     assert "**Identity providers**: none" in stages[SANDBOX]
-    assert "(event V2_0)" in stages[LIVE]
+    assert "(event V3_0)" in stages[LIVE]
 
 
 def test_roles_with_actions_and_resources(samples: SynthesizedApp, stages: dict[str, str]) -> None:

@@ -46,7 +46,7 @@ def functions(synthesized: SynthesizedApp, stage: str) -> dict[str, dict[str, An
 
 
 @pytest.mark.usefixtures("with_triggers")
-def test_lambda_config_uses_v2_pre_token_generation(
+def test_lambda_config_uses_v3_pre_token_generation(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
     def arn(name: str) -> dict[str, Any]:
@@ -71,7 +71,7 @@ def test_lambda_config_uses_v2_pre_token_generation(
                     "CustomMessage": arn("CustomMessage"),
                     "PreTokenGenerationConfig": {
                         "LambdaArn": arn("PreTokenGeneration"),
-                        "LambdaVersion": "V2_0",
+                        "LambdaVersion": "V3_0",
                     },
                     **chosen,
                 }
@@ -140,6 +140,7 @@ def test_trigger_config_reaches_the_functions(samples: SynthesizedApp) -> None:
         elevated_groups=(MODERATORS,),
         extra_claims={"acme:tier": "live"},
         access_token_scopes=("photos/read", "photos/write"),
+        server_claims={"acme:tenant": "gallery"},
     )
     assert settings["custom_message"] == CustomMessageSettings(
         app_name="Acme Gallery", app_url=WEB_ORIGIN

@@ -1,8 +1,10 @@
-"""Pre token generation trigger (event version V2_0): app claims in ID and access tokens.
+"""Pre token generation trigger (event version V3_0): app claims in ID and access tokens.
 
-Runs on every sign-in and every refresh, so it does no I/O: the role claim comes from the
-groups already in the event, the rest from config. V2 needs the ESSENTIALS or PLUS plan (the
-stage config refuses LITE with triggers on).
+Runs on every sign-in, every refresh and every client-credentials token request, so it does no
+I/O: the role claim comes from the groups already in the event, the rest from config. V3 is V2
+plus machine-to-machine tokens (no user, no ID token: the server client's access token gets
+`server_claims`); both need the ESSENTIALS or PLUS plan (the stage config refuses LITE with
+triggers on).
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from pre_token_generation.settings import PreTokenGenerationSettings
 
 ROLE_CLAIM = "app:role"
 GROUPS_CLAIM = "app:groups"
+CLIENT_CREDENTIALS = "TokenGeneration_ClientCredentials"
+VERSIONS = ("2", "3")
+"""V3_0 as configured; V2 is the same event and arrives while a deploy switches version."""
+SERVICE_ROLE = "service"
 
 
 def claims_for(groups: list[str], settings: PreTokenGenerationSettings) -> dict[str, str]:
@@ -34,15 +40,23 @@ def _names(event: dict[str, Any], path: str) -> list[str]:
 def handler(
     event: dict[str, Any], context: object, *, settings: PreTokenGenerationSettings | None = None
 ) -> dict[str, Any]:
-    check_shape(
-        event, strings=("userPoolId", "triggerSource", "userName"), mappings=("request", "response")
-    )
-    if event.get("version") != "2":
+    check_shape(event, strings=("userPoolId", "triggerSource"), mappings=("request", "response"))
+    if event.get("version") not in VERSIONS:
         raise MalformedEventError(
             f"event.version is {event.get('version')!r}; this trigger is "
-            "configured for event version V2_0"
+            "configured for event version V3_0"
         )
     settings = settings or PreTokenGenerationSettings.of_this_function()
+    if event["triggerSource"] == CLIENT_CREDENTIALS:
+        # A machine: no user, no groups, no ID token; only its access token's claims.
+        check_shape(event, strings=("callerContext.clientId",))
+        event["response"]["claimsAndScopeOverrideDetails"] = {
+            "accessTokenGeneration": {
+                "claimsToAddOrOverride": {**settings.server_claims, ROLE_CLAIM: SERVICE_ROLE}
+            }
+        }
+        return event
+    check_shape(event, strings=("userName",))
     claims = claims_for(_names(event, "request.groupConfiguration.groupsToOverride"), settings)
     requested = set(_names(event, "request.scopes"))
     # Cognito sends no overrides (null); this trigger writes the whole override object, as a

@@ -13,3 +13,5 @@ class PreTokenGenerationSettings(TriggerSettings):
     elevated_groups: tuple[str, ...]
     extra_claims: dict[str, str]
     access_token_scopes: tuple[str, ...]
+    server_claims: dict[str, str]
+    """Claims of the access tokens the server client gets by client credentials (no user)."""

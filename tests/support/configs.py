@@ -187,6 +187,7 @@ def live() -> StageConfig:
             pre_authentication=True,
             post_authentication=True,
             extra_claims={"acme:tier": "live"},
+            server_claims={"acme:tenant": "gallery"},
             access_token_scopes=("photos/read", "photos/write"),
         ),
         backup=BackupConfig(

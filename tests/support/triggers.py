@@ -122,6 +122,7 @@ PRE_TOKEN_GENERATION = PreTokenGenerationSettings(
     elevated_groups=("moderators",),
     extra_claims={"acme:tier": "live"},
     access_token_scopes=("photos/read", "photos/write"),
+    server_claims={"acme:tenant": "gallery"},
 )
 CUSTOM_MESSAGE = CustomMessageSettings(
     app_name="Acme Gallery", app_url="https://gallery.example.net"

@@ -1,11 +1,12 @@
-"""Pre token generation V2_0: role, groups and app claims in both tokens; scopes in access."""
+"""Pre token generation V3_0: role, groups and app claims in both tokens, scopes in access;
+a client-credentials token gets the server claims and nothing else."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from pre_token_generation.index import handler
+from pre_token_generation.index import CLIENT_CREDENTIALS, handler
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_common import MalformedEventError
 
@@ -15,7 +16,9 @@ SETTINGS = PreTokenGenerationSettings(
     elevated_groups=("admins",),
     extra_claims={"app:stage": "prod"},
     access_token_scopes=("photos/read", "photos/write"),
+    server_claims={"app:tenant": "acme"},
 )
+USER_SOURCES = [n for n in event_names("TokenGeneration_") if n != CLIENT_CREDENTIALS]
 
 
 def details(event: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +26,7 @@ def details(event: dict[str, Any]) -> dict[str, Any]:
     return dict(result["response"]["claimsAndScopeOverrideDetails"])
 
 
-@pytest.mark.parametrize("name", event_names("TokenGeneration_"))
+@pytest.mark.parametrize("name", USER_SOURCES)
 def test_every_token_source_gets_claims(name: str) -> None:
     overrides = details(load_event(name))
     expected = {"app:stage": "prod", "app:role": "member", "app:groups": "members"}
@@ -57,5 +60,30 @@ def test_already_granted_scopes_are_not_added_twice() -> None:
 def test_version_1_event_is_refused() -> None:
     event = load_event("TokenGeneration_HostedAuth")
     event["version"] = "1"
-    with pytest.raises(MalformedEventError, match="V2_0"):
+    with pytest.raises(MalformedEventError, match="V3_0"):
+        handler(event, FakeLambdaContext(), settings=SETTINGS)
+
+
+@pytest.mark.parametrize("version", ["2", "3"])
+def test_a_v2_event_during_the_switch_is_served_alike(version: str) -> None:
+    event = load_event("TokenGeneration_HostedAuth")
+    event["version"] = version
+    assert details(event)["idTokenGeneration"]["claimsToAddOrOverride"]["app:role"] == "member"
+
+
+def test_a_client_credentials_token_gets_the_server_claims_only() -> None:
+    """No user, so no groups and no ID token: the server client's access token carries the
+    server claims and the service role; the scopes it asked for stay as Cognito granted them."""
+    overrides = details(load_event(CLIENT_CREDENTIALS))
+    assert overrides == {
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": {"app:tenant": "acme", "app:role": "service"}
+        }
+    }
+
+
+def test_a_client_credentials_event_without_its_client_is_refused() -> None:
+    event = load_event(CLIENT_CREDENTIALS)
+    del event["callerContext"]["clientId"]
+    with pytest.raises(MalformedEventError, match=r"callerContext\.clientId"):
         handler(event, FakeLambdaContext(), settings=SETTINGS)
