@@ -4,6 +4,7 @@ the fix."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any
 
@@ -15,7 +16,8 @@ from stage_config.selection import check_shared_concurrency
 from stage_config.triggers import PEAK_RATES, UNRESERVED_MINIMUM, sized_from_quotas
 from tests.support.app import SynthesizedApp, bucket_ids
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
-from tests.support.configs import live, sandbox
+from tests.support.configs import LIVE, live, sandbox
+from tools.guard import compare
 
 VAULT = "AWS::Backup::BackupVault"
 PLAN = "AWS::Backup::BackupPlan"
@@ -289,3 +291,16 @@ def test_a_failed_backup_notifies_the_alarm_topic(
         assert cfn_text.render(statement["Condition"]["StringEquals"]["kms:ViaService"]) == (
             "sns.${AWS::Region}.amazonaws.com"
         )
+
+
+def test_the_guard_refuses_a_later_change_of_the_vault_lock(samples: SynthesizedApp) -> None:
+    """Once a compliance lock is fixed nobody can change it; the guard says so before a deploy
+    fails on it."""
+    baseline = samples.template_json(LIVE)
+    current = copy.deepcopy(baseline)
+    (vault,) = [r for r in current["Resources"].values() if r["Type"] == VAULT]
+    vault["Properties"]["LockConfiguration"]["MinRetentionDays"] = 7
+    (finding,) = compare(LIVE, baseline, current)
+    assert "LockConfiguration changed" in finding.reason
+    assert "nobody can change it" in finding.reason
+    assert not finding.replaced

@@ -54,6 +54,11 @@ BREAKING_UPDATES = {
         "/properties/IssuerConfiguration": "changes the iss of every token: signed-in sessions, "
         "the identity pool's provider and every API that checks the issuer stop accepting them",
     },
+    "AWS::Backup::BackupVault": {
+        "/properties/LockConfiguration": "fails once a compliance lock is fixed (after its "
+        "cooling-off days nobody can change it), and a retention below the lock's minimum "
+        "makes every backup job fail",
+    },
 }
 """Updates CloudFormation makes in place, but which break what depends on the resource."""
 STANDARD_ATTRIBUTES = frozenset(
