@@ -99,12 +99,15 @@ def test_domain_rules_reject_with_a_user_facing_message(
 
 
 def test_allowed_domain_passes(no_users: RecordingDirectory) -> None:
-    run(
+    """The domain is compared case-insensitively, and the sign-up gets the configured decision."""
+    response = run(
         "PreSignUp_SignUp",
         no_users,
-        dataclasses.replace(PRE_SIGN_UP, allowed_email_domains=("example.com",)),
+        dataclasses.replace(PRE_SIGN_UP, allowed_email_domains=("example.com",), auto_confirm=True),
         email="bob@EXAMPLE.com",
-    )
+    )["response"]
+    assert response["autoConfirmUser"] is True
+    assert response["autoVerifyEmail"] is False
 
 
 def test_federated_sign_in_links_to_verified_native_user(
@@ -122,6 +125,17 @@ def test_never_links_to_an_unverified_native_email(
     pool.add_user("alice@example.com", verified=False)
     run("PreSignUp_ExternalProvider", directory, PRE_SIGN_UP, pool.pool_id)
     assert directory.links == []
+
+
+def test_never_links_to_an_unconfirmed_native_account(
+    pool: Pool, directory: RecordingDirectory
+) -> None:
+    """Someone who registered the victim's email (verified flag set) but never confirmed the
+    account must not receive the victim's federated sign-in."""
+    pool.add_user("alice@example.com", verified=True, confirmed=False)
+    response = run("PreSignUp_ExternalProvider", directory, PRE_SIGN_UP, pool.pool_id)["response"]
+    assert directory.links == []
+    assert response["autoConfirmUser"] is False
 
 
 def test_never_links_when_the_provider_did_not_verify(
