@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import App, CfnDeletionPolicy, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
@@ -140,14 +141,16 @@ def bucket_pair(*origins: str) -> Build:
     return build
 
 
-def provider(stack: Stack, name: str, mapping: dict[str, str]) -> None:
+def provider(
+    stack: Stack, name: str, mapping: dict[str, str], issuer: str = "https://login.example.net"
+) -> None:
     cognito.CfnUserPoolIdentityProvider(
         stack,
         f"Idp{name}",
         user_pool_id="eu-west-1_Pool",
         provider_name=name,
         provider_type="OIDC",
-        provider_details={"oidc_issuer": "https://login.example.net", "client_id": "app"},
+        provider_details={"oidc_issuer": issuer, "client_id": "app"},
         attribute_mapping=mapping,
     )
 
@@ -182,6 +185,53 @@ def waf_pair(limit: int | None) -> Build:
             pool(stack)
         else:
             web_acl(stack, limit)
+
+    return build
+
+
+def table(stack: Stack, **overrides: Any) -> None:
+    """The items table as production keeps it: deletion-protected, retained on delete and on
+    replacement; `overrides` set `deletion_protection_enabled` or a policy to `None`."""
+    settings: dict[str, Any] = {
+        "deletion_protection_enabled": True,
+        "deletion_policy": CfnDeletionPolicy.RETAIN,
+        "update_replace_policy": CfnDeletionPolicy.RETAIN,
+    } | overrides
+    items = dynamodb.CfnTable(
+        stack,
+        "Items",
+        key_schema=[dynamodb.CfnTable.KeySchemaProperty(attribute_name="pk", key_type="HASH")],
+        attribute_definitions=[
+            dynamodb.CfnTable.AttributeDefinitionProperty(attribute_name="pk", attribute_type="S")
+        ],
+        billing_mode="PAY_PER_REQUEST",
+        deletion_protection_enabled=settings["deletion_protection_enabled"],
+    )
+    items.cfn_options.deletion_policy = settings["deletion_policy"]
+    items.cfn_options.update_replace_policy = settings["update_replace_policy"]
+
+
+def table_pair(**after: Any) -> Build:
+    return lambda stack, changed: table(stack, **(after if changed else {}))
+
+
+def risk_configuration(stack: Stack) -> CfnResource:
+    return cognito.CfnUserPoolRiskConfigurationAttachment(
+        stack, "Risk", user_pool_id="eu-west-1_Pool", client_id="ALL"
+    )
+
+
+def log_delivery(stack: Stack) -> CfnResource:
+    return cognito.CfnLogDeliveryConfiguration(stack, "Logs", user_pool_id="eu-west-1_Pool")
+
+
+def removed_pair(protection: Callable[[Stack], CfnResource]) -> Build:
+    """BASE has the pool and the protection; the change keeps only the pool."""
+
+    def build(stack: Stack, changed: bool) -> None:
+        pool(stack)
+        if not changed:
+            protection(stack)
 
     return build
 
@@ -369,6 +419,83 @@ PAIRS = (
         pool_pair(removal_policy=RemovalPolicy.DESTROY),
         Severity.HIGH,
         "AWS::Cognito::UserPool `PoolD3F588B8`: DeletionPolicy RETAIN lost",
+    ),
+    Pair(
+        "ItemsDeletionProtectionLost",
+        table_pair(deletion_protection_enabled=False),
+        Severity.HIGH,
+        "AWS::DynamoDB::Table `Items`: deletion protection lost",
+    ),
+    Pair(
+        "DeletionRetainLost",
+        table_pair(deletion_policy=CfnDeletionPolicy.DELETE),
+        Severity.HIGH,
+        "AWS::DynamoDB::Table `Items`: DeletionPolicy RETAIN lost",
+    ),
+    Pair(
+        "ReplaceRetainLost",
+        table_pair(update_replace_policy=CfnDeletionPolicy.DELETE),
+        Severity.HIGH,
+        "AWS::DynamoDB::Table `Items`: UpdateReplacePolicy RETAIN lost",
+    ),
+    Pair(
+        "StatefulDeleted",
+        lambda stack, changed: None if changed else table(stack),
+        Severity.HIGH,
+        "AWS::DynamoDB::Table `Items` deleted or replaced: its logical ID vanished",
+    ),
+    Pair(
+        "RiskConfigurationRemoved",
+        removed_pair(risk_configuration),
+        Severity.HIGH,
+        "protection removed: the risk configuration is gone",
+    ),
+    Pair(
+        "LogDeliveryRemoved",
+        removed_pair(log_delivery),
+        Severity.HIGH,
+        "protection removed: the log delivery is gone",
+    ),
+    Pair(
+        "ProviderDetailsChanged",
+        lambda stack, changed: provider(
+            stack,
+            "Corp",
+            {"email": "email"},
+            "https://login.example.org" if changed else "https://login.example.net",
+        ),
+        Severity.MEDIUM,
+        "identity provider `Corp`: oidc_issuer changed",
+    ),
+    Pair(
+        "RevocationOff",
+        client_pair(enable_token_revocation=False),
+        Severity.HIGH,
+        "client `web`: token revocation turned off",
+    ),
+    Pair(
+        "SelfSignUpOn",
+        pool_pair(self_sign_up_enabled=True),
+        Severity.MEDIUM,
+        "user pool `PoolD3F588B8`: self sign-up turned on",
+    ),
+    Pair(
+        "ImplicitFlowAdded",
+        client_pair(
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True, implicit_code_grant=True),
+                callback_urls=[APP_CALLBACK],
+                logout_urls=[APP_HOME],
+            )
+        ),
+        Severity.HIGH,
+        "client `web` gains OAuth flows implicit",
+    ),
+    Pair(
+        "UserExistenceRevealed",
+        lambda stack, changed: client(stack, prevent_user_existence_errors=not changed),
+        Severity.MEDIUM,
+        "client `web`: user existence errors revealed again",
     ),
     Pair(
         "WebAclRemoved",
