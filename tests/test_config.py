@@ -26,7 +26,14 @@ from stage_config import (
 from stage_config.selection import select_stages
 from stage_config.stages import STAGES
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
-from tests.support.configs import CERTIFICATE_ARN, live, sandbox, with_pool, with_triggers
+from tests.support.configs import (
+    CERTIFICATE_ARN,
+    live,
+    sandbox,
+    with_access,
+    with_pool,
+    with_triggers,
+)
 
 LITE_PROTECTION = ProtectionConfig(waf=None, refresh_token_rotation=None)
 """What the LITE plan allows: no rotation (and no web ACL, to keep it cheap)."""
@@ -162,6 +169,18 @@ BAD: list[BadCase] = [
         "exceed Cognito's 100 per app client",
     ),
     (
+        "multipart uploads never aborted",
+        lambda: with_access(sandbox(), abort_multipart_after_days=0),
+        "Sandbox.data_access.abort_multipart_after_days",
+        "0 is not 1-3650 days",
+    ),
+    (
+        "old versions kept beyond ten years",
+        lambda: with_access(live(), noncurrent_versions_expire_after_days=3651),
+        "Live.data_access.noncurrent_versions_expire_after_days",
+        "3651 is not 1-3650 days",
+    ),
+    (
         "tag key in the aws: namespace",
         lambda: dataclasses.replace(sandbox(), tags={"AWS:owner": "me"}),
         "Sandbox.tags['AWS:owner']",
@@ -229,6 +248,72 @@ def test_bad_config_names_key_and_fix(
     make: Callable[[], StageConfig], key: str, problem: str
 ) -> None:
     assert_config_error(make, key, problem)
+
+
+AT_THE_LIMITS: list[tuple[str, Callable[[], StageConfig]]] = [
+    (
+        "100 callback URLs",
+        lambda: with_pool(
+            sandbox(),
+            web_client=HostedClientConfig(
+                callback_urls=tuple(f"https://t{i}.example.net/auth" for i in range(100)),
+                logout_urls=("https://t0.example.net/",),
+            ),
+        ),
+    ),
+    (
+        "100 logout URLs",
+        lambda: with_pool(
+            sandbox(),
+            mobile_client=HostedClientConfig(
+                callback_urls=("acme://auth",),
+                logout_urls=tuple(f"acme://bye/{i}" for i in range(100)),
+            ),
+        ),
+    ),
+    (
+        "shortest tokens",
+        lambda: with_pool(
+            sandbox(),
+            tokens=tokens(
+                id_token=timedelta(minutes=5),
+                access_token=timedelta(minutes=5),
+                refresh_token=timedelta(minutes=60),
+            ),
+        ),
+    ),
+    (
+        "longest tokens",
+        lambda: with_pool(
+            sandbox(),
+            tokens=tokens(
+                id_token=timedelta(days=1),
+                access_token=timedelta(days=1),
+                refresh_token=timedelta(days=3650),
+            ),
+        ),
+    ),
+    (
+        "lifecycle after one day",
+        lambda: with_access(
+            sandbox(), abort_multipart_after_days=1, noncurrent_versions_expire_after_days=1
+        ),
+    ),
+    (
+        "lifecycle after ten years",
+        lambda: with_access(
+            live(), abort_multipart_after_days=3650, noncurrent_versions_expire_after_days=3650
+        ),
+    ),
+]
+"""The other side of each limit above: the last value Cognito or S3 accepts is accepted."""
+
+
+@pytest.mark.parametrize(
+    "make", [case[1] for case in AT_THE_LIMITS], ids=[c[0] for c in AT_THE_LIMITS]
+)
+def test_values_at_the_limits_are_accepted(make: Callable[[], StageConfig]) -> None:
+    assert isinstance(make(), StageConfig)
 
 
 def test_unknown_stage_name_is_refused() -> None:
