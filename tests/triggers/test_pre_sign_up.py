@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import aws_calls
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -180,10 +181,104 @@ def test_custom_provider_names_come_from_config(pool: Pool, directory: Recording
     assert directory.links == [(pool.pool_id, native, "Corporate", "00u1abcd")]
 
 
+def test_auto_verify_needs_auto_confirm(no_users: RecordingDirectory) -> None:
+    """Cognito verifies nothing for a user it does not confirm, so neither does the trigger."""
+    settings = dataclasses.replace(PRE_SIGN_UP, auto_verify_email=True)
+    response = run("PreSignUp_SignUp", no_users, settings)["response"]
+    assert (response["autoConfirmUser"], response["autoVerifyEmail"]) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("PreSignUp_SignUp", r"^An email address is required\.$"),
+        ("PreSignUp_AdminCreateUser", r"^An email address is required\.$"),
+        (
+            "PreSignUp_ExternalProvider",
+            r"^Your provider did not share an email address; allow it and try again\.$",
+        ),
+    ],
+)
+def test_a_sign_up_without_email_is_refused(
+    no_users: RecordingDirectory, source: str, message: str
+) -> None:
+    event = load_event(source)
+    del event["request"]["userAttributes"]["email"]
+    with pytest.raises(UserFacingError, match=message):
+        handler(event, FakeLambdaContext(), directory=no_users, settings=PRE_SIGN_UP)
+
+
+def test_the_domain_is_what_follows_the_last_at(no_users: RecordingDirectory) -> None:
+    settings = dataclasses.replace(PRE_SIGN_UP, denied_email_domains=("spam.example",))
+    with pytest.raises(UserFacingError, match="not allowed"):
+        run("PreSignUp_SignUp", no_users, settings, email='"bob@example.com"@spam.example')
+
+
+def test_a_subject_with_underscores_is_linked_whole(
+    pool: Pool, directory: RecordingDirectory
+) -> None:
+    native = pool.add_user("alice@example.com", verified=True)
+    event = load_event("PreSignUp_ExternalProvider")
+    event["userPoolId"] = pool.pool_id
+    event["userName"] = "corporate_00u1_abcd"
+    handler(
+        event,
+        FakeLambdaContext(),
+        directory=directory,
+        settings=dataclasses.replace(PRE_SIGN_UP, custom_providers=("Corporate",)),
+    )
+    assert directory.links == [(pool.pool_id, native, "Corporate", "00u1_abcd")]
+
+
+def test_the_log_says_what_happened(
+    pool: Pool, directory: RecordingDirectory, caplog: pytest.LogCaptureFixture
+) -> None:
+    pool.add_user("alice@example.com", verified=True)
+    with caplog.at_level("INFO", logger="trigger"):
+        run("PreSignUp_ExternalProvider", directory, PRE_SIGN_UP, pool.pool_id)
+        run("PreSignUp_ExternalProvider", directory, PRE_SIGN_UP, email_verified="false")
+    assert [r.getMessage() for r in caplog.records] == [
+        "linked Google identity to existing native user",
+        "not linking Google: provider did not verify the email",
+    ]
+
+
+def test_without_a_seam_the_handler_looks_up_this_pool(pool: Pool) -> None:
+    """The handler's own directory: ListUsers on cognito-idp (moto), nobody found, no link."""
+    event = load_event("PreSignUp_ExternalProvider")
+    event["userPoolId"] = pool.pool_id
+    aws_calls.client.cache_clear()  # a client cached under another test's mock
+    try:
+        result = handler(event, FakeLambdaContext(), settings=PRE_SIGN_UP)
+    finally:
+        aws_calls.client.cache_clear()
+    assert result["response"]["autoConfirmUser"] is False
+
+
+def test_list_users_request_escapes_the_email() -> None:
+    """A quote or backslash in the email cannot end ListUsers' filter string early."""
+    client = boto3.client("cognito-idp", region_name=REGION)
+    with Stubber(client) as stub:
+        stub.add_response(
+            "list_users",
+            {"Users": []},
+            {
+                "UserPoolId": "eu-west-1_AbCdEf123",
+                "Filter": 'email = "a\\\\b\\"c@example.com"',
+                "Limit": 10,
+            },
+        )
+        found = CognitoDirectory(client).verified_native_user(
+            "eu-west-1_AbCdEf123", 'a\\b"c@example.com'
+        )
+        stub.assert_no_pending_responses()
+    assert found is None
+
+
 def test_unknown_provider_is_refused(no_users: RecordingDirectory) -> None:
     event = load_event("PreSignUp_ExternalProvider")
     event["userName"] = "mystery_123"
-    with pytest.raises(UserFacingError, match="provider is not available"):
+    with pytest.raises(UserFacingError, match=r"^Sign-in with this provider is not available\.$"):
         handler(event, FakeLambdaContext(), directory=no_users, settings=PRE_SIGN_UP)
 
 

@@ -59,3 +59,17 @@ def test_version_1_event_is_refused() -> None:
     event["version"] = "1"
     with pytest.raises(MalformedEventError, match="V2_0"):
         handler(event, FakeLambdaContext(), settings=SETTINGS)
+
+
+@pytest.mark.parametrize("path", ["groupConfiguration.groupsToOverride", "scopes"])
+def test_malformed_names_are_named(path: str) -> None:
+    event = load_event("TokenGeneration_HostedAuth")
+    parent, _, key = f"request.{path}".rpartition(".")
+    node = event
+    for part in parent.split("."):
+        node = node[part]
+    node[key] = ["admins", 7]
+    with pytest.raises(
+        MalformedEventError, match=rf"^event\.request\.{path} is not a list of names"
+    ):
+        handler(event, FakeLambdaContext(), settings=SETTINGS)
