@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pytest
@@ -547,8 +548,10 @@ def other_only(stack: Stack, changed: bool) -> None:
         CfnOutput(stack, "PoolId", value=user_pool.user_pool_id)
 
 
-@pytest.fixture(scope="module")
-def templates() -> dict[str, dict[str, Any]]:
+@cache
+def pair_templates() -> dict[str, dict[str, Any]]:
+    """Once per process, as the session's apps (`tests/conftest.py`): they are the review's
+    input, which the review's own code does not build, so `make mutate`'s sessions reuse them."""
     app = App()
     builds: dict[str, Build] = {pair.kind: pair.build for pair in PAIRS} | {
         "Unchanged": unchanged,
@@ -562,6 +565,11 @@ def templates() -> dict[str, dict[str, Any]]:
             build(stack, changed)
             stacks[f"{kind}{side}"] = stack
     return {name: dict(Template.from_stack(stack).to_json()) for name, stack in stacks.items()}
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, dict[str, Any]]:
+    return pair_templates()
 
 
 def changes_of(templates: dict[str, dict[str, Any]], kind: str) -> list[Change]:
