@@ -52,7 +52,7 @@ def test_fires_on_a_renamed_construct(
     assert "UserPoolRenamed" in finding.reason
 
 
-FIXED = {
+FIXED: dict[str, dict[str, Any]] = {
     "pool": {
         "UsernameAttributes": ["phone_number"],
         "AliasAttributes": ["preferred_username"],
