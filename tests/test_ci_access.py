@@ -125,6 +125,12 @@ def test_role_arns_are_outputs(template: Template, output: str) -> None:
     [
         ({"repository": "no-owner"}, "delivery.repository", "is not 'owner/name'"),
         ({"branch": "release/*"}, "delivery.branch", "is not a single branch name"),
+        ({"branch": "main branch"}, "delivery.branch", "'main branch' is not a single branch"),
+        (
+            {"bootstrap_qualifier": "HNB659FDS"},
+            "delivery.bootstrap_qualifier",
+            "'HNB659FDS' is not a CDK bootstrap qualifier",
+        ),
         (
             {"mode": DeliveryMode.CDK_PIPELINES},
             "delivery.connection_arn",
@@ -147,3 +153,18 @@ def test_unknown_delivery_mode_from_context() -> None:
 def test_default_delivery_is_github_actions() -> None:
     assert isinstance(delivery(), DeliveryConfig)
     assert select_delivery().mode is DeliveryMode.GITHUB_ACTIONS
+
+
+def test_delivery_names_are_case_sensitive_github_names() -> None:
+    """GitHub owners, repositories and branches may have capitals; a connection ARN passes."""
+    accepted = dataclasses.replace(
+        delivery(),
+        repository="Example-Org/PhotoShare.Identity",
+        branch="Release/2026.12",
+        mode=DeliveryMode.CDK_PIPELINES,
+        connection_arn="arn:aws:codeconnections:eu-west-1:123456789012:connection/"
+        "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    )
+    assert accepted.deploy_subject("prod") == (
+        "repo:Example-Org/PhotoShare.Identity:environment:prod:ref:refs/heads/Release/2026.12"
+    )
