@@ -146,8 +146,18 @@ def test_bad_delivery_config(changes: dict[str, Any], key: str, problem: str) ->
 
 
 def test_unknown_delivery_mode_from_context() -> None:
-    with pytest.raises(ConfigError, match="'jenkins' is not a delivery mode"):
+    with pytest.raises(ConfigError, match="'jenkins' is not a delivery mode") as raised:
         select_delivery(mode="jenkins")
+    assert raised.value.key == "delivery"
+    assert raised.value.fix == f"use one of {', '.join(m.value for m in DeliveryMode)}"
+
+
+def test_context_overrides_the_delivery_mode_and_connection() -> None:
+    arn = "arn:aws:codestar-connections:eu-west-1:123456789012:connection/" + "0" * 36
+    chosen = select_delivery(mode=DeliveryMode.CDK_PIPELINES.value, connection_arn=arn)
+    assert (chosen.mode, chosen.connection_arn) == (DeliveryMode.CDK_PIPELINES, arn)
+    assert chosen.repository == delivery().repository
+    assert select_delivery() == delivery(), "no context: the config as written"
 
 
 def test_default_delivery_is_github_actions() -> None:

@@ -11,6 +11,7 @@ import pytest
 from stage_config import (
     ConfigError,
     CustomDomainConfig,
+    CustomerKeyConfig,
     FeaturePlan,
     HostedClientConfig,
     MfaConfig,
@@ -23,6 +24,7 @@ from stage_config import (
     StageConfig,
     TokenValidityConfig,
 )
+from stage_config.checks import MIN_REASON
 from stage_config.selection import select_stages
 from stage_config.stages import STAGES
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
@@ -35,6 +37,7 @@ from tests.support.configs import (
     with_triggers,
 )
 
+SES = "eu-west-1"
 LITE_PROTECTION = ProtectionConfig(waf=None, refresh_token_rotation=None)
 """What the LITE plan allows: no rotation (and no web ACL, to keep it cheap)."""
 
@@ -181,6 +184,82 @@ BAD: list[BadCase] = [
         "3651 is not 1-3650 days",
     ),
     (
+        "key rotated more often than KMS allows",
+        lambda: dataclasses.replace(live(), customer_key=CustomerKeyConfig(rotation_days=89)),
+        "Live.customer_key.rotation_days",
+        "89 is outside KMS's rotation period range",
+    ),
+    (
+        "key rotated less often than KMS allows",
+        lambda: dataclasses.replace(live(), customer_key=CustomerKeyConfig(rotation_days=2561)),
+        "Live.customer_key.rotation_days",
+        "2561 is outside KMS's rotation period range",
+    ),
+    (
+        "key deletion window too short",
+        lambda: dataclasses.replace(live(), customer_key=CustomerKeyConfig(deletion_window_days=6)),
+        "Live.customer_key.deletion_window_days",
+        "6 is outside KMS's waiting period range",
+    ),
+    (
+        "key deletion window too long",
+        lambda: dataclasses.replace(
+            live(), customer_key=CustomerKeyConfig(deletion_window_days=31)
+        ),
+        "Live.customer_key.deletion_window_days",
+        "31 is outside KMS's waiting period range",
+    ),
+    (
+        "SES sender that is not an address",
+        lambda: with_pool(live(), email=SesEmailConfig(from_address="gallery", ses_region=SES)),
+        "Live.user_pool.email.from_address",
+        "'gallery'",
+    ),
+    (
+        "SES reply-to that is not an address",
+        lambda: with_pool(
+            live(),
+            email=SesEmailConfig(
+                from_address="hello@gallery.example.net", ses_region=SES, reply_to="support"
+            ),
+        ),
+        "Live.user_pool.email.reply_to",
+        "'support'",
+    ),
+    (
+        "SES region that is not a region",
+        lambda: with_pool(
+            live(),
+            email=SesEmailConfig(from_address="hello@gallery.example.net", ses_region="Ireland"),
+        ),
+        "Live.user_pool.email.ses_region",
+        "'Ireland'",
+    ),
+    (
+        "custom domain in capitals",
+        lambda: with_pool(
+            live(),
+            custom_domain=CustomDomainConfig(
+                domain_name="Login.Example.net", certificate_arn=CERTIFICATE_ARN
+            ),
+        ),
+        "Live.user_pool.custom_domain.domain_name",
+        "'Login.Example.net' is not a lowercase DNS name",
+    ),
+    (
+        "production MFA optional with a reason one character short",
+        lambda: with_pool(
+            live(),
+            mfa=MfaConfig(
+                mode=MfaMode.OPTIONAL,
+                totp=True,
+                not_required_reason=" " + "r" * (MIN_REASON - 1) + " ",
+            ),
+        ),
+        "Live.user_pool.mfa.not_required_reason",
+        "without a stated reason",
+    ),
+    (
         "tag key in the aws: namespace",
         lambda: dataclasses.replace(sandbox(), tags={"AWS:owner": "me"}),
         "Sandbox.tags['AWS:owner']",
@@ -294,6 +373,25 @@ AT_THE_LIMITS: list[tuple[str, Callable[[], StageConfig]]] = [
         ),
     ),
     (
+        "key limits",
+        lambda: dataclasses.replace(
+            live(), customer_key=CustomerKeyConfig(rotation_days=90, deletion_window_days=7)
+        ),
+    ),
+    (
+        "key limits, the other end",
+        lambda: dataclasses.replace(
+            live(), customer_key=CustomerKeyConfig(rotation_days=2560, deletion_window_days=30)
+        ),
+    ),
+    (
+        "a reason of exactly the minimum length",
+        lambda: with_pool(
+            live(),
+            mfa=MfaConfig(mode=MfaMode.OPTIONAL, totp=True, not_required_reason="r" * MIN_REASON),
+        ),
+    ),
+    (
         "lifecycle after one day",
         lambda: with_access(
             sandbox(), abort_multipart_after_days=1, noncurrent_versions_expire_after_days=1
@@ -335,6 +433,11 @@ def test_account_and_region_overrides_apply_per_stage() -> None:
         regions={first: "eu-west-1", **dict.fromkeys(others, "us-east-1")},
     )
     assert (config.account, config.region) == ("123456789012", "eu-west-1")
+
+
+def test_a_stage_without_overrides_keeps_its_own_account_and_region() -> None:
+    first, *_ = STAGES
+    assert select_stages([first], accounts={}, regions={}) == [STAGES[first]()]
 
 
 def test_production_may_relax_mfa_with_a_stated_reason() -> None:
