@@ -147,6 +147,18 @@ def test_never_links_when_the_provider_did_not_verify(
     assert directory.links == []
 
 
+def test_never_links_when_the_provider_sends_no_verification(
+    pool: Pool, directory: RecordingDirectory
+) -> None:
+    """Facebook and Login with Amazon send no `email_verified`: never linked, never an error."""
+    pool.add_user("alice@example.com", verified=True)
+    event = load_event("PreSignUp_ExternalProvider")
+    event["userPoolId"] = pool.pool_id
+    del event["request"]["userAttributes"]["email_verified"]
+    handler(event, FakeLambdaContext(), directory=directory, settings=PRE_SIGN_UP)
+    assert directory.links == []
+
+
 def test_first_federated_sign_in_of_a_new_person_proceeds(
     pool: Pool, directory: RecordingDirectory
 ) -> None:
@@ -292,6 +304,25 @@ def test_link_request_matches_the_cognito_api() -> None:
         )
         CognitoDirectory(client).link("eu-west-1_AbCdEf123", "alice@example.com", "Google", "1098")
         stub.assert_no_pending_responses()
+
+
+def test_users_missing_an_attribute_are_not_matches() -> None:
+    """ListUsers may return users without attributes, or without email or its verification:
+    none of them is the verified native account, and none breaks the lookup."""
+    client = boto3.client("cognito-idp", region_name=REGION)
+    confirmed = {"UserStatus": "CONFIRMED", "Enabled": True}
+    users = [
+        {"Username": "no-attributes", **confirmed},
+        {"Username": "unverified", "Attributes": [{"Name": "email", "Value": "a@example.com"}]}
+        | confirmed,
+        {"Username": "no-email", "Attributes": [{"Name": "email_verified", "Value": "true"}]}
+        | confirmed,
+    ]
+    with Stubber(client) as stub:
+        stub.add_response("list_users", {"Users": users})
+        assert (
+            CognitoDirectory(client).verified_native_user("eu-west-1_Pool", "a@example.com") is None
+        )
 
 
 def test_aws_failure_becomes_a_generic_user_message(pool: Pool) -> None:
