@@ -237,6 +237,41 @@ def removed_pair(protection: Callable[[Stack], CfnResource]) -> Build:
     return build
 
 
+def attached(how: str) -> Build:
+    """A role reading photos, which gains `s3:DeleteObject` (or AWS's ReadOnlyAccess) through an
+    inline policy, a customer managed policy or an AWS managed one."""
+
+    def build(stack: Stack, changed: bool) -> None:
+        actions = ["s3:GetObject", "s3:DeleteObject"] if changed else ["s3:GetObject"]
+        document = iam.PolicyDocument(statements=[grant(actions, [PHOTOS])])
+        created = iam.Role(
+            stack,
+            "Photos",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            inline_policies={"photos": document} if how == "inline" else None,
+        )
+        if how == "customer":
+            iam.ManagedPolicy(stack, "Extra", document=document, roles=[created])
+        if how == "aws" and changed:
+            created.add_managed_policy(
+                iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")
+            )
+
+    return build
+
+
+WRITES = [
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:PutObjectAcl",
+    "s3:PutObjectTagging",
+    "s3:DeleteObjectTagging",
+    "s3:RestoreObject",
+    "s3:PutObjectRetention",
+]
+TWO_KEYS = {"StringEquals": {"aws:PrincipalTag/team": "photos", "aws:SourceAccount": "1"}}
+
+
 @dataclass(frozen=True)
 class Pair:
     kind: str
@@ -345,6 +380,61 @@ PAIRS = (
         f"`s3:GetObject` on `{PHOTOS}` loses condition StringEquals aws:PrincipalTag/team",
     ),
     Pair(
+        "GainsThroughInlinePolicy",
+        attached("inline"),
+        Severity.HIGH,
+        f"gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+    ),
+    Pair(
+        "GainsThroughCustomerManagedPolicy",
+        attached("customer"),
+        Severity.HIGH,
+        f"gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+    ),
+    Pair(
+        "GainsAwsManagedPolicy",
+        attached("aws"),
+        Severity.HIGH,
+        "gains read access (wildcard): `managed:arn:${AWS::Partition}:iam::aws:policy/"
+        "ReadOnlyAccess` on `*`",
+    ),
+    Pair(
+        "GainsNotAction",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS])],
+            [
+                grant(["s3:GetObject"], [PHOTOS]),
+                iam.PolicyStatement(not_actions=["s3:DeleteObject"], not_resources=[PHOTOS]),
+            ],
+        ),
+        Severity.HIGH,
+        f"`NotAction s3:DeleteObject` on `NotResource {PHOTOS}`",
+    ),
+    Pair(
+        "GainsManyActions",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS])],
+            [grant(["s3:GetObject"], [PHOTOS]), grant(WRITES, [PHOTOS])],
+        ),
+        Severity.HIGH,
+        "gains write access: `s3:DeleteObject`, `s3:DeleteObjectTagging`, `s3:PutObject`, "
+        "`s3:PutObjectAcl`, `s3:PutObjectRetention`, `s3:PutObjectTagging` and 1 more on "
+        f"`{PHOTOS}`",
+    ),
+    Pair(
+        "GainsUnderTwoConditions",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS], conditions=TWO_KEYS)],
+            [
+                grant(["s3:GetObject"], [PHOTOS], conditions=TWO_KEYS),
+                grant(["kms:Decrypt"], [KEY], conditions=TWO_KEYS),
+            ],
+        ),
+        Severity.HIGH,
+        f"gains write access: `kms:Decrypt` on `{KEY}` under aws:PrincipalTag/team, "
+        "aws:SourceAccount",
+    ),
+    Pair(
         "TrustNewPrincipal",
         trust_pair(
             iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -361,6 +451,20 @@ PAIRS = (
         trust_pair(github("repo:acme/app:ref:refs/heads/main"), github("repo:acme/app:*")),
         Severity.HIGH,
         "token.actions.githubusercontent.com:sub also accepts repo:acme/app:*",
+    ),
+    Pair(
+        "TrustTwoMoreSubjects",
+        trust_pair(
+            github("repo:acme/app:ref:refs/heads/main"),
+            github(
+                "repo:acme/app:ref:refs/heads/main",
+                "repo:acme/app:ref:refs/heads/dev",
+                "repo:acme/app:ref:refs/heads/exp",
+            ),
+        ),
+        Severity.HIGH,
+        "token.actions.githubusercontent.com:sub also accepts repo:acme/app:ref:refs/heads/dev, "
+        "repo:acme/app:ref:refs/heads/exp",
     ),
     Pair(
         "TrustConditionRemoved",
