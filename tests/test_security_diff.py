@@ -44,6 +44,17 @@ def pool(stack: Stack, **overrides: Any) -> cognito.UserPool:
     return cognito.UserPool(stack, "Pool", **(settings | overrides))
 
 
+def override_pair(path: str, before: Any, after: Any) -> Build:
+    """The pool with one template property set (a setting CDK spreads over several options)."""
+
+    def build(stack: Stack, changed: bool) -> None:
+        cfn = pool(stack).node.default_child
+        assert isinstance(cfn, cognito.CfnUserPool)
+        cfn.add_property_override(path, after if changed else before)
+
+    return build
+
+
 def pool_pair(**after: Any) -> Build:
     def build(stack: Stack, changed: bool) -> None:
         pool(stack, **(after if changed else {}))
@@ -298,6 +309,33 @@ PAIRS = (
         pool_pair(password_policy=cognito.PasswordPolicy(min_length=8, require_symbols=False)),
         Severity.HIGH,
         "password policy weakened: RequireSymbols True -> False; MinimumLength 12 -> 8",
+    ),
+    Pair(
+        "PasswordHistoryAndTemporaryValidity",
+        override_pair(
+            "Policies.PasswordPolicy",
+            {"MinimumLength": 12, "PasswordHistorySize": 5, "TemporaryPasswordValidityDays": 3},
+            {"MinimumLength": 12, "PasswordHistorySize": 2, "TemporaryPasswordValidityDays": 9},
+        ),
+        Severity.HIGH,
+        "password policy weakened: PasswordHistorySize 5 -> 2; "
+        "TemporaryPasswordValidityDays 3 -> 9",
+    ),
+    Pair(
+        "PasskeyVerificationWeakened",
+        override_pair("WebAuthnUserVerification", "required", "preferred"),
+        Severity.HIGH,
+        "passkey user verification weakened: required -> preferred",
+    ),
+    Pair(
+        "FirstFactorAdded",
+        override_pair(
+            "Policies.SignInPolicy.AllowedFirstAuthFactors",
+            ["PASSWORD"],
+            ["PASSWORD", "WEB_AUTHN", "EMAIL_OTP"],
+        ),
+        Severity.MEDIUM,
+        "sign-in gains first factors EMAIL_OTP, WEB_AUTHN",
     ),
     Pair(
         "PlanLowered",
@@ -689,6 +727,29 @@ def test_each_kind_is_flagged_with_its_severity(
     assert matching, "\n".join(map(str, changes))
     assert matching[0].severity is pair.severity
     assert changes == sorted(changes, key=lambda c: c.severity), "most severe first"
+
+
+def test_markdown_puts_flagged_changes_first_and_says_a_stage_is_new() -> None:
+    changes = [
+        Change(Severity.HIGH, "a"),
+        Change(Severity.MEDIUM, "b"),
+        Change(Severity.OTHER, "c"),
+    ]
+    assert markdown("Dev", changes, new_stage=True) == [
+        "## Dev",
+        "",
+        "New stage: not in BASE, so everything below is new.",
+        "",
+        "**Security-relevant changes** (a person must accept these)",
+        "",
+        "- **HIGH** a",
+        "- **MEDIUM** b",
+        "",
+        "**Other changes**",
+        "",
+        "- c",
+        "",
+    ]
 
 
 def test_a_change_that_moves_nothing_prints_no_change(
