@@ -13,6 +13,7 @@ from stage_config import ConfigError, DeliveryConfig, DeliveryMode
 from stage_config.selection import select_delivery
 from stage_config.stages import STAGES, delivery
 from tests.support.app import SynthesizedApp
+from tests.support.config_errors import assert_config_error
 
 REPO = delivery().repository
 BRANCH = delivery().branch
@@ -139,10 +140,7 @@ def test_role_arns_are_outputs(template: Template, output: str) -> None:
     ],
 )
 def test_bad_delivery_config(changes: dict[str, Any], key: str, problem: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        dataclasses.replace(delivery(), **changes)
-    assert raised.value.key == key
-    assert problem in raised.value.problem
+    assert_config_error(lambda: dataclasses.replace(delivery(), **changes), key, problem)
 
 
 def test_unknown_delivery_mode_from_context() -> None:
