@@ -370,7 +370,37 @@ PAIRS = (
             [grant(["s3:GetObject", "s3:DeleteObject"], [PHOTOS])],
         ),
         Severity.HIGH,
+        f"role `PhotosB9552D0D` gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+    ),
+    Pair(
+        "GainsAfterADeny",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS])],
+            [
+                grant(["s3:PutObjectAcl"], [PHOTOS], effect=iam.Effect.DENY),
+                grant(["s3:GetObject", "s3:DeleteObject"], [PHOTOS]),
+            ],
+        ),
+        Severity.HIGH,
         f"gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+    ),
+    Pair(
+        "NewRole",
+        lambda stack, changed: (
+            role(
+                stack,
+                [grant(["s3:GetObject"], [PHOTOS])],
+                iam.CompositePrincipal(
+                    iam.ServicePrincipal("lambda.amazonaws.com"),
+                    iam.ServicePrincipal("ec2.amazonaws.com"),
+                ),
+            )
+            if changed
+            else None
+        ),
+        Severity.MEDIUM,
+        "new role `PhotosB9552D0D` trusted by Service ec2.amazonaws.com, Service "
+        "lambda.amazonaws.com",
     ),
     Pair(
         "GainsResource",
