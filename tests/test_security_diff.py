@@ -576,6 +576,59 @@ PAIRS = (
         "identity provider `Corp`: attribute mapping changed: email email -> upn",
     ),
     Pair(
+        "NewClient",
+        lambda stack, changed: client(
+            stack, **({"user_pool_client_name": "mobile"} if changed else {})
+        ),
+        Severity.MEDIUM,
+        "new client `mobile`",
+    ),
+    Pair(
+        "AuthFlowAdded",
+        client_pair(auth_flows=cognito.AuthFlow(user_password=True)),
+        Severity.MEDIUM,
+        "client `web` gains auth flows ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_PASSWORD_AUTH",
+    ),
+    Pair(
+        "ScopesAdded",
+        lambda stack, changed: client(
+            stack,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                callback_urls=[APP_CALLBACK],
+                logout_urls=[APP_HOME],
+                scopes=[cognito.OAuthScope.OPENID]
+                + ([cognito.OAuthScope.COGNITO_ADMIN] if changed else []),
+            ),
+        ),
+        Severity.MEDIUM,
+        "client `web` gains scopes aws.cognito.signin.user.admin",
+    ),
+    Pair(
+        "ProvidersAdded",
+        client_pair(
+            supported_identity_providers=[
+                cognito.UserPoolClientIdentityProvider.COGNITO,
+                cognito.UserPoolClientIdentityProvider.custom("Corp"),
+                cognito.UserPoolClientIdentityProvider.custom("Partner"),
+            ]
+        ),
+        Severity.MEDIUM,
+        "client `web` gains identity providers Corp, Partner",
+    ),
+    Pair(
+        "AccessTokenLengthened",
+        client_pair(access_token_validity=Duration.hours(3)),
+        Severity.MEDIUM,
+        "client `web`: AccessToken lifetime lengthened 1 hours -> 3 hours",
+    ),
+    Pair(
+        "IdTokenLengthened",
+        client_pair(id_token_validity=Duration.minutes(90)),
+        Severity.MEDIUM,
+        "client `web`: IdToken lifetime lengthened 1 hours -> 90 minutes",
+    ),
+    Pair(
         "TokenLengthened",
         client_pair(refresh_token_validity=Duration.days(90)),
         Severity.MEDIUM,
@@ -739,6 +792,13 @@ def pair_templates() -> dict[str, dict[str, Any]]:
     return {name: dict(Template.from_stack(stack).to_json()) for name, stack in stacks.items()}
 
 
+def stack(name: str, build: Build, changed: bool) -> Stack:
+    """One side of a pair, in an app of its own."""
+    built = Stack(App(), name)
+    build(built, changed)
+    return built
+
+
 @pytest.fixture(scope="module")
 def templates() -> dict[str, dict[str, Any]]:
     return pair_templates()
@@ -787,6 +847,27 @@ def test_a_change_that_moves_nothing_prints_no_change(
 ) -> None:
     assert changes_of(templates, "Unchanged") == []
     assert markdown("Unchanged", []) == ["## Unchanged", "", "no change", ""]
+
+
+def modified(stack: Stack, changed: bool) -> None:
+    group = cognito.CfnUserPoolGroup(
+        stack,
+        "Editors",
+        user_pool_id="eu-west-1_Pool",
+        description="may edit" if changed else "edits",
+        precedence=2 if changed else 1,
+    )
+    if changed:
+        group.cfn_options.deletion_policy = CfnDeletionPolicy.RETAIN
+
+
+def test_a_modified_resource_names_what_moved() -> None:
+    before, after = (
+        Template.from_stack(stack(f"Modified{c}", modified, c)).to_json() for c in (False, True)
+    )
+    assert [str(c) for c in stage_changes("Modified", before, after)] == [
+        "- AWS::Cognito::UserPoolGroup `Editors` modified (Description, Precedence, DeletionPolicy)"
+    ]
 
 
 def test_iam_is_compared_on_normalized_grants_not_text(
