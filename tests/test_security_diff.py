@@ -863,7 +863,8 @@ def modified(stack: Stack, changed: bool) -> None:
 
 def test_a_modified_resource_names_what_moved() -> None:
     before, after = (
-        Template.from_stack(stack(f"Modified{c}", modified, c)).to_json() for c in (False, True)
+        dict(Template.from_stack(stack(f"Modified{c}", modified, c)).to_json())
+        for c in (False, True)
     )
     assert [str(c) for c in stage_changes("Modified", before, after)] == [
         "- AWS::Cognito::UserPoolGroup `Editors` modified (Description, Precedence, DeletionPolicy)"
