@@ -850,6 +850,7 @@ def test_a_change_that_moves_nothing_prints_no_change(
 
 
 def modified(stack: Stack, changed: bool) -> None:
+    """A group modified, another removed, and outputs changed, removed and added."""
     group = cognito.CfnUserPoolGroup(
         stack,
         "Editors",
@@ -859,15 +860,25 @@ def modified(stack: Stack, changed: bool) -> None:
     )
     if changed:
         group.cfn_options.deletion_policy = CfnDeletionPolicy.RETAIN
+        CfnOutput(stack, "Added", value="new")
+    else:
+        cognito.CfnUserPoolGroup(stack, "Viewers", user_pool_id="eu-west-1_Pool")
+        CfnOutput(stack, "Removed", value="old")
+    CfnOutput(stack, "Changed", value="b" if changed else "a")
 
 
-def test_a_modified_resource_names_what_moved() -> None:
+def test_other_changes_name_what_moved() -> None:
     before, after = (
         dict(Template.from_stack(stack(f"Modified{c}", modified, c)).to_json())
         for c in (False, True)
     )
     assert [str(c) for c in stage_changes("Modified", before, after)] == [
-        "- AWS::Cognito::UserPoolGroup `Editors` modified (Description, Precedence, DeletionPolicy)"
+        "- AWS::Cognito::UserPoolGroup `Editors` modified "
+        "(Description, Precedence, DeletionPolicy)",
+        "- AWS::Cognito::UserPoolGroup `Viewers` removed",
+        "- output `Added` added",
+        "- output `Changed` changed",
+        "- output `Removed` removed",
     ]
 
 
