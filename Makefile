@@ -17,7 +17,7 @@ CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
-	smoke-env client-config sandbox sandbox-destroy format adopt
+	smoke-env client-config sandbox sandbox-destroy format adopt mutate
 
 BASELINE ?= guard/baselines
 BASE ?=
@@ -27,6 +27,7 @@ NAME ?=
 OUTPUTS ?= outputs.json
 POOL_ID ?=
 IDENTITY_POOL_ID ?=
+MODULES ?=
 
 tools:
 	@for tool in python3 npm; do \
@@ -87,6 +88,12 @@ lint: $(PYTHON_DEV)
 format: $(PYTHON_DEV)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+## mutate: mutation testing (mutmut) of the modules that protect users, each mutant against the
+## tests that cover it; the kill rate per module and every survivor (MODULES="tools.guard lambdas"
+## for some; default: all). Not part of `make test`: it takes most of an hour on 2 cores
+mutate: $(PYTHON_DEV) $(NODE_TOOLS)
+	$(VENV)/bin/python -m tools.mutation $(MODULES)
 
 ## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures
 bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)

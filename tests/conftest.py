@@ -3,6 +3,10 @@ session; app-level tests run over every stage the user's config defines."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -31,6 +35,7 @@ BACKGROUND = {
 }
 """Test modules whose judge runs as a separate process, and how to start it."""
 STARTED = pytest.StashKey[dict[str, Scan]]()
+SCANNED = pytest.StashKey[bool]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -39,6 +44,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     session.config.stash[STARTED] = {
         module: start() for module, start in BACKGROUND.items() if module in collected
     }
+    session.config.stash[SCANNED] = any(
+        "scans" in getattr(item, "fixturenames", ()) for item in session.items
+    )
 
 
 def started(request: pytest.FixtureRequest, module: str) -> Scan:
@@ -55,32 +63,55 @@ def trigger_tests_on_oldest_powertools(request: pytest.FixtureRequest) -> Scan:
     return started(request, "test_runtime_parity.py")
 
 
-@pytest.fixture(scope="session")
-def synthesized_and_scans(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[SynthesizedApp, Path, Scans]:
-    """Every stage, synthesized with cdk-nag attached (a finding fails synthesis), and the app in
-    the CDK Pipelines mode; the external scanners start on both at once and run beside the rest
-    of the suite."""
-    app = synthesize(tmp_path_factory.mktemp("cdk.out"))
-    pipeline_outdir = tmp_path_factory.mktemp("pipeline.out")
-    synthesize_pipeline(pipeline_outdir)
-    return app, pipeline_outdir, start_scans(app.outdir, pipeline_outdir)
+def process_outdir(name: str) -> Path:
+    """A cloud assembly folder that lives as long as the process (removed at its exit)."""
+    outdir = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    atexit.register(shutil.rmtree, outdir, ignore_errors=True)
+    return outdir
+
+
+@cache
+def user_app() -> SynthesizedApp:
+    """Every stage, synthesized with cdk-nag attached (a finding fails synthesis).
+
+    Once per process rather than per session: `make mutate` runs each mutant as a pytest session
+    forked from a process that built it, which then reuses it. A mutant of the code that builds
+    an app is therefore judged by the tests that build their own (construct and config tests)."""
+    return synthesize(process_outdir("cdk.out"))
+
+
+@cache
+def sample_app() -> SynthesizedApp:
+    """The test-owned stages (`tests/support/configs.py`), once per process as `user_app`."""
+    return synthesize_configs(process_outdir("samples"), [sandbox(), live()])
 
 
 @pytest.fixture(scope="session")
-def synthesized(synthesized_and_scans: tuple[SynthesizedApp, Path, Scans]) -> SynthesizedApp:
-    return synthesized_and_scans[0]
+def synthesized() -> SynthesizedApp:
+    return user_app()
 
 
 @pytest.fixture(scope="session")
-def pipeline_outdir(synthesized_and_scans: tuple[SynthesizedApp, Path, Scans]) -> Path:
-    return synthesized_and_scans[1]
+def pipeline_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app in the CDK Pipelines mode."""
+    outdir = tmp_path_factory.mktemp("pipeline.out")
+    synthesize_pipeline(outdir)
+    return outdir
 
 
 @pytest.fixture(scope="session")
-def scans(synthesized_and_scans: tuple[SynthesizedApp, Path, Scans]) -> Scans:
-    return synthesized_and_scans[2]
+def scans(synthesized: SynthesizedApp, pipeline_outdir: Path) -> Scans:
+    """The external scanners, on both synthesized apps at once."""
+    return start_scans(synthesized.outdir, pipeline_outdir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scanners_start_first(request: pytest.FixtureRequest) -> None:
+    """When the session runs a test that judges the scanners, they start before the first test
+    and run beside the rest of the suite; a session without one (a targeted run, a mutant's
+    tests) synthesizes no pipeline and starts no scanner."""
+    if request.config.stash.get(SCANNED, True):
+        request.getfixturevalue("scans")
 
 
 @pytest.fixture(scope="session", params=list(STAGES))
@@ -101,6 +132,6 @@ def outdir(synthesized: SynthesizedApp) -> Path:
 
 
 @pytest.fixture(scope="session")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
-    """The test-owned stages (`tests/support/configs.py`), for tests of specific values."""
-    return synthesize_configs(tmp_path_factory.mktemp("samples"), [sandbox(), live()])
+def samples() -> SynthesizedApp:
+    """The test-owned stages, for tests of specific values."""
+    return sample_app()

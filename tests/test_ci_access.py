@@ -15,6 +15,7 @@ from stage_config import GITHUB_OIDC, ConfigError, DeliveryConfig, DeliveryMode
 from stage_config.selection import select_delivery, select_stages
 from stage_config.stages import STAGES, delivery
 from tests.support.app import SynthesizedApp
+from tests.support.config_errors import assert_config_error
 
 REPO = delivery().repository
 BRANCH = delivery().branch
@@ -147,6 +148,12 @@ def test_role_arns_are_outputs(template: Template, output: str) -> None:
     [
         ({"repository": "no-owner"}, "delivery.repository", "is not 'owner/name'"),
         ({"branch": "release/*"}, "delivery.branch", "is not a single branch name"),
+        ({"branch": "main branch"}, "delivery.branch", "'main branch' is not a single branch"),
+        (
+            {"bootstrap_qualifier": "HNB659FDS"},
+            "delivery.bootstrap_qualifier",
+            "'HNB659FDS' is not a CDK bootstrap qualifier",
+        ),
         (
             {"github_oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/example.com"},
             "delivery.github_oidc_provider_arn",
@@ -160,17 +167,39 @@ def test_role_arns_are_outputs(template: Template, output: str) -> None:
     ],
 )
 def test_bad_delivery_config(changes: dict[str, Any], key: str, problem: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        dataclasses.replace(delivery(), **changes)
-    assert raised.value.key == key
-    assert problem in raised.value.problem
+    assert_config_error(lambda: dataclasses.replace(delivery(), **changes), key, problem)
 
 
 def test_unknown_delivery_mode_from_context() -> None:
-    with pytest.raises(ConfigError, match="'jenkins' is not a delivery mode"):
+    with pytest.raises(ConfigError, match="'jenkins' is not a delivery mode") as raised:
         select_delivery(mode="jenkins")
+    assert raised.value.key == "delivery"
+    assert raised.value.fix == f"use one of {', '.join(m.value for m in DeliveryMode)}"
+
+
+def test_context_overrides_the_delivery_mode_and_connection() -> None:
+    arn = "arn:aws:codestar-connections:eu-west-1:123456789012:connection/" + "0" * 36
+    chosen = select_delivery(mode=DeliveryMode.CDK_PIPELINES.value, connection_arn=arn)
+    assert (chosen.mode, chosen.connection_arn) == (DeliveryMode.CDK_PIPELINES, arn)
+    assert chosen.repository == delivery().repository
+    assert select_delivery() == delivery(), "no context: the config as written"
 
 
 def test_default_delivery_is_github_actions() -> None:
     assert isinstance(delivery(), DeliveryConfig)
     assert select_delivery().mode is DeliveryMode.GITHUB_ACTIONS
+
+
+def test_delivery_names_are_case_sensitive_github_names() -> None:
+    """GitHub owners, repositories and branches may have capitals; a connection ARN passes."""
+    accepted = dataclasses.replace(
+        delivery(),
+        repository="Example-Org/PhotoShare.Identity",
+        branch="Release/2026.12",
+        mode=DeliveryMode.CDK_PIPELINES,
+        connection_arn="arn:aws:codeconnections:eu-west-1:123456789012:connection/"
+        "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    )
+    assert accepted.deploy_subject("prod") == (
+        "repo:Example-Org/PhotoShare.Identity:environment:prod:ref:refs/heads/Release/2026.12"
+    )

@@ -11,6 +11,7 @@ import pytest
 from stage_config import (
     ConfigError,
     CustomDomainConfig,
+    CustomerKeyConfig,
     FeaturePlan,
     HostedClientConfig,
     MfaConfig,
@@ -23,11 +24,20 @@ from stage_config import (
     StageConfig,
     TokenValidityConfig,
 )
+from stage_config.checks import MIN_REASON
 from stage_config.selection import select_stages
 from stage_config.stages import STAGES
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
-from tests.support.configs import CERTIFICATE_ARN, live, sandbox, with_pool, with_triggers
+from tests.support.configs import (
+    CERTIFICATE_ARN,
+    live,
+    sandbox,
+    with_access,
+    with_pool,
+    with_triggers,
+)
 
+SES = "eu-west-1"
 LITE_PROTECTION = ProtectionConfig(waf=None, refresh_token_rotation=None)
 """What the LITE plan allows: no rotation (and no web ACL, to keep it cheap)."""
 
@@ -162,6 +172,94 @@ BAD: list[BadCase] = [
         "exceed Cognito's 100 per app client",
     ),
     (
+        "multipart uploads never aborted",
+        lambda: with_access(sandbox(), abort_multipart_after_days=0),
+        "Sandbox.data_access.abort_multipart_after_days",
+        "0 is not 1-3650 days",
+    ),
+    (
+        "old versions kept beyond ten years",
+        lambda: with_access(live(), noncurrent_versions_expire_after_days=3651),
+        "Live.data_access.noncurrent_versions_expire_after_days",
+        "3651 is not 1-3650 days",
+    ),
+    (
+        "key rotated more often than KMS allows",
+        lambda: dataclasses.replace(live(), customer_key=CustomerKeyConfig(rotation_days=89)),
+        "Live.customer_key.rotation_days",
+        "89 is outside KMS's rotation period range",
+    ),
+    (
+        "key rotated less often than KMS allows",
+        lambda: dataclasses.replace(live(), customer_key=CustomerKeyConfig(rotation_days=2561)),
+        "Live.customer_key.rotation_days",
+        "2561 is outside KMS's rotation period range",
+    ),
+    (
+        "key deletion window too short",
+        lambda: dataclasses.replace(live(), customer_key=CustomerKeyConfig(deletion_window_days=6)),
+        "Live.customer_key.deletion_window_days",
+        "6 is outside KMS's waiting period range",
+    ),
+    (
+        "key deletion window too long",
+        lambda: dataclasses.replace(
+            live(), customer_key=CustomerKeyConfig(deletion_window_days=31)
+        ),
+        "Live.customer_key.deletion_window_days",
+        "31 is outside KMS's waiting period range",
+    ),
+    (
+        "SES sender that is not an address",
+        lambda: with_pool(live(), email=SesEmailConfig(from_address="gallery", ses_region=SES)),
+        "Live.user_pool.email.from_address",
+        "'gallery'",
+    ),
+    (
+        "SES reply-to that is not an address",
+        lambda: with_pool(
+            live(),
+            email=SesEmailConfig(
+                from_address="hello@gallery.example.net", ses_region=SES, reply_to="support"
+            ),
+        ),
+        "Live.user_pool.email.reply_to",
+        "'support'",
+    ),
+    (
+        "SES region that is not a region",
+        lambda: with_pool(
+            live(),
+            email=SesEmailConfig(from_address="hello@gallery.example.net", ses_region="Ireland"),
+        ),
+        "Live.user_pool.email.ses_region",
+        "'Ireland'",
+    ),
+    (
+        "custom domain in capitals",
+        lambda: with_pool(
+            live(),
+            custom_domain=CustomDomainConfig(
+                domain_name="Login.Example.net", certificate_arn=CERTIFICATE_ARN
+            ),
+        ),
+        "Live.user_pool.custom_domain.domain_name",
+        "'Login.Example.net' is not a lowercase DNS name",
+    ),
+    (
+        "production MFA optional with a reason one character short",
+        lambda: with_pool(
+            live(),
+            mfa=MfaConfig(
+                mode=MfaMode.OPTIONAL,
+                totp=True,
+                not_required_reason=" " + "r" * (MIN_REASON - 1) + " ",
+            ),
+        ),
+        "Live.user_pool.mfa.not_required_reason",
+        "without a stated reason",
+    ),
+    (
         "tag key in the aws: namespace",
         lambda: dataclasses.replace(sandbox(), tags={"AWS:owner": "me"}),
         "Sandbox.tags['AWS:owner']",
@@ -231,6 +329,91 @@ def test_bad_config_names_key_and_fix(
     assert_config_error(make, key, problem)
 
 
+AT_THE_LIMITS: list[tuple[str, Callable[[], StageConfig]]] = [
+    (
+        "100 callback URLs",
+        lambda: with_pool(
+            sandbox(),
+            web_client=HostedClientConfig(
+                callback_urls=tuple(f"https://t{i}.example.net/auth" for i in range(100)),
+                logout_urls=("https://t0.example.net/",),
+            ),
+        ),
+    ),
+    (
+        "100 logout URLs",
+        lambda: with_pool(
+            sandbox(),
+            mobile_client=HostedClientConfig(
+                callback_urls=("acme://auth",),
+                logout_urls=tuple(f"acme://bye/{i}" for i in range(100)),
+            ),
+        ),
+    ),
+    (
+        "shortest tokens",
+        lambda: with_pool(
+            sandbox(),
+            tokens=tokens(
+                id_token=timedelta(minutes=5),
+                access_token=timedelta(minutes=5),
+                refresh_token=timedelta(minutes=60),
+            ),
+        ),
+    ),
+    (
+        "longest tokens",
+        lambda: with_pool(
+            sandbox(),
+            tokens=tokens(
+                id_token=timedelta(days=1),
+                access_token=timedelta(days=1),
+                refresh_token=timedelta(days=3650),
+            ),
+        ),
+    ),
+    (
+        "key limits",
+        lambda: dataclasses.replace(
+            live(), customer_key=CustomerKeyConfig(rotation_days=90, deletion_window_days=7)
+        ),
+    ),
+    (
+        "key limits, the other end",
+        lambda: dataclasses.replace(
+            live(), customer_key=CustomerKeyConfig(rotation_days=2560, deletion_window_days=30)
+        ),
+    ),
+    (
+        "a reason of exactly the minimum length",
+        lambda: with_pool(
+            live(),
+            mfa=MfaConfig(mode=MfaMode.OPTIONAL, totp=True, not_required_reason="r" * MIN_REASON),
+        ),
+    ),
+    (
+        "lifecycle after one day",
+        lambda: with_access(
+            sandbox(), abort_multipart_after_days=1, noncurrent_versions_expire_after_days=1
+        ),
+    ),
+    (
+        "lifecycle after ten years",
+        lambda: with_access(
+            live(), abort_multipart_after_days=3650, noncurrent_versions_expire_after_days=3650
+        ),
+    ),
+]
+"""The other side of each limit above: the last value Cognito or S3 accepts is accepted."""
+
+
+@pytest.mark.parametrize(
+    "make", [case[1] for case in AT_THE_LIMITS], ids=[c[0] for c in AT_THE_LIMITS]
+)
+def test_values_at_the_limits_are_accepted(make: Callable[[], StageConfig]) -> None:
+    assert isinstance(make(), StageConfig)
+
+
 def test_unknown_stage_name_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"stages: 'No Such' is not a stage") as raised:
         select_stages(["No Such"])
@@ -250,6 +433,11 @@ def test_account_and_region_overrides_apply_per_stage() -> None:
         regions={first: "eu-west-1", **dict.fromkeys(others, "us-east-1")},
     )
     assert (config.account, config.region) == ("123456789012", "eu-west-1")
+
+
+def test_a_stage_without_overrides_keeps_its_own_account_and_region() -> None:
+    first, *_ = STAGES
+    assert select_stages([first], accounts={}, regions={}) == [STAGES[first]()]
 
 
 def test_production_may_relax_mfa_with_a_stated_reason() -> None:

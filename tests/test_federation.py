@@ -15,6 +15,7 @@ from stage_config import (
     AppleProviderConfig,
     OidcProviderConfig,
     ProviderConfig,
+    ProviderKind,
     SamlProviderConfig,
     SecretRef,
     SocialProviderConfig,
@@ -254,6 +255,82 @@ BAD: list[BadCase] = [
         "'openid' scope",
     ),
     (
+        "apple as a client-secret provider",
+        lambda: with_provider(0, kind=ProviderKind.APPLE),
+        "Live.federation[0].kind",
+        "SignInWithApple is not a client-secret social provider",
+    ),
+    (
+        "social provider without scopes",
+        lambda: with_provider(0, scopes=()),
+        "Live.federation[0].scopes",
+        "no scope is requested",
+    ),
+    (
+        "apple without services id",
+        lambda: with_provider(provider_of(AppleProviderConfig), services_id=" "),
+        f"Live.federation[{provider_of(AppleProviderConfig)}].services_id",
+        "the provider is enabled without its Services ID",
+    ),
+    (
+        "apple team id in lowercase",
+        lambda: with_provider(provider_of(AppleProviderConfig), team_id="abcde12345"),
+        f"Live.federation[{provider_of(AppleProviderConfig)}].team_id",
+        "'abcde12345' is not a 10-character Apple identifier",
+    ),
+    (
+        "oidc issuer over http",
+        lambda: with_provider(
+            provider_of(OidcProviderConfig), issuer_url="http://login.example.net"
+        ),
+        f"Live.federation[{provider_of(OidcProviderConfig)}].issuer_url",
+        "'http://login.example.net' is not an https issuer URL",
+    ),
+    (
+        "oidc without client id",
+        lambda: with_provider(provider_of(OidcProviderConfig), client_id=""),
+        f"Live.federation[{provider_of(OidcProviderConfig)}].client_id",
+        "the provider is enabled without its client id",
+    ),
+    (
+        "oidc attributes by PUT",
+        lambda: with_provider(provider_of(OidcProviderConfig), attributes_request_method="PUT"),
+        f"Live.federation[{provider_of(OidcProviderConfig)}].attributes_request_method",
+        "'PUT' is not GET or POST",
+    ),
+    (
+        "provider name too short",
+        lambda: with_provider(provider_of(OidcProviderConfig), name="ab"),
+        f"Live.federation[{provider_of(OidcProviderConfig)}].name",
+        "'ab' is not a valid provider name",
+    ),
+    (
+        "provider named like a built-in one",
+        lambda: with_provider(provider_of(SamlProviderConfig), name="GOOGLE"),
+        f"Live.federation[{provider_of(SamlProviderConfig)}].name",
+        "'GOOGLE' is reserved",
+    ),
+    (
+        "saml with both metadata url and file",
+        lambda: with_provider(provider_of(SamlProviderConfig), metadata_file="idp.xml"),
+        f"Live.federation[{provider_of(SamlProviderConfig)}].metadata_url",
+        "exactly one of metadata_url or metadata_file must be set",
+    ),
+    (
+        "saml metadata over http",
+        lambda: with_provider(
+            provider_of(SamlProviderConfig), metadata_url="http://idp.example.net/metadata"
+        ),
+        f"Live.federation[{provider_of(SamlProviderConfig)}].metadata_url",
+        "'http://idp.example.net/metadata' is not https",
+    ),
+    (
+        "saml identifier over 40 characters",
+        lambda: with_provider(provider_of(SamlProviderConfig), identifiers=("x" * 41,)),
+        f"Live.federation[{provider_of(SamlProviderConfig)}].identifiers[0]",
+        "is not a valid IdP identifier",
+    ),
+    (
         "duplicate provider name",
         lambda: dataclasses.replace(live(), federation=(*live().federation, live().federation[0])),
         "Live.federation",
@@ -265,6 +342,15 @@ BAD: list[BadCase] = [
 @bad_config_cases(BAD)
 def test_bad_provider_config(make: Callable[[], StageConfig], key: str, problem: str) -> None:
     assert_config_error(make, key, problem)
+
+
+def test_values_at_the_limits_are_accepted() -> None:
+    """The other side of the rules above: a 40-character identifier, a 3- and a 32-character
+    provider name, a secret file instead of a URL."""
+    saml = provider_of(SamlProviderConfig)
+    with_provider(saml, identifiers=("x" * 40, "acme.example.net"))
+    with_provider(saml, name="Abc")
+    with_provider(saml, name="A" * 32, metadata_url="", metadata_file="idp.xml")
 
 
 def test_secret_arn_is_a_valid_reference() -> None:

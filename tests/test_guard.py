@@ -15,7 +15,15 @@ from stacks.auth_stack import AuthStack
 from stacks.stage import IdentityStage
 from tests.support.app import SynthesizedApp, configs_app
 from tests.support.configs import LIVE, live
-from tools.guard import accept, check, compare, main, replacement_properties
+from tools.guard import (
+    DEFAULT_BASELINE,
+    Finding,
+    accept,
+    check,
+    compare,
+    main,
+    replacement_properties,
+)
 
 
 def logical_id(stack: AuthStack, construct: Any) -> str:
@@ -52,30 +60,100 @@ def test_fires_on_a_renamed_construct(
     assert "UserPoolRenamed" in finding.reason
 
 
+FIXED: dict[str, dict[str, Any]] = {
+    "pool": {
+        "UsernameAttributes": ["phone_number"],
+        "AliasAttributes": ["preferred_username"],
+        "UsernameConfiguration": {"CaseSensitive": True},
+    },
+    "table": {
+        "TableName": "photos-items",
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "LocalSecondaryIndexes": [{"IndexName": "byDate", "KeySchema": []}],
+    },
+    "bucket": {
+        "BucketName": "my-photos",
+        "BucketNamePrefix": "photos-",
+        "BucketNamespace": "account-regional",
+    },
+}
+"""Every property fixed at creation, by resource, with a changed value: a change to any of them
+replaces the resource (for the user pool: a new pool, without its users). The pool's schema is
+compared attribute by attribute (`tests/test_custom_attributes.py`)."""
+TYPES = {
+    "pool": "AWS::Cognito::UserPool",
+    "table": "AWS::DynamoDB::GlobalTable",
+    "bucket": "AWS::S3::Bucket",
+}
+
+
 @pytest.mark.parametrize(
-    ("resource", "prop", "value", "expected"),
-    [
-        ("pool", "UsernameAttributes", ["phone_number"], "UsernameAttributes changed"),
-        ("pool", "UsernameConfiguration", {"CaseSensitive": True}, "UsernameConfiguration"),
-        ("table", "KeySchema", [{"AttributeName": "id", "KeyType": "HASH"}], "KeySchema changed"),
-        ("table", "TableName", "photos-items", "TableName changed"),
-        ("bucket", "BucketName", "my-photos", "BucketName changed"),
-    ],
+    ("resource", "prop", "value"),
+    [(resource, prop, value) for resource, props in FIXED.items() for prop, value in props.items()],
+    ids=[f"{resource}-{prop}" for resource, props in FIXED.items() for prop in props],
 )
 def test_fires_on_a_replacement_forcing_change(
-    baseline: dict[str, Any],
-    ids: dict[str, str],
-    resource: str,
-    prop: str,
-    value: Any,
-    expected: str,
+    baseline: dict[str, Any], ids: dict[str, str], resource: str, prop: str, value: Any
 ) -> None:
     current = copy.deepcopy(baseline)
     current["Resources"][ids[resource]]["Properties"][prop] = value
+    was = baseline["Resources"][ids[resource]]["Properties"].get(prop)
     (finding,) = compare(LIVE, baseline, current)
-    assert finding.logical_id == ids[resource]
-    assert expected in finding.reason
-    assert "forces replacement" in finding.reason
+    assert (finding.stage, finding.logical_id) == (LIVE, ids[resource])
+    assert finding.reason == (
+        f"{prop} changed from {json.dumps(was)} to {json.dumps(value)}, which forces replacement"
+    )
+
+
+@pytest.mark.parametrize("resource", TYPES)
+def test_every_property_the_guard_fixes_has_a_case(resource: str) -> None:
+    """A property the guard treats as fixed (a newer cfn-lint may add some) needs a case above."""
+    fixed = {
+        pointer.removeprefix("/properties/") for pointer in replacement_properties(TYPES[resource])
+    }
+    assert fixed == set(FIXED[resource])
+
+
+def resource(kind: str, **properties: Any) -> dict[str, Any]:
+    return {"Type": kind, "Properties": properties}
+
+
+TABLE = resource("AWS::DynamoDB::Table", TableName="items")
+
+
+def test_every_stateful_resource_is_judged_after_a_finding() -> None:
+    """A vanished pool, a table that became another type, and a bucket renamed: three findings,
+    in the baseline's order; the hint names only the stateful resource of the same type."""
+    baseline = {
+        "Resources": {
+            "Pool": resource("AWS::Cognito::UserPool"),
+            "Items": TABLE,
+            "Photos": resource("AWS::S3::Bucket", BucketName="photos"),
+        }
+    }
+    current = {
+        "Resources": {
+            "PoolMoved": resource("AWS::Cognito::UserPool"),
+            "PoolAlso": resource("AWS::Cognito::UserPool"),
+            "Topic": resource("AWS::SNS::Topic"),
+            "Items": resource("AWS::DynamoDB::GlobalTable", TableName="items"),
+            "Photos": resource("AWS::S3::Bucket", BucketName="pictures"),
+        }
+    }
+    assert [str(f) for f in compare(LIVE, baseline, current)] == [
+        f"{LIVE}: AWS::Cognito::UserPool Pool: its logical ID vanished, so CloudFormation would "
+        "delete it (a new AWS::Cognito::UserPool appears as PoolMoved, PoolAlso: a renamed or "
+        "moved construct?)",
+        f"{LIVE}: AWS::DynamoDB::Table Items: its type changed to AWS::DynamoDB::GlobalTable "
+        "(replacement)",
+        f'{LIVE}: AWS::S3::Bucket Photos: BucketName changed from "photos" to "pictures", which '
+        "forces replacement",
+    ]
+
+
+def test_a_vanished_resource_without_a_successor_gets_no_hint() -> None:
+    (finding,) = compare(LIVE, {"Resources": {"Items": TABLE}}, {"Resources": {}})
+    assert finding.reason == "its logical ID vanished, so CloudFormation would delete it"
 
 
 def test_quiet_on_benign_changes(baseline: dict[str, Any], ids: dict[str, str]) -> None:
@@ -113,6 +191,60 @@ def test_cli_reports_and_fails(
     assert "make accept" in err
 
 
+def test_a_stage_gone_from_the_app_fails_and_the_others_are_still_checked(
+    tmp_path: Path, baseline: dict[str, Any], ids: dict[str, str], samples: SynthesizedApp
+) -> None:
+    accept(tmp_path, samples.outdir)
+    (tmp_path / "Gone.template.json").write_text(json.dumps({"Resources": {}}))
+    moved = copy.deepcopy(baseline)
+    moved["Resources"]["OldTable"] = moved["Resources"].pop(ids["table"])
+    (tmp_path / f"{LIVE}.template.json").write_text(json.dumps(moved))
+    findings = check(tmp_path, samples.outdir)
+    assert findings[0] == Finding("Gone", "-", "stage", "the stage is gone from cdk.out")
+    assert [(f.stage, f.logical_id) for f in findings[1:]] == [(LIVE, "OldTable")]
+
+
+def test_cli_accepts_then_passes(
+    tmp_path: Path, samples: SynthesizedApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = tmp_path / "nested" / "baselines"
+    cdk_out = ["--cdk-out", str(samples.outdir)]
+    assert main(["--accept", "--baseline", str(records), *cdk_out]) == 0
+    report = capsys.readouterr().out.splitlines()
+    assert report[0] == f"{LIVE}: new stage"
+    assert "Sandbox: new stage" in report
+    assert all(line.startswith("  added ") for line in report if not line.endswith("new stage"))
+    assert main(["--baseline", str(records), *cdk_out]) == 0
+    assert capsys.readouterr().out == (
+        f"guard: no stateful resource would be deleted or replaced ({records})\n"
+    )
+
+
+def test_cli_without_baselines_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--baseline", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"error: no baseline templates in {tmp_path}\n"
+
+
+def test_records_are_written_as_committed(tmp_path: Path) -> None:
+    """Re-recording an unchanged template leaves each committed baseline byte for byte (sorted
+    keys, one-space indent, a final newline), so a reviewed diff shows only what changed. The
+    synthesized templates here are the committed ones, written compact and unsorted."""
+    records, cdk_out = tmp_path / "records", tmp_path / "cdk.out"
+    records.mkdir()
+    for committed in DEFAULT_BASELINE.glob("*.template.json"):
+        stage = committed.name.removesuffix(".template.json")
+        (records / committed.name).write_text(committed.read_text())
+        (cdk_out / f"assembly-{stage}").mkdir(parents=True)
+        template = json.loads(committed.read_text())
+        unsorted = dict(reversed(list(template.items())))
+        (cdk_out / f"assembly-{stage}" / "Auth.template.json").write_text(json.dumps(unsorted))
+    accept(records, cdk_out)
+    for committed in DEFAULT_BASELINE.glob("*.template.json"):
+        assert (records / committed.name).read_text() == committed.read_text(), committed.name
+
+
 def test_a_stage_without_a_baseline_fails_until_accepted(
     tmp_path: Path, samples: SynthesizedApp
 ) -> None:
@@ -128,6 +260,7 @@ def test_accept_reports_changes_then_records(
     old["Resources"][ids["table"]]["Properties"]["KeySchema"] = []
     del old["Resources"][ids["bucket"]]
     old["Resources"]["Gone"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    old["Resources"]["OldItems"] = old["Resources"][ids["table"]]
     old["Resources"][ids["pool"]]["Properties"]["MfaConfiguration"] = "OFF"
     (tmp_path / f"{LIVE}.template.json").write_text(json.dumps(old))
     (tmp_path / "Retired.template.json").write_text(json.dumps({"Resources": {}}))
@@ -135,6 +268,7 @@ def test_accept_reports_changes_then_records(
     assert f"replaced             AWS::DynamoDB::GlobalTable {ids['table']}" in report
     assert f"added                AWS::S3::Bucket {ids['bucket']}" in report
     assert "removed              AWS::SNS::Topic Gone" in report
+    assert "removed (stateful!)  AWS::DynamoDB::GlobalTable OldItems" in report
     assert f"modified             AWS::Cognito::UserPool {ids['pool']}" in report
     assert "Sandbox: new stage" in report
     assert "Retired: stage removed" in report

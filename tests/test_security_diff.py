@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import App, CfnDeletionPolicy, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
@@ -40,6 +42,17 @@ def pool(stack: Stack, **overrides: Any) -> cognito.UserPool:
         "removal_policy": RemovalPolicy.RETAIN,
     }
     return cognito.UserPool(stack, "Pool", **(settings | overrides))
+
+
+def override_pair(path: str, before: Any, after: Any) -> Build:
+    """The pool with one template property set (a setting CDK spreads over several options)."""
+
+    def build(stack: Stack, changed: bool) -> None:
+        cfn = pool(stack).node.default_child
+        assert isinstance(cfn, cognito.CfnUserPool)
+        cfn.add_property_override(path, after if changed else before)
+
+    return build
 
 
 def pool_pair(**after: Any) -> Build:
@@ -140,14 +153,16 @@ def bucket_pair(*origins: str) -> Build:
     return build
 
 
-def provider(stack: Stack, name: str, mapping: dict[str, str]) -> None:
+def provider(
+    stack: Stack, name: str, mapping: dict[str, str], issuer: str = "https://login.example.net"
+) -> None:
     cognito.CfnUserPoolIdentityProvider(
         stack,
         f"Idp{name}",
         user_pool_id="eu-west-1_Pool",
         provider_name=name,
         provider_type="OIDC",
-        provider_details={"oidc_issuer": "https://login.example.net", "client_id": "app"},
+        provider_details={"oidc_issuer": issuer, "client_id": "app"},
         attribute_mapping=mapping,
     )
 
@@ -186,6 +201,88 @@ def waf_pair(limit: int | None) -> Build:
     return build
 
 
+def table(stack: Stack, **overrides: Any) -> None:
+    """The items table as production keeps it: deletion-protected, retained on delete and on
+    replacement; `overrides` set `deletion_protection_enabled` or a policy to `None`."""
+    settings: dict[str, Any] = {
+        "deletion_protection_enabled": True,
+        "deletion_policy": CfnDeletionPolicy.RETAIN,
+        "update_replace_policy": CfnDeletionPolicy.RETAIN,
+    } | overrides
+    items = dynamodb.CfnTable(
+        stack,
+        "Items",
+        key_schema=[dynamodb.CfnTable.KeySchemaProperty(attribute_name="pk", key_type="HASH")],
+        attribute_definitions=[
+            dynamodb.CfnTable.AttributeDefinitionProperty(attribute_name="pk", attribute_type="S")
+        ],
+        billing_mode="PAY_PER_REQUEST",
+        deletion_protection_enabled=settings["deletion_protection_enabled"],
+    )
+    items.cfn_options.deletion_policy = settings["deletion_policy"]
+    items.cfn_options.update_replace_policy = settings["update_replace_policy"]
+
+
+def table_pair(**after: Any) -> Build:
+    return lambda stack, changed: table(stack, **(after if changed else {}))
+
+
+def risk_configuration(stack: Stack) -> CfnResource:
+    return cognito.CfnUserPoolRiskConfigurationAttachment(
+        stack, "Risk", user_pool_id="eu-west-1_Pool", client_id="ALL"
+    )
+
+
+def log_delivery(stack: Stack) -> CfnResource:
+    return cognito.CfnLogDeliveryConfiguration(stack, "Logs", user_pool_id="eu-west-1_Pool")
+
+
+def removed_pair(protection: Callable[[Stack], CfnResource]) -> Build:
+    """BASE has the pool and the protection; the change keeps only the pool."""
+
+    def build(stack: Stack, changed: bool) -> None:
+        pool(stack)
+        if not changed:
+            protection(stack)
+
+    return build
+
+
+def attached(how: str) -> Build:
+    """A role reading photos, which gains `s3:DeleteObject` (or AWS's ReadOnlyAccess) through an
+    inline policy, a customer managed policy or an AWS managed one."""
+
+    def build(stack: Stack, changed: bool) -> None:
+        actions = ["s3:GetObject", "s3:DeleteObject"] if changed else ["s3:GetObject"]
+        document = iam.PolicyDocument(statements=[grant(actions, [PHOTOS])])
+        created = iam.Role(
+            stack,
+            "Photos",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            inline_policies={"photos": document} if how == "inline" else None,
+        )
+        if how == "customer":
+            iam.ManagedPolicy(stack, "Extra", document=document, roles=[created])
+        if how == "aws" and changed:
+            created.add_managed_policy(
+                iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")
+            )
+
+    return build
+
+
+WRITES = [
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:PutObjectAcl",
+    "s3:PutObjectTagging",
+    "s3:DeleteObjectTagging",
+    "s3:RestoreObject",
+    "s3:PutObjectRetention",
+]
+TWO_KEYS = {"StringEquals": {"aws:PrincipalTag/team": "photos", "aws:SourceAccount": "1"}}
+
+
 @dataclass(frozen=True)
 class Pair:
     kind: str
@@ -212,6 +309,33 @@ PAIRS = (
         pool_pair(password_policy=cognito.PasswordPolicy(min_length=8, require_symbols=False)),
         Severity.HIGH,
         "password policy weakened: RequireSymbols True -> False; MinimumLength 12 -> 8",
+    ),
+    Pair(
+        "PasswordHistoryAndTemporaryValidity",
+        override_pair(
+            "Policies.PasswordPolicy",
+            {"MinimumLength": 12, "PasswordHistorySize": 5, "TemporaryPasswordValidityDays": 3},
+            {"MinimumLength": 12, "PasswordHistorySize": 2, "TemporaryPasswordValidityDays": 9},
+        ),
+        Severity.HIGH,
+        "password policy weakened: PasswordHistorySize 5 -> 2; "
+        "TemporaryPasswordValidityDays 3 -> 9",
+    ),
+    Pair(
+        "PasskeyVerificationWeakened",
+        override_pair("WebAuthnUserVerification", "required", "preferred"),
+        Severity.HIGH,
+        "passkey user verification weakened: required -> preferred",
+    ),
+    Pair(
+        "FirstFactorAdded",
+        override_pair(
+            "Policies.SignInPolicy.AllowedFirstAuthFactors",
+            ["PASSWORD"],
+            ["PASSWORD", "WEB_AUTHN", "EMAIL_OTP"],
+        ),
+        Severity.MEDIUM,
+        "sign-in gains first factors EMAIL_OTP, WEB_AUTHN",
     ),
     Pair(
         "PlanLowered",
@@ -246,7 +370,37 @@ PAIRS = (
             [grant(["s3:GetObject", "s3:DeleteObject"], [PHOTOS])],
         ),
         Severity.HIGH,
+        f"role `PhotosB9552D0D` gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+    ),
+    Pair(
+        "GainsAfterADeny",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS])],
+            [
+                grant(["s3:PutObjectAcl"], [PHOTOS], effect=iam.Effect.DENY),
+                grant(["s3:GetObject", "s3:DeleteObject"], [PHOTOS]),
+            ],
+        ),
+        Severity.HIGH,
         f"gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+    ),
+    Pair(
+        "NewRole",
+        lambda stack, changed: (
+            role(
+                stack,
+                [grant(["s3:GetObject"], [PHOTOS])],
+                iam.CompositePrincipal(
+                    iam.ServicePrincipal("lambda.amazonaws.com"),
+                    iam.ServicePrincipal("ec2.amazonaws.com"),
+                ),
+            )
+            if changed
+            else None
+        ),
+        Severity.MEDIUM,
+        "new role `PhotosB9552D0D` trusted by Service ec2.amazonaws.com, Service "
+        "lambda.amazonaws.com",
     ),
     Pair(
         "GainsResource",
@@ -294,6 +448,61 @@ PAIRS = (
         f"`s3:GetObject` on `{PHOTOS}` loses condition StringEquals aws:PrincipalTag/team",
     ),
     Pair(
+        "GainsThroughInlinePolicy",
+        attached("inline"),
+        Severity.HIGH,
+        f"gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+    ),
+    Pair(
+        "GainsThroughCustomerManagedPolicy",
+        attached("customer"),
+        Severity.HIGH,
+        f"gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+    ),
+    Pair(
+        "GainsAwsManagedPolicy",
+        attached("aws"),
+        Severity.HIGH,
+        "gains read access (wildcard): `managed:arn:${AWS::Partition}:iam::aws:policy/"
+        "ReadOnlyAccess` on `*`",
+    ),
+    Pair(
+        "GainsNotAction",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS])],
+            [
+                grant(["s3:GetObject"], [PHOTOS]),
+                iam.PolicyStatement(not_actions=["s3:DeleteObject"], not_resources=[PHOTOS]),
+            ],
+        ),
+        Severity.HIGH,
+        f"`NotAction s3:DeleteObject` on `NotResource {PHOTOS}`",
+    ),
+    Pair(
+        "GainsManyActions",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS])],
+            [grant(["s3:GetObject"], [PHOTOS]), grant(WRITES, [PHOTOS])],
+        ),
+        Severity.HIGH,
+        "gains write access: `s3:DeleteObject`, `s3:DeleteObjectTagging`, `s3:PutObject`, "
+        "`s3:PutObjectAcl`, `s3:PutObjectRetention`, `s3:PutObjectTagging` and 1 more on "
+        f"`{PHOTOS}`",
+    ),
+    Pair(
+        "GainsUnderTwoConditions",
+        role_pair(
+            [grant(["s3:GetObject"], [PHOTOS], conditions=TWO_KEYS)],
+            [
+                grant(["s3:GetObject"], [PHOTOS], conditions=TWO_KEYS),
+                grant(["kms:Decrypt"], [KEY], conditions=TWO_KEYS),
+            ],
+        ),
+        Severity.HIGH,
+        f"gains write access: `kms:Decrypt` on `{KEY}` under aws:PrincipalTag/team, "
+        "aws:SourceAccount",
+    ),
+    Pair(
         "TrustNewPrincipal",
         trust_pair(
             iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -310,6 +519,20 @@ PAIRS = (
         trust_pair(github("repo:acme/app:ref:refs/heads/main"), github("repo:acme/app:*")),
         Severity.HIGH,
         "token.actions.githubusercontent.com:sub also accepts repo:acme/app:*",
+    ),
+    Pair(
+        "TrustTwoMoreSubjects",
+        trust_pair(
+            github("repo:acme/app:ref:refs/heads/main"),
+            github(
+                "repo:acme/app:ref:refs/heads/main",
+                "repo:acme/app:ref:refs/heads/dev",
+                "repo:acme/app:ref:refs/heads/exp",
+            ),
+        ),
+        Severity.HIGH,
+        "token.actions.githubusercontent.com:sub also accepts repo:acme/app:ref:refs/heads/dev, "
+        "repo:acme/app:ref:refs/heads/exp",
     ),
     Pair(
         "TrustConditionRemoved",
@@ -353,6 +576,59 @@ PAIRS = (
         "identity provider `Corp`: attribute mapping changed: email email -> upn",
     ),
     Pair(
+        "NewClient",
+        lambda stack, changed: client(
+            stack, **({"user_pool_client_name": "mobile"} if changed else {})
+        ),
+        Severity.MEDIUM,
+        "new client `mobile`",
+    ),
+    Pair(
+        "AuthFlowAdded",
+        client_pair(auth_flows=cognito.AuthFlow(user_password=True)),
+        Severity.MEDIUM,
+        "client `web` gains auth flows ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_PASSWORD_AUTH",
+    ),
+    Pair(
+        "ScopesAdded",
+        lambda stack, changed: client(
+            stack,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                callback_urls=[APP_CALLBACK],
+                logout_urls=[APP_HOME],
+                scopes=[cognito.OAuthScope.OPENID]
+                + ([cognito.OAuthScope.COGNITO_ADMIN] if changed else []),
+            ),
+        ),
+        Severity.MEDIUM,
+        "client `web` gains scopes aws.cognito.signin.user.admin",
+    ),
+    Pair(
+        "ProvidersAdded",
+        client_pair(
+            supported_identity_providers=[
+                cognito.UserPoolClientIdentityProvider.COGNITO,
+                cognito.UserPoolClientIdentityProvider.custom("Corp"),
+                cognito.UserPoolClientIdentityProvider.custom("Partner"),
+            ]
+        ),
+        Severity.MEDIUM,
+        "client `web` gains identity providers Corp, Partner",
+    ),
+    Pair(
+        "AccessTokenLengthened",
+        client_pair(access_token_validity=Duration.hours(3)),
+        Severity.MEDIUM,
+        "client `web`: AccessToken lifetime lengthened 1 hours -> 3 hours",
+    ),
+    Pair(
+        "IdTokenLengthened",
+        client_pair(id_token_validity=Duration.minutes(90)),
+        Severity.MEDIUM,
+        "client `web`: IdToken lifetime lengthened 1 hours -> 90 minutes",
+    ),
+    Pair(
         "TokenLengthened",
         client_pair(refresh_token_validity=Duration.days(90)),
         Severity.MEDIUM,
@@ -369,6 +645,83 @@ PAIRS = (
         pool_pair(removal_policy=RemovalPolicy.DESTROY),
         Severity.HIGH,
         "AWS::Cognito::UserPool `PoolD3F588B8`: DeletionPolicy RETAIN lost",
+    ),
+    Pair(
+        "ItemsDeletionProtectionLost",
+        table_pair(deletion_protection_enabled=False),
+        Severity.HIGH,
+        "AWS::DynamoDB::Table `Items`: deletion protection lost",
+    ),
+    Pair(
+        "DeletionRetainLost",
+        table_pair(deletion_policy=CfnDeletionPolicy.DELETE),
+        Severity.HIGH,
+        "AWS::DynamoDB::Table `Items`: DeletionPolicy RETAIN lost",
+    ),
+    Pair(
+        "ReplaceRetainLost",
+        table_pair(update_replace_policy=CfnDeletionPolicy.DELETE),
+        Severity.HIGH,
+        "AWS::DynamoDB::Table `Items`: UpdateReplacePolicy RETAIN lost",
+    ),
+    Pair(
+        "StatefulDeleted",
+        lambda stack, changed: None if changed else table(stack),
+        Severity.HIGH,
+        "AWS::DynamoDB::Table `Items` deleted or replaced: its logical ID vanished",
+    ),
+    Pair(
+        "RiskConfigurationRemoved",
+        removed_pair(risk_configuration),
+        Severity.HIGH,
+        "protection removed: the risk configuration is gone",
+    ),
+    Pair(
+        "LogDeliveryRemoved",
+        removed_pair(log_delivery),
+        Severity.HIGH,
+        "protection removed: the log delivery is gone",
+    ),
+    Pair(
+        "ProviderDetailsChanged",
+        lambda stack, changed: provider(
+            stack,
+            "Corp",
+            {"email": "email"},
+            "https://login.example.org" if changed else "https://login.example.net",
+        ),
+        Severity.MEDIUM,
+        "identity provider `Corp`: oidc_issuer changed",
+    ),
+    Pair(
+        "RevocationOff",
+        client_pair(enable_token_revocation=False),
+        Severity.HIGH,
+        "client `web`: token revocation turned off",
+    ),
+    Pair(
+        "SelfSignUpOn",
+        pool_pair(self_sign_up_enabled=True),
+        Severity.MEDIUM,
+        "user pool `PoolD3F588B8`: self sign-up turned on",
+    ),
+    Pair(
+        "ImplicitFlowAdded",
+        client_pair(
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True, implicit_code_grant=True),
+                callback_urls=[APP_CALLBACK],
+                logout_urls=[APP_HOME],
+            )
+        ),
+        Severity.HIGH,
+        "client `web` gains OAuth flows implicit",
+    ),
+    Pair(
+        "UserExistenceRevealed",
+        lambda stack, changed: client(stack, prevent_user_existence_errors=not changed),
+        Severity.MEDIUM,
+        "client `web`: user existence errors revealed again",
     ),
     Pair(
         "WebAclRemoved",
@@ -420,8 +773,10 @@ def other_only(stack: Stack, changed: bool) -> None:
         CfnOutput(stack, "PoolId", value=user_pool.user_pool_id)
 
 
-@pytest.fixture(scope="module")
-def templates() -> dict[str, dict[str, Any]]:
+@cache
+def pair_templates() -> dict[str, dict[str, Any]]:
+    """Once per process, as the session's apps (`tests/conftest.py`): they are the review's
+    input, which the review's own code does not build, so `make mutate`'s sessions reuse them."""
     app = App()
     builds: dict[str, Build] = {pair.kind: pair.build for pair in PAIRS} | {
         "Unchanged": unchanged,
@@ -435,6 +790,18 @@ def templates() -> dict[str, dict[str, Any]]:
             build(stack, changed)
             stacks[f"{kind}{side}"] = stack
     return {name: dict(Template.from_stack(stack).to_json()) for name, stack in stacks.items()}
+
+
+def stack(name: str, build: Build, changed: bool) -> Stack:
+    """One side of a pair, in an app of its own."""
+    built = Stack(App(), name)
+    build(built, changed)
+    return built
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, dict[str, Any]]:
+    return pair_templates()
 
 
 def changes_of(templates: dict[str, dict[str, Any]], kind: str) -> list[Change]:
@@ -452,11 +819,67 @@ def test_each_kind_is_flagged_with_its_severity(
     assert changes == sorted(changes, key=lambda c: c.severity), "most severe first"
 
 
+def test_markdown_puts_flagged_changes_first_and_says_a_stage_is_new() -> None:
+    changes = [
+        Change(Severity.HIGH, "a"),
+        Change(Severity.MEDIUM, "b"),
+        Change(Severity.OTHER, "c"),
+    ]
+    assert markdown("Dev", changes, new_stage=True) == [
+        "## Dev",
+        "",
+        "New stage: not in BASE, so everything below is new.",
+        "",
+        "**Security-relevant changes** (a person must accept these)",
+        "",
+        "- **HIGH** a",
+        "- **MEDIUM** b",
+        "",
+        "**Other changes**",
+        "",
+        "- c",
+        "",
+    ]
+
+
 def test_a_change_that_moves_nothing_prints_no_change(
     templates: dict[str, dict[str, Any]],
 ) -> None:
     assert changes_of(templates, "Unchanged") == []
     assert markdown("Unchanged", []) == ["## Unchanged", "", "no change", ""]
+
+
+def modified(stack: Stack, changed: bool) -> None:
+    """A group modified, another removed, and outputs changed, removed and added."""
+    group = cognito.CfnUserPoolGroup(
+        stack,
+        "Editors",
+        user_pool_id="eu-west-1_Pool",
+        description="may edit" if changed else "edits",
+        precedence=2 if changed else 1,
+    )
+    if changed:
+        group.cfn_options.deletion_policy = CfnDeletionPolicy.RETAIN
+        CfnOutput(stack, "Added", value="new")
+    else:
+        cognito.CfnUserPoolGroup(stack, "Viewers", user_pool_id="eu-west-1_Pool")
+        CfnOutput(stack, "Removed", value="old")
+    CfnOutput(stack, "Changed", value="b" if changed else "a")
+
+
+def test_other_changes_name_what_moved() -> None:
+    before, after = (
+        dict(Template.from_stack(stack(f"Modified{c}", modified, c)).to_json())
+        for c in (False, True)
+    )
+    assert [str(c) for c in stage_changes("Modified", before, after)] == [
+        "- AWS::Cognito::UserPoolGroup `Editors` modified "
+        "(Description, Precedence, DeletionPolicy)",
+        "- AWS::Cognito::UserPoolGroup `Viewers` removed",
+        "- output `Added` added",
+        "- output `Changed` changed",
+        "- output `Removed` removed",
+    ]
 
 
 def test_iam_is_compared_on_normalized_grants_not_text(

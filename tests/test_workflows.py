@@ -15,13 +15,19 @@ import yaml
 from stage_config.stages import STAGES
 from tests.support.paths import ROOT
 from tests.support.scanners import INJECTION_SAMPLE, WORKFLOWS, Scan
+from tools.mutation import DEFAULT_MODULES
 
 WORKFLOWS_BY_NAME = {w.name for w in WORKFLOWS}
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)", re.MULTILINE)
 
 
 def test_workflows_exist() -> None:
-    assert [w.name for w in WORKFLOWS] == ["deploy-stage.yml", "deploy.yml", "pull-request.yml"]
+    assert [w.name for w in WORKFLOWS] == [
+        "deploy-stage.yml",
+        "deploy.yml",
+        "mutate.yml",
+        "pull-request.yml",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +92,15 @@ def test_pull_requests_test_review_and_diff() -> None:
     assert 'npx cdk diff "$stage/*" --app cdk.out' in review
     assert "python3 -m tools.stages --names" in review
     assert workflow["jobs"]["review"]["permissions"]["id-token"] == "write"
+
+
+def test_mutation_testing_runs_nightly_and_on_demand_for_every_module() -> None:
+    workflow = load("mutate.yml")
+    assert set(workflow[True]) == {"workflow_dispatch", "schedule"}  # YAML 1.1: `on` is a boolean
+    job = workflow["jobs"]["mutate"]
+    assert job["permissions"] == {"contents": "read"}
+    assert tuple(job["strategy"]["matrix"]["modules"]) == DEFAULT_MODULES
+    assert 'make -s mutate MODULES="$MODULES"' in run_lines(job)
 
 
 def test_the_security_review_gates_flagged_changes_on_the_label() -> None:

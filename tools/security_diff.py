@@ -24,13 +24,13 @@ RANKS = {
     "MfaConfiguration": ("OFF", "OPTIONAL", "ON"),
     "UserPoolTier": ("LITE", "ESSENTIALS", "PLUS"),
     "AdvancedSecurityMode": ("OFF", "AUDIT", "ENFORCED"),
-    "UserVerification": ("preferred", "required"),
+    "WebAuthnUserVerification": ("preferred", "required"),
 }
 DEFAULTS = {
     "MfaConfiguration": "OFF",
     "UserPoolTier": "ESSENTIALS",
     "AdvancedSecurityMode": "OFF",
-    "UserVerification": "preferred",
+    "WebAuthnUserVerification": "preferred",
 }
 WEAK_MFA = frozenset({"SMS_MFA", "EMAIL_OTP"})
 """Factors an attacker can intercept more easily than an authenticator app."""
@@ -93,8 +93,7 @@ def user_pool_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator
             yield Change(
                 Severity.HIGH, f"{pool}: MFA factors weakened: + {', '.join(sorted(weak))}"
             )
-        passkeys = old.get("WebAuthnConfiguration", {}), new.get("WebAuthnConfiguration", {})
-        if how := _lowered("UserVerification", *passkeys):
+        if how := _lowered("WebAuthnUserVerification", old, new):
             yield Change(Severity.HIGH, f"{pool}: passkey user verification weakened: {how}")
         yield from _password_changes(pool, old, new)
         if how := _lowered("UserPoolTier", old, new):

@@ -18,10 +18,11 @@ def bad_config_cases(cases: list[BadCase]) -> pytest.MarkDecorator:
     )
 
 
-def assert_config_error(make: Callable[[], StageConfig], key: str, problem: str) -> None:
+def assert_config_error(make: Callable[[], object], key: str, problem: str) -> None:
     with pytest.raises(ConfigError) as raised:
         make()
     assert raised.value.key == key
     assert problem in raised.value.problem
     assert raised.value.fix, "every error says how to fix it"
+    assert raised.value.fix[0].islower(), f"the fix continues 'Fix: ' as an instruction: {raised}"
     assert str(raised.value).startswith(f"{key}: ")

@@ -31,8 +31,20 @@ def test_branded_and_keeps_the_code(source: str) -> None:
     out = response(load_event(source))
     assert CUSTOM_MESSAGE.app_name in out["emailSubject"]
     assert "{####}" in out["emailMessage"]
+    assert out["smsMessage"].startswith(f"{CUSTOM_MESSAGE.app_name}: ")
     assert "{####}" in out["smsMessage"]
     assert f'href="{CUSTOM_MESSAGE.app_url}"' in out["emailMessage"]
+
+
+def test_the_whole_invitation_email() -> None:
+    """Heading, one paragraph per line of the message, then the link to the app."""
+    out = response(load_event("CustomMessage_AdminCreateUser"))
+    assert out["emailMessage"] == (
+        "<html><body><h1>You are invited to Acme Gallery</h1>"
+        "<p>Your username is <b>{username}</b> and your temporary password is <b>{####}</b>.</p>"
+        "<p>You will choose your own password when you first sign in.</p>"
+        '<p><a href="https://gallery.example.net">Open Acme Gallery</a></p></body></html>'
+    )
 
 
 def test_admin_invitation_keeps_the_username() -> None:
@@ -61,6 +73,14 @@ def test_app_name_is_html_escaped_in_email() -> None:
     assert "&lt;b&gt;Photo&amp;Share&lt;/b&gt;" in out["emailMessage"]
 
 
+def test_app_url_cannot_leave_its_attribute() -> None:
+    out = response(
+        load_event("CustomMessage_SignUp"),
+        CustomMessageSettings(app_name="Acme", app_url='https://x.example.com/"onclick="x'),
+    )
+    assert 'href="https://x.example.com/&quot;onclick=&quot;x"' in out["emailMessage"]
+
+
 def test_unknown_source_keeps_cognitos_default() -> None:
     event = load_event("CustomMessage_SignUp")
     event["triggerSource"] = "CustomMessage_SomethingNew"
@@ -70,5 +90,5 @@ def test_unknown_source_keeps_cognitos_default() -> None:
 def test_admin_invitation_without_username_parameter_is_refused() -> None:
     event = load_event("CustomMessage_AdminCreateUser")
     event["request"]["usernameParameter"] = None
-    with pytest.raises(MalformedEventError, match="usernameParameter"):
+    with pytest.raises(MalformedEventError, match=r"^event\.request\.usernameParameter is missing"):
         response(event)

@@ -7,7 +7,7 @@ another JSON type, at any depth, one or more times.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import pytest
@@ -79,7 +79,13 @@ def outcome(call: Callable[[Any], Any], event: Any) -> Any:
         return error
 
 
-def clear_rejection_or_success(call: Callable[[Any], Any], event: Any) -> None:
+def clear_rejection_or_success(
+    call: Callable[[Any], Any], event: Any, writes: Collection[str]
+) -> None:
+    """A clear rejection, or a success that wrote each response field in `writes`. Those fields
+    start as Cognito sends them (null), so a handler that writes nothing cannot pass."""
+    if isinstance(event, dict) and isinstance(event.get("response"), dict):
+        event["response"].update(dict.fromkeys(writes))
     original = copy.deepcopy(event)
     result = outcome(call, event)
     if isinstance(result, Exception):
@@ -88,6 +94,12 @@ def clear_rejection_or_success(call: Callable[[Any], Any], event: Any) -> None:
         return
     assert isinstance(result, dict)
     assert set(result) >= set(original) - {"response"}
+    unwritten = [field for field in writes if result["response"].get(field) is None]
+    assert not unwritten, f"succeeded without writing response.{unwritten}"
+
+
+MESSAGE_SOURCES = tuple(event_names("CustomMessage_"))
+"""The sources the custom message trigger brands; any other keeps Cognito's default."""
 
 
 FAST = settings(
@@ -102,6 +114,7 @@ def test_pre_sign_up(event: Any) -> None:
     clear_rejection_or_success(
         lambda e: pre_sign_up(e, FakeLambdaContext(), directory=directory, settings=PRE_SIGN_UP),
         event,
+        writes=("autoConfirmUser", "autoVerifyEmail"),
     )
 
 
@@ -132,7 +145,9 @@ def test_post_confirmation_writes_nothing_when_it_rejects(event: Any) -> None:
 @given(event=broken(event_names("TokenGeneration_")))
 def test_pre_token_generation(event: Any) -> None:
     clear_rejection_or_success(
-        lambda e: pre_token_generation(e, FakeLambdaContext(), settings=PRE_TOKEN_GENERATION), event
+        lambda e: pre_token_generation(e, FakeLambdaContext(), settings=PRE_TOKEN_GENERATION),
+        event,
+        writes=("claimsAndScopeOverrideDetails",),
     )
 
 
@@ -142,6 +157,11 @@ def test_custom_message(event: Any) -> None:
     clear_rejection_or_success(
         lambda e: custom_message(e, FakeLambdaContext(), settings=CUSTOM_MESSAGE),
         event,
+        writes=(
+            ("emailSubject", "emailMessage", "smsMessage")
+            if isinstance(event, dict) and event.get("triggerSource") in MESSAGE_SOURCES
+            else ()
+        ),
     )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -67,6 +68,43 @@ def test_three_deliveries_leave_one_unchanged_item(table: Any, pool: Pool, store
     assert items(table) == first
     groups = pool.client.admin_list_groups_for_user(UserPoolId=pool.pool_id, Username=username)
     assert len(groups["Groups"]) == 1
+
+
+def test_each_delivery_says_whether_it_created_the_profile(
+    pool: Pool, store: AwsStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The store tells a first delivery from a retry, and the log says which it was."""
+    event, _ = confirmed_event(pool)
+    with caplog.at_level("INFO", logger="trigger"):
+        for _ in range(2):
+            post_confirmation(event, FakeLambdaContext(), store=store, settings=POST_CONFIRMATION)
+    assert [r.getMessage() for r in caplog.records] == [
+        "profile created",
+        "profile already existed (retry)",
+    ]
+
+
+def test_created_at_is_utc_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch, pool: Pool, table: Any, store: AwsStore
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        event, username = confirmed_event(pool)
+        on_confirmed(
+            event["triggerSource"],
+            event["request"]["userAttributes"],
+            pool_id=pool.pool_id,
+            username=username,
+            default_group="",
+            store=store,
+            now=datetime(2026, 11, 1, 12, tzinfo=timezone(timedelta(hours=2))),
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    (item,) = items(table)
+    assert item["created_at"] == {"S": "2026-11-01T10:00:00+00:00"}
 
 
 def test_a_later_retry_never_overwrites(table: Any, pool: Pool, store: AwsStore) -> None:

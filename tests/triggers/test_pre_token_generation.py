@@ -87,3 +87,17 @@ def test_a_client_credentials_event_without_its_client_is_refused() -> None:
     del event["callerContext"]["clientId"]
     with pytest.raises(MalformedEventError, match=r"callerContext\.clientId"):
         handler(event, FakeLambdaContext(), settings=SETTINGS)
+
+
+@pytest.mark.parametrize("path", ["groupConfiguration.groupsToOverride", "scopes"])
+def test_malformed_names_are_named(path: str) -> None:
+    event = load_event("TokenGeneration_HostedAuth")
+    parent, _, key = f"request.{path}".rpartition(".")
+    node = event
+    for part in parent.split("."):
+        node = node[part]
+    node[key] = ["admins", 7]
+    with pytest.raises(
+        MalformedEventError, match=rf"^event\.request\.{path} is not a list of names"
+    ):
+        handler(event, FakeLambdaContext(), settings=SETTINGS)
