@@ -14,14 +14,18 @@ import pytest
 from custom_message.index import handler as custom_message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from post_authentication.index import handler as post_authentication
 from post_confirmation.index import handler as post_confirmation
+from pre_authentication.index import handler as pre_authentication
 from pre_sign_up.index import handler as pre_sign_up
 from pre_token_generation.index import handler as pre_token_generation
 from trigger_common import GENERIC_FAILURE, MalformedEventError, UserFacingError
 
 from tests.support.triggers import (
     CUSTOM_MESSAGE,
+    POST_AUTHENTICATION,
     POST_CONFIRMATION,
+    PRE_AUTHENTICATION,
     PRE_SIGN_UP,
     PRE_TOKEN_GENERATION,
     EmptyDirectory,
@@ -178,3 +182,52 @@ def test_custom_message(event: Any) -> None:
 def test_non_object_event_is_named(handler_call: Callable[[Any], Any]) -> None:
     with pytest.raises(MalformedEventError, match="event is list, not an object"):
         handler_call([])
+
+
+class RecordingProfiles:
+    """Pre and post authentication's seam: records every read and write it is asked for."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def is_suspended(self, sub: str) -> bool:
+        assert isinstance(sub, str)
+        self.calls.append(sub)
+        return False
+
+    def record_sign_in(self, sub: str, at: str) -> bool:
+        assert isinstance(sub, str)
+        self.calls.append(sub)
+        return True
+
+
+@FAST
+@given(event=broken(event_names("PreAuthentication_")))
+def test_pre_authentication_reads_nothing_when_it_rejects(event: Any) -> None:
+    profiles = RecordingProfiles()
+    result = outcome(
+        lambda e: pre_authentication(
+            e, FakeLambdaContext(), profiles=profiles, settings=PRE_AUTHENTICATION
+        ),
+        event,
+    )
+    if isinstance(result, Exception):
+        assert str(result) != GENERIC_FAILURE, result.__context__
+        assert profiles.calls == []
+
+
+@FAST
+@given(event=broken(event_names("PostAuthentication_")))
+def test_post_authentication_writes_nothing_when_it_rejects(event: Any) -> None:
+    profiles = RecordingProfiles()
+    result = outcome(
+        lambda e: post_authentication(
+            e, FakeLambdaContext(), profiles=profiles, settings=POST_AUTHENTICATION
+        ),
+        event,
+    )
+    if isinstance(result, Exception):
+        assert str(result) != GENERIC_FAILURE, result.__context__
+        assert profiles.calls == []
+    else:
+        assert len(profiles.calls) == 1, "a success records the sign-in"
