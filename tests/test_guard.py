@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,6 +25,7 @@ from tools.guard import (
     main,
     replacement_properties,
 )
+from tools.templates import stage_templates
 
 
 def logical_id(stack: AuthStack, construct: Any) -> str:
@@ -279,3 +281,16 @@ def test_accept_reports_changes_then_records(
         "Sandbox: 0 change(s)",
         "  no change",
     ]
+
+
+def test_a_stage_folder_an_earlier_synth_left_is_not_a_stage(
+    tmp_path: Path, samples: SynthesizedApp
+) -> None:
+    """`cdk synth` leaves `assembly-<Stage>/` of a stage it no longer writes (a sandbox, a
+    removed stage): the guard and `make accept` read only the stages the manifest lists."""
+    out = tmp_path / "cdk.out"
+    shutil.copytree(samples.outdir, out)
+    stale = out / "assembly-SandboxGone"
+    stale.mkdir()
+    (stale / "SandboxGoneAuth.template.json").write_text(json.dumps({"Resources": {}}))
+    assert set(stage_templates(out)) == {"Sandbox", LIVE}

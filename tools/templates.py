@@ -19,9 +19,11 @@ def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 
 def stage_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
-    """{stage name: its Auth stack template}, from `cdk.out/assembly-<Stage>/`."""
+    """{stage name: its Auth stack template}, from `cdk.out/assembly-<Stage>/`: only the stages
+    the last synth wrote (its manifest lists them). `cdk synth` leaves the folder of a stage an
+    earlier synth had (a sandbox, a removed stage) in place."""
     templates = {}
-    for assembly in sorted(cdk_out.glob("assembly-*")):
+    for assembly in sorted(cdk_out / name for name in _nested_assemblies(cdk_out)):
         (path,) = assembly.glob("*.template.json")
         templates[assembly.name.removeprefix("assembly-")] = json.loads(path.read_text())
     if not templates:
@@ -35,3 +37,16 @@ def reviewed_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
     for path in sorted(cdk_out.glob("*.template.json")):
         templates[path.name.removesuffix(".template.json")] = json.loads(path.read_text())
     return templates
+
+
+def _nested_assemblies(cdk_out: Path) -> list[str]:
+    """The directory of each stage in the cloud assembly's manifest."""
+    manifest = cdk_out / "manifest.json"
+    if not manifest.exists():
+        return []
+    artifacts: dict[str, Any] = json.loads(manifest.read_text()).get("artifacts", {})
+    return [
+        artifact["properties"]["directoryName"]
+        for artifact in artifacts.values()
+        if artifact.get("type") == "cdk:cloud-assembly"
+    ]
