@@ -232,7 +232,8 @@ def test_cli_without_baselines_is_an_error(
 def test_records_are_written_as_committed(tmp_path: Path) -> None:
     """Re-recording an unchanged template leaves each committed baseline byte for byte (sorted
     keys, one-space indent, a final newline), so a reviewed diff shows only what changed. The
-    synthesized templates here are the committed ones, written compact and unsorted."""
+    synthesized templates here are the committed ones, written compact and unsorted, in a
+    cloud assembly whose manifest lists their stages."""
     records, cdk_out = tmp_path / "records", tmp_path / "cdk.out"
     records.mkdir()
     for committed in DEFAULT_BASELINE.glob("*.template.json"):
@@ -242,6 +243,22 @@ def test_records_are_written_as_committed(tmp_path: Path) -> None:
         template = json.loads(committed.read_text())
         unsorted = dict(reversed(list(template.items())))
         (cdk_out / f"assembly-{stage}" / "Auth.template.json").write_text(json.dumps(unsorted))
+    stages = [
+        c.name.removesuffix(".template.json") for c in DEFAULT_BASELINE.glob("*.template.json")
+    ]
+    (cdk_out / "manifest.json").write_text(
+        json.dumps(
+            {
+                "artifacts": {
+                    f"assembly-{stage}": {
+                        "type": "cdk:cloud-assembly",
+                        "properties": {"directoryName": f"assembly-{stage}"},
+                    }
+                    for stage in stages
+                }
+            }
+        )
+    )
     accept(records, cdk_out)
     for committed in DEFAULT_BASELINE.glob("*.template.json"):
         assert (records / committed.name).read_text() == committed.read_text(), committed.name
