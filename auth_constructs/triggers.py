@@ -110,28 +110,22 @@ class CognitoTriggers(Construct):
             "PreTokenGeneration": self.pre_token_generation,
             "CustomMessage": self.custom_message,
         }
-        self.pre_authentication: lambda_.Function | None = None
-        if config.pre_authentication:
-            self.pre_authentication = self._function(
-                "PreAuthentication",
-                "pre_authentication",
-                PreAuthenticationSettings(table_name=table.table_name),
-            )
-            self.functions["PreAuthentication"] = self.pre_authentication
-            user_pool.add_trigger(
-                cognito.UserPoolOperation.PRE_AUTHENTICATION, self.pre_authentication
-            )
-        self.post_authentication: lambda_.Function | None = None
-        if config.post_authentication:
-            self.post_authentication = self._function(
-                "PostAuthentication",
-                "post_authentication",
-                PostAuthenticationSettings(table_name=table.table_name),
-            )
-            self.functions["PostAuthentication"] = self.post_authentication
-            user_pool.add_trigger(
-                cognito.UserPoolOperation.POST_AUTHENTICATION, self.post_authentication
-            )
+        self.pre_authentication = self._chosen(
+            config.pre_authentication,
+            "PreAuthentication",
+            "pre_authentication",
+            PreAuthenticationSettings(table_name=table.table_name),
+            user_pool,
+            cognito.UserPoolOperation.PRE_AUTHENTICATION,
+        )
+        self.post_authentication = self._chosen(
+            config.post_authentication,
+            "PostAuthentication",
+            "post_authentication",
+            PostAuthenticationSettings(table_name=table.table_name),
+            user_pool,
+            cognito.UserPoolOperation.POST_AUTHENTICATION,
+        )
         user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, self.pre_sign_up)
         user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, self.post_confirmation)
         user_pool.add_trigger(
@@ -150,6 +144,23 @@ class CognitoTriggers(Construct):
             self._allow_on_pool(
                 self.post_confirmation, user_pool, ["cognito-idp:AdminAddUserToGroup"]
             )
+
+    def _chosen(
+        self,
+        on: bool,
+        construct_id: str,
+        folder: str,
+        settings: TriggerSettings,
+        user_pool: cognito.UserPool,
+        operation: cognito.UserPoolOperation,
+    ) -> lambda_.Function | None:
+        """A trigger the config turns on or off: its function, wired to the pool, or None."""
+        if not on:
+            return None
+        function = self._function(construct_id, folder, settings)
+        self.functions[construct_id] = function
+        user_pool.add_trigger(operation, function)
+        return function
 
     def _function(
         self, construct_id: str, folder: str, settings: TriggerSettings
