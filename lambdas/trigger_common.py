@@ -22,6 +22,16 @@ TIMEOUT_SECONDS = 3
 """Each trigger function's timeout (the construct sets it): well under Cognito's 5 seconds."""
 
 
+PROFILE_SORT_KEY = "PROFILE"
+"""The sort key of a user's profile item (pk = the user's sub), which post confirmation writes
+and the authentication triggers read and update."""
+
+
+def profile_key(sub: str) -> dict[str, dict[str, str]]:
+    """The profile item's key, as a DynamoDB low-level key."""
+    return {"pk": {"S": sub}, "sk": {"S": PROFILE_SORT_KEY}}
+
+
 class MalformedEventError(ValueError):
     """The event lacks a field this trigger needs; nothing has been written."""
 

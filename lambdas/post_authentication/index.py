@@ -16,11 +16,9 @@ from aws_calls import AWS_CALLS
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PostAuthenticationTriggerEvent,
 )
-from trigger_common import LOGGER, check_shape, user_safe
+from trigger_common import LOGGER, check_shape, profile_key, user_safe
 
 from post_authentication.settings import PostAuthenticationSettings
-
-PROFILE_SORT_KEY = "PROFILE"
 
 
 class Profiles(Protocol):
@@ -45,7 +43,7 @@ class DynamoProfiles:
             AWS_CALLS.call(
                 lambda: self._dynamodb.update_item(
                     TableName=self._table,
-                    Key={"pk": {"S": sub}, "sk": {"S": PROFILE_SORT_KEY}},
+                    Key=profile_key(sub),
                     UpdateExpression="SET last_sign_in_at = :at",
                     ConditionExpression=(
                         "attribute_exists(pk) AND "

@@ -16,12 +16,11 @@ from aws_calls import AWS_CALLS
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PostConfirmationTriggerEvent,
 )
-from trigger_common import LOGGER, check_shape, user_safe
+from trigger_common import LOGGER, check_shape, profile_key, user_safe
 
 from post_confirmation.settings import PostConfirmationSettings
 
 CONFIRM_SIGN_UP = "PostConfirmation_ConfirmSignUp"
-PROFILE_SORT_KEY = "PROFILE"
 PROFILE_ATTRIBUTES = ("email", "name", "given_name", "family_name", "picture")
 
 
@@ -33,11 +32,7 @@ class Profile:
 
     def item(self) -> dict[str, dict[str, str]]:
         """The DynamoDB item (low-level attribute values)."""
-        item = {
-            "pk": {"S": self.sub},
-            "sk": {"S": PROFILE_SORT_KEY},
-            "created_at": {"S": self.created_at},
-        }
+        item = {**profile_key(self.sub), "created_at": {"S": self.created_at}}
         item.update({name: {"S": value} for name, value in self.attributes.items()})
         return item
 

@@ -15,12 +15,11 @@ from aws_calls import AWS_CALLS
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PreAuthenticationTriggerEvent,
 )
-from trigger_common import LOGGER, UserFacingError, check_shape, user_safe
+from trigger_common import LOGGER, UserFacingError, check_shape, profile_key, user_safe
 
 from pre_authentication.settings import PreAuthenticationSettings
 
 SUSPENDED = "This account is suspended. Please contact support."
-PROFILE_SORT_KEY = "PROFILE"
 
 
 class Profiles(Protocol):
@@ -44,7 +43,7 @@ class DynamoProfiles:
         found = AWS_CALLS.call(
             lambda: self._dynamodb.get_item(
                 TableName=self._table,
-                Key={"pk": {"S": sub}, "sk": {"S": PROFILE_SORT_KEY}},
+                Key=profile_key(sub),
                 ProjectionExpression="suspended",
             )
         )

@@ -25,6 +25,7 @@ from tests.support.triggers import (
 
 SUB = "11111111-aaaa-4bbb-8ccc-111111111111"
 KEY = {"pk": {"S": SUB}, "sk": {"S": "PROFILE"}}
+"""Spelled out, not profile_key(): the tests pin the item the app reads."""
 
 
 def profile(table: Any, **attributes: dict[str, Any]) -> None:
