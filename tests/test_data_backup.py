@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from auth_constructs import cfn_text
-from stage_config import BackupConfig, ConfigError, StageConfig, TriggersConfig, VaultLockMode
+from stage_config import BackupConfig, ConfigError, StageConfig, VaultLockMode
 from stage_config.selection import check_shared_concurrency
 from stage_config.triggers import PEAK_RATES, UNRESERVED_MINIMUM, sized_from_quotas
 from tests.support.app import SynthesizedApp, bucket_ids
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
-from tests.support.configs import LIVE, live, sandbox
+from tests.support.configs import LIVE, live, sandbox, with_triggers
 from tools.guard import compare
 
 VAULT = "AWS::Backup::BackupVault"
@@ -142,12 +142,6 @@ def with_backup(config: StageConfig, **changes: Any) -> StageConfig:
     return dataclasses.replace(
         config, backup=dataclasses.replace(config.backup or BackupConfig(), **changes)
     )
-
-
-def with_triggers(config: StageConfig, **changes: Any) -> StageConfig:
-    triggers = config.triggers
-    assert isinstance(triggers, TriggersConfig)
-    return dataclasses.replace(config, triggers=dataclasses.replace(triggers, **changes))
 
 
 BAD: list[BadCase] = [
