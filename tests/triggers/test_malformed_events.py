@@ -201,33 +201,28 @@ class RecordingProfiles:
         return True
 
 
-@FAST
-@given(event=broken(event_names("PreAuthentication_")))
-def test_pre_authentication_reads_nothing_when_it_rejects(event: Any) -> None:
+def profile_calls(handler: Callable[..., Any], settings: Any, event: Any) -> tuple[Any, list[str]]:
+    """The handler's outcome and the profile reads or writes it asked for: none if it
+    rejected the event, and then never with the generic message."""
     profiles = RecordingProfiles()
     result = outcome(
-        lambda e: pre_authentication(
-            e, FakeLambdaContext(), profiles=profiles, settings=PRE_AUTHENTICATION
-        ),
-        event,
+        lambda e: handler(e, FakeLambdaContext(), profiles=profiles, settings=settings), event
     )
     if isinstance(result, Exception):
         assert str(result) != GENERIC_FAILURE, result.__context__
         assert profiles.calls == []
+    return result, profiles.calls
+
+
+@FAST
+@given(event=broken(event_names("PreAuthentication_")))
+def test_pre_authentication_reads_nothing_when_it_rejects(event: Any) -> None:
+    profile_calls(pre_authentication, PRE_AUTHENTICATION, event)
 
 
 @FAST
 @given(event=broken(event_names("PostAuthentication_")))
 def test_post_authentication_writes_nothing_when_it_rejects(event: Any) -> None:
-    profiles = RecordingProfiles()
-    result = outcome(
-        lambda e: post_authentication(
-            e, FakeLambdaContext(), profiles=profiles, settings=POST_AUTHENTICATION
-        ),
-        event,
-    )
-    if isinstance(result, Exception):
-        assert str(result) != GENERIC_FAILURE, result.__context__
-        assert profiles.calls == []
-    else:
-        assert len(profiles.calls) == 1, "a success records the sign-in"
+    result, calls = profile_calls(post_authentication, POST_AUTHENTICATION, event)
+    if not isinstance(result, Exception):
+        assert len(calls) == 1, "a success records the sign-in"
