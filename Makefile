@@ -90,10 +90,10 @@ format: $(PYTHON_DEV)
 	$(VENV)/bin/ruff check --fix .
 
 ## mutate: mutation testing (mutmut) of the modules that protect users, each mutant against the
-## tests that cover it; the kill rate per module and every survivor (MODULES="tools.guard lambdas"
+## tests that cover it; the kill rate per module and every survivor (MODULES="tools.review.guard lambdas"
 ## for some; default: all). Not part of `make test`: it takes most of an hour on 2 cores
 mutate: $(PYTHON_DEV) $(NODE_TOOLS)
-	$(VENV)/bin/python -m tools.mutation $(MODULES)
+	$(VENV)/bin/python -m tools.quality.mutation $(MODULES)
 
 ## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures
 bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)
@@ -103,56 +103,56 @@ bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)
 ## tree and BASE (default: the merge base with the deploying branch) synthesized side by side
 ## (REVIEW_ARGS=--fail-on-flagged exits 1 on a flagged change; the pull-request gate)
 review: $(PYTHON_DEV) $(NODE_TOOLS)
-	$(VENV)/bin/python -m tools.review $(if $(BASE),--base "$(BASE)") $(REVIEW_ARGS)
+	$(VENV)/bin/python -m tools.review.review $(if $(BASE),--base "$(BASE)") $(REVIEW_ARGS)
 
 ## summary: the whole state of each stage from cdk.out (sign-in, clients, providers, IAM)
 summary: synth
-	$(VENV)/bin/python -m tools.review --state
+	$(VENV)/bin/python -m tools.review.review --state
 
 ## guard: fail if a fresh synth would delete or replace a stateful resource (BASELINE=dir);
 ## installs the dev tools first (it reads the registry schemas cfn-lint ships)
 guard: synth $(PYTHON_DEV)
-	$(VENV)/bin/python -m tools.guard --baseline $(BASELINE)
+	$(VENV)/bin/python -m tools.review.guard --baseline $(BASELINE)
 
 ## accept: after reviewing a change, print what changed per stage and re-record the reviewed
 ## records (guard baselines and snapshots). The only writer of both.
 accept: synth $(PYTHON_DEV) $(NODE_TOOLS)
-	$(VENV)/bin/python -m tools.guard --accept --baseline $(BASELINE)
+	$(VENV)/bin/python -m tools.review.guard --accept --baseline $(BASELINE)
 	$(VENV)/bin/python -m pytest -q tests/test_records.py --snapshot-update
 
 ## preflight: read-only checks of the stage's AWS account before `cdk deploy` (STAGE=Prod,
 ## needs AWS credentials: the CiAccess PreflightRole in CI)
 preflight: synth $(PYTHON_DEV)
-	$(VENV)/bin/python -m tools.preflight $(STAGE) --cdk-out cdk.out
+	$(VENV)/bin/python -m tools.deploy.preflight $(STAGE) --cdk-out cdk.out
 
 ## adopt: compare an existing user pool (POOL_ID=, optional IDENTITY_POOL_ID=) with the stage's
 ## template and write the `cdk import` files (STAGE=Dev; read-only AWS calls; README "Adopt an
 ## existing user pool")
 adopt: synth $(PYTHON_DEV)
-	$(VENV)/bin/python -m tools.adopt $(STAGE) --pool-id "$(POOL_ID)" --cdk-out cdk.out \
+	$(VENV)/bin/python -m tools.deploy.adopt $(STAGE) --pool-id "$(POOL_ID)" --cdk-out cdk.out \
 	  $(if $(IDENTITY_POOL_ID),--identity-pool-id "$(IDENTITY_POOL_ID)")
 
 ## smoke: exercise a deployed stage end to end (STAGE=Dev OUTPUTS=outputs.json, needs AWS creds)
 smoke: $(PYTHON_DEV)
-	$(VENV)/bin/python -m tools.smoke $(STAGE) --outputs $(OUTPUTS)
+	$(VENV)/bin/python -m tools.operations.smoke $(STAGE) --outputs $(OUTPUTS)
 
 ## smoke-env: the same, reading the outputs from environment variables (CDK Pipelines step)
 smoke-env: $(PYTHON_DEV)
-	$(VENV)/bin/python -m tools.smoke $(STAGE) --from-env --assume-smoke-role
+	$(VENV)/bin/python -m tools.operations.smoke $(STAGE) --from-env --assume-smoke-role
 
 ## client-config: amplify_outputs.json (web) and amplify_outputs.mobile.json for a deployed stage
 ## (STAGE=Prod OUTPUTS=outputs.json; Amplify outputs schema 1.4)
 client-config: $(PYTHON_RUNTIME)
-	$(VENV)/bin/python -m tools.client_config $(OUTPUTS) $(STAGE)
+	$(VENV)/bin/python -m tools.deploy.client_config $(OUTPUTS) $(STAGE)
 
 ## sandbox: deploy your own copy of Dev (NAME=alice, default from git's user.name; needs AWS
 ## credentials for the shared account); outputs and Amplify files land in sandbox/<name>/
 sandbox: $(PYTHON_DEV) $(NODE_TOOLS)
-	$(VENV)/bin/python -m tools.sandbox deploy $(if $(NAME),--name "$(NAME)")
+	$(VENV)/bin/python -m tools.deploy.sandbox deploy $(if $(NAME),--name "$(NAME)")
 
 ## sandbox-destroy: empty your sandbox's buckets, then destroy it completely (NAME=alice)
 sandbox-destroy: $(PYTHON_DEV) $(NODE_TOOLS)
-	$(VENV)/bin/python -m tools.sandbox destroy $(if $(NAME),--name "$(NAME)")
+	$(VENV)/bin/python -m tools.deploy.sandbox destroy $(if $(NAME),--name "$(NAME)")
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .powertools-oldest

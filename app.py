@@ -25,7 +25,7 @@ from typing import Any
 from aws_cdk import App, Validations, cx_api
 from cdk_nag import AwsSolutionsChecks
 
-from auth_constructs.control_tower import control_tower_validator
+from auth_constructs.compliance.control_tower import control_tower_validator
 from stacks.ci_access_stack import CiAccessStack
 from stacks.pipeline_stack import PipelineStack
 from stacks.stage import IdentityStage
@@ -122,7 +122,8 @@ def synthesize(app: App) -> cx_api.CloudAssembly:
     if findings := unacknowledged_findings(assembly.directory):
         raise UnacknowledgedFindingsError(
             "ValidationFailed: unacknowledged findings (fix them, or acknowledge each with its "
-            "reason through auth_constructs.accepted_findings):\n  " + "\n  ".join(findings)
+            "reason through auth_constructs.compliance.accepted_findings):"
+            "\n  " + "\n  ".join(findings)
         )
     return assembly
 

@@ -7,22 +7,22 @@ from typing import Any
 from aws_cdk import Aws, CfnOutput, Stack
 from constructs import Construct
 
-from auth_constructs.accepted_findings import accept_inline_policies
-from auth_constructs.alarms import OperationalAlarms
-from auth_constructs.app_clients import AppClients
-from auth_constructs.audit_logs import AuditLogs
-from auth_constructs.customer_key import CustomerKey
-from auth_constructs.data_backup import DataBackup
-from auth_constructs.edge_protection import EdgeProtection
-from auth_constructs.federation import Federation
-from auth_constructs.identity_access import OWNER, IdentityAccess
-from auth_constructs.managed_login import ManagedLogin
-from auth_constructs.photo_storage import PhotoStorage
-from auth_constructs.smoke_access import SmokeAccess, smoke_principal, smoke_role_name
-from auth_constructs.threat_protection import ThreatProtection
-from auth_constructs.triggers import TIMEOUT, CognitoTriggers
-from auth_constructs.user_groups import UserGroups
-from auth_constructs.user_pool import PhotoUserPool
+from auth_constructs.compliance.accepted_findings import accept_inline_policies
+from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.data_backup import DataBackup
+from auth_constructs.data.photo_storage import PhotoStorage
+from auth_constructs.identity.app_clients import AppClients
+from auth_constructs.identity.federation import Federation
+from auth_constructs.identity.identity_access import OWNER, IdentityAccess
+from auth_constructs.identity.managed_login import ManagedLogin
+from auth_constructs.identity.triggers import TIMEOUT, CognitoTriggers
+from auth_constructs.identity.user_groups import UserGroups
+from auth_constructs.identity.user_pool import PhotoUserPool
+from auth_constructs.operations.alarms import OperationalAlarms
+from auth_constructs.operations.audit_logs import AuditLogs
+from auth_constructs.operations.smoke_access import SmokeAccess, smoke_principal, smoke_role_name
+from auth_constructs.protection.edge_protection import EdgeProtection
+from auth_constructs.protection.threat_protection import ThreatProtection
 from stacks.outputs import StackOutput
 from stage_config import DeliveryConfig, StageConfig
 

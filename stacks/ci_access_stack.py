@@ -18,8 +18,8 @@ from aws_cdk import Aws, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from auth_constructs.accepted_findings import accept_finding, accept_inline_policies
-from auth_constructs.preflight_access import PreflightPolicy
+from auth_constructs.compliance.accepted_findings import accept_finding, accept_inline_policies
+from auth_constructs.operations.preflight_access import PreflightPolicy
 from stage_config import GITHUB_OIDC, GITHUB_OIDC_THUMBPRINTS, DeliveryConfig, StageConfig
 
 

@@ -15,10 +15,10 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from auth_constructs.accepted_findings import accept_finding, accept_wildcards
+from auth_constructs.compliance.accepted_findings import accept_finding, accept_wildcards
 from auth_constructs.dependencies import wait_only_for_policy
-from auth_constructs.preflight_access import PreflightPolicy
-from auth_constructs.smoke_access import smoke_role_name, smoke_runner_role_name
+from auth_constructs.operations.preflight_access import PreflightPolicy
+from auth_constructs.operations.smoke_access import smoke_role_name, smoke_runner_role_name
 from stacks.stage import IdentityStage
 from stage_config import DeliveryConfig, StageConfig
 
@@ -95,7 +95,7 @@ class PipelineStack(Stack):
 
     def _smoke_runner(self, config: StageConfig) -> iam.Role:
         """The smoke step's CodeBuild role: it may only assume the stage's smoke role, which
-        trusts it by name (`auth_constructs.smoke_access`)."""
+        trusts it by name (`auth_constructs.operations.smoke_access`)."""
         role = iam.Role(
             self,
             f"Smoke{config.name}Runner",

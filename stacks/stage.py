@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
-from auth_constructs import compliance_packs
+from auth_constructs.compliance import compliance_packs
 from stacks.auth_stack import AuthStack
 from stacks.outputs import AUTH_STACK_ID
 from stage_config import DeliveryConfig, StageConfig

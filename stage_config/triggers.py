@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from auth_constructs.data_layout import resource_server_scopes
+from auth_constructs.data.data_layout import resource_server_scopes
 from stage_config.checks import (
     PRODUCTION_MIN_RETENTION_DAYS,
     check_log_retention,

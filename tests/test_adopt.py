@@ -26,7 +26,7 @@ from stacks.outputs import deployed_stack_name
 from stage_config.stages import STAGES
 from tests.support.aws import mocked_account
 from tests.support.paths import ROOT
-from tools.adopt import (
+from tools.deploy.adopt import (
     CLIENT,
     DEFAULT_ADOPTED,
     DOMAIN,
@@ -41,8 +41,8 @@ from tools.adopt import (
     main,
     outside,
 )
-from tools.guard import compare
-from tools.templates import of_type, stage_templates
+from tools.review.guard import compare
+from tools.review.templates import of_type, stage_templates
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

@@ -90,6 +90,6 @@ def test_job_runs_on_a_fresh_runner(job: str, runs: list[str], tmp_path: Path) -
 
 def test_the_check_catches_a_target_that_skips_an_install(tmp_path: Path) -> None:
     """Had `make guard` no dev install (as on 2026-11-26), the check would have failed."""
-    lines = [*make_dry_run(["synth"], tmp_path), ".venv/bin/python -m tools.guard"]
+    lines = [*make_dry_run(["synth"], tmp_path), ".venv/bin/python -m tools.review.guard"]
     (problem,) = missing_installs(lines)
-    assert "tools.guard needs ['cfn-lint']" in problem
+    assert "tools.review.guard needs ['cfn-lint']" in problem

@@ -27,7 +27,7 @@ from tests.support.configs import (
     with_access,
 )
 from tests.support.paths import ROOT
-from tools.client_config import (
+from tools.deploy.client_config import (
     FILE_NAME,
     Client,
     OutputsError,

@@ -8,8 +8,8 @@ import dataclasses
 from aws_cdk import Stack
 from aws_cdk.assertions import Capture, Match
 
-from auth_constructs.managed_login import ManagedLogin
-from auth_constructs.user_pool import PhotoUserPool
+from auth_constructs.identity.managed_login import ManagedLogin
+from auth_constructs.identity.user_pool import PhotoUserPool
 from stacks.outputs import OPTIONAL_OUTPUTS, StackOutput
 from stage_config import CustomDomainConfig, StageConfig
 from tests.support.app import SynthesizedApp

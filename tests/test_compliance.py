@@ -15,9 +15,9 @@ from aws_cdk import aws_s3 as s3
 from cdklabs import cdk_validator_cfnguard
 
 from app import build_app, synthesize, unacknowledged_findings
-from auth_constructs import compliance_packs
-from auth_constructs.accepted_findings import CONTROL_TOWER
-from auth_constructs.control_tower import idle_rules, rule_types
+from auth_constructs.compliance import compliance_packs
+from auth_constructs.compliance.accepted_findings import CONTROL_TOWER
+from auth_constructs.compliance.control_tower import idle_rules, rule_types
 from stacks.stage import IdentityStage
 from stage_config import CompliancePack, ConfigError
 from stage_config.selection import select_stages

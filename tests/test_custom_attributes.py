@@ -13,9 +13,9 @@ from stage_config import AttributeKind, CustomAttributeConfig, StageConfig
 from tests.support.app import SynthesizedApp
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import LIVE, SANDBOX, live, sandbox, with_pool
-from tools.changes import Severity
-from tools.guard import compare
-from tools.security_diff import stage_changes
+from tools.review.changes import Severity
+from tools.review.guard import compare
+from tools.review.security_diff import stage_changes
 
 POOL = "AWS::Cognito::UserPool"
 

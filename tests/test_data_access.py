@@ -9,7 +9,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk.assertions import Capture, Match
 
 from auth_constructs import cfn_text
-from auth_constructs.identity_access import IdentityAccess
+from auth_constructs.identity.identity_access import IdentityAccess
 from stage_config import DataAccessConfig, StageConfig
 from tests.support.app import SynthesizedApp
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases

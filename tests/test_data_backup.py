@@ -17,7 +17,7 @@ from stage_config.triggers import PEAK_RATES, UNRESERVED_MINIMUM, sized_from_quo
 from tests.support.app import SynthesizedApp, bucket_ids
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import LIVE, live, sandbox, with_triggers
-from tools.guard import compare
+from tools.review.guard import compare
 
 VAULT = "AWS::Backup::BackupVault"
 PLAN = "AWS::Backup::BackupPlan"

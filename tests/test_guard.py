@@ -16,7 +16,7 @@ from stacks.auth_stack import AuthStack
 from stacks.stage import IdentityStage
 from tests.support.app import SynthesizedApp, configs_app
 from tests.support.configs import LIVE, live
-from tools.guard import (
+from tools.review.guard import (
     DEFAULT_BASELINE,
     Finding,
     accept,
@@ -25,7 +25,7 @@ from tools.guard import (
     main,
     replacement_properties,
 )
-from tools.templates import stage_templates
+from tools.review.templates import stage_templates
 
 
 def logical_id(stack: AuthStack, construct: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from auth_constructs import cfn_text
-from auth_constructs.smoke_access import smoke_role_name, smoke_runner_role_name
+from auth_constructs.operations.smoke_access import smoke_role_name, smoke_runner_role_name
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp
 from tests.support.scanners import Scans

@@ -40,8 +40,8 @@ from stage_config.stages import delivery
 from stage_config.user_pool import CERTIFICATE_REGION
 from tests.support.aws import mocked_account
 from tests.support.configs import DELIVERY, live, sandbox, with_pool
-from tools.adopt import adopted_user_pool_id
-from tools.preflight import (
+from tools.deploy.adopt import adopted_user_pool_id
+from tools.deploy.preflight import (
     BootstrapRequirement,
     Finding,
     Preflight,

@@ -2,8 +2,8 @@
 resources: a real IAM evaluator (@cloud-copilot/iam-simulate) decides each call on this stage's
 resources (allowed) and on look-alikes and writes (denied).
 
-The calls are read from `tools/preflight.py` itself: every method it calls that is an operation
-of a service it opens a client for.
+The calls are read from `tools/deploy/preflight.py` itself: every method it calls that is an
+operation of a service it opens a client for.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 from botocore import xform_name
 
-from auth_constructs.preflight_access import PreflightPolicy
+from auth_constructs.operations.preflight_access import PreflightPolicy
 from stage_config import CustomDomainConfig, StageConfig
 from tests.support.configs import CERTIFICATE_ARN, DELIVERY, live, with_pool
 from tests.support.iam import ACCOUNT, ALLOWED, DENIED, REGION, Ask, Names, decide, resolve
@@ -37,8 +37,8 @@ def sample() -> StageConfig:
 
 
 def preflight_calls() -> set[str]:
-    """The IAM actions of the AWS calls tools/preflight.py makes."""
-    tree = ast.parse((ROOT / "tools" / "preflight.py").read_text())
+    """The IAM actions of the AWS calls tools/deploy/preflight.py makes."""
+    tree = ast.parse((ROOT / "tools" / "deploy" / "preflight.py").read_text())
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
     services = {
         str(call.args[0].value)

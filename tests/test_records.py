@@ -20,7 +20,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from stacks.auth_stack import AuthStack
 from stage_config import StageConfig
 from tests.support.app import SynthesizedApp, normalized
-from tools.guard import DEFAULT_BASELINE, compare
+from tools.review.guard import DEFAULT_BASELINE, compare
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from auth_constructs import cfn_text
 from stage_config import StageConfig
 from tests.support.app import SynthesizedApp
 from tests.support.configs import LIVE
-from tools.guard import changes, compare
+from tools.review.guard import changes, compare
 
 POOL = "AWS::Cognito::UserPool"
 KEY = "AWS::KMS::Key"

@@ -16,7 +16,7 @@ from tests.support.app import SynthesizedApp
 from tests.support.configs import LIVE, SANDBOX, WEB_ORIGIN
 from tests.support.paths import ROOT
 from tests.support.scanners import REVIEW_BASE, Scans
-from tools.review import main, review
+from tools.review.review import main, review
 
 
 @pytest.fixture(scope="module")

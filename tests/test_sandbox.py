@@ -1,6 +1,6 @@
 """Personal sandboxes: a developer's copy of Dev with its own names, nothing retained and
 nothing shared with Dev but the account; deployed and destroyed (buckets emptied first) by
-`tools.sandbox`."""
+`tools.deploy.sandbox`."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from auth_constructs.smoke_access import smoke_role_name
+from auth_constructs.operations.smoke_access import smoke_role_name
 from stacks.outputs import StackOutput, deployed_stack_name
 from stage_config import ConfigError
 from stage_config.sandbox import SANDBOX_OF, sandbox, sandbox_name
 from stage_config.selection import select_stages
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp, synthesize
-from tools import sandbox as tool
+from tools.deploy import sandbox as tool
 
 NAME = "alice"
 STAGE = f"Sandbox{NAME.capitalize()}"

@@ -19,11 +19,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from auth_constructs.edge_protection import EdgeProtection
+from auth_constructs.protection.edge_protection import EdgeProtection
 from stage_config import StatefulPolicy, WafConfig
-from tools.changes import Change, Severity
-from tools.iam_diff import iam_changes
-from tools.security_diff import markdown, stage_changes
+from tools.review.changes import Change, Severity
+from tools.review.iam_diff import iam_changes
+from tools.review.security_diff import markdown, stage_changes
 
 PHOTOS = "arn:aws:s3:::photos/*"
 Build = Callable[[Stack, bool], None]

@@ -18,8 +18,8 @@ from moto.server import ThreadedMotoServer
 
 from stacks.outputs import StackOutput
 from tests.support.triggers import create_items_table
-from tools.client_config import OutputsError
-from tools.smoke import Deployment, SmokeTest, main, read_outputs, totp
+from tools.deploy.client_config import OutputsError
+from tools.operations.smoke import Deployment, SmokeTest, main, read_outputs, totp
 
 REGION = "eu-west-1"
 

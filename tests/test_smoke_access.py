@@ -1,7 +1,8 @@
 """The smoke role may do exactly what the smoke test does, on its own stage's pools only.
 
-The privileged calls are read from `tools/smoke.py` itself (every Admin* call; the rest are public
-APIs that run as the throwaway user), and a real IAM evaluator (@cloud-copilot/iam-simulate)
+The privileged calls are read from `tools/operations/smoke.py` itself (every Admin* call; the
+rest are public APIs that run as the throwaway user), and a real IAM evaluator
+(@cloud-copilot/iam-simulate)
 decides each against the synthesized policy: allowed on this stage's user pool, denied on another
 stage's, and other Cognito actions, identity-pool deletions among them, denied.
 """
@@ -44,8 +45,8 @@ def identity_pool_arn(pool: str) -> str:
 
 
 def smoke_calls() -> set[str]:
-    """The IAM actions of the calls tools/smoke.py makes with its own credentials."""
-    tree = ast.parse((ROOT / "tools" / "smoke.py").read_text())
+    """The IAM actions of the calls tools/operations/smoke.py makes with its own credentials."""
+    tree = ast.parse((ROOT / "tools" / "operations" / "smoke.py").read_text())
     methods = {
         node.func.attr
         for node in ast.walk(tree)

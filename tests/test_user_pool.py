@@ -8,7 +8,7 @@ from typing import Any
 from aws_cdk import App, Stack, Validations
 from aws_cdk.assertions import Match, Template
 
-from auth_constructs.user_pool import PhotoUserPool
+from auth_constructs.identity.user_pool import PhotoUserPool
 from stage_config import (
     CustomDomainConfig,
     FeaturePlan,

@@ -15,7 +15,7 @@ import yaml
 from stage_config.stages import STAGES
 from tests.support.paths import ROOT
 from tests.support.scanners import INJECTION_SAMPLE, WORKFLOWS, Scan
-from tools.mutation import DEFAULT_MODULES
+from tools.quality.mutation import DEFAULT_MODULES
 
 WORKFLOWS_BY_NAME = {w.name for w in WORKFLOWS}
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)", re.MULTILINE)
@@ -90,7 +90,7 @@ def test_pull_requests_test_review_and_diff() -> None:
     review = run_lines(workflow["jobs"]["review"])
     assert "make guard" in review
     assert 'npx cdk diff "$stage/*" --app cdk.out' in review
-    assert "python3 -m tools.stages --names" in review
+    assert "python3 -m tools.deploy.stages --names" in review
     assert workflow["jobs"]["review"]["permissions"]["id-token"] == "write"
 
 
@@ -130,7 +130,7 @@ def test_main_deploys_every_configured_stage_in_order_through_its_environment() 
     triggers = deploy[True]  # YAML 1.1 reads the key `on` as a boolean
     assert triggers == {"push": {"branches": ["main"]}}
     jobs = deploy["jobs"]
-    assert "python3 -m tools.stages" in run_lines(jobs["stages"])
+    assert "python3 -m tools.deploy.stages" in run_lines(jobs["stages"])
     strategy = jobs["deploy"]["strategy"]
     assert (strategy["max-parallel"], strategy["fail-fast"]) == (1, True)
     assert strategy["matrix"]["include"] == "${{ fromJSON(needs.stages.outputs.matrix) }}"
@@ -141,7 +141,7 @@ def test_main_deploys_every_configured_stage_in_order_through_its_environment() 
     }
     assert json.loads(
         subprocess.run(
-            [sys.executable, "-m", "tools.stages"],
+            [sys.executable, "-m", "tools.deploy.stages"],
             capture_output=True,
             text=True,
             check=True,

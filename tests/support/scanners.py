@@ -125,7 +125,7 @@ def start_scans(outdir: Path, pipeline_outdir: Path) -> Scans:
         ),
         review=Scan(
             [
-                *(sys.executable, "-m", "tools.review", "--base", REVIEW_BASE),
+                *(sys.executable, "-m", "tools.review.review", "--base", REVIEW_BASE),
                 *("--no-synth", "--cdk-out", str(outdir)),
             ],
             cwd=ROOT,

@@ -1,0 +1,1 @@
+"""The scanners run at synth and the findings the project accepts, each with its reason."""

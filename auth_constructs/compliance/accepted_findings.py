@@ -1,0 +1,89 @@
+"""Record a security-scanner finding we accept, with its reason, on the narrowest construct.
+
+cdk-nag and the Control Tower controls (cfn-guard) read CDK's `Validations` acknowledgments;
+checkov reads `Metadata.checkov.skip` on the CloudFormation resource. One call records them
+all, so the scanners share one reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from aws_cdk import Acknowledgment, CfnResource, Validations
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
+
+from auth_constructs import cfn_text
+from stage_config.compliance import CompliancePack
+
+CONTROL_TOWER = "cdk-validator-cfnguard::"
+"""The prefix of a Control Tower rule's finding id (`auth_constructs.compliance.control_tower`)."""
+
+
+def accept_finding(
+    construct: IConstruct,
+    *,
+    reason: str,
+    nag: str = "",
+    nag_packs: tuple[str, ...] = (),
+    checkov: tuple[str, ...] = (),
+    control_tower: tuple[str, ...] = (),
+) -> None:
+    """Accept cdk-nag rule `nag`, the rules `nag_packs` (e.g. 'LambdaDLQ') of every compliance
+    pack, checkov checks `checkov` and Control Tower rules `control_tower` on `construct` for
+    `reason`."""
+    findings = (
+        ([nag] if nag else [])
+        # The packs' rules share names (`<pack>-LambdaDLQ`): one name is acknowledged for every
+        # pack, on or not, so turning a pack on later never breaks a synth.
+        + [f"{pack}-{rule}" for rule in nag_packs for pack in CompliancePack]
+        + [CONTROL_TOWER + rule for rule in control_tower]
+    )
+    if findings:
+        validations = Validations.of(construct)
+        for finding in findings:
+            validations.acknowledge(Acknowledgment(id=finding, reason=reason))
+    if checkov:
+        resource = cast(
+            CfnResource,
+            construct if isinstance(construct, CfnResource) else construct.node.default_child,
+        )
+        skips = (resource.get_metadata("checkov") or {}).get("skip", [])
+        skips += [{"id": check, "comment": reason} for check in checkov]
+        resource.add_metadata("checkov", {"skip": skips})
+
+
+def accept_wildcards(policy: IConstruct, document: Any, reasons: Sequence[tuple[str, str]]) -> None:
+    """Accept cdk-nag's IAM5 finding for each wildcard in `document` (the policy's resolved
+    document), with the reason of the first (marker, reason) whose marker the finding holds.
+
+    A wildcard no marker explains fails synth: every wildcard gets a reviewed reason.
+    """
+    for statement in document["Statement"]:
+        found = [f"Action::{a}" for a in cfn_text.listed(statement["Action"]) if "*" in a]
+        found += [
+            f"Resource::{text}"
+            for r in cfn_text.listed(statement["Resource"])
+            if "*" in (text := cfn_text.render(r, cfn_text.ANGLE))
+        ]
+        for finding in found:
+            reason = next((why for marker, why in reasons if marker in finding), None)
+            if reason is None:
+                raise ValueError(f"unreviewed wildcard in {policy.node.path}: {finding}")
+            accept_finding(policy, nag=f"AwsSolutions-IAM5[{finding}]", reason=reason)
+
+
+INLINE_POLICY = (
+    "An inline policy belongs to exactly one role and is deleted with it, so no grant outlives "
+    "its role or spreads to another; CDK's grants write them, make review diffs every statement "
+    "and the isolation matrix proves the result least privilege."
+)
+
+
+def accept_inline_policies(scope: IConstruct) -> None:
+    """Accept the compliance packs' IAMNoInlinePolicy on each inline policy in `scope` (CDK's
+    `DefaultPolicy`, our own `iam.Policy`s, and roles CDK gives an inline policy)."""
+    for node in scope.node.find_all():
+        if isinstance(node, iam.CfnPolicy) or (isinstance(node, iam.CfnRole) and node.policies):
+            accept_finding(node, nag_packs=("IAMNoInlinePolicy",), reason=INLINE_POLICY)

@@ -1,0 +1,197 @@
+"""The stage's customer-managed KMS key, and the narrow ways others may use it.
+
+The key policy keeps CDK's default (the account administers the key through IAM), denies grants
+that are not for an AWS resource, and, once a log group uses the key, lets CloudWatch Logs use it
+for this account's log groups in this Region. Every other use is an IAM grant that only works
+through one AWS service (`kms:ViaService`), so a signed-in user's credentials can decrypt a photo
+through S3 but never call KMS directly.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from auth_constructs.compliance.accepted_findings import accept_finding
+from auth_constructs.data.stateful import removal_policy
+from stage_config import CustomerKeyConfig, StatefulPolicy
+
+
+class CustomerKey(Construct):
+    """One rotating key per stage, kept as the stage keeps the data it encrypts."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: CustomerKeyConfig,
+        stateful: StatefulPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description=f"{Aws.STACK_NAME}: photos, items and logs",
+            # Fixed at creation: multi-Region from the first deploy, so a replica Region gets a
+            # replica of this key (same key material) instead of a re-encryption of the data.
+            multi_region=True,
+            enable_key_rotation=True,
+            rotation_period=Duration.days(config.rotation_days),
+            pending_window=Duration.days(config.deletion_window_days),
+            removal_policy=removal_policy(stateful),
+        )
+        # Grants outlive IAM changes; only AWS services (DynamoDB for the table) may create them.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="GrantsOnlyForAwsResources",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={
+                    "BoolIfExists": {
+                        "kms:GrantIsForAWSResource": "false",
+                        "aws:PrincipalIsAWSService": "false",
+                    }
+                },
+            )
+        )
+        self._logs_allowed = False
+
+    def encrypt_log_group(self, group: logs.LogGroup) -> None:
+        """Encrypt `group` with the key, letting CloudWatch Logs use it for log groups only."""
+        cast(logs.CfnLogGroup, group.node.default_child).kms_key_id = self.key.key_arn
+        if self._logs_allowed:
+            return
+        self._logs_allowed = True
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsOfThisAccount",
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+
+    def allow_user_pools(self) -> None:
+        """Let Cognito encrypt this account's user pools in this Region with the key (the
+        statements of the developer guide's data protection page, with the pool ARN as a
+        pattern: the pool names the key, so the key's policy cannot name the pool)."""
+        pools = f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/*"
+        cognito = [
+            iam.ServicePrincipal("cognito-idp.amazonaws.com"),
+            iam.ServicePrincipal("identitystore.amazonaws.com"),
+        ]
+        of_this_account = {
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {"aws:SourceArn": pools},
+        }
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CognitoUserPoolsOfThisAccount",
+                principals=cognito,
+                actions=[
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                ],
+                resources=["*"],
+                conditions={
+                    **of_this_account,
+                    "StringLike": {"kms:EncryptionContext:aws:cognito-idp:userpool-arn": pools},
+                },
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CognitoDescribesTheKey",
+                principals=cognito,
+                actions=["kms:DescribeKey"],
+                resources=["*"],
+                conditions=of_this_account,
+            )
+        )
+        # Administrators' Cognito calls (AdminGetUser, the smoke role's AdminCreateUser) reach
+        # the key on the caller's behalf: through Cognito in this account only.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ThroughCognitoForThisAccount",
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": f"cognito-idp.{Aws.REGION}.amazonaws.com",
+                        "kms:CallerAccount": Aws.ACCOUNT_ID,
+                    }
+                },
+            )
+        )
+        accept_finding(
+            self.key,
+            checkov=("CKV_AWS_33",),
+            reason="The one wildcard-principal statement only lets Cognito use the key for "
+            "callers in this account (kms:ViaService cognito-idp, kms:CallerAccount), as the "
+            "Cognito guide's key policy does; whether a caller may call Cognito is IAM's say.",
+        )
+
+    def allow_alarm_topics(self, *, source_arns: str, topic_arns: str) -> None:
+        """Let CloudWatch publish the alarms `source_arns` (a pattern) to topics `topic_arns`
+        encrypted with the key: SNS asks KMS for a data key on the publisher's behalf, so the
+        alarm service needs the key (SNS developer guide, encrypted topics)."""
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsToTopicsOfThisStack",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": source_arns,
+                        "kms:EncryptionContext:aws:sns:topicArn": topic_arns,
+                    },
+                },
+            )
+        )
+
+    def grant_through(
+        self,
+        grantee: iam.IGrantable,
+        service: str,
+        actions: list[str],
+        encryption_context: dict[str, str] | None = None,
+    ) -> None:
+        """Let `grantee` use the key for `actions` only in requests `service` makes for it
+        (e.g. 's3'), and, with `encryption_context`, only for that resource."""
+        conditions: dict[str, dict[str, str]] = {
+            "StringEquals": {"kms:ViaService": f"{service}.{Aws.REGION}.amazonaws.com"}
+        }
+        for name, value in (encryption_context or {}).items():
+            conditions["StringEquals"][f"kms:EncryptionContext:{name}"] = value
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=actions, resources=[self.key.key_arn], conditions=conditions
+            )
+        )

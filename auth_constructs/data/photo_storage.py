@@ -1,0 +1,312 @@
+"""Where users' data lives: the photos bucket (plus its access-log bucket) and the items table.
+
+Keyed on the user-pool `sub` so triggers, backends and the identity pool agree; the layout is in
+`data_layout`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import cast
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from auth_constructs.compliance.accepted_findings import accept_finding
+from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.data_layout import PARTITION_KEY, SORT_KEY, USER_PREFIX, user_prefix
+from auth_constructs.data.stateful import removal_policy
+from stage_config import DataAccessConfig, StatefulPolicy
+
+OBJECT_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
+"""What S3 asks KMS for on a user's behalf: a data key to upload, a decrypt to download."""
+ITEM_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+"""What DynamoDB may ask KMS for on a caller's behalf with a customer-managed table key."""
+
+
+class PhotoStorage(Construct):
+    """Stateful by nature: RETAINed and deletion-protected in production, destroyable in dev.
+
+    With the stage's customer `key`, the photos bucket (with an S3 Bucket Key) and the items
+    table are encrypted with it; the access-log bucket stays on SSE-S3, the only encryption S3
+    server access logging delivers to.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DataAccessConfig,
+        stateful: StatefulPolicy,
+        key: CustomerKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.key = key
+        removal = removal_policy(stateful)
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(365),
+                    noncurrent_version_expiration=Duration.days(30),
+                )
+            ],
+            removal_policy=removal,
+        )
+        accept_finding(
+            self.access_logs,
+            nag="AwsSolutions-S1",
+            checkov=("CKV_AWS_18",),
+            control_tower=("s3_bucket_logging_enabled_check",),
+            reason="This bucket is the server access log target; logging it to itself would "
+            "loop and logging it elsewhere only moves the problem.",
+        )
+        accept_finding(
+            self.access_logs,
+            nag_packs=("S3DefaultEncryptionKMS",),
+            control_tower=("s3_bucket_default_encryption_kms_check",),
+            reason="S3 server access logging delivers only to buckets encrypted with SSE-S3; "
+            "the logs hold request metadata, not photos.",
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Photos",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+            encryption_key=key.key if key else None,
+            bucket_key_enabled=True if key else None,
+            enforce_ssl=True,
+            versioned=True,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="photos/",
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[
+                        s3.HttpMethods.GET,
+                        s3.HttpMethods.PUT,
+                        s3.HttpMethods.HEAD,
+                        s3.HttpMethods.DELETE,
+                    ],
+                    allowed_origins=list(config.web_origins),
+                    allowed_headers=["*"],
+                    exposed_headers=["ETag"],
+                    max_age=3000,
+                )
+            ],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    abort_incomplete_multipart_upload_after=Duration.days(
+                        config.abort_multipart_after_days
+                    ),
+                    noncurrent_version_expiration=Duration.days(
+                        config.noncurrent_versions_expire_after_days
+                    ),
+                )
+            ],
+            removal_policy=removal,
+        )
+        # A global table (AWS::DynamoDB::GlobalTable) from the first deploy, in every stage: a
+        # replica Region is then an update. A plain AWS::DynamoDB::Table cannot become one in
+        # place (CDK's TableV2 docs: the conversion may delete the table).
+        self.table = dynamodb.TableV2(
+            self,
+            "Items",
+            partition_key=dynamodb.Attribute(
+                name=PARTITION_KEY, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
+            billing=dynamodb.Billing.on_demand(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection=stateful.deletion_protection,
+            removal_policy=removal,
+        )
+        if key:
+            _encrypt_with(self.table, key)
+        for bucket in (self.access_logs, self.bucket):
+            _accept_bucket_controls(bucket)
+        accept_finding(
+            self.bucket,
+            nag_packs=("S3BucketReplicationEnabled",),
+            reason="The stage has no second Region to replicate to (a replica Region is what "
+            "cross-Region replication needs); versioning keeps every overwritten or deleted "
+            "photo recoverable for the configured days.",
+        )
+        accept_finding(
+            self.access_logs,
+            nag_packs=("S3BucketReplicationEnabled",),
+            reason="Server access logs are request diagnostics kept a year in the stage's own "
+            "Region; a copy elsewhere would protect no user's data.",
+        )
+        if not key:
+            _accept_aws_owned_keys(self.bucket, self.table)
+
+    def accept_no_backup_plan(self) -> None:
+        """A stage without AWS Backup (`backup=None`) keeps the table's own recovery only."""
+        accept_finding(
+            self.table,
+            nag_packs=("DynamoDBInBackupPlan",),
+            reason="This stage's config has no AWS Backup plan (backup=None): point-in-time "
+            "recovery restores the table to any second of the last 35 days; its data is "
+            "disposable outside production.",
+        )
+
+    def grant_owner_access(self, grantee: iam.IGrantable, owner: str) -> None:
+        """Objects under users/<owner>/ and table items whose partition key is <owner>.
+
+        `owner` is a policy variable (e.g. `${aws:PrincipalTag/sub}`), so one role serves every
+        user and each session reaches only its own data.
+        """
+        prefix = user_prefix(owner)
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="OwnPhotos",
+                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                resources=[self.bucket.arn_for_objects(f"{prefix}*")],
+            )
+        )
+        self._grant_object_key(grantee, OBJECT_KEY_ACTIONS)
+        self._acknowledge_wildcard(
+            grantee,
+            f"{prefix}*",
+            "The wildcard is the object key below the caller's own users/<sub>/ prefix; <sub> "
+            "is the session's principal tag, so no user can name another user's objects.",
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListOwnPhotos",
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
+            )
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="OwnItems",
+                actions=[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:Query",
+                    "dynamodb:BatchGetItem",
+                ],
+                resources=[self.table.table_arn],
+                conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [owner]}},
+            )
+        )
+        self._grant_item_key(grantee)
+
+    def grant_item_writes(self, grantee: iam.IGrantable) -> None:
+        """Put any item (a trigger writing a new user's profile)."""
+        self.grant_items(grantee, "dynamodb:PutItem")
+
+    def grant_items(self, grantee: iam.IGrantable, *actions: str) -> None:
+        """`actions` on any item, with the key through DynamoDB (a trigger acting for any
+        user: it reads or writes the profile of the user signing in)."""
+        self.table.grant(grantee, *actions)
+        self._grant_item_key(grantee)
+
+    def grant_read_all_photos(self, grantee: iam.IGrantable) -> None:
+        """Read and list every user's photos (moderation); no write, no table access."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadAllPhotos",
+                actions=["s3:GetObject"],
+                resources=[self.bucket.arn_for_objects(f"{USER_PREFIX}*")],
+            )
+        )
+        self._grant_object_key(grantee, ["kms:Decrypt"])
+        self._acknowledge_wildcard(
+            grantee,
+            f"{USER_PREFIX}*",
+            "Elevated (moderator) groups read every user's photos by design; the grant is "
+            "GetObject only, below users/, with no write or delete.",
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListAllPhotos",
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [USER_PREFIX, f"{USER_PREFIX}*"]}},
+            )
+        )
+
+    def _grant_object_key(self, grantee: iam.IGrantable, actions: list[str]) -> None:
+        """The key, for S3 requests on this bucket only (with a Bucket Key, S3's encryption
+        context is the bucket ARN); which objects is still the S3 statement's decision."""
+        if self.key:
+            self.key.grant_through(grantee, "s3", actions, {"aws:s3:arn": self.bucket.bucket_arn})
+
+    def _grant_item_key(self, grantee: iam.IGrantable) -> None:
+        """The key, for DynamoDB requests only; which items is the table statement's decision
+        (DescribeKey carries no encryption context, so none is required here)."""
+        if self.key:
+            self.key.grant_through(grantee, "dynamodb", ITEM_KEY_ACTIONS)
+
+    def _acknowledge_wildcard(self, grantee: iam.IGrantable, key_pattern: str, reason: str) -> None:
+        """Acknowledge cdk-nag IAM5 for exactly this object pattern on exactly this grantee."""
+        bucket_id = Stack.of(self).get_logical_id(
+            cast(s3.CfnBucket, self.bucket.node.default_child)
+        )
+        shown = re.sub(r"\$\{([^}]+)\}", r"<\1>", key_pattern)
+        accept_finding(
+            cast(Construct, grantee.grant_principal),
+            nag=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{shown}]",
+            reason=reason,
+        )
+
+
+def _accept_bucket_controls(bucket: s3.Bucket) -> None:
+    """Control Tower controls that do not fit a per-user photo store, each with its reason."""
+    accept_finding(
+        bucket,
+        control_tower=("s3_bucket_object_lock_enabled_check",),
+        reason="Object lock would make a user's photos undeletable (account deletion, erasure "
+        "requests); versioning with expiring noncurrent versions gives recovery instead.",
+    )
+    accept_finding(
+        bucket,
+        control_tower=("s3_event_notifications_enabled_check",),
+        reason="Nothing in this design reacts to object events; a notification without a "
+        "consumer adds nothing. Add one with the backend that processes uploads.",
+    )
+
+
+def _encrypt_with(table: dynamodb.TableV2, key: CustomerKey) -> None:
+    """SSE-KMS with the stage's key on the table's one replica (this Region).
+
+    TableV2's own customer-key option needs the stack's Region at synth, to map a key to each
+    replica Region; an environment-agnostic stage has one replica, in whatever Region it is
+    deployed to, and its key is this stack's."""
+    cfn = cast(dynamodb.CfnGlobalTable, table.node.default_child)
+    cfn.add_property_override("SSESpecification", {"SSEEnabled": True, "SSEType": "KMS"})
+    cfn.add_property_override("Replicas.0.SSESpecification", {"KMSMasterKeyId": key.key.key_arn})
+
+
+def _accept_aws_owned_keys(bucket: s3.Bucket, table: dynamodb.TableV2) -> None:
+    """A stage without a customer key (`customer_key=None`) keeps AWS's own keys."""
+    accept_finding(
+        bucket,
+        nag_packs=("S3DefaultEncryptionKMS",),
+        control_tower=("s3_bucket_default_encryption_kms_check",),
+        reason="This stage has no customer key (customer_key=None): SSE-S3 encrypts every "
+        "object at rest, and the per-user IAM prefix decides who reads an object.",
+    )
+    accept_finding(
+        table,
+        checkov=("CKV_AWS_119",),
+        control_tower=("dynamodb_table_encrypted_kms_check",),
+        reason="This stage has no customer key (customer_key=None): the DynamoDB-owned key "
+        "encrypts items at rest, and IAM LeadingKeys decides who reads an item.",
+    )

@@ -1,0 +1,278 @@
+"""The Python Lambda triggers, wired into the user pool with least privilege.
+
+All four share one asset, the `lambdas/` folder as is (no Docker bundling); each function's
+handler is `<trigger>.index.handler`. Each trigger's settings are its own frozen dataclass
+(`lambdas/<trigger>/settings.py`), built here and parsed by the handler. Powertools (typed
+trigger events) comes from its public Lambda layer, pinned in the stage config.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct, IConstruct
+from custom_message.settings import CustomMessageSettings
+from post_authentication.settings import PostAuthenticationSettings
+from post_confirmation.settings import PostConfirmationSettings
+from pre_authentication.settings import PreAuthenticationSettings
+from pre_sign_up.settings import PreSignUpSettings
+from pre_token_generation.settings import PreTokenGenerationSettings
+from trigger_common import TIMEOUT_SECONDS
+from trigger_settings import TriggerSettings
+
+from auth_constructs import LAMBDAS
+from auth_constructs.compliance.accepted_findings import accept_finding
+from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.dependencies import wait_only_for_policy
+from auth_constructs.operations import log_groups
+from stage_config import StatefulPolicy, TriggersConfig
+
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+POWERTOOLS_LAYER = (
+    "arn:{partition}:lambda:{region}:017000801446:layer:"
+    "AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
+)
+# Cognito waits 5 s for a trigger; fail well before that so the user sees our message.
+TIMEOUT = Duration.seconds(TIMEOUT_SECONDS)
+
+
+class CognitoTriggers(Construct):
+    """Pre sign-up, post confirmation, pre token generation (V3_0) and custom message, and pre
+    and post authentication where config turns them on."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        user_pool: cognito.UserPool,
+        table: dynamodb.ITable,
+        config: TriggersConfig,
+        stateful: StatefulPolicy,
+        elevated_groups: tuple[str, ...],
+        custom_providers: tuple[str, ...],
+        key: CustomerKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self._stateful = stateful
+        self._key = key
+        self._code = lambda_.Code.from_asset(str(LAMBDAS), exclude=["__pycache__", "*.pyc"])
+        self._powertools = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "Powertools",
+            POWERTOOLS_LAYER.format(
+                partition=Aws.PARTITION, region=Aws.REGION, version=config.powertools_layer_version
+            ),
+        )
+        self.pre_sign_up = self._function(
+            "PreSignUp",
+            "pre_sign_up",
+            PreSignUpSettings(
+                allowed_email_domains=config.allowed_email_domains,
+                denied_email_domains=config.denied_email_domains,
+                auto_confirm=config.auto_confirm,
+                auto_verify_email=config.auto_verify_email,
+                link_federated=config.link_federated_to_verified_email,
+                custom_providers=custom_providers,
+            ),
+        )
+        self.post_confirmation = self._function(
+            "PostConfirmation",
+            "post_confirmation",
+            PostConfirmationSettings(
+                table_name=table.table_name, default_group=config.default_group
+            ),
+        )
+        self.pre_token_generation = self._function(
+            "PreTokenGeneration",
+            "pre_token_generation",
+            PreTokenGenerationSettings(
+                elevated_groups=elevated_groups,
+                extra_claims=config.extra_claims,
+                server_claims=config.server_claims,
+                access_token_scopes=config.access_token_scopes,
+            ),
+        )
+        self.custom_message = self._function(
+            "CustomMessage",
+            "custom_message",
+            CustomMessageSettings(app_name=config.app_name, app_url=config.app_url),
+        )
+        self.functions = {
+            "PreSignUp": self.pre_sign_up,
+            "PostConfirmation": self.post_confirmation,
+            "PreTokenGeneration": self.pre_token_generation,
+            "CustomMessage": self.custom_message,
+        }
+        self.pre_authentication = self._chosen(
+            config.pre_authentication,
+            "PreAuthentication",
+            "pre_authentication",
+            PreAuthenticationSettings(table_name=table.table_name),
+            user_pool,
+            cognito.UserPoolOperation.PRE_AUTHENTICATION,
+        )
+        self.post_authentication = self._chosen(
+            config.post_authentication,
+            "PostAuthentication",
+            "post_authentication",
+            PostAuthenticationSettings(table_name=table.table_name),
+            user_pool,
+            cognito.UserPoolOperation.POST_AUTHENTICATION,
+        )
+        user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, self.pre_sign_up)
+        user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, self.post_confirmation)
+        user_pool.add_trigger(
+            cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+            self.pre_token_generation,
+            # V3_0: V2_0 plus the server client's client-credentials tokens.
+            cognito.LambdaVersion.V3_0,
+        )
+        user_pool.add_trigger(cognito.UserPoolOperation.CUSTOM_MESSAGE, self.custom_message)
+        self._allow_on_pool(
+            self.pre_sign_up,
+            user_pool,
+            ["cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"],
+        )
+        if config.default_group:
+            self._allow_on_pool(
+                self.post_confirmation, user_pool, ["cognito-idp:AdminAddUserToGroup"]
+            )
+
+    def _chosen(
+        self,
+        on: bool,
+        construct_id: str,
+        folder: str,
+        settings: TriggerSettings,
+        user_pool: cognito.UserPool,
+        operation: cognito.UserPoolOperation,
+    ) -> lambda_.Function | None:
+        """A trigger the config turns on or off: its function, wired to the pool, or None."""
+        if not on:
+            return None
+        function = self._function(construct_id, folder, settings)
+        self.functions[construct_id] = function
+        user_pool.add_trigger(operation, function)
+        return function
+
+    def _function(
+        self, construct_id: str, folder: str, settings: TriggerSettings
+    ) -> lambda_.Function:
+        log_group = log_groups.log_group(
+            self,
+            f"{construct_id}Logs",
+            retention_days=self._config.log_retention_days,
+            stateful=self._stateful,
+            key=self._key,
+            unencrypted_because="This stage has no customer key (customer_key=None); CloudWatch "
+            "Logs encrypts every log group at rest, and handlers log no secrets.",
+        )
+        role = iam.Role(
+            self,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Cognito {folder} trigger",
+        )
+        function = lambda_.Function(
+            self,
+            construct_id,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=f"{folder}.index.handler",
+            code=self._code,
+            layers=[self._powertools],
+            timeout=TIMEOUT,
+            memory_size=256,
+            reserved_concurrent_executions=self._config.reservations.get(folder),
+            tracing=lambda_.Tracing.ACTIVE,
+            role=role,
+            log_group=log_group,
+            environment={
+                **settings.to_environment(),
+                "POWERTOOLS_SERVICE_NAME": folder,
+                "LOG_LEVEL": "INFO",
+            },
+        )
+        log_group.grant_write(role)
+        wait_only_for_policy(cast(lambda_.CfnFunction, function.node.default_child), role)
+        _accept_trigger_findings(function, log_group, role.node.find_child("DefaultPolicy"))
+        if self._config.reserved_concurrency is None:
+            accept_finding(
+                function,
+                checkov=("CKV_AWS_115",),
+                nag_packs=("LambdaConcurrency",),
+                reason="This stage's config reserves no concurrency (reserved_concurrency=None): "
+                "Cognito's own quotas bound the invocation rate, and the trigger shares the "
+                "account's unreserved concurrency.",
+            )
+        return function
+
+    @staticmethod
+    def _allow_on_pool(
+        function: lambda_.Function, user_pool: cognito.UserPool, actions: list[str]
+    ) -> None:
+        """Grant `actions` on this pool only, as a separate policy.
+
+        The pool references the function (LambdaConfig); a grant on the function's default
+        policy would make the function depend on the pool too: a cycle. A standalone policy
+        attached to the role depends on both, which CloudFormation orders fine.
+        """
+        role = cast(iam.Role, function.role)
+        role.attach_inline_policy(
+            iam.Policy(
+                function,
+                "PoolAccess",
+                statements=[
+                    iam.PolicyStatement(actions=actions, resources=[user_pool.user_pool_arn])
+                ],
+            )
+        )
+
+
+def _accept_trigger_findings(
+    function: lambda_.Function, log_group: logs.LogGroup, policy: IConstruct
+) -> None:
+    """Scanner findings that do not fit a synchronous Cognito trigger, each with its reason."""
+    accept_finding(
+        policy,
+        nag="AwsSolutions-IAM5[Resource::*]",
+        reason="X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no "
+        "resource-level permissions, so CDK grants them on '*'; nothing else is on '*'.",
+    )
+    accept_finding(
+        function,
+        nag="AwsSolutions-L1",
+        nag_packs=("LambdaLatestVersion",),
+        reason="python3.13 is pinned together with the Powertools layer build for it "
+        "(AWSLambdaPowertoolsPythonV3-python313-arm64); both move to a newer runtime together, "
+        "deliberately, when the layer version in the stage config moves.",
+    )
+    accept_finding(
+        function,
+        checkov=("CKV_AWS_116",),
+        nag_packs=("LambdaDLQ",),
+        reason="Cognito invokes triggers synchronously and reports failures to the caller; a "
+        "dead-letter queue only applies to asynchronous invocations.",
+    )
+    accept_finding(
+        function,
+        checkov=("CKV_AWS_117",),
+        nag_packs=("LambdaInsideVPC",),
+        control_tower=("lambda_inside_vpc_check",),
+        reason="The trigger reaches only Cognito and DynamoDB public endpoints with IAM auth; a "
+        "VPC would add NAT or endpoint cost and cold-start latency against a 5-second limit.",
+    )
+    accept_finding(
+        function,
+        checkov=("CKV_AWS_173",),
+        reason="The environment holds only non-secret settings (domains, group names, app name); "
+        "Lambda encrypts it at rest with an AWS-managed key.",
+    )

@@ -1,0 +1,158 @@
+"""Write the files Amplify JS (v6) loads, from a stage's deployed outputs and its config.
+
+    cdk deploy 'Prod/*' --outputs-file outputs.json
+    make client-config STAGE=Prod OUTPUTS=outputs.json
+        -> amplify_outputs.json (web client), amplify_outputs.mobile.json (mobile client)
+
+Both follow Amplify's outputs schema version 1.4 (`@aws-amplify/client-config`, type
+`clientConfigTypesV1_4.AWSAmplifyBackendOutputs`; the tests type-check them against it). What
+that schema has no field for sits under `custom`: OIDC and SAML provider names (its
+`identity_providers` lists only the four built-in ones; sign in with
+`signInWithRedirect({ provider: { custom: name } })`), passwordless factors, the table, the
+per-user photo prefix. Every value comes from the outputs or the stage config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from auth_constructs.data.data_layout import hosted_client_scopes, user_prefix
+from auth_constructs.identity.sign_in import PASSWORD_POLICY, USERNAME_ATTRIBUTE
+from stacks.outputs import OPTIONAL_OUTPUTS, StackOutput, deployed_stack_name
+from stage_config import ConfigError, HostedClientConfig, MfaMode, ProviderKind, StageConfig
+from stage_config.selection import select_stages
+
+Outputs = Mapping[StackOutput, str]
+SCHEMA_VERSION = "1.4"
+AMPLIFY_PROVIDER_NAMES = {
+    ProviderKind.GOOGLE: "GOOGLE",
+    ProviderKind.FACEBOOK: "FACEBOOK",
+    ProviderKind.APPLE: "SIGN_IN_WITH_APPLE",
+    ProviderKind.AMAZON: "LOGIN_WITH_AMAZON",
+}
+MFA_CONFIGURATION = {
+    MfaMode.OFF: "NONE",
+    MfaMode.OPTIONAL: "OPTIONAL",
+    MfaMode.REQUIRED: "REQUIRED",
+}
+
+
+class Client(StrEnum):
+    WEB = "web"
+    MOBILE = "mobile"
+
+
+CLIENT_ID = {Client.WEB: StackOutput.WEB_CLIENT_ID, Client.MOBILE: StackOutput.MOBILE_CLIENT_ID}
+FILE_NAME = {Client.WEB: "amplify_outputs.json", Client.MOBILE: "amplify_outputs.mobile.json"}
+
+
+class OutputsError(ValueError):
+    """The outputs file lacks the stage or one of the outputs the client needs."""
+
+
+def stage_outputs(all_outputs: Mapping[str, Mapping[str, str]], stage: str) -> Outputs:
+    """The outputs of the stage's Auth stack, keyed by StackOutput."""
+    stack = deployed_stack_name(stage)
+    if stack not in all_outputs:
+        raise OutputsError(f"no outputs for stack {stack!r}; the file has {sorted(all_outputs)}")
+    found = all_outputs[stack]
+    missing = [o.value for o in StackOutput if o not in OPTIONAL_OUTPUTS and o.value not in found]
+    if missing:
+        raise OutputsError(f"{stack} lacks outputs {missing}: deploy the current code first")
+    return {o: found[o.value] for o in StackOutput if o.value in found}
+
+
+def _hosted(config: StageConfig, client: Client) -> HostedClientConfig:
+    pool = config.user_pool
+    return pool.web_client if client is Client.WEB else pool.mobile_client
+
+
+def client_config(outputs: Outputs, config: StageConfig, client: Client) -> dict[str, Any]:
+    region = outputs[StackOutput.REGION]
+    pool = config.user_pool
+    hosted = _hosted(config, client)
+    mfa = pool.mfa
+    passwordless = {
+        factor: True
+        for factor, on in (
+            ("email_otp", pool.passwordless.email_otp),
+            ("web_authn", pool.passwordless.passkeys),
+        )
+        if on
+    }
+    custom: dict[str, Any] = {
+        "client": client.value,
+        "issuer": outputs[StackOutput.ISSUER_URL],
+        "items_table": outputs[StackOutput.ITEMS_TABLE],
+        "photos_prefix": user_prefix("<sub>"),
+        "custom_identity_providers": list(config.custom_provider_names),
+    }
+    if passwordless:
+        custom["passwordless"] = passwordless
+    return {
+        "version": SCHEMA_VERSION,
+        "auth": {
+            "aws_region": region,
+            "user_pool_id": outputs[StackOutput.USER_POOL_ID],
+            "user_pool_client_id": outputs[CLIENT_ID[client]],
+            "identity_pool_id": outputs[StackOutput.IDENTITY_POOL_ID],
+            "password_policy": {
+                "min_length": PASSWORD_POLICY.min_length,
+                "require_numbers": PASSWORD_POLICY.require_digits,
+                "require_lowercase": PASSWORD_POLICY.require_lowercase,
+                "require_uppercase": PASSWORD_POLICY.require_uppercase,
+                "require_symbols": PASSWORD_POLICY.require_symbols,
+            },
+            "oauth": {
+                "identity_providers": [
+                    amplify_name
+                    for provider in config.federation
+                    for kind, amplify_name in AMPLIFY_PROVIDER_NAMES.items()
+                    if provider.name == kind.value
+                ],
+                "domain": outputs[StackOutput.DOMAIN_URL].removeprefix("https://"),
+                "scopes": hosted_client_scopes(),
+                "redirect_sign_in_uri": list(hosted.callback_urls),
+                "redirect_sign_out_uri": list(hosted.logout_urls),
+                "response_type": "code",
+            },
+            "standard_required_attributes": [USERNAME_ATTRIBUTE],
+            "username_attributes": [USERNAME_ATTRIBUTE],
+            "user_verification_types": [USERNAME_ATTRIBUTE],
+            "unauthenticated_identities_enabled": config.data_access.allow_guest_access,
+            "mfa_configuration": MFA_CONFIGURATION[mfa.mode],
+            "mfa_methods": [m for m, on in (("SMS", mfa.sms), ("TOTP", mfa.totp)) if on],
+            "groups": [{g.name: {"precedence": g.precedence}} for g in pool.groups],
+        },
+        "storage": {"aws_region": region, "bucket_name": outputs[StackOutput.PHOTOS_BUCKET]},
+        "custom": custom,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("outputs_file", type=Path, help="the file from cdk deploy --outputs-file")
+    parser.add_argument("stage", help="the stage name, e.g. Prod")
+    parser.add_argument("--out-dir", type=Path, default=Path("."), help="where to write the files")
+    args = parser.parse_args(argv)
+    try:
+        (config,) = select_stages([args.stage])
+        outputs = stage_outputs(json.loads(args.outputs_file.read_text()), args.stage)
+    except (ConfigError, OutputsError, OSError, json.JSONDecodeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for client in Client:
+        target = args.out_dir / FILE_NAME[client]
+        target.write_text(json.dumps(client_config(outputs, config, client), indent=2) + "\n")
+        print(f"wrote {target} ({client.value} client)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

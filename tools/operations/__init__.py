@@ -1,0 +1,1 @@
+"""Operating a deployed stage: the smoke test."""

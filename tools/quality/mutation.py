@@ -1,0 +1,177 @@
+"""`make mutate`: mutation testing (mutmut) of the modules that protect users, and its report.
+
+    python -m tools.quality.mutation [MODULE ...]     run mutmut per module, then report
+    python -m tools.quality.mutation --report-only    report what `mutants/` holds
+
+Each MODULE (dotted, as mutmut names mutants: `stage_config`, `tools.review.guard`, `lambdas`) is
+one `mutmut run`, timed on its own; mutmut runs each mutant against only the tests that cover its
+function (`[tool.mutmut]` in pyproject.toml). The report gives per source file the mutants,
+killed, survived, equivalent and the kill rate, lists every survivor, and fails when a file's
+kill rate of non-equivalent mutants is under the goal. Equivalent mutants are the reviewed ones in
+`tests/mutation/equivalent.toml`, each with its reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
+
+from tools.review.templates import ROOT
+
+MUTANTS = ROOT / "mutants"
+EQUIVALENT = ROOT / "tests" / "mutation" / "equivalent.toml"
+DEFAULT_MODULES = (
+    "stage_config",
+    "tools.review.guard",
+    "tools.review.security_diff",
+    "tools.review.iam_diff",
+    "lambdas",
+)
+GOAL = 0.9
+DETECTED = frozenset({"killed", "timeout"})
+"""A timeout is a mutant the suite noticed (it never finished), as mutmut counts it."""
+
+
+@dataclass
+class FileResult:
+    module: str
+    statuses: Counter[str] = field(default_factory=Counter)
+    survivors: list[str] = field(default_factory=list)
+    equivalent: int = 0
+
+    @property
+    def checked(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status != "not checked")
+
+    @property
+    def detected(self) -> int:
+        return sum(self.statuses[status] for status in DETECTED)
+
+    @property
+    def rate(self) -> float:
+        """Detected mutants over the checked, non-equivalent ones."""
+        candidates = self.checked - self.equivalent
+        return self.detected / candidates if candidates else 1.0
+
+
+def exit_codes(mutants: Path) -> dict[str, dict[str, int | None]]:
+    """{module: {mutant name: mutmut's exit code}} from mutmut's `<file>.py.meta` records;
+    `mutants/lambdas/pre_sign_up/index.py.meta` is module `lambdas.pre_sign_up.index`."""
+    return {
+        ".".join(meta.relative_to(mutants).with_suffix("").with_suffix("").parts): json.loads(
+            meta.read_text()
+        )["exit_code_by_key"]
+        for meta in sorted(mutants.rglob("*.py.meta"))
+    }
+
+
+def results(
+    mutants: Path, prefixes: tuple[str, ...], equivalent: dict[str, str]
+) -> list[FileResult]:
+    """Every mutated file under one of `prefixes`, with the status of each of its mutants."""
+    found = []
+    for module, codes in exit_codes(mutants).items():
+        if not any(module == p or module.startswith(f"{p}.") for p in prefixes):
+            continue
+        result = FileResult(module)
+        for name, exit_code in sorted(codes.items()):
+            status = status_by_exit_code[exit_code]
+            result.statuses[status] += 1
+            if status in DETECTED or status == "not checked":
+                continue
+            if name in equivalent:
+                result.equivalent += 1
+            else:
+                result.survivors.append(f"{name} ({status})")
+        if result.statuses:
+            found.append(result)
+    return found
+
+
+def stale_equivalents(
+    mutants: Path, prefixes: tuple[str, ...], equivalent: dict[str, str]
+) -> list[str]:
+    """Entries of the equivalent file that a test now kills, or that no longer exist."""
+    codes = {
+        name: code for by_name in exit_codes(mutants).values() for name, code in by_name.items()
+    }
+    known = set(codes)
+    survivors = {name for name, code in codes.items() if status_by_exit_code[code] not in DETECTED}
+    return sorted(
+        name
+        for name in equivalent
+        if any(name.startswith(f"{p}.") for p in prefixes)
+        and (name not in known or name not in survivors)
+    )
+
+
+def report(
+    mutants: Path,
+    prefixes: tuple[str, ...],
+    equivalent: dict[str, str],
+    seconds: dict[str, float],
+) -> tuple[list[str], bool]:
+    """The Markdown report, and whether every file reaches the goal."""
+    found = results(mutants, prefixes, equivalent)
+    lines = [
+        "| module | mutants | killed | timeout | survived | no tests | equivalent | kill rate |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in found:
+        s = r.statuses
+        lines.append(
+            f"| `{r.module}` | {r.checked} | {s['killed']} | {s['timeout']} | {s['survived']} "
+            f"| {s['no tests']} | {r.equivalent} | {r.rate:.1%} |"
+        )
+    lines += ["", *(f"- `{p}`: {seconds[p] / 60:.1f} min" for p in prefixes if p in seconds)]
+    survivors = [name for r in found for name in r.survivors]
+    lines += ["", f"Survivors ({len(survivors)}; `mutmut show <name>` shows one):", ""]
+    lines += [f"- {name}" for name in survivors] or ["- none"]
+    stale = stale_equivalents(mutants, prefixes, equivalent)
+    if stale:
+        lines += ["", f"Stale entries in {EQUIVALENT.relative_to(ROOT)} (killed or gone):", ""]
+        lines += [f"- {name}" for name in stale]
+    below = [r.module for r in found if r.rate < GOAL]
+    if below:
+        lines += ["", f"Under the {GOAL:.0%} goal: {', '.join(below)}"]
+    return lines, not below and not stale and bool(found)
+
+
+def run(module: str) -> float:
+    """One `mutmut run` over `module`'s mutants (mutmut re-runs every named mutant); seconds."""
+    MUTANTS.mkdir(exist_ok=True)
+    link = MUTANTS / "node_modules"  # the tests run Node tools from the copy's root
+    if not link.is_symlink():
+        link.symlink_to(ROOT / "node_modules")
+    # One worker: the tests' CDK apps talk to the jsii process the workers inherit.
+    command = [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", "1"]
+    start = time.monotonic()
+    with (MUTANTS / f"{module}.log").open("w") as log:
+        subprocess.run([*command, f"{module}.*"], cwd=ROOT, stdout=log, stderr=log, check=True)
+    return time.monotonic() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", default=list(DEFAULT_MODULES))
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args(argv)
+    modules = tuple(args.modules)
+    equivalent: dict[str, str] = tomllib.loads(EQUIVALENT.read_text())["equivalent"]
+    seconds = {} if args.report_only else {module: run(module) for module in modules}
+    lines, reached = report(MUTANTS, modules, equivalent, seconds)
+    print("\n".join(lines))
+    return 0 if reached else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

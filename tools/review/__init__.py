@@ -1,0 +1,1 @@
+"""Reviewing a change: the security and IAM diffs, the replacement guard, and the summary."""
