@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Validations, cx_api
+from aws_cdk import App, Environment, Validations, cx_api
 from cdk_nag import AwsSolutionsChecks
 
 from auth_constructs.compliance.control_tower import control_tower_validator
@@ -79,7 +79,14 @@ def build_app(
                 "a sandbox is deployed from a developer's machine, never by the pipeline",
                 "drop -c sandbox, or -c delivery=cdk-pipelines",
             )
-        PipelineStack(app, "Pipeline", delivery=delivery, stages=configs)
+        account, region = delivery.pipeline_account_region
+        PipelineStack(
+            app,
+            "Pipeline",
+            delivery=delivery,
+            stages=configs,
+            env=Environment(account=account, region=region),
+        )
     else:
         for config in configs:
             IdentityStage(app, config=config, delivery=delivery)

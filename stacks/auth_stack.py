@@ -8,13 +8,14 @@ from aws_cdk import Aws, CfnOutput, Stack
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_inline_policies
-from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.data.data_backup import DataBackup
 from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.identity.app_clients import AppClients
 from auth_constructs.identity.federation import Federation
 from auth_constructs.identity.identity_access import OWNER, IdentityAccess
 from auth_constructs.identity.managed_login import ManagedLogin
+from auth_constructs.identity.pool_replica import PoolReplica
 from auth_constructs.identity.triggers import TIMEOUT, CognitoTriggers
 from auth_constructs.identity.user_groups import UserGroups
 from auth_constructs.identity.user_pool import PhotoUserPool
@@ -42,18 +43,33 @@ class AuthStack(Stack):
         config: StageConfig,
         delivery: DeliveryConfig,
         key: CustomerKey | None,
+        replica_key: CustomerKeyReplica | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         pool_config = config.user_pool
         self.customer_key = key
         self.storage = PhotoStorage(
-            self, "Storage", config=config.data_access, stateful=config.stateful, key=key
+            self,
+            "Storage",
+            config=config.data_access,
+            stateful=config.stateful,
+            key=key,
+            replica_key=replica_key,
         )
         self.user_pool = PhotoUserPool(
             self, "UserPool", config=pool_config, stateful=config.stateful, key=key
         )
         pool = self.user_pool.user_pool
+        self.pool_replica: PoolReplica | None = None
+        if replica_key:
+            self.pool_replica = PoolReplica(
+                self,
+                "PoolReplica",
+                user_pool=pool,
+                region=Stack.of(replica_key).region,
+                stateful=config.stateful,
+            )
         protection = pool_config.protection
         self.edge: EdgeProtection | None = None
         if protection.waf:

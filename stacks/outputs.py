@@ -8,6 +8,10 @@ from enum import StrEnum
 AUTH_STACK_ID = "Auth"
 KEY_STACK_ID = "Key"
 """The stage's customer key (when it has one), deployed before Auth."""
+REPLICA_KEY_STACK_ID = "ReplicaKey"
+"""The key's replica in the secondary Region (with a replica), deployed before Auth."""
+SECONDARY_STACK_ID = "Secondary"
+"""The pool replica's settings in the secondary Region, deployed after Auth."""
 
 
 class StackOutput(StrEnum):
@@ -27,6 +31,9 @@ class StackOutput(StrEnum):
 
 
 OPTIONAL_OUTPUTS = frozenset({StackOutput.SERVER_CLIENT_ID})
+CROSS_STACK_OUTPUT_PREFIX = "PublishOutput"
+"""How CDK names the outputs that other stacks of the stage read (weak cross-stack references,
+`Fn::GetStackOutput`): wiring between stacks, not part of the contract above."""
 
 
 def deployed_stack_name(stage: str) -> str:

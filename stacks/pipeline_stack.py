@@ -13,6 +13,7 @@ from typing import Any, cast
 from aws_cdk import Aws, CfnResource, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_finding, accept_wildcards
@@ -122,28 +123,40 @@ class PipelineStack(Stack):
         wait_only_for_policy(
             cast(CfnResource, codepipeline.node.default_child), cast(iam.Role, codepipeline.role)
         )
-        accept_finding(
-            codepipeline.artifact_bucket,
-            nag="AwsSolutions-S1",
-            checkov=("CKV_AWS_18", "CKV_AWS_21"),
-            control_tower=(
-                "s3_bucket_logging_enabled_check",
-                "s3_bucket_versioning_enabled_check",
-                "s3_lifecycle_policy_check",
-                "s3_event_notifications_enabled_check",
-                "s3_bucket_object_lock_enabled_check",
-            ),
-            reason="The pipeline's artifact bucket holds only build inputs and outputs that "
-            "CodePipeline itself writes and reads, each run under a new key; its access is in "
-            "CloudTrail, and the next run rebuilds everything from the source repository.",
-        )
-        if codepipeline.artifact_bucket.encryption_key:
+        regions = codepipeline.cross_region_support.values()
+        for key in (
+            k for s in regions for k in s.stack.node.find_all() if isinstance(k, kms.CfnKey)
+        ):
             accept_finding(
-                codepipeline.artifact_bucket.encryption_key,
+                key,
                 control_tower=("kms_create_grant_aws_service_check",),
-                reason="CDK Pipelines' own key policy for the artifact key: it lets this "
-                "account's pipeline roles use the key, as CodePipeline needs across stages.",
+                reason="CDK Pipelines' own key policy for the artifact key in a stage's second "
+                "Region: it lets this account's pipeline roles use the key across Regions.",
             )
+        for bucket in (codepipeline.artifact_bucket, *(s.replication_bucket for s in regions)):
+            accept_finding(
+                bucket,
+                nag="AwsSolutions-S1",
+                checkov=("CKV_AWS_18", "CKV_AWS_21"),
+                control_tower=(
+                    "s3_bucket_logging_enabled_check",
+                    "s3_bucket_versioning_enabled_check",
+                    "s3_lifecycle_policy_check",
+                    "s3_event_notifications_enabled_check",
+                    "s3_bucket_object_lock_enabled_check",
+                ),
+                reason="The pipeline's artifact bucket (in its own Region, or in a stage's "
+                "second Region) holds only build inputs and outputs that CodePipeline itself "
+                "writes and reads, each run under a new key; its access is in CloudTrail, and "
+                "the next run rebuilds everything from the source repository.",
+            )
+            if bucket.encryption_key:
+                accept_finding(
+                    bucket.encryption_key,
+                    control_tower=("kms_create_grant_aws_service_check",),
+                    reason="CDK Pipelines' own key policy for the artifact key: it lets this "
+                    "account's pipeline roles use the key, as CodePipeline needs across stages.",
+                )
         accept_finding(
             self.pipeline.node.find_child("Assets")
             .node.find_child("FileRole")
@@ -179,6 +192,11 @@ GENERATED_WILDCARDS = (
         "pipeline's own artifact bucket only.",
     ),
     ("ArtifactsBucket", "Objects of the pipeline's own artifact bucket."),
+    (
+        "replicationbucket",
+        "Objects of the pipeline's artifact bucket in a stage's second Region (CDK's "
+        "cross-Region support stack), which only the pipeline writes.",
+    ),
     (
         "report-group/",
         "CodeBuild report groups of this pipeline's own build projects, as CDK "

@@ -8,7 +8,8 @@ from constructs import Construct
 from auth_constructs.compliance import compliance_packs
 from stacks.auth_stack import AuthStack
 from stacks.key_stack import KeyStack
-from stacks.outputs import AUTH_STACK_ID, KEY_STACK_ID
+from stacks.outputs import AUTH_STACK_ID, KEY_STACK_ID, REPLICA_KEY_STACK_ID, SECONDARY_STACK_ID
+from stacks.replica_stacks import ReplicaKeyStack, SecondaryStack
 from stage_config import DeliveryConfig, StageConfig
 
 
@@ -33,17 +34,54 @@ class IdentityStage(Stage):
                 termination_protection=config.production,
                 description=f"Cognito identity layer ({config.name}): the customer key",
             )
+        self.replica_key: ReplicaKeyStack | None = None
+        secondary = replica_env(config)
+        if self.keys and config.customer_key and secondary:
+            self.replica_key = ReplicaKeyStack(
+                self,
+                REPLICA_KEY_STACK_ID,
+                env=secondary,
+                primary=self.keys.customer_key,
+                config=config.customer_key,
+                stateful=config.stateful,
+                termination_protection=config.production,
+                description=f"Cognito identity layer ({config.name}): the key's replica",
+            )
         self.auth = AuthStack(
             self,
             AUTH_STACK_ID,
             config=config,
             delivery=delivery,
             key=self.keys.customer_key if self.keys else None,
+            replica_key=self.replica_key.replica if self.replica_key else None,
             termination_protection=config.production,
             description=f"Cognito identity layer ({config.name})",
         )
-        self.stacks: tuple[Stack, ...] = (*([self.keys] if self.keys else []), self.auth)
+        self.secondary: SecondaryStack | None = None
+        if config.replica and secondary:
+            self.secondary = SecondaryStack(
+                self,
+                SECONDARY_STACK_ID,
+                env=secondary,
+                user_pool_id=self.auth.user_pool.user_pool.user_pool_id,
+                replica=config.replica,
+                email=config.user_pool.email,
+                termination_protection=config.production,
+                description=f"Cognito identity layer ({config.name}): the replica's settings",
+            )
+        self.stacks: tuple[Stack, ...] = tuple(
+            stack
+            for stack in (self.keys, self.replica_key, self.auth, self.secondary)
+            if stack is not None
+        )
         """The stage's stacks in deploy order."""
         compliance_packs.enforce(self, config.compliance)
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
+
+
+def replica_env(config: StageConfig) -> Environment | None:
+    """The environment of the stage's secondary Region, when it has a replica."""
+    if config.replica is None:
+        return None
+    return Environment(account=config.account or None, region=config.replica.region)

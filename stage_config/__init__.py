@@ -21,6 +21,7 @@ from stage_config.protection import (
     ThreatProtectionConfig,
     WafConfig,
 )
+from stage_config.replica import ReplicaConfig
 from stage_config.stage import StageConfig, StatefulPolicy
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import (
@@ -65,6 +66,7 @@ __all__ = [
     "ProtectionConfig",
     "ProviderConfig",
     "ProviderKind",
+    "ReplicaConfig",
     "SamlProviderConfig",
     "SecretRef",
     "SesEmailConfig",

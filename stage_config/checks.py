@@ -40,6 +40,11 @@ LOG_RETENTION_DAYS = frozenset(
 )
 
 
+SES_REGIONS_FROM_ANY_REGION = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
+"""The SES Regions a user pool in another Region may send through (CDK's UserPoolSESOptions);
+otherwise SES must be in the pool's own Region."""
+
+
 def require(condition: bool, key: str, problem: str, fix: str) -> None:
     """Raise ConfigError(key, problem, fix) unless `condition` holds."""
     if not condition:

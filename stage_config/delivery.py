@@ -57,6 +57,14 @@ class DeliveryConfig(Section):
     def __post_init__(self) -> None:
         check_tree(self, Context(), "delivery")
 
+    @property
+    def pipeline_account_region(self) -> tuple[str, str]:
+        """Where the pipeline runs: the connection's account and Region. CDK Pipelines needs
+        both at synth once a stage deploys to a second Region (a replica), for the artifact
+        bucket it keeps in that Region."""
+        _, _, _, region, account, _ = self.connection_arn.split(":", 5)
+        return account, region
+
     def deploy_subject(self, environment: str) -> str:
         """The OIDC `sub` of this repository's jobs in a GitHub environment, on the branch."""
         return f"repo:{self.repository}:environment:{environment}:ref:refs/heads/{self.branch}"

@@ -6,7 +6,13 @@ import re
 from dataclasses import dataclass, field, fields
 
 from stage_config.backup import BackupConfig
-from stage_config.checks import check_region, check_unique, require
+from stage_config.checks import (
+    SES_REGIONS_FROM_ANY_REGION,
+    check_region,
+    check_unique,
+    has_reason,
+    require,
+)
 from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
 from stage_config.encryption import CustomerKeyConfig
@@ -16,13 +22,10 @@ from stage_config.federation import (
     SamlProviderConfig,
     SecretRef,
 )
+from stage_config.replica import REPLICATION_REGIONS, ReplicaConfig
 from stage_config.section import Context, Section, check_tree
 from stage_config.triggers import TriggersConfig
-from stage_config.user_pool import FeaturePlan, UserPoolConfig
-
-SES_REGIONS_FROM_ANY_REGION = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
-"""The SES Regions a user pool in another Region may send through (CDK's UserPoolSESOptions);
-otherwise SES must be in the pool's own Region."""
+from stage_config.user_pool import FeaturePlan, MfaMode, UserPoolConfig
 
 
 def github_environment(stage_name: str) -> str:
@@ -60,6 +63,9 @@ class StageConfig(Section):
     backup: BackupConfig | None = field(default_factory=BackupConfig)
     """AWS Backup of the items table and the photos bucket; None keeps only point-in-time
     recovery and object versions."""
+    replica: ReplicaConfig | None = None
+    """A secondary replica of the user pool (and of the key and the items table) in a second
+    Region; None keeps the stage in one Region, replica-ready."""
     account: str = ""
     region: str = ""
     tags: dict[str, str] = field(default_factory=dict)
@@ -137,6 +143,16 @@ class StageConfig(Section):
             f"{', '.join(sorted(SES_REGIONS_FROM_ANY_REGION))}",
         )
         alarms = self.user_pool.protection.alarms
+        topic_region = (
+            alarms.notify_topic_arn.split(":")[3] if alarms and alarms.notify_topic_arn else ""
+        )
+        require(
+            not self.region or not topic_region or topic_region == self.region,
+            "user_pool.protection.alarms.notify_topic_arn",
+            f"the topic is in {topic_region}, and CloudWatch alarms and EventBridge rules in "
+            f"{self.region} notify topics of their own Region only",
+            f"use a topic in {self.region}",
+        )
         require(
             alarms is None or not alarms.notify_emails or self.customer_key is not None,
             "user_pool.protection.alarms.notify_emails",
@@ -157,3 +173,61 @@ class StageConfig(Section):
                 "the pre token generation trigger uses event version V3_0, which LITE lacks",
                 "set feature_plan=FeaturePlan.ESSENTIALS (or PLUS), or triggers=None",
             )
+        if self.replica:
+            self._check_replica(self.replica)
+
+    def _check_replica(self, replica: ReplicaConfig) -> None:
+        """What Cognito's multi-Region replication needs of the whole stage."""
+        require(
+            self.user_pool.feature_plan is not FeaturePlan.LITE,
+            "replica",
+            "multi-Region replication needs the ESSENTIALS or PLUS feature plan",
+            "set user_pool.feature_plan=FeaturePlan.ESSENTIALS (or PLUS), or replica=None",
+        )
+        require(
+            bool(self.region),
+            "region",
+            "a replica needs the stage's own (primary) Region at synth: the secondary Region's "
+            "stacks read values across Regions",
+            f"set region='eu-west-1' (your primary) in stages.py, or "
+            f"{self.name.upper()}_REGION in the environment",
+        )
+        require(
+            self.region in REPLICATION_REGIONS,
+            "region",
+            f"Cognito does not replicate user pools from {self.region}",
+            f"use one of {', '.join(sorted(REPLICATION_REGIONS))} as the primary, or replica=None",
+        )
+        require(
+            replica.region != self.region,
+            "replica.region",
+            f"the secondary Region is the stage's own Region ({self.region})",
+            "choose a second Region for the replica",
+        )
+        require(
+            self.customer_key is not None,
+            "customer_key",
+            "replication needs the pool encrypted with a multi-Region customer managed key, "
+            "and this stage has none",
+            "set customer_key=CustomerKeyConfig() (before the first deploy: the key is "
+            "multi-Region from creation), or replica=None",
+        )
+        mfa = self.user_pool.mfa
+        require(
+            mfa.mode is not MfaMode.REQUIRED
+            or mfa.sms
+            or not mfa.totp
+            or has_reason(replica.totp_only_reason),
+            "replica.totp_only_reason",
+            "MFA is REQUIRED and TOTP is its only factor, which secondary replicas do not "
+            "support: during a failover nobody could sign in there",
+            "state why that is acceptable in replica.totp_only_reason (a sentence), or offer "
+            "mfa.sms as a second factor",
+        )
+        email = self.user_pool.email
+        require(
+            email is None or bool(replica.ses_region),
+            "replica.ses_region",
+            "the replica sends its own email (settings per Region), through SES",
+            "set replica.ses_region to a Region where the sender identity is verified",
+        )

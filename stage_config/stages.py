@@ -28,6 +28,7 @@ from stage_config.protection import (
     ThreatProtectionConfig,
     WafConfig,
 )
+from stage_config.replica import ReplicaConfig
 from stage_config.stage import StageConfig
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import (
@@ -189,6 +190,18 @@ def prod() -> StageConfig:
         compliance=(CompliancePack.NIST_800_53_R5,),
         # Irreversible 3 days after the first deploy: recovery points then outlive any admin.
         backup=BackupConfig(vault_lock=VaultLockMode.COMPLIANCE),
+        # A replica of the pool, the key and the items table in a second Region. The primary
+        # Region must be known at synth for it (PROD_REGION in the environment overrides).
+        region="eu-west-1",
+        replica=ReplicaConfig(
+            region="eu-central-1",
+            ses_region="eu-central-1",
+            totp_only_reason=(
+                "During a failover, signed-in users keep refreshing their tokens through the "
+                "replica; new sign-ins wait for the primary rather than fall back to SMS codes, "
+                "which SIM swaps defeat."
+            ),
+        ),
         tags={"project": "photoshare", "stage": "prod"},
     )
 

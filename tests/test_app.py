@@ -9,7 +9,7 @@ from aws_cdk import Token
 
 from app import build_app
 from stacks.stage import IdentityStage
-from stage_config import ConfigError
+from stage_config import ConfigError, StageConfig
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp, cdk_json_context, synthesize
 
@@ -36,8 +36,10 @@ def test_stage_selection_and_environment(tmp_path: Path) -> None:
 
 
 def test_stages_are_environment_agnostic_by_default(
-    synthesized: SynthesizedApp, stage_name: str
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
+    """Account and Region come from the config (`account`, `region`) or the environment only;
+    a stage that names neither synthesizes for any."""
     stack = synthesized.stack(stage_name)
-    assert Token.is_unresolved(stack.account)
-    assert Token.is_unresolved(stack.region)
+    assert Token.is_unresolved(stack.account) is not bool(stage_config.account)
+    assert Token.is_unresolved(stack.region) is not bool(stage_config.region)

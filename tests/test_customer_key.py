@@ -44,7 +44,7 @@ def test_stage_data_and_logs_use_the_key_when_configured(
 ) -> None:
     photos = buckets(synthesized, stage_name)["photos"]
     (table,) = synthesized.resources(stage_name, "AWS::DynamoDB::GlobalTable").values()
-    (replica,) = table["Properties"]["Replicas"]
+    replica, *_secondary = reversed(table["Properties"]["Replicas"])  # the own Region's is last
     groups = log_groups(synthesized, stage_name)
     if stage_config.customer_key is None:
         assert synthesized.resources(stage_name, KEY) == {}

@@ -174,7 +174,7 @@ def test_items_table(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
     """A global table in every stage (a replica Region is then an update, never a new table),
-    with one replica in the stage's own Region until the stage has another."""
+    with one replica in the stage's own Region, and one in the secondary with a replica."""
     synthesized.template(stage_name).has_resource_properties(
         "AWS::DynamoDB::GlobalTable",
         {
@@ -186,10 +186,15 @@ def test_items_table(
             "Replicas": [
                 Match.object_like(
                     {
-                        "Region": {"Ref": "AWS::Region"},
+                        "Region": region,
                         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
                         "DeletionProtectionEnabled": stage_config.stateful.deletion_protection,
                     }
+                )
+                # The secondary Region's replica first (CDK's order), then the stage's own.
+                for region in (
+                    *([stage_config.replica.region] if stage_config.replica else []),
+                    stage_config.region or {"Ref": "AWS::Region"},
                 )
             ],
         },

@@ -16,7 +16,7 @@ from stage_config.selection import check_shared_concurrency
 from stage_config.triggers import PEAK_RATES, UNRESERVED_MINIMUM, sized_from_quotas
 from tests.support.app import SynthesizedApp, bucket_ids
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
-from tests.support.configs import LIVE, live, sandbox, with_triggers
+from tests.support.configs import LIVE, in_region, live, sandbox, with_triggers
 from tools.review.guard import compare
 
 VAULT = "AWS::Backup::BackupVault"
@@ -238,7 +238,7 @@ def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
     check_shared_concurrency(
         [
             dataclasses.replace(production, account=account, region=region),
-            dataclasses.replace(twin, account=account, region="eu-central-1"),
+            in_region(twin, "eu-central-1", account=account),
         ]
     )
 

@@ -28,18 +28,13 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-def test_auth_stack_template(
+def test_stage_stack_templates(
     synthesized: SynthesizedApp, stage_name: str, snapshot_json: SnapshotAssertion
 ) -> None:
-    assert normalized(synthesized.template_json(stage_name)) == snapshot_json
-
-
-def test_key_stack_template(
-    synthesized: SynthesizedApp, stage_name: str, snapshot_json: SnapshotAssertion
-) -> None:
-    if synthesized.stage(stage_name).keys is None:
-        pytest.skip(f"{stage_name} has no customer key, so no Key stack")
-    assert normalized(synthesized.key_template(stage_name)) == snapshot_json
+    """One snapshot per stack of the stage (`Key`, `ReplicaKey`, `Auth`, `Secondary`)."""
+    for stack in synthesized.stage(stage_name).stacks:
+        template = normalized(synthesized.template_json(stage_name, stack))
+        assert template == snapshot_json(name=stack.node.id)
 
 
 def test_ci_access_stack_template(
@@ -68,10 +63,17 @@ def stateful(synthesized: SynthesizedApp, stage_name: str) -> dict[str, Construc
     }
     if stack.customer_key:
         resources["customer key"] = stack.customer_key.key
+    replica_key = synthesized.stage(stage_name).replica_key
+    if replica_key:
+        resources["key replica"] = replica_key.replica.key
+    if stack.pool_replica:
+        resources["pool replica"] = stack.pool_replica.replica
     return resources
 
 
 def resource_of(construct: Construct) -> CfnResource:
+    if isinstance(construct, CfnResource):
+        return construct
     return cast(CfnResource, construct.node.default_child)
 
 
@@ -126,5 +128,5 @@ def test_stateful_resources_follow_the_stage_policy(
     ]
     protected = stage_config.stateful.deletion_protection
     assert pool["Properties"]["DeletionProtection"] == ("ACTIVE" if protected else "INACTIVE")
-    (replica,) = table["Properties"]["Replicas"]
-    assert replica["DeletionProtectionEnabled"] is protected
+    for replica in table["Properties"]["Replicas"]:
+        assert replica["DeletionProtectionEnabled"] is protected, replica["Region"]

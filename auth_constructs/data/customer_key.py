@@ -211,3 +211,38 @@ def accept_wildcard_principal(key: IConstruct) -> None:
         "callers in this account (kms:ViaService cognito-idp, kms:CallerAccount), as the "
         "Cognito guide's key policy does; whether a caller may call Cognito is IAM's say.",
     )
+
+
+class CustomerKeyReplica(Construct):
+    """The key's multi-Region replica in a secondary Region: the same key material (so the
+    pool's and the table's replicas there decrypt what the primary encrypted), with its own
+    policy, because replica keys do not share their primary's: the same statements, which
+    name the Region of the stack that holds it."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        primary: CustomerKey,
+        config: CustomerKeyConfig,
+        stateful: StatefulPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        account = iam.PolicyStatement(
+            principals=[iam.AccountRootPrincipal()], actions=["kms:*"], resources=["*"]
+        )
+        policy = iam.PolicyDocument(
+            statements=[account, grants_only_for_aws_resources(), *cognito_statements()]
+        )
+        self.key = kms.CfnReplicaKey(
+            self,
+            "Key",
+            primary_key_arn=primary.key.key_arn,
+            key_policy=policy,
+            description=f"{Aws.STACK_NAME}: replica of the stage's key",
+            pending_window_in_days=config.deletion_window_days,
+        )
+        self.key.apply_removal_policy(removal_policy(stateful))
+        accept_wildcard_principal(self.key)
+        self.key_arn = self.key.attr_arn

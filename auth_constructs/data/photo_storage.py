@@ -16,7 +16,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_finding
-from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.data.data_layout import PARTITION_KEY, SORT_KEY, USER_PREFIX, user_prefix
 from auth_constructs.data.stateful import removal_policy
 from stage_config import DataAccessConfig, StatefulPolicy
@@ -43,6 +43,7 @@ class PhotoStorage(Construct):
         config: DataAccessConfig,
         stateful: StatefulPolicy,
         key: CustomerKey | None = None,
+        replica_key: CustomerKeyReplica | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = key
@@ -131,8 +132,21 @@ class PhotoStorage(Construct):
             deletion_protection=stateful.deletion_protection,
             removal_policy=removal,
         )
+        if replica_key:
+            # The replica in the secondary Region, under the key's replica there (which the
+            # stage's ReplicaKey stack creates before this one).
+            self.table.add_replica(
+                region=Stack.of(replica_key).region,
+                deletion_protection=stateful.deletion_protection,
+                point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                    point_in_time_recovery_enabled=True
+                ),
+            )
         if key:
-            _encrypt_with(self.table, key)
+            # TableV2 renders the added replicas first and the stack's own Region last.
+            arns = [replica_key.key_arn] if replica_key else []
+            for index, arn in enumerate([*arns, key.key.key_arn]):
+                _encrypt_with(self.table, index, arn)
         for bucket in (self.access_logs, self.bucket):
             _accept_bucket_controls(bucket)
         accept_finding(
@@ -283,15 +297,15 @@ def _accept_bucket_controls(bucket: s3.Bucket) -> None:
     )
 
 
-def _encrypt_with(table: dynamodb.TableV2, key: CustomerKey) -> None:
-    """SSE-KMS with the stage's key on the table's one replica (this Region).
+def _encrypt_with(table: dynamodb.TableV2, replica: int, key_arn: str) -> None:
+    """SSE-KMS on the table's `replica`-th replica with the key (or key replica) `key_arn`.
 
     TableV2's own customer-key option needs the stack's Region at synth, to map a key to each
     replica Region; an environment-agnostic stage has one replica, in whatever Region it is
-    deployed to, and its key is this stack's."""
+    deployed to, and its key is in the stage's Key stack."""
     cfn = cast(dynamodb.CfnGlobalTable, table.node.default_child)
     cfn.add_property_override("SSESpecification", {"SSEEnabled": True, "SSEType": "KMS"})
-    cfn.add_property_override("Replicas.0.SSESpecification", {"KMSMasterKeyId": key.key.key_arn})
+    cfn.add_property_override(f"Replicas.{replica}.SSESpecification", {"KMSMasterKeyId": key_arn})
 
 
 def _accept_aws_owned_keys(bucket: s3.Bucket, table: dynamodb.TableV2) -> None:

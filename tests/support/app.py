@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Stack
+from aws_cdk import App, Stack, Token
 from aws_cdk.assertions import Template
 
 from app import build_app
@@ -88,7 +88,9 @@ class SynthesizedApp:
         return {
             "Fn::GetStackOutput": {
                 "StackName": keys.stack_name,
-                "Region": {"Ref": "AWS::Region"},
+                "Region": {"Ref": "AWS::Region"}
+                if Token.is_unresolved(keys.region)
+                else keys.region,
                 "OutputName": output,
             }
         }

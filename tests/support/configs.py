@@ -196,6 +196,20 @@ def live() -> StageConfig:
     )
 
 
+def in_region(config: StageConfig, region: str, **changes: Any) -> StageConfig:
+    """`config` deployed to `region`, its alarm topic (alarms notify their own Region's) too."""
+    pool = config.user_pool
+    alarms = pool.protection.alarms
+    if alarms and alarms.notify_topic_arn:
+        arn = alarms.notify_topic_arn.split(":")
+        arn[3] = region
+        moved = dataclasses.replace(alarms, notify_topic_arn=":".join(arn))
+        pool = dataclasses.replace(
+            pool, protection=dataclasses.replace(pool.protection, alarms=moved)
+        )
+    return dataclasses.replace(config, region=region, user_pool=pool, **changes)
+
+
 def with_pool(config: StageConfig, **changes: Any) -> StageConfig:
     return dataclasses.replace(config, user_pool=dataclasses.replace(config.user_pool, **changes))
 

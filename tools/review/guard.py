@@ -35,6 +35,8 @@ STATEFUL_TYPES = (
     "AWS::DynamoDB::GlobalTable",
     "AWS::S3::Bucket",
     "AWS::KMS::Key",
+    "AWS::KMS::ReplicaKey",
+    "AWS::Cognito::UserPoolReplica",
     "AWS::Backup::BackupVault",
 )
 # Fixed at creation, though the registry schemas do not mark them create-only: changing them

@@ -68,6 +68,11 @@ def user_pool_lines(template: dict[str, Any]) -> Iterator[str]:
                 )
             else:
                 yield f"- Trigger {trigger}: {render(target)}"
+        issuer = props.get("IssuerConfiguration", {}).get("Type", "ORIGINAL")
+        replicas = [
+            r["RegionName"] for r in of_type(template, "AWS::Cognito::UserPoolReplica").values()
+        ]
+        yield f"- Issuer: {issuer}; replica: {', '.join(replicas) or 'none (one Region)'}"
 
 
 def client_lines(template: dict[str, Any]) -> Iterator[str]:

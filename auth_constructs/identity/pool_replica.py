@@ -1,0 +1,66 @@
+"""The user pool's secondary replica (multi-Region replication): created from the primary
+Region, configured in the secondary (`RegionalSettings`)."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from auth_constructs.data.stateful import removal_policy
+from stage_config import SesEmailConfig, StatefulPolicy
+
+
+class PoolReplica(Construct):
+    """`AWS::Cognito::UserPoolReplica` in the primary Region's stack. Everything it holds is
+    fixed at creation; a new replica starts INACTIVE (the developer guide's MRR page)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        user_pool: cognito.IUserPool,
+        region: str,
+        stateful: StatefulPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.replica = cognito.CfnUserPoolReplica(
+            self, "Replica", user_pool_id=user_pool.user_pool_id, region_name=region
+        )
+        self.replica.apply_removal_policy(removal_policy(stateful))
+
+
+class RegionalSettings(Construct):
+    """`AWS::Cognito::UserPoolRegionalConfigurationAttachment`, in the secondary Region's
+    stack: what a replica holds for itself rather than syncing from the primary. Email goes
+    through SES in `ses_region`. The replica's status is not set here: `cdk deploy` must never
+    turn a failover back; the operators' failover commands own it."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        user_pool_id: str,
+        email: SesEmailConfig | None,
+        ses_region: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        email_configuration = None
+        if email:
+            sender = f"{email.from_name} <{email.from_address}>" if email.from_name else None
+            email_configuration = (
+                cognito.CfnUserPoolRegionalConfigurationAttachment.EmailConfigurationProperty(
+                    email_sending_account="DEVELOPER",
+                    source_arn=(
+                        f"arn:{Aws.PARTITION}:ses:{ses_region}:{Aws.ACCOUNT_ID}:identity/"
+                        f"{email.from_address}"
+                    ),
+                    from_=sender,
+                    reply_to_email_address=email.reply_to or None,
+                )
+            )
+        self.attachment = cognito.CfnUserPoolRegionalConfigurationAttachment(
+            self, "Attachment", user_pool_id=user_pool_id, email_configuration=email_configuration
+        )

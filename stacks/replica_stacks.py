@@ -1,0 +1,61 @@
+"""The stage's stacks in its secondary Region, when it has a replica (`StageConfig.replica`).
+
+Deploy order, which `cdk deploy '<Stage>/*'` follows from the references between them:
+`Key` (primary), `ReplicaKey` (secondary: the key's replica, which the table's and the pool's
+replicas there use), `Auth` (primary: the pool and its replica, the table and its replica),
+`Secondary` (secondary: what the pool's replica holds for itself, which Cognito accepts only
+once the replica exists).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
+from auth_constructs.identity.pool_replica import RegionalSettings
+from stage_config import CustomerKeyConfig, ReplicaConfig, SesEmailConfig, StatefulPolicy
+
+
+class ReplicaKeyStack(Stack):
+    """The key's replica only. Its construct ids are part of its logical id: never rename."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        primary: CustomerKey,
+        config: CustomerKeyConfig,
+        stateful: StatefulPolicy,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.replica = CustomerKeyReplica(
+            self, "CustomerKeyReplica", primary=primary, config=config, stateful=stateful
+        )
+
+
+class SecondaryStack(Stack):
+    """The pool replica's regional settings, in the secondary Region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        user_pool_id: str,
+        replica: ReplicaConfig,
+        email: SesEmailConfig | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = RegionalSettings(
+            self,
+            "RegionalSettings",
+            user_pool_id=user_pool_id,
+            email=email,
+            ses_region=replica.ses_region,
+        )

@@ -1,0 +1,353 @@
+"""The stage's replica in a second Region (`StageConfig.replica`): its stacks deploy in one
+`cdk deploy '<Stage>/*'`, turning it on replaces nothing, and Cognito's rules for it fail at
+synth. Your stages are checked for the order; a test-owned stage pins the details."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stage_config import (
+    CustomerKeyConfig,
+    FeaturePlan,
+    MfaConfig,
+    MfaMode,
+    PasswordlessConfig,
+    ReplicaConfig,
+    StageConfig,
+    UserPoolConfig,
+)
+from tests.support.app import SynthesizedApp, synthesize_configs
+from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
+from tests.support.configs import LIVE, SANDBOX, live, sandbox, with_pool
+from tools.review.guard import compare
+from tools.review.review import review
+from tools.review.templates import of_type
+
+PRIMARY, SECONDARY = "eu-west-1", "eu-central-1"
+"""The primary is the Region of the test-owned stage's alarm topic (`ON_CALL_TOPIC`)."""
+REASON = (
+    "Signed-in users keep refreshing tokens through the replica during a failover; "
+    "new sign-ins wait for the primary Region."
+)
+
+
+def replicated(**changes: Any) -> StageConfig:
+    """The test-owned Live stage with a replica (SES in its secondary Region)."""
+    replica = ReplicaConfig(region=SECONDARY, ses_region=SECONDARY, totp_only_reason=REASON)
+    return dataclasses.replace(live(), **{"region": PRIMARY, "replica": replica, **changes})
+
+
+def without_alarms() -> UserPoolConfig:
+    pool = live().user_pool
+    return dataclasses.replace(pool, protection=dataclasses.replace(pool.protection, alarms=None))
+
+
+# --- your stages: one deploy, in order ----------------------------------------------------------
+
+
+def stack_outputs_read(node: Any) -> Iterator[dict[str, Any]]:
+    """Every `Fn::GetStackOutput` in a template: the values it reads from other stacks."""
+    if isinstance(node, dict):
+        if "Fn::GetStackOutput" in node:
+            yield node["Fn::GetStackOutput"]
+        for value in node.values():
+            yield from stack_outputs_read(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from stack_outputs_read(value)
+
+
+def assembly_order_problems(outdir: Path, stage: str) -> list[str]:
+    """Each value a stage stack reads from another must come from a stack that deploys before it
+    (a dependency in the cloud assembly, directly or not), hold that output, and be read from
+    the Region that stack deploys to."""
+    assembly = outdir / f"assembly-{stage}"
+    artifacts = json.loads((assembly / "manifest.json").read_text())["artifacts"]
+    stacks = {i: a for i, a in artifacts.items() if a["type"] == "aws:cloudformation:stack"}
+    by_name = {a["properties"]["stackName"]: i for i, a in stacks.items()}
+
+    def before(artifact: str) -> set[str]:
+        direct = {d for d in stacks[artifact].get("dependencies", []) if d in stacks}
+        return direct.union(*(before(d) for d in direct)) if direct else set()
+
+    problems = []
+    for artifact, stack in stacks.items():
+        template = json.loads((assembly / stack["properties"]["templateFile"]).read_text())
+        region = stack["environment"].rsplit("/", 1)[1]
+        for read in stack_outputs_read(template):
+            producer = by_name.get(read["StackName"])
+            where = f"{stack['properties']['stackName']} reads {read['StackName']}"
+            if producer is None:
+                problems.append(f"{where}, which is not in the stage")
+                continue
+            if producer not in before(artifact):
+                problems.append(f"{where}, which does not deploy before it")
+            produced = json.loads(
+                (assembly / stacks[producer]["properties"]["templateFile"]).read_text()
+            )
+            if read["OutputName"] not in produced.get("Outputs", {}):
+                problems.append(f"{where}.{read['OutputName']}, which it does not output")
+            producer_region = stacks[producer]["environment"].rsplit("/", 1)[1]
+            expected = (
+                {"Ref": "AWS::Region"} if producer_region in {region, "unknown-region"} else None
+            )
+            if read["Region"] not in (producer_region, expected):
+                problems.append(f"{where} in {read['Region']}, not in {producer_region}")
+    return problems
+
+
+def test_every_stage_deploys_in_one_pass(synthesized: SynthesizedApp, stage_name: str) -> None:
+    assert assembly_order_problems(synthesized.outdir, stage_name) == []
+
+
+# --- a replicated test-owned stage pins the details ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[SynthesizedApp, SynthesizedApp]:
+    """The same stage synthesized without, then with, its replica."""
+    alone = dataclasses.replace(live(), region=PRIMARY)
+    return (
+        synthesize_configs(tmp_path_factory.mktemp("alone"), [alone]),
+        synthesize_configs(tmp_path_factory.mktemp("replicated"), [replicated()]),
+    )
+
+
+def test_the_replicated_stage_deploys_in_one_pass(
+    pair: tuple[SynthesizedApp, SynthesizedApp],
+) -> None:
+    _, app = pair
+    names = [stack.stack_name for stack in app.stage(LIVE).stacks]
+    assert names == [f"{LIVE}-Key", f"{LIVE}-ReplicaKey", f"{LIVE}-Auth", f"{LIVE}-Secondary"]
+    assert [stack.region for stack in app.stage(LIVE).stacks] == [
+        PRIMARY,
+        SECONDARY,
+        PRIMARY,
+        SECONDARY,
+    ]
+    assert assembly_order_problems(app.outdir, LIVE) == []
+
+
+def test_a_stack_read_before_it_deploys_is_caught(
+    pair: tuple[SynthesizedApp, SynthesizedApp], tmp_path: Path
+) -> None:
+    """The ordering check itself: drop Auth's dependency on the replica key from the manifest."""
+    _, app = pair
+    out = tmp_path / "cdk.out"
+    assembly = out / f"assembly-{LIVE}"
+    assembly.mkdir(parents=True)
+    source = app.outdir / f"assembly-{LIVE}"
+    for path in source.glob("*.json"):
+        (assembly / path.name).write_text(path.read_text())
+    manifest = json.loads((source / "manifest.json").read_text())
+    auth = app.stage(LIVE).auth.artifact_id
+    replica_key = app.key_stack(LIVE)  # the primary key stays a dependency
+    manifest["artifacts"][auth]["dependencies"] = [replica_key.artifact_id]
+    (assembly / "manifest.json").write_text(json.dumps(manifest))
+    assert assembly_order_problems(out, LIVE) == [
+        f"{LIVE}-Auth reads {LIVE}-ReplicaKey, which does not deploy before it"
+    ]
+
+
+def test_turning_the_replica_on_replaces_nothing(
+    pair: tuple[SynthesizedApp, SynthesizedApp],
+) -> None:
+    """The replacement guard's own comparison, stack by stack: the replica only adds."""
+    alone, replicated_app = pair
+    for stack in alone.stage(LIVE).stacks:
+        after = replicated_app.stage(LIVE).node.find_child(stack.node.id)
+        before_template = alone.template_json(LIVE, stack)
+        after_template = replicated_app.template_json(LIVE, after)  # type: ignore[arg-type]
+        assert compare(stack.stack_name, before_template, after_template) == []
+        kept = set(before_template["Resources"])
+        assert kept <= set(after_template["Resources"]), stack.stack_name
+
+
+def test_the_table_replica_uses_the_key_replica_of_its_region(
+    pair: tuple[SynthesizedApp, SynthesizedApp],
+) -> None:
+    _, app = pair
+    (table,) = of_type(app.template_json(LIVE), "AWS::DynamoDB::GlobalTable").values()
+    keys = {r["Region"]: r["SSESpecification"]["KMSMasterKeyId"] for r in table["Replicas"]}
+    replica_key = app.stage(LIVE).replica_key
+    assert replica_key is not None
+    assert keys == {
+        PRIMARY: {
+            "Fn::GetStackOutput": {
+                **app.key_reference(LIVE)["Fn::GetStackOutput"],
+                "Region": PRIMARY,
+            }
+        },
+        SECONDARY: keys[SECONDARY],
+    }
+    assert keys[SECONDARY]["Fn::GetStackOutput"]["StackName"] == replica_key.stack_name
+    assert keys[SECONDARY]["Fn::GetStackOutput"]["Region"] == SECONDARY
+    secondary = next(r for r in table["Replicas"] if r["Region"] == SECONDARY)
+    assert secondary["DeletionProtectionEnabled"] is True
+    assert secondary["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_the_pool_replica_and_its_regional_settings(
+    pair: tuple[SynthesizedApp, SynthesizedApp],
+) -> None:
+    _, app = pair
+    (replica,) = of_type(app.template_json(LIVE), "AWS::Cognito::UserPoolReplica").values()
+    (pool_id,) = of_type(app.template_json(LIVE), "AWS::Cognito::UserPool")
+    assert replica["RegionName"] == SECONDARY
+    assert replica["UserPoolId"] == {"Ref": pool_id}
+    secondary = app.stage(LIVE).secondary
+    assert secondary is not None
+    (settings,) = of_type(
+        app.template_json(LIVE, secondary), "AWS::Cognito::UserPoolRegionalConfigurationAttachment"
+    ).values()
+    assert "Status" not in settings, "a deploy must never undo a failover"
+    email = settings["EmailConfiguration"]
+    assert email["EmailSendingAccount"] == "DEVELOPER"
+    source = email["SourceArn"]["Fn::Join"][1]
+    assert f":ses:{SECONDARY}:" in source
+    assert source[-1] == f":identity/{live().user_pool.email.from_address}"  # type: ignore[union-attr]
+
+
+def test_the_key_replica_has_its_own_policy_for_its_regions_pools(
+    pair: tuple[SynthesizedApp, SynthesizedApp],
+) -> None:
+    _, app = pair
+    replica_key = app.stage(LIVE).replica_key
+    assert replica_key is not None
+    (key,) = of_type(app.template_json(LIVE, replica_key), "AWS::KMS::ReplicaKey").values()
+    statements = {s.get("Sid", "account"): s for s in key["KeyPolicy"]["Statement"]}
+    assert set(statements) == {
+        "account",
+        "GrantsOnlyForAwsResources",
+        "CognitoUserPoolsOfThisAccount",
+        "CognitoDescribesTheKey",
+        "ThroughCognitoForThisAccount",
+    }
+    assert statements["GrantsOnlyForAwsResources"]["Effect"] == "Deny"
+    assert key["PrimaryKeyArn"]["Fn::GetStackOutput"]["StackName"] == f"{LIVE}-Key"
+    assert key["PendingWindowInDays"] == live().customer_key.deletion_window_days  # type: ignore[union-attr]
+    resource = app.template_json(LIVE, replica_key)["Resources"]
+    (kept,) = [r for r in resource.values() if r["Type"] == "AWS::KMS::ReplicaKey"]
+    assert (kept["DeletionPolicy"], kept["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+
+# --- Cognito's rules, at synth ------------------------------------------------------------------
+
+CASES: list[BadCase] = [
+    (
+        "lite-plan",
+        lambda: dataclasses.replace(
+            sandbox(),
+            user_pool=dataclasses.replace(
+                sandbox().user_pool,
+                feature_plan=FeaturePlan.LITE,
+                passwordless=PasswordlessConfig(email_otp=False, passkeys=False),
+            ),
+            triggers=None,
+            region=PRIMARY,
+            replica=ReplicaConfig(region=SECONDARY),
+        ),
+        f"{SANDBOX}.replica",
+        "ESSENTIALS or PLUS",
+    ),
+    (
+        "primary-region-unknown",
+        lambda: dataclasses.replace(replicated(), region=""),
+        f"{LIVE}.region",
+        "needs the stage's own (primary) Region at synth",
+    ),
+    (
+        "primary-outside-replication",
+        lambda: replicated(region="af-south-1", user_pool=without_alarms()),
+        f"{LIVE}.region",
+        "does not replicate user pools from af-south-1",
+    ),
+    (
+        "secondary-outside-replication",
+        lambda: dataclasses.replace(replicated(), replica=ReplicaConfig(region="me-south-1")),
+        f"{LIVE}.replica.region",
+        "does not replicate user pools to me-south-1",
+    ),
+    (
+        "secondary-is-primary",
+        lambda: dataclasses.replace(
+            replicated(),
+            replica=ReplicaConfig(region=PRIMARY, ses_region=PRIMARY, totp_only_reason=REASON),
+        ),
+        f"{LIVE}.replica.region",
+        f"is the stage's own Region ({PRIMARY})",
+    ),
+    (
+        "no-customer-key",
+        lambda: replicated(customer_key=None),
+        f"{LIVE}.customer_key",
+        "multi-Region customer managed key",
+    ),
+    (
+        "totp-only-without-reason",
+        lambda: dataclasses.replace(
+            replicated(), replica=ReplicaConfig(region=SECONDARY, ses_region=SECONDARY)
+        ),
+        f"{LIVE}.replica.totp_only_reason",
+        "TOTP is its only factor",
+    ),
+    (
+        "ses-without-secondary-settings",
+        lambda: dataclasses.replace(
+            replicated(), replica=ReplicaConfig(region=SECONDARY, totp_only_reason=REASON)
+        ),
+        f"{LIVE}.replica.ses_region",
+        "sends its own email",
+    ),
+    (
+        "ses-region-cognito-cannot-use",
+        lambda: dataclasses.replace(
+            replicated(), replica=ReplicaConfig(region=SECONDARY, ses_region="ap-south-1")
+        ),
+        f"{LIVE}.replica.ses_region",
+        f"Cognito in {SECONDARY} cannot send through SES in ap-south-1",
+    ),
+]
+
+
+CASES.append(
+    (
+        "alarm-topic-in-another-region",
+        lambda: dataclasses.replace(live(), region="us-east-1"),
+        f"{LIVE}.user_pool.protection.alarms.notify_topic_arn",
+        "notify topics of their own Region only",
+    )
+)
+
+
+@bad_config_cases(CASES)
+def test_bad_replica_config_names_key_and_fix(make: Any, key: str, problem: str) -> None:
+    assert_config_error(make, key, problem)
+
+
+def test_what_the_rules_allow() -> None:
+    """The other side of each rule: SMS beside TOTP needs no reason; MFA not required neither;
+    SES in a Region Cognito may use from anywhere; a customer key from the first deploy."""
+    sms = MfaConfig(mode=MfaMode.REQUIRED, totp=True, sms=True)
+    optional = MfaConfig(mode=MfaMode.OPTIONAL, totp=True, not_required_reason=REASON)
+    for mfa in (sms, optional):
+        config = dataclasses.replace(
+            replicated(),
+            user_pool=with_pool(live(), mfa=mfa).user_pool,
+            replica=ReplicaConfig(region=SECONDARY, ses_region="us-west-2"),
+        )
+        assert config.replica is not None
+    assert replicated(customer_key=CustomerKeyConfig()).replica is not None
+
+
+def test_the_summary_shows_the_replica(pair: tuple[SynthesizedApp, SynthesizedApp]) -> None:
+    alone, replicated_app = pair
+    issuer = live().user_pool.issuer.value
+    assert f"- Issuer: {issuer}; replica: {SECONDARY}\n" in review(replicated_app.outdir)
+    assert f"- Issuer: {issuer}; replica: none (one Region)\n" in review(alone.outdir)
