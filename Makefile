@@ -122,6 +122,8 @@ accept: synth $(PYTHON_DEV) $(NODE_TOOLS)
 	$(VENV)/bin/python -m tools.docs.diagrams --cdk-out cdk.out
 
 ## docs: draw each stage's architecture and trust (Mermaid) from cdk.out into docs/diagrams/
+## (never a sandbox's: NAME is ignored, the diagrams are the stages')
+docs: override NAME :=
 docs: synth
 	$(VENV)/bin/python -m tools.docs.diagrams --cdk-out cdk.out
 
