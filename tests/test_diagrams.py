@@ -16,7 +16,7 @@ from aws_cdk import aws_s3 as s3
 from tests.support.app import cdk_json_context
 from tools.docs import architecture, trust
 from tools.docs.assembly import StackTemplate, groups
-from tools.docs.diagrams import pages
+from tools.docs.diagrams import INDEX, pages
 from tools.docs.mermaid import node_id
 
 ACCOUNT = "111111111111"
@@ -105,7 +105,7 @@ def test_a_reference_the_diagram_cannot_resolve_draws_no_arrow(tmp_path: Path) -
 
 def test_every_stage_page_is_indexed(outdir: Path) -> None:
     written = pages(outdir)
-    index = written.pop("README.md")
+    index = written.pop(INDEX)
     assert written, "one page per stage"
     for name in written:
         assert f"]({name})" in index
