@@ -52,8 +52,9 @@ def pages(cdk_out: Path) -> dict[str, str]:
     index = [
         "# Diagrams",
         "",
-        "Read this to pick a stage and see its resources and trust, drawn from the synthesized"
-        " templates by `make docs` (a test fails when one no longer matches the app).",
+        "Read this to pick a stage (or a stack of its own, such as the CI access stack) and see"
+        " its resources and trust, drawn from the synthesized templates by `make docs` (a test"
+        " fails when one no longer matches the app).",
         "",
         *(f"- [{name}]({name}.md)" for name in found),
         "",
