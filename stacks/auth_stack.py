@@ -41,16 +41,12 @@ class AuthStack(Stack):
         *,
         config: StageConfig,
         delivery: DeliveryConfig,
+        key: CustomerKey | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         pool_config = config.user_pool
-        self.customer_key: CustomerKey | None = None
-        if config.customer_key:
-            self.customer_key = CustomerKey(
-                self, "CustomerKey", config=config.customer_key, stateful=config.stateful
-            )
-        key = self.customer_key
+        self.customer_key = key
         self.storage = PhotoStorage(
             self, "Storage", config=config.data_access, stateful=config.stateful, key=key
         )

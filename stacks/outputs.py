@@ -6,6 +6,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 AUTH_STACK_ID = "Auth"
+KEY_STACK_ID = "Key"
+"""The stage's customer key (when it has one), deployed before Auth."""
 
 
 class StackOutput(StrEnum):

@@ -202,7 +202,8 @@ def test_the_baseline_recorded_at_adoption_guards_the_adopted_pool(
     template = stage_templates(outdir)[FIRST_STAGE]
     team = team_pool(session, template)
     run = adopt(session, tmp_path, outdir, FIRST_STAGE, team.pool_id, capsys=capsys)
-    recorded = json.loads((run.baseline / f"{FIRST_STAGE}.template.json").read_text())
+    recorded_file = run.baseline / f"{deployed_stack_name(FIRST_STAGE)}.template.json"
+    recorded = json.loads(recorded_file.read_text())
     assert compare(FIRST_STAGE, recorded, template) == []
     ((pool_logical_id, _),) = of_type(template, POOL).items()
     changed = json.loads(json.dumps(template))

@@ -16,11 +16,6 @@ KEY = "AWS::KMS::Key"
 VENDED = "/aws/vendedlogs/cognito/"
 
 
-def key_arn(app: SynthesizedApp, stage: str) -> dict[str, Any]:
-    (key_id,) = app.resources(stage, KEY)
-    return {"Fn::GetAtt": [key_id, "Arn"]}
-
-
 def buckets(app: SynthesizedApp, stage: str) -> dict[str, dict[str, Any]]:
     """{'photos' | 'access logs': the bucket's properties}"""
     resources = app.resources(stage, "AWS::S3::Bucket")
@@ -58,7 +53,7 @@ def test_stage_data_and_logs_use_the_key_when_configured(
         assert "SSESpecification" not in replica
         assert all("KmsKeyId" not in g for g in groups.values())
         return
-    arn = key_arn(synthesized, stage_name)
+    arn = synthesized.key_reference(stage_name)
     assert sse(photos) == {
         "BucketKeyEnabled": True,
         "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": arn},
@@ -136,7 +131,7 @@ def test_signed_in_users_reach_the_key_only_through_s3_for_the_photos_bucket(
     }
     for _, statement in s3_key_statements:
         assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
-        assert statement["Resource"] == key_arn(samples, LIVE)
+        assert statement["Resource"] == samples.key_reference(LIVE)
         assert statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"] == {
             "Fn::GetAtt": [photos_id, "Arn"]
         }

@@ -45,7 +45,7 @@ def test_backup_plan_as_configured(
     assert rule["TargetBackupVault"] == {"Fn::GetAtt": [vault_id, "BackupVaultName"]}
     key = vault["Properties"].get("EncryptionKeyArn")
     if stage_config.customer_key:
-        assert key["Fn::GetAtt"][0].startswith("CustomerKey")
+        assert key == synthesized.key_reference(stage_name)
     else:
         assert key is None
     expected = "Retain" if stage_config.stateful.retain else "Delete"

@@ -13,6 +13,7 @@ import pytest
 from aws_cdk import CfnResource
 
 from stacks.auth_stack import AuthStack
+from stacks.outputs import deployed_stack_name
 from stacks.stage import IdentityStage
 from tests.support.app import SynthesizedApp, configs_app
 from tests.support.configs import LIVE, live
@@ -25,7 +26,10 @@ from tools.review.guard import (
     main,
     replacement_properties,
 )
-from tools.review.templates import stage_templates
+from tools.review.templates import stack_templates
+
+AUTH = deployed_stack_name(LIVE)
+"""The sample stage's Auth stack, as the guard names its findings and baselines."""
 
 
 def logical_id(stack: AuthStack, construct: Any) -> str:
@@ -100,8 +104,8 @@ def test_fires_on_a_replacement_forcing_change(
     current = copy.deepcopy(baseline)
     current["Resources"][ids[resource]]["Properties"][prop] = value
     was = baseline["Resources"][ids[resource]]["Properties"].get(prop)
-    (finding,) = compare(LIVE, baseline, current)
-    assert (finding.stage, finding.logical_id) == (LIVE, ids[resource])
+    (finding,) = compare(AUTH, baseline, current)
+    assert (finding.stack, finding.logical_id) == (AUTH, ids[resource])
     assert finding.reason == (
         f"{prop} changed from {json.dumps(was)} to {json.dumps(value)}, which forces replacement"
     )
@@ -186,10 +190,11 @@ def test_cli_reports_and_fails(
 ) -> None:
     old = copy.deepcopy(baseline)
     old["Resources"]["UserPoolFromAnOldName"] = old["Resources"][ids["pool"]]
-    (tmp_path / f"{LIVE}.template.json").write_text(json.dumps(old))
+    accept(tmp_path, samples.outdir)
+    (tmp_path / f"{AUTH}.template.json").write_text(json.dumps(old))
     assert main(["--baseline", str(tmp_path), "--cdk-out", str(samples.outdir)]) == 1
     err = capsys.readouterr().err
-    assert f"REPLACEMENT GUARD: {LIVE}: AWS::Cognito::UserPool UserPoolFromAnOldName" in err
+    assert f"REPLACEMENT GUARD: {AUTH}: AWS::Cognito::UserPool UserPoolFromAnOldName" in err
     assert "make accept" in err
 
 
@@ -200,10 +205,10 @@ def test_a_stage_gone_from_the_app_fails_and_the_others_are_still_checked(
     (tmp_path / "Gone.template.json").write_text(json.dumps({"Resources": {}}))
     moved = copy.deepcopy(baseline)
     moved["Resources"]["OldTable"] = moved["Resources"].pop(ids["table"])
-    (tmp_path / f"{LIVE}.template.json").write_text(json.dumps(moved))
+    (tmp_path / f"{AUTH}.template.json").write_text(json.dumps(moved))
     findings = check(tmp_path, samples.outdir)
-    assert findings[0] == Finding("Gone", "-", "stage", "the stage is gone from cdk.out")
-    assert [(f.stage, f.logical_id) for f in findings[1:]] == [(LIVE, "OldTable")]
+    assert findings[0] == Finding("Gone", "-", "stack", "the stack is gone from cdk.out")
+    assert [(f.stack, f.logical_id) for f in findings[1:]] == [(AUTH, "OldTable")]
 
 
 def test_cli_accepts_then_passes(
@@ -213,9 +218,10 @@ def test_cli_accepts_then_passes(
     cdk_out = ["--cdk-out", str(samples.outdir)]
     assert main(["--accept", "--baseline", str(records), *cdk_out]) == 0
     report = capsys.readouterr().out.splitlines()
-    assert report[0] == f"{LIVE}: new stage"
-    assert "Sandbox: new stage" in report
-    assert all(line.startswith("  added ") for line in report if not line.endswith("new stage"))
+    assert report[0] == f"{LIVE}-Key: new stack"
+    assert f"{AUTH}: new stack" in report
+    assert "Sandbox-Auth: new stack" in report
+    assert all(line.startswith("  added ") for line in report if not line.endswith("new stack"))
     assert main(["--baseline", str(records), *cdk_out]) == 0
     assert capsys.readouterr().out == (
         f"guard: no stateful resource would be deleted or replaced ({records})\n"
@@ -233,19 +239,25 @@ def test_records_are_written_as_committed(tmp_path: Path) -> None:
     """Re-recording an unchanged template leaves each committed baseline byte for byte (sorted
     keys, one-space indent, a final newline), so a reviewed diff shows only what changed. The
     synthesized templates here are the committed ones, written compact and unsorted, in a
-    cloud assembly whose manifest lists their stages."""
+    cloud assembly whose manifests list their stages and stacks."""
     records, cdk_out = tmp_path / "records", tmp_path / "cdk.out"
     records.mkdir()
+    stages: dict[str, dict[str, Any]] = {}
     for committed in DEFAULT_BASELINE.glob("*.template.json"):
-        stage = committed.name.removesuffix(".template.json")
+        name = committed.name.removesuffix(".template.json")
+        stage, stack = name.rsplit("-", 1)
         (records / committed.name).write_text(committed.read_text())
-        (cdk_out / f"assembly-{stage}").mkdir(parents=True)
+        (cdk_out / f"assembly-{stage}").mkdir(parents=True, exist_ok=True)
         template = json.loads(committed.read_text())
         unsorted = dict(reversed(list(template.items())))
-        (cdk_out / f"assembly-{stage}" / "Auth.template.json").write_text(json.dumps(unsorted))
-    stages = [
-        c.name.removesuffix(".template.json") for c in DEFAULT_BASELINE.glob("*.template.json")
-    ]
+        (cdk_out / f"assembly-{stage}" / f"{stack}.template.json").write_text(json.dumps(unsorted))
+        stages.setdefault(stage, {})[stack] = {
+            "type": "aws:cloudformation:stack",
+            "properties": {"templateFile": f"{stack}.template.json", "stackName": name},
+        }
+    for stage, artifacts in stages.items():
+        manifest = cdk_out / f"assembly-{stage}" / "manifest.json"
+        manifest.write_text(json.dumps({"artifacts": artifacts}))
     (cdk_out / "manifest.json").write_text(
         json.dumps(
             {
@@ -268,7 +280,7 @@ def test_a_stage_without_a_baseline_fails_until_accepted(
     tmp_path: Path, samples: SynthesizedApp
 ) -> None:
     findings = check(tmp_path, samples.outdir)
-    assert {f.stage for f in findings} == {"Sandbox", LIVE}
+    assert {f.stack for f in findings} == {"Sandbox-Auth", AUTH, f"{LIVE}-Key"}
     assert all("no baseline is recorded" in f.reason for f in findings)
 
 
@@ -281,7 +293,8 @@ def test_accept_reports_changes_then_records(
     old["Resources"]["Gone"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
     old["Resources"]["OldItems"] = old["Resources"][ids["table"]]
     old["Resources"][ids["pool"]]["Properties"]["MfaConfiguration"] = "OFF"
-    (tmp_path / f"{LIVE}.template.json").write_text(json.dumps(old))
+    accept(tmp_path, samples.outdir)
+    (tmp_path / f"{AUTH}.template.json").write_text(json.dumps(old))
     (tmp_path / "Retired.template.json").write_text(json.dumps({"Resources": {}}))
     report = "\n".join(accept(tmp_path, samples.outdir))
     assert f"replaced             AWS::DynamoDB::GlobalTable {ids['table']}" in report
@@ -289,13 +302,14 @@ def test_accept_reports_changes_then_records(
     assert "removed              AWS::SNS::Topic Gone" in report
     assert "removed (stateful!)  AWS::DynamoDB::GlobalTable OldItems" in report
     assert f"modified             AWS::Cognito::UserPool {ids['pool']}" in report
-    assert "Sandbox: new stage" in report
-    assert "Retired: stage removed" in report
+    assert "Retired: stack removed" in report
     assert check(tmp_path, samples.outdir) == []
     assert accept(tmp_path, samples.outdir) == [
-        f"{LIVE}: 0 change(s)",
+        f"{LIVE}-Key: 0 change(s)",
         "  no change",
-        "Sandbox: 0 change(s)",
+        f"{AUTH}: 0 change(s)",
+        "  no change",
+        "Sandbox-Auth: 0 change(s)",
         "  no change",
     ]
 
@@ -310,4 +324,4 @@ def test_a_stage_folder_an_earlier_synth_left_is_not_a_stage(
     stale = out / "assembly-SandboxGone"
     stale.mkdir()
     (stale / "SandboxGoneAuth.template.json").write_text(json.dumps({"Resources": {}}))
-    assert set(stage_templates(out)) == {"Sandbox", LIVE}
+    assert set(stack_templates(out)) == {"Sandbox-Auth", AUTH, f"{LIVE}-Key"}

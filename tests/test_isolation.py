@@ -28,7 +28,9 @@ from tests.support.iam import (
     resolve,
     role_policies,
     simulate,
+    stack_outputs,
 )
+from tools.review.templates import of_type
 
 BUCKET = "photoshare-photos"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
@@ -206,10 +208,12 @@ def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
 
     bucket_id, _ = only("AWS::S3::Bucket", lambda r: "LoggingConfiguration" in r["Properties"])
     table_id, _ = only("AWS::DynamoDB::GlobalTable")
-    keys = {i: r for i, r in resources.items() if r["Type"] == "AWS::KMS::Key"}
+    key_template = synthesized.key_template(stage) if synthesized.stage(stage).keys else {}
+    keys = of_type(key_template, "AWS::KMS::Key")
     names = Names(
-        arns={bucket_id: f"arn:aws:s3:::{BUCKET}", table_id: table(), **dict.fromkeys(keys, KEY)},
+        arns={bucket_id: f"arn:aws:s3:::{BUCKET}", table_id: table()},
         refs={bucket_id: BUCKET, table_id: TABLE},
+        outputs=stack_outputs(key_template, Names(arns=dict.fromkeys(keys, KEY), refs={})),
     )
     _, attachment = only("AWS::Cognito::IdentityPoolRoleAttachment")
     user_role_id = attachment["Properties"]["Roles"]["authenticated"]["Fn::GetAtt"][0]
@@ -226,9 +230,7 @@ def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
             "elevated": role_policies(template, elevated_role_id, names),
         },
         bucket_policy=resolve(bucket_policy["Properties"]["PolicyDocument"], names),
-        key_policy=next(
-            (resolve(r["Properties"]["KeyPolicy"], names) for r in keys.values()), None
-        ),
+        key_policy=next((resolve(k["KeyPolicy"], names) for k in keys.values()), None),
     )
 
 

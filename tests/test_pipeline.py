@@ -10,9 +10,11 @@ import pytest
 
 from auth_constructs import cfn_text
 from auth_constructs.operations.smoke_access import smoke_role_name, smoke_runner_role_name
+from stacks.outputs import deployed_stack_name
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp
 from tests.support.scanners import Scans
+from tools.review.templates import template_path
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,7 @@ def test_synth_step_runs_the_test_suite(pipeline: dict[str, Any]) -> None:
 
 
 def test_each_stage_runs_preflight_then_approval_in_production_then_deploy_then_smoke(
-    pipeline: dict[str, Any],
+    pipeline: dict[str, Any], synthesized: SynthesizedApp
 ) -> None:
     (codepipeline,) = resources(pipeline, "AWS::CodePipeline::Pipeline")
     stages = {
@@ -68,11 +70,15 @@ def test_each_stage_runs_preflight_then_approval_in_production_then_deploy_then_
     for name, factory in STAGES.items():
         steps = [(a["Name"], a["ActionTypeId"]["Category"], a["RunOrder"]) for a in stages[name]]
         approval = [(f"Promote{name}", "Approval")] if factory().production else []
+        deploys = [  # each stack in the stage's deploy order (the key before what it encrypts)
+            (f"{stack.node.id}.{step}", "Deploy")
+            for stack in synthesized.stage(name).stacks
+            for step in ("Prepare", "Deploy")
+        ]
         assert [step[:2] for step in steps] == [
             (f"Preflight{name}", "Build"),
             *approval,
-            ("Auth.Prepare", "Deploy"),
-            ("Auth.Deploy", "Deploy"),
+            *deploys,
             (f"Smoke{name}", "Build"),
         ]
         orders = [order for _, _, order in steps]
@@ -84,14 +90,14 @@ def test_stages_inside_the_pipeline_hold_the_linted_resources(
 ) -> None:
     """The same resources as the top-level stages that the session's cfn-lint and checkov scan
     (only path-derived values such as the SMS role's external id differ)."""
+    metadata = {"CDKMetadata"}  # version reporting is on here, as under the CLI
     for name in STAGES:
-        (path,) = outdir.glob(f"assembly-Pipeline-{name}/*.template.json")
-        inside = json.loads(path.read_text())["Resources"]
-        top = synthesized.template_json(name)["Resources"]
-        metadata = {"CDKMetadata"}  # version reporting is on here, as under the CLI
-        assert {i: r["Type"] for i, r in inside.items() if i not in metadata} == {
-            i: r["Type"] for i, r in top.items()
-        }
+        for stack in synthesized.stage(name).stacks:
+            inside = json.loads(template_path(outdir, stack.stack_name).read_text())["Resources"]
+            top = synthesized.template_json(name, stack)["Resources"]
+            assert {i: r["Type"] for i, r in inside.items() if i not in metadata} == {
+                i: r["Type"] for i, r in top.items()
+            }
 
 
 def test_pipeline_template_lints_clean(scans: Scans) -> None:
@@ -122,7 +128,7 @@ def test_each_smoke_step_runs_as_a_role_that_may_only_assume_its_stages_smoke_ro
             if statement["Action"] == "sts:AssumeRole"
         ]
         assert [role.rsplit(":", 1)[1] for role in assumed] == [f"role/{smoke_role_name(config)}"]
-        (path,) = outdir.glob(f"assembly-Pipeline-{name}/*.template.json")
+        path = template_path(outdir, deployed_stack_name(name))
         (smoke,) = [
             r["Properties"]
             for r in json.loads(path.read_text())["Resources"].values()

@@ -139,7 +139,7 @@ def test_every_alarm_notifies_the_configured_topic(
         assert config.notify_topic_arn or config.notify_emails
     if config.notify_emails:
         ((topic_id, topic),) = topics.items()
-        assert topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0].startswith("CustomerKey")
+        assert topic["Properties"]["KmsMasterKeyId"] == synthesized.key_reference(stage_name)
         expected: list[Any] = [{"Ref": topic_id}]
         subscribed = {
             s["Properties"]["Endpoint"]
@@ -166,9 +166,11 @@ def test_the_stage_topic_takes_only_this_stacks_alarms(
     (policy,) = synthesized.resources(stage_name, "AWS::SNS::TopicPolicy").values()
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     (publish,) = [s for s in statements if s.get("Sid") == "CloudWatchAlarmsOfThisStack"]
+    # The Auth stack's name as text: the key's policy (in the Key stack) names these too.
+    stack_name = synthesized.stack(stage_name).stack_name
     alarm_arns = (
-        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
-        "${AWS::StackName}-*"
+        f"arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:"
+        f"{stack_name}-*"
     )
     assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert publish["Action"] == "sns:Publish"
@@ -183,9 +185,10 @@ def test_the_stage_topic_takes_only_this_stacks_alarms(
     ]
     assert use["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert cfn_text.render(use["Condition"]["ArnLike"]["aws:SourceArn"]) == alarm_arns
-    assert cfn_text.render(
-        use["Condition"]["ArnLike"]["kms:EncryptionContext:aws:sns:topicArn"]
-    ) == ("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-*")
+    assert (
+        cfn_text.render(use["Condition"]["ArnLike"]["kms:EncryptionContext:aws:sns:topicArn"])
+        == f"arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{stack_name}-*"
+    )
 
 
 COGNITO_DIMENSIONS = {

@@ -12,7 +12,7 @@ import json
 from typing import Any, cast
 
 import pytest
-from aws_cdk import CfnResource
+from aws_cdk import CfnResource, Stack
 from constructs import Construct
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
@@ -34,6 +34,14 @@ def test_auth_stack_template(
     assert normalized(synthesized.template_json(stage_name)) == snapshot_json
 
 
+def test_key_stack_template(
+    synthesized: SynthesizedApp, stage_name: str, snapshot_json: SnapshotAssertion
+) -> None:
+    if synthesized.stage(stage_name).keys is None:
+        pytest.skip(f"{stage_name} has no customer key, so no Key stack")
+    assert normalized(synthesized.key_template(stage_name)) == snapshot_json
+
+
 def test_ci_access_stack_template(
     synthesized: SynthesizedApp, snapshot_json: SnapshotAssertion
 ) -> None:
@@ -41,16 +49,16 @@ def test_ci_access_stack_template(
     assert normalized(template) == snapshot_json
 
 
-@pytest.fixture
-def recorded(stage_name: str) -> dict[str, Any]:
-    path = DEFAULT_BASELINE / f"{stage_name}.template.json"
-    assert path.exists(), f"no guard baseline for {stage_name}: review, then run `make accept`"
+def recorded(stack: Stack) -> dict[str, Any]:
+    path = DEFAULT_BASELINE / f"{stack.stack_name}.template.json"
+    assert path.exists(), f"no guard baseline for {stack.stack_name}: review, then `make accept`"
     baseline: dict[str, Any] = json.loads(path.read_text())
     return baseline
 
 
-def stateful(stack: AuthStack) -> dict[str, Construct]:
+def stateful(synthesized: SynthesizedApp, stage_name: str) -> dict[str, Construct]:
     """Replacing the customer key would leave the data encrypted under the old one."""
+    stack = cast(AuthStack, synthesized.stack(stage_name))
     resources: dict[str, Construct] = {
         "user pool": stack.user_pool.user_pool,
         "photos bucket": stack.storage.bucket,
@@ -68,21 +76,32 @@ def resource_of(construct: Construct) -> CfnResource:
 
 
 def test_stateful_logical_ids_match_the_records(
-    synthesized: SynthesizedApp, stage_name: str, recorded: dict[str, Any]
+    synthesized: SynthesizedApp, stage_name: str
 ) -> None:
-    stack = cast(AuthStack, synthesized.stack(stage_name))
-    for name, construct in stateful(stack).items():
+    """Each stateful resource is recorded in the baseline of the stack that holds it: one that
+    moves to another stack is replaced, even under the same logical ID."""
+    for name, construct in stateful(synthesized, stage_name).items():
+        stack = Stack.of(construct)
         kind = resource_of(construct).cfn_resource_type
         logical_id = stack.get_logical_id(resource_of(construct))
-        assert recorded["Resources"].get(logical_id, {}).get("Type") == kind, (
-            f"the {name} is {logical_id} now; the record has no such {kind}"
+        assert recorded(stack)["Resources"].get(logical_id, {}).get("Type") == kind, (
+            f"the {name} is {logical_id} in {stack.stack_name} now; its record has no such {kind}"
         )
 
 
-def test_guard_passes_against_the_records(
-    synthesized: SynthesizedApp, stage_name: str, recorded: dict[str, Any]
+def test_the_key_deploys_before_what_it_encrypts(
+    synthesized: SynthesizedApp, stage_name: str
 ) -> None:
-    assert compare(stage_name, recorded, synthesized.template_json(stage_name)) == []
+    stage = synthesized.stage(stage_name)
+    if stage.keys is None:
+        pytest.skip(f"{stage_name} has no customer key")
+    assert stage.keys in stage.auth.dependencies
+
+
+def test_guard_passes_against_the_records(synthesized: SynthesizedApp, stage_name: str) -> None:
+    for stack in synthesized.stage(stage_name).stacks:
+        template = synthesized.template_json(stage_name, stack)
+        assert compare(stack.stack_name, recorded(stack), template) == []
 
 
 def test_stateful_resources_follow_the_stage_policy(
@@ -91,10 +110,12 @@ def test_stateful_resources_follow_the_stage_policy(
     stack = cast(AuthStack, synthesized.stack(stage_name))
     resources = synthesized.template_json(stage_name)["Resources"]
     expected = "Retain" if stage_config.stateful.retain else "Delete"
-    for name, construct in stateful(stack).items():
+    for name, construct in stateful(synthesized, stage_name).items():
         if name == "identity pool":  # the template gives it no policy; the guard pins its ID
             continue
-        resource = resources[stack.get_logical_id(resource_of(construct))]
+        owner = Stack.of(construct)
+        template = synthesized.template_json(stage_name, owner)
+        resource = template["Resources"][owner.get_logical_id(resource_of(construct))]
         assert resource["DeletionPolicy"] == expected, name
         assert resource["UpdateReplacePolicy"] == expected, name
     pool = resources[

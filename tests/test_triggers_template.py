@@ -217,7 +217,7 @@ def test_least_privilege(
             elif any(a.startswith("dynamodb:") for a in cfn_text.listed(statement["Action"])):
                 assert resource["Fn::GetAtt"][0].startswith("StorageItems")
             elif any(a.startswith("kms:") for a in cfn_text.listed(statement["Action"])):
-                assert resource["Fn::GetAtt"][0].startswith("CustomerKey")
+                assert resource == synthesized.key_reference(stage_name)
                 via = statement["Condition"]["StringEquals"]["kms:ViaService"]
                 assert via["Fn::Join"][1][0] == "dynamodb."
             else:

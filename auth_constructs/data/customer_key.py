@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import cast
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from auth_constructs.compliance.accepted_findings import accept_finding
 from auth_constructs.data.stateful import removal_policy
@@ -46,27 +46,20 @@ class CustomerKey(Construct):
             pending_window=Duration.days(config.deletion_window_days),
             removal_policy=removal_policy(stateful),
         )
-        # Grants outlive IAM changes; only AWS services (DynamoDB for the table) may create them.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="GrantsOnlyForAwsResources",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:CreateGrant"],
-                resources=["*"],
-                conditions={
-                    "BoolIfExists": {
-                        "kms:GrantIsForAWSResource": "false",
-                        "aws:PrincipalIsAWSService": "false",
-                    }
-                },
-            )
-        )
+        self.key.add_to_resource_policy(grants_only_for_aws_resources())
         self._logs_allowed = False
 
     def encrypt_log_group(self, group: logs.LogGroup) -> None:
         """Encrypt `group` with the key, letting CloudWatch Logs use it for log groups only."""
         cast(logs.CfnLogGroup, group.node.default_child).kms_key_id = self.key.key_arn
+        if Stack.of(group) is not Stack.of(self):
+            accept_finding(
+                group,
+                control_tower=("cloudwatch_log_group_encrypted_check",),
+                reason="Encrypted with the stage's customer key, which lives in the stage's Key "
+                "stack: KmsKeyId is that key's ARN, imported. The control resolves only "
+                "references within one template (tests/test_customer_key.py checks the key).",
+            )
         if self._logs_allowed:
             return
         self._logs_allowed = True
@@ -94,67 +87,10 @@ class CustomerKey(Construct):
         )
 
     def allow_user_pools(self) -> None:
-        """Let Cognito encrypt this account's user pools in this Region with the key (the
-        statements of the developer guide's data protection page, with the pool ARN as a
-        pattern: the pool names the key, so the key's policy cannot name the pool)."""
-        pools = f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/*"
-        cognito = [
-            iam.ServicePrincipal("cognito-idp.amazonaws.com"),
-            iam.ServicePrincipal("identitystore.amazonaws.com"),
-        ]
-        of_this_account = {
-            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-            "ArnLike": {"aws:SourceArn": pools},
-        }
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CognitoUserPoolsOfThisAccount",
-                principals=cognito,
-                actions=[
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKeyWithoutPlaintext",
-                ],
-                resources=["*"],
-                conditions={
-                    **of_this_account,
-                    "StringLike": {"kms:EncryptionContext:aws:cognito-idp:userpool-arn": pools},
-                },
-            )
-        )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CognitoDescribesTheKey",
-                principals=cognito,
-                actions=["kms:DescribeKey"],
-                resources=["*"],
-                conditions=of_this_account,
-            )
-        )
-        # Administrators' Cognito calls (AdminGetUser, the smoke role's AdminCreateUser) reach
-        # the key on the caller's behalf: through Cognito in this account only.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="ThroughCognitoForThisAccount",
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {
-                        "kms:ViaService": f"cognito-idp.{Aws.REGION}.amazonaws.com",
-                        "kms:CallerAccount": Aws.ACCOUNT_ID,
-                    }
-                },
-            )
-        )
-        accept_finding(
-            self.key,
-            checkov=("CKV_AWS_33",),
-            reason="The one wildcard-principal statement only lets Cognito use the key for "
-            "callers in this account (kms:ViaService cognito-idp, kms:CallerAccount), as the "
-            "Cognito guide's key policy does; whether a caller may call Cognito is IAM's say.",
-        )
+        """Let Cognito encrypt this account's user pools in this Region with the key."""
+        for statement in cognito_statements():
+            self.key.add_to_resource_policy(statement)
+        accept_wildcard_principal(self.key)
 
     def allow_alarm_topics(self, *, source_arns: str, topic_arns: str) -> None:
         """Let CloudWatch publish the alarms `source_arns` (a pattern) to topics `topic_arns`
@@ -195,3 +131,83 @@ class CustomerKey(Construct):
                 actions=actions, resources=[self.key.key_arn], conditions=conditions
             )
         )
+
+
+def grants_only_for_aws_resources() -> iam.PolicyStatement:
+    """Grants outlive IAM changes; only AWS services (DynamoDB for the table) may create them."""
+    return iam.PolicyStatement(
+        sid="GrantsOnlyForAwsResources",
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=["kms:CreateGrant"],
+        resources=["*"],
+        conditions={
+            "BoolIfExists": {
+                "kms:GrantIsForAWSResource": "false",
+                "aws:PrincipalIsAWSService": "false",
+            }
+        },
+    )
+
+
+def cognito_statements() -> list[iam.PolicyStatement]:
+    """The statements of the developer guide's data protection page for this account's user
+    pools in the Region of the stack that holds the key policy, with the pool ARN as a pattern:
+    the pool names the key, so the key's policy cannot name the pool."""
+    pools = f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/*"
+    cognito = [
+        iam.ServicePrincipal("cognito-idp.amazonaws.com"),
+        iam.ServicePrincipal("identitystore.amazonaws.com"),
+    ]
+    of_this_account = {
+        "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+        "ArnLike": {"aws:SourceArn": pools},
+    }
+    return [
+        iam.PolicyStatement(
+            sid="CognitoUserPoolsOfThisAccount",
+            principals=cognito,
+            actions=[
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKeyWithoutPlaintext",
+            ],
+            resources=["*"],
+            conditions={
+                **of_this_account,
+                "StringLike": {"kms:EncryptionContext:aws:cognito-idp:userpool-arn": pools},
+            },
+        ),
+        iam.PolicyStatement(
+            sid="CognitoDescribesTheKey",
+            principals=cognito,
+            actions=["kms:DescribeKey"],
+            resources=["*"],
+            conditions=of_this_account,
+        ),
+        # Administrators' Cognito calls (AdminGetUser, the smoke role's AdminCreateUser) reach
+        # the key on the caller's behalf: through Cognito in this account only.
+        iam.PolicyStatement(
+            sid="ThroughCognitoForThisAccount",
+            principals=[iam.AnyPrincipal()],
+            actions=["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
+            resources=["*"],
+            conditions={
+                "StringEquals": {
+                    "kms:ViaService": f"cognito-idp.{Aws.REGION}.amazonaws.com",
+                    "kms:CallerAccount": Aws.ACCOUNT_ID,
+                }
+            },
+        ),
+    ]
+
+
+def accept_wildcard_principal(key: IConstruct) -> None:
+    accept_finding(
+        key,
+        checkov=("CKV_AWS_33",),
+        reason="The one wildcard-principal statement only lets Cognito use the key for "
+        "callers in this account (kms:ViaService cognito-idp, kms:CallerAccount), as the "
+        "Cognito guide's key policy does; whether a caller may call Cognito is IAM's say.",
+    )

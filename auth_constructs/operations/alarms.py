@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_cognito as cognito
@@ -38,12 +38,15 @@ band for 15 minutes: a broken provider, client release or trigger. A success rat
 do: Cognito counts a sample only as successful when tokens are issued, and it does not say
 how the challenge steps of SRP and MFA count, so a rate could fall on healthy MFA traffic."""
 WAF_BLOCKS_PER_PERIOD = 100
-ALARM_ARNS = (
-    f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:{Aws.STACK_NAME}-*"
-)
-"""This stack's alarms: CloudFormation names each `<stack name>-<logical id>-<suffix>`."""
-TOPIC_ARNS = f"arn:{Aws.PARTITION}:sns:{Aws.REGION}:{Aws.ACCOUNT_ID}:{Aws.STACK_NAME}-*"
-"""This stack's topics, named by CloudFormation like its alarms."""
+
+
+def of_stack(scope: Construct, service: str, kind: str = "") -> str:
+    """The ARN pattern of the resources of `service` (of `kind`, e.g. "alarm:") that
+    CloudFormation names for `scope`'s stack, `<stack name>-<logical id>-<suffix>`. The stack's
+    name as text, not `AWS::StackName`: the key's policy, in the stage's Key stack, names the
+    Auth stack's alarms and topics."""
+    name = Stack.of(scope).stack_name
+    return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind}{name}-*"
 
 
 class OperationalAlarms(Construct):
@@ -173,9 +176,10 @@ class OperationalAlarms(Construct):
         topic = sns.Topic(
             self, "Topic", master_key=key.key, enforce_ssl=True, display_name="Alarms"
         )
+        alarm_arns = of_stack(self, "cloudwatch", "alarm:")
         own_alarms = {
             "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-            "ArnLike": {"aws:SourceArn": ALARM_ARNS},
+            "ArnLike": {"aws:SourceArn": alarm_arns},
         }
         topic.add_to_resource_policy(
             iam.PolicyStatement(
@@ -186,7 +190,7 @@ class OperationalAlarms(Construct):
                 conditions=own_alarms,
             )
         )
-        key.allow_alarm_topics(source_arns=ALARM_ARNS, topic_arns=TOPIC_ARNS)
+        key.allow_alarm_topics(source_arns=alarm_arns, topic_arns=of_stack(self, "sns"))
         for address in config.notify_emails:
             topic.add_subscription(subscriptions.EmailSubscription(address))
         accept_finding(

@@ -15,6 +15,7 @@ from aws_cdk.assertions import Template
 
 from app import build_app
 from app import synthesize as synthesize_app
+from stacks.key_stack import KeyStack
 from stacks.stage import IdentityStage
 from stage_config import StageConfig
 from tests.support.configs import DELIVERY
@@ -25,6 +26,9 @@ def cdk_json_context() -> dict[str, Any]:
     """The feature flags from cdk.json: the CLI passes them, so tests must too."""
     context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
     return context
+
+
+KMS_KEY = "AWS::KMS::Key"
 
 
 @dataclass
@@ -40,23 +44,53 @@ class SynthesizedApp:
     def stack(self, stage: str) -> Stack:
         return self.stage(stage).auth
 
-    def template_path(self, stage: str) -> Path:
-        (path,) = (self.outdir / f"assembly-{stage}").glob("*.template.json")
-        return path
+    def key_stack(self, stage: str) -> KeyStack:
+        """The stage's Key stack; the stage must have a customer key."""
+        keys = self.stage(stage).keys
+        assert keys is not None, f"{stage} has no customer key"
+        return keys
 
-    def template_json(self, stage: str) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.template_path(stage).read_text())
+    def template_path(self, stage: str, stack: Stack | None = None) -> Path:
+        """The template of `stack` (the stage's Auth stack by default)."""
+        return self.outdir / f"assembly-{stage}" / (stack or self.stack(stage)).template_file
+
+    def template_json(self, stage: str, stack: Stack | None = None) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.template_path(stage, stack).read_text())
         return parsed
+
+    def key_template(self, stage: str) -> dict[str, Any]:
+        return self.template_json(stage, self.key_stack(stage))
 
     def template(self, stage: str) -> Template:
         return Template.from_json(self.template_json(stage))
 
     def resources(self, stage: str, kind: str) -> dict[str, dict[str, Any]]:
-        """{logical id: resource} of the stage template's resources of type `kind`."""
+        """{logical id: resource} of the resources of type `kind` in the stage's stacks."""
         return {
             logical_id: resource
-            for logical_id, resource in self.template_json(stage)["Resources"].items()
+            for stack in self.stage(stage).stacks
+            for logical_id, resource in self.template_json(stage, stack)["Resources"].items()
             if resource["Type"] == kind
+        }
+
+    def key_reference(self, stage: str) -> dict[str, Any]:
+        """The stage key's ARN as the Auth stack reads it: the Key stack's output (a weak
+        cross-stack reference, `@aws-cdk/core:defaultCrossStackReferences` in cdk.json)."""
+        keys = self.key_stack(stage)
+        (key_id,) = (
+            i for i, r in self.key_template(stage)["Resources"].items() if r["Type"] == KMS_KEY
+        )
+        (output,) = (
+            name
+            for name, o in self.key_template(stage)["Outputs"].items()
+            if o["Value"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        )
+        return {
+            "Fn::GetStackOutput": {
+                "StackName": keys.stack_name,
+                "Region": {"Ref": "AWS::Region"},
+                "OutputName": output,
+            }
         }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tests.support.paths import ROOT
@@ -28,6 +28,8 @@ class Names:
 
     arns: dict[str, str]
     refs: dict[str, str]
+    outputs: dict[str, str] = field(default_factory=dict)
+    """Other stacks' outputs the template reads (`Fn::GetStackOutput`), by output name."""
 
 
 def resolve(node: Any, names: Names) -> Any:
@@ -47,11 +49,21 @@ def resolve(node: Any, names: Names) -> Any:
         logical_id, attribute = node["Fn::GetAtt"]
         assert attribute == "Arn", f"unsupported attribute {attribute}"
         return names.arns[logical_id]
+    if set(node) == {"Fn::GetStackOutput"}:
+        return names.outputs[node["Fn::GetStackOutput"]["OutputName"]]
     if set(node) == {"Fn::Join"}:
         separator, parts = node["Fn::Join"]
         return separator.join(str(resolve(part, names)) for part in parts)
     assert not any(key.startswith("Fn::") for key in node), f"unsupported intrinsic {node}"
     return {key: resolve(value, names) for key, value in node.items()}
+
+
+def stack_outputs(template: dict[str, Any], names: Names) -> dict[str, str]:
+    """{output name: concrete value} of `template`'s outputs, for the stacks that read them."""
+    return {
+        name: resolve(output["Value"], names)
+        for name, output in template.get("Outputs", {}).items()
+    }
 
 
 def role_policies(template: dict[str, Any], role_id: str, names: Names) -> list[dict[str, Any]]:

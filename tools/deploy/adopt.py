@@ -32,7 +32,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from stacks.outputs import deployed_stack_name
 from tools.review.guard import DEFAULT_BASELINE, record_baseline, replacement_properties
-from tools.review.templates import ROOT, of_type, stage_templates
+from tools.review.templates import ROOT, of_type, stage_templates, template_path
 
 POOL = "AWS::Cognito::UserPool"
 CLIENT = "AWS::Cognito::UserPoolClient"
@@ -200,6 +200,9 @@ class Resolver:
         if "Fn::Join" in value:
             separator, parts = value["Fn::Join"]
             return separator.join(str(self(p)) for p in parts)
+        if "Fn::GetStackOutput" in value:  # the stage's Key stack: deployed before this one
+            output = value["Fn::GetStackOutput"]
+            return f"<{output['StackName']}.{output['OutputName']}>"
         return {k: self(v) for k, v in value.items()}
 
 
@@ -424,7 +427,7 @@ def write_import_assembly(cdk_out: Path, stage: str, template: dict[str, Any], d
     """A copy of the cloud assembly whose stage template is the import template."""
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(cdk_out, dest)
-    (path,) = (dest / f"assembly-{stage}").glob("*.template.json")
+    path = template_path(dest, deployed_stack_name(stage))
     path.write_text(json.dumps(template, indent=1) + "\n")
 
 
@@ -515,7 +518,7 @@ def main(argv: list[str] | None = None, session: boto3.Session | None = None) ->
         write_import_assembly(
             args.cdk_out, args.stage, import_template(template, result.mapping), assembly
         )
-        record_baseline(args.baseline, args.stage, template)
+        record_baseline(args.baseline, deployed_stack_name(args.stage), template)
     print("\n".join(report(result, commands(args.stage, mapping_file, assembly))))
     return 1 if result.refusals else 0
 

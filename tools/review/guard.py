@@ -1,7 +1,7 @@
 """Replacement guard: fail when a deploy would delete or replace a stateful resource.
 
     python -m tools.review.guard [--baseline DIR] [--cdk-out DIR]   compare (make guard)
-    python -m tools.review.guard --accept [--baseline DIR]          print what changed per stage,
+    python -m tools.review.guard --accept [--baseline DIR]          print what changed per stack,
                                                                     then record the baselines
                                                                     (make accept)
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import cfnlint.data.schemas
 
-from tools.review.templates import ROOT, stage_templates
+from tools.review.templates import ROOT, stack_templates
 
 STATEFUL_TYPES = (
     "AWS::Cognito::UserPool",
@@ -91,7 +91,7 @@ DEFAULT_BASELINE = ROOT / "guard" / "baselines"
 
 @dataclass(frozen=True)
 class Finding:
-    stage: str
+    stack: str
     logical_id: str
     resource_type: str
     reason: str
@@ -99,7 +99,7 @@ class Finding:
     """False for an in-place update that breaks consumers (`BREAKING_UPDATES`)."""
 
     def __str__(self) -> str:
-        return f"{self.stage}: {self.resource_type} {self.logical_id}: {self.reason}"
+        return f"{self.stack}: {self.resource_type} {self.logical_id}: {self.reason}"
 
 
 @cache
@@ -123,7 +123,7 @@ def _at(resource: dict[str, Any], pointer: str) -> Any:
     return node
 
 
-def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> list[Finding]:
+def compare(stack: str, baseline: dict[str, Any], current: dict[str, Any]) -> list[Finding]:
     """Findings for every stateful resource of `baseline` that `current` deletes or replaces."""
     findings = []
     now = current.get("Resources", {})
@@ -143,7 +143,7 @@ def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
             )
             findings.append(
                 Finding(
-                    stage,
+                    stack,
                     logical_id,
                     kind,
                     f"its logical ID vanished, so CloudFormation would delete it{hint}",
@@ -153,7 +153,7 @@ def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
         if after["Type"] != kind:
             findings.append(
                 Finding(
-                    stage, logical_id, kind, f"its type changed to {after['Type']} (replacement)"
+                    stack, logical_id, kind, f"its type changed to {after['Type']} (replacement)"
                 )
             )
             continue
@@ -165,7 +165,7 @@ def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
         }
         if kind == "AWS::Cognito::UserPool":
             findings += [
-                Finding(stage, logical_id, kind, f"Schema: {problem}, which forces replacement")
+                Finding(stack, logical_id, kind, f"Schema: {problem}, which forces replacement")
                 for problem in schema_changes(
                     before.get("Properties", {}).get("Schema", []),
                     after.get("Properties", {}).get("Schema", []),
@@ -175,7 +175,7 @@ def compare(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
             if _at(old, pointer) != _at(new, pointer):
                 findings.append(
                     Finding(
-                        stage,
+                        stack,
                         logical_id,
                         kind,
                         f"{pointer.removeprefix('/properties/')} changed from "
@@ -206,24 +206,24 @@ def schema_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) ->
 
 
 def check(baseline_dir: Path, cdk_out: Path) -> list[Finding]:
-    current = stage_templates(cdk_out)
+    current = stack_templates(cdk_out)
     findings: list[Finding] = []
     for path in sorted(baseline_dir.glob("*.template.json")):
-        stage = path.name.removesuffix(".template.json")
-        if stage not in current:
-            findings.append(Finding(stage, "-", "stage", "the stage is gone from cdk.out"))
+        stack = path.name.removesuffix(".template.json")
+        if stack not in current:
+            findings.append(Finding(stack, "-", "stack", "the stack is gone from cdk.out"))
             continue
-        findings += compare(stage, json.loads(path.read_text()), current[stage])
-    for stage in sorted(current):
-        if not (baseline_dir / f"{stage}.template.json").exists():
-            findings.append(Finding(stage, "-", "stage", "no baseline is recorded for it"))
+        findings += compare(stack, json.loads(path.read_text()), current[stack])
+    for stack in sorted(current):
+        if not (baseline_dir / f"{stack}.template.json").exists():
+            findings.append(Finding(stack, "-", "stack", "no baseline is recorded for it"))
     return findings
 
 
-def changes(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> list[str]:
+def changes(stack: str, baseline: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """What a deploy of `current` over `baseline` does, resource by resource, for a reviewer."""
     before, after = baseline.get("Resources", {}), current.get("Resources", {})
-    findings = compare(stage, baseline, current)
+    findings = compare(stack, baseline, current)
     replaced = {f.logical_id for f in findings if f.replaced}
     broken = {f.logical_id for f in findings if not f.replaced}
     lines = []
@@ -246,30 +246,30 @@ def changes(stage: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
     return lines
 
 
-def record_baseline(baseline_dir: Path, stage: str, template: dict[str, Any]) -> None:
-    """Record `template` as the stage's baseline (by `make accept`, and by `make adopt`, whose
+def record_baseline(baseline_dir: Path, stack: str, template: dict[str, Any]) -> None:
+    """Record `template` as the stack's baseline (by `make accept`, and by `make adopt`, whose
     adopted pool the guard then protects like any other)."""
     baseline_dir.mkdir(parents=True, exist_ok=True)
-    (baseline_dir / f"{stage}.template.json").write_text(
+    (baseline_dir / f"{stack}.template.json").write_text(
         json.dumps(template, indent=1, sort_keys=True) + "\n"
     )
 
 
 def accept(baseline_dir: Path, cdk_out: Path) -> list[str]:
-    """Print per stage what changed since the recorded baseline, then record the new one."""
-    current = stage_templates(cdk_out)
+    """Print per stack what changed since the recorded baseline, then record the new one."""
+    current = stack_templates(cdk_out)
     report = []
-    for stage, template in current.items():
-        target = baseline_dir / f"{stage}.template.json"
+    for stack, template in current.items():
+        target = baseline_dir / f"{stack}.template.json"
         recorded = json.loads(target.read_text()) if target.exists() else {"Resources": {}}
-        lines = changes(stage, recorded, template)
-        status = "new stage" if not target.exists() else f"{len(lines)} change(s)"
-        report += [f"{stage}: {status}", *(lines or ["  no change"])]
-        record_baseline(baseline_dir, stage, template)
+        lines = changes(stack, recorded, template)
+        status = "new stack" if not target.exists() else f"{len(lines)} change(s)"
+        report += [f"{stack}: {status}", *(lines or ["  no change"])]
+        record_baseline(baseline_dir, stack, template)
     for gone in sorted(baseline_dir.glob("*.template.json")):
-        stage = gone.name.removesuffix(".template.json")
-        if stage not in current:
-            report.append(f"{stage}: stage removed from the config; its baseline is deleted")
+        stack = gone.name.removesuffix(".template.json")
+        if stack not in current:
+            report.append(f"{stack}: stack removed from the config; its baseline is deleted")
             gone.unlink()
     return report
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from stacks.outputs import AUTH_STACK_ID
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -18,35 +20,66 @@ def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def stage_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
-    """{stage name: its Auth stack template}, from `cdk.out/assembly-<Stage>/`: only the stages
-    the last synth wrote (its manifest lists them). `cdk synth` leaves the folder of a stage an
-    earlier synth had (a sandbox, a removed stage) in place."""
-    templates = {}
-    for assembly in sorted(cdk_out / name for name in _nested_assemblies(cdk_out)):
-        (path,) = assembly.glob("*.template.json")
-        templates[assembly.name.removeprefix("assembly-")] = json.loads(path.read_text())
+def stack_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
+    """{deployed stack name (`Prod-Auth`, `Prod-Key`): its template} of every stage stack, from
+    `cdk.out/assembly-<Stage>/`: only the stages the last synth wrote (its manifest lists them).
+    `cdk synth` leaves the folder of a stage an earlier synth had (a sandbox, a removed stage)
+    in place. Keyed by stack, not stage: a resource that moves between stacks is replaced."""
+    templates = {name: json.loads(path.read_text()) for name, path in _paths(cdk_out).items()}
     if not templates:
         raise FileNotFoundError(f"no stage templates in {cdk_out}: run `make synth` first")
     return templates
 
 
+def template_path(cdk_out: Path, stack_name: str) -> Path:
+    """Where the cloud assembly holds the template of the stage stack `stack_name`."""
+    return _paths(cdk_out)[stack_name]
+
+
+def _paths(cdk_out: Path) -> dict[str, Path]:
+    """{deployed stack name: its template file} of every stage stack the manifests list."""
+    return {
+        stack["properties"]["stackName"]: assembly / stack["properties"]["templateFile"]
+        for assembly in sorted(cdk_out / name for name in _nested_assemblies(cdk_out))
+        for stack in _stacks(assembly)
+    }
+
+
+def stage_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
+    """{stage name: its Auth stack template}: the stack that holds the pool and the data."""
+    suffix = f"-{AUTH_STACK_ID}"
+    return {
+        name.removesuffix(suffix): template
+        for name, template in stack_templates(cdk_out).items()
+        if name.endswith(suffix)
+    }
+
+
 def reviewed_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
-    """Every stage's template, then each top-level stack's (the CI access stack) by its name."""
-    templates = stage_templates(cdk_out)
+    """Every stage stack's template, then each top-level stack's (the CI access stack)."""
+    templates = stack_templates(cdk_out)
     for path in sorted(cdk_out.glob("*.template.json")):
         templates[path.name.removesuffix(".template.json")] = json.loads(path.read_text())
     return templates
 
 
+def _manifest(directory: Path) -> dict[str, Any]:
+    path = directory / "manifest.json"
+    artifacts: dict[str, Any] = (
+        json.loads(path.read_text()).get("artifacts", {}) if path.exists() else {}
+    )
+    return artifacts
+
+
+def _stacks(assembly: Path) -> list[dict[str, Any]]:
+    """The stack artifacts of one stage's assembly, in the manifest's order."""
+    return [a for a in _manifest(assembly).values() if a.get("type") == "aws:cloudformation:stack"]
+
+
 def _nested_assemblies(cdk_out: Path) -> list[str]:
     """The directory of each stage in the cloud assembly's manifest."""
-    manifest = cdk_out / "manifest.json"
-    if not manifest.exists():
-        return []
-    artifacts: dict[str, Any] = json.loads(manifest.read_text()).get("artifacts", {})
     return [
         artifact["properties"]["directoryName"]
-        for artifact in artifacts.values()
+        for artifact in _manifest(cdk_out).values()
         if artifact.get("type") == "cdk:cloud-assembly"
     ]
