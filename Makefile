@@ -17,7 +17,7 @@ CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
-	smoke-env client-config sandbox sandbox-destroy format adopt mutate
+	smoke-env client-config sandbox sandbox-destroy format adopt mutate docs
 
 BASELINE ?= guard/baselines
 BASE ?=
@@ -115,10 +115,17 @@ guard: synth $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.review.guard --baseline $(BASELINE)
 
 ## accept: after reviewing a change, print what changed per stage and re-record the reviewed
-## records (guard baselines and snapshots). The only writer of both.
+## records (guard baselines, snapshots and the diagrams in docs/diagrams/). The only writer of all.
 accept: synth $(PYTHON_DEV) $(NODE_TOOLS)
 	$(VENV)/bin/python -m tools.review.guard --accept --baseline $(BASELINE)
 	$(VENV)/bin/python -m pytest -q tests/test_records.py --snapshot-update
+	$(VENV)/bin/python -m tools.docs.diagrams --cdk-out cdk.out
+
+## docs: draw each stage's architecture and trust (Mermaid) from cdk.out into docs/diagrams/
+## (never a sandbox's: NAME is ignored, the diagrams are the stages')
+docs: override NAME :=
+docs: synth
+	$(VENV)/bin/python -m tools.docs.diagrams --cdk-out cdk.out
 
 ## preflight: read-only checks of the stage's AWS account before `cdk deploy` (STAGE=Prod,
 ## needs AWS credentials: the CiAccess PreflightRole in CI)
@@ -126,8 +133,8 @@ preflight: synth $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.deploy.preflight $(STAGE) --cdk-out cdk.out
 
 ## adopt: compare an existing user pool (POOL_ID=, optional IDENTITY_POOL_ID=) with the stage's
-## template and write the `cdk import` files (STAGE=Dev; read-only AWS calls; README "Adopt an
-## existing user pool")
+## template and write the `cdk import` files (STAGE=Dev; read-only AWS calls; docs/deploying.md,
+## "Adopt an existing user pool")
 adopt: synth $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.deploy.adopt $(STAGE) --pool-id "$(POOL_ID)" --cdk-out cdk.out \
 	  $(if $(IDENTITY_POOL_ID),--identity-pool-id "$(IDENTITY_POOL_ID)")

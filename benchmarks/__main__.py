@@ -7,7 +7,7 @@ import sys
 import tempfile
 
 from benchmarks import burst, triggers
-from benchmarks.timing import run_seconds
+from benchmarks.timing import run_seconds, suite_seconds
 
 SYNTH_RUNS = 5
 REVIEW_RUNS = 3
@@ -55,8 +55,9 @@ def main() -> None:
     print(f"make review BASE=HEAD (median of {REVIEW_RUNS}):          {review:.2f} s")
     print(f"make synth (same runs):                       {synth:.2f} s")
     print(f"ratio (goal <= 2.2):                          {review / synth:.2f}")
-    suite = run_seconds([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
-    print(f"test suite wall time, pytest (goal <= 45 s):  {suite:.1f} s")
+    make_test, pytest = suite_seconds()
+    print(f"test suite, pytest (goal <= 45 s):            {pytest:.1f} s")
+    print(f"make test, warm (goal <= 75 s):               {make_test:.1f} s")
     print()
     triggers.main()
     print()

@@ -6,7 +6,7 @@ trusts the same and may only make the reads of `make preflight`. The diff role t
 requests and may only assume the read-only bootstrap lookup role.
 
 Branch and environment both reach AWS only through the token's `sub` claim, so the repository
-customizes that claim to `repo:<owner/name>:<context>:ref:<ref>` (README, "Deploying from CI").
+customizes that claim to `repo:<owner/name>:<context>:ref:<ref>` (docs/ci-and-pipelines.md).
 """
 
 from __future__ import annotations

@@ -56,7 +56,8 @@ PEAK_RATES = {
     "pre_authentication": 120 + 25,
     "post_authentication": 120 + 25,
 }
-"""Invocations per second each trigger can see at Cognito's default quotas (README, "Scale"):
+"""Invocations per second each trigger can see at Cognito's default quotas
+(docs/triggers-and-quotas.md, "Scale"):
 sign-ups (UserCreation 50) and first federated sign-ins (UserFederation 25) for pre sign-up;
 those and password resets (UserAccountRecovery 30) for post confirmation; sign-ins
 (UserAuthentication 120), refreshes (UserToken 120) and federated sign-ins for pre token

@@ -338,8 +338,8 @@ class UserPoolConfig(Section):
     issuer: IssuerType = IssuerType.ORIGINAL
     custom_attributes: tuple[CustomAttributeConfig, ...] = ()
     """Add freely; never remove or change one (Cognito refuses, and the guard says so)."""
-    """Decide before the first deploy: a later change alters every token's `iss` (README,
-    "The issuer"), and the replacement guard refuses it."""
+    """Decide before the first deploy: a later change alters every token's `iss`
+    (docs/multi-region.md, "The issuer"), and the replacement guard refuses it."""
 
     @property
     def group_names(self) -> frozenset[str]:

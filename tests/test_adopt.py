@@ -1,6 +1,6 @@
 """`make adopt`: an existing pool made like the stage's template adopts cleanly; one that differs
 in a setting Cognito fixes at creation is refused with the setting named; settings the first
-deploy would reset are listed. The README's commands run against the same moto pools.
+deploy would reset are listed. The commands of docs/deploying.md run against the same moto pools.
 
 The live pools are created in moto from the synthesized template of the user's own stages (the
 template's properties that CreateUserPool and friends accept), so nothing here fixes a value.
@@ -343,18 +343,18 @@ def test_settings_the_first_deploy_would_reset_are_each_listed(
         assert f"    - {line}\n" in run.out
 
 
-def readme_block() -> list[str]:
-    """The command lines of the README section "Adopt an existing user pool"."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Adopt an existing user pool\n", 1)[1].split("\n## ", 1)[0]
+def documented_block() -> list[str]:
+    """The command lines of the docs section "Adopt an existing user pool"."""
+    page = (ROOT / "docs" / "deploying.md").read_text()
+    section = page.split("## Adopt an existing user pool\n", 1)[1].split("\n## ", 1)[0]
     block = section.split("```bash\n", 1)[1].split("```", 1)[0]
     return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
 
 
-def test_the_readme_commands_run_on_the_moto_pool(
+def test_the_documented_commands_run_on_the_moto_pool(
     session: boto3.Session, tmp_path: Path, outdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first, *rest = readme_block()
+    first, *rest = documented_block()
     variables = dict(re.findall(r"(\w+)=(\S+)", first))
     assert first.startswith("make adopt ")
     assert {"STAGE", "POOL_ID"} <= variables.keys()
@@ -364,8 +364,10 @@ def test_the_readme_commands_run_on_the_moto_pool(
     run = adopt(session, tmp_path, outdir, stage, team.pool_id, capsys=capsys)
     assert run.code == 0, run.out
     default_assembly = ROOT / f"cdk.out.adopt-{stage}"
-    readme_commands = [line.replace(shown, stage) for line in rest]
-    assert readme_commands == commands(stage, DEFAULT_ADOPTED / f"{stage}.json", default_assembly)
+    documented_commands = [line.replace(shown, stage) for line in rest]
+    assert documented_commands == commands(
+        stage, DEFAULT_ADOPTED / f"{stage}.json", default_assembly
+    )
     for command in commands(stage, run.adopted / f"{stage}.json", run.assembly):
         assert f"    - {command}\n" in run.out
 
@@ -403,15 +405,15 @@ def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @pytest.mark.filterwarnings("ignore:Tried to parse .* not supported by moto:UserWarning")
-def test_the_readme_import_command_makes_a_change_set_of_retained_additions(
+def test_the_documented_import_command_makes_a_change_set_of_retained_additions(
     moto_endpoint: str, tmp_path: Path, outdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The README's `cdk import` line, run by the pinned CDK CLI against moto's CloudFormation.
+    """The docs' `cdk import` line, run by the pinned CDK CLI against moto's CloudFormation.
     moto accepts the change set without Cognito's import handlers, so this proves the command,
     the mapping file and the import assembly (the change set adds exactly the mapped resources,
     each retained), not that CloudFormation's Cognito import accepts them."""
     session = boto3.Session(region_name=REGION)
-    make_line, import_line, *_ = readme_block()
+    make_line, import_line, *_ = documented_block()
     shown = dict(re.findall(r"(\w+)=(\S+)", make_line))["STAGE"]
     template = stage_templates(outdir)[FIRST_STAGE]
     team = team_pool(session, template)

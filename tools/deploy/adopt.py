@@ -448,7 +448,7 @@ def _relative(path: Path) -> str:
 
 
 def commands(stage: str, mapping_file: Path, assembly: Path) -> list[str]:
-    """What to run next, in order (printed, and shown in the README)."""
+    """What to run next, in order (printed, and shown in docs/deploying.md)."""
     stack = deployed_stack_name(stage)
     return [
         f"npx cdk import --app {_relative(assembly)} '{stage}/Auth' "

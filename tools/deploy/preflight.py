@@ -231,7 +231,8 @@ class Preflight:
         """A sandboxed sender: it blocks a production deploy, and only warns elsewhere."""
         return Finding(
             f"{service} in {region} is in the sandbox: {reach}, so your users get no codes",
-            f"request {service} production access (README: Leaving the SES and SNS sandboxes)",
+            f"request {service} production access "
+            "(docs/deploying.md: Leaving the SES and SNS sandboxes)",
             blocking=self.config.production,
         )
 

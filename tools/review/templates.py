@@ -63,7 +63,8 @@ def reviewed_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
     return templates
 
 
-def _manifest(directory: Path) -> dict[str, Any]:
+def artifacts(directory: Path) -> dict[str, Any]:
+    """{artifact id: artifact} of the cloud assembly (or nested assembly) in `directory`."""
     path = directory / "manifest.json"
     artifacts: dict[str, Any] = (
         json.loads(path.read_text()).get("artifacts", {}) if path.exists() else {}
@@ -73,13 +74,13 @@ def _manifest(directory: Path) -> dict[str, Any]:
 
 def _stacks(assembly: Path) -> list[dict[str, Any]]:
     """The stack artifacts of one stage's assembly, in the manifest's order."""
-    return [a for a in _manifest(assembly).values() if a.get("type") == "aws:cloudformation:stack"]
+    return [a for a in artifacts(assembly).values() if a.get("type") == "aws:cloudformation:stack"]
 
 
 def _nested_assemblies(cdk_out: Path) -> list[str]:
     """The directory of each stage in the cloud assembly's manifest."""
     return [
         artifact["properties"]["directoryName"]
-        for artifact in _manifest(cdk_out).values()
+        for artifact in artifacts(cdk_out).values()
         if artifact.get("type") == "cdk:cloud-assembly"
     ]

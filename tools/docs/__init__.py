@@ -1,0 +1,1 @@
+"""Documentation generated from the synthesized app: the per-stage Mermaid diagrams."""
