@@ -10,6 +10,7 @@ from constructs import Construct
 from auth_constructs.compliance.accepted_findings import accept_inline_policies
 from auth_constructs.data.customer_key import CustomerKey
 from auth_constructs.data.data_backup import DataBackup
+from auth_constructs.data.directory_backup import DirectoryBackup
 from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.identity.app_clients import AppClients
 from auth_constructs.identity.federation import Federation
@@ -174,6 +175,19 @@ class AuthStack(Stack):
             )
         else:
             self.storage.accept_no_backup_plan()
+        self.directory_backup: DirectoryBackup | None = None
+        if config.directory_backup:
+            self.directory_backup = DirectoryBackup(
+                self,
+                "DirectoryBackup",
+                config=config.directory_backup,
+                user_pool=pool,
+                stateful=config.stateful,
+                key=key,
+                access_logs=self.storage.access_logs,
+                log_retention_days=protection.log_retention_days,
+                notify=self.alarms.topic if self.alarms else None,
+            )
         self._outputs()
         accept_inline_policies(self)
 
@@ -194,6 +208,11 @@ class AuthStack(Stack):
         }
         if self.clients.server:
             values[StackOutput.SERVER_CLIENT_ID] = self.clients.server.user_pool_client_id
+        if self.directory_backup:
+            values[StackOutput.DIRECTORY_BACKUP_BUCKET] = self.directory_backup.bucket.bucket_name
+            values[StackOutput.DIRECTORY_BACKUP_RUN] = (
+                self.directory_backup.state_machine.state_machine_arn
+            )
         self.outputs = {
             name: CfnOutput(self, name.value, value=value) for name, value in values.items()
         }

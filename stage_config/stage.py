@@ -9,6 +9,7 @@ from stage_config.backup import BackupConfig
 from stage_config.checks import check_region, check_unique, require
 from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
+from stage_config.directory_backup import DirectoryBackupConfig
 from stage_config.encryption import CustomerKeyConfig
 from stage_config.federation import (
     OidcProviderConfig,
@@ -60,6 +61,9 @@ class StageConfig(Section):
     backup: BackupConfig | None = field(default_factory=BackupConfig)
     """AWS Backup of the items table and the photos bucket; None keeps only point-in-time
     recovery and object versions."""
+    directory_backup: DirectoryBackupConfig | None = field(default_factory=DirectoryBackupConfig)
+    """Daily export of the user pool's users, groups and memberships (docs/backup-and-restore.md);
+    None: the directory is protected only by the pool's deletion protection."""
     account: str = ""
     region: str = ""
     tags: dict[str, str] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from stage_config.backup import BackupConfig, VaultLockMode
 from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
 from stage_config.delivery import DeliveryConfig
+from stage_config.directory_backup import DirectoryBackupConfig
 from stage_config.federation import (
     AppleProviderConfig,
     OidcProviderConfig,
@@ -189,6 +190,8 @@ def prod() -> StageConfig:
         compliance=(CompliancePack.NIST_800_53_R5,),
         # Irreversible 3 days after the first deploy: recovery points then outlive any admin.
         backup=BackupConfig(vault_lock=VaultLockMode.COMPLIANCE),
+        # The user directory: locked like the vault, so no admin role can purge its backups.
+        directory_backup=DirectoryBackupConfig(object_lock=VaultLockMode.COMPLIANCE),
         tags={"project": "photoshare", "stage": "prod"},
     )
 

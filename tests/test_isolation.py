@@ -204,7 +204,7 @@ def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
         (found,) = [(i, r) for i, r in resources.items() if r["Type"] == kind and where(r)]
         return found
 
-    bucket_id, _ = only("AWS::S3::Bucket", lambda r: "LoggingConfiguration" in r["Properties"])
+    bucket_id, _ = only("AWS::S3::Bucket", lambda r: "CorsConfiguration" in r["Properties"])
     table_id, _ = only("AWS::DynamoDB::GlobalTable")
     keys = {i: r for i, r in resources.items() if r["Type"] == "AWS::KMS::Key"}
     names = Names(
