@@ -17,7 +17,7 @@ CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
-	smoke-env client-config sandbox sandbox-destroy format adopt mutate
+	smoke-env client-config sandbox sandbox-destroy format adopt mutate backup restore
 
 BASELINE ?= guard/baselines
 BASE ?=
@@ -95,7 +95,8 @@ format: $(PYTHON_DEV)
 mutate: $(PYTHON_DEV) $(NODE_TOOLS)
 	$(VENV)/bin/python -m tools.quality.mutation $(MODULES)
 
-## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures
+## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures, a simulated
+## one-million-user directory export
 bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)
 	PYTHONPATH=$(CURDIR)/lambdas $(VENV)/bin/python -m benchmarks
 
@@ -135,6 +136,11 @@ adopt: synth $(PYTHON_DEV)
 ## smoke: exercise a deployed stage end to end (STAGE=Dev OUTPUTS=outputs.json, needs AWS creds)
 smoke: $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.operations.smoke $(STAGE) --outputs $(OUTPUTS)
+
+## backup: back up a deployed stage's user directory now, as the daily schedule does
+## (STAGE=Prod OUTPUTS=outputs.json; docs/backup-and-restore.md)
+backup: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.operations.directory_backup $(STAGE) --outputs $(OUTPUTS)
 
 ## smoke-env: the same, reading the outputs from environment variables (CDK Pipelines step)
 smoke-env: $(PYTHON_DEV)

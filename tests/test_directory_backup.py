@@ -13,6 +13,7 @@ from typing import Any, cast
 import botocore.session
 import pytest
 from aws_cdk import CfnResource
+from aws_cdk import aws_iam as iam
 from botocore import xform_name
 from directory_backup.export import LATEST, METRIC_DROP
 
@@ -258,14 +259,14 @@ def export_policies(synthesized: SynthesizedApp) -> list[dict[str, Any]]:
     names = Names(arns=arns, refs={ids["directory backup"]: BACKUPS})
     assert stack.directory_backup is not None
     role = stack.get_logical_id(
-        cast(CfnResource, stack.directory_backup.function.role.node.default_child)
+        cast(CfnResource, cast(iam.Role, stack.directory_backup.function.role).node.default_child)
     )
     return role_policies(template, role, names)
 
 
 def asks() -> list[tuple[str, str, dict[str, Any], str]]:
     """(action, resource, context, expected)"""
-    cases = []
+    cases: list[tuple[str, str, dict[str, Any], str]] = []
     for action in EXPORT_CALLS:
         cases += [(action, POOL_ARN, {}, ALLOWED), (action, OTHER_POOL_ARN, {}, DENIED)]
     for action in (
