@@ -28,6 +28,8 @@ OUTPUTS ?= outputs.json
 POOL_ID ?=
 IDENTITY_POOL_ID ?=
 MODULES ?=
+BACKUP ?=
+APPLY ?=
 
 tools:
 	@for tool in python3 npm; do \
@@ -141,6 +143,12 @@ smoke: $(PYTHON_DEV)
 ## (STAGE=Prod OUTPUTS=outputs.json; docs/backup-and-restore.md)
 backup: $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.operations.directory_backup $(STAGE) --outputs $(OUTPUTS)
+
+## restore: put a directory backup back into a stage's user pool; a dry run unless APPLY=1
+## (STAGE=Prod OUTPUTS=outputs.json BACKUP=s3://<bucket>[/<manifest key>] or a local manifest)
+restore: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.operations.directory_restore $(STAGE) --outputs $(OUTPUTS) \
+	  --backup "$(BACKUP)" $(if $(APPLY),--apply)
 
 ## smoke-env: the same, reading the outputs from environment variables (CDK Pipelines step)
 smoke-env: $(PYTHON_DEV)
