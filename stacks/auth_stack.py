@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Stack
 from constructs import Construct
+from directory_backup.records import OWNER_CLAIM
 
 from auth_constructs.compliance.accepted_findings import accept_inline_policies
 from auth_constructs.data.customer_key import CustomerKey
@@ -45,7 +46,7 @@ class AuthStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        pool_config = config.user_pool
+        pool_config = config.pool_config
         self.customer_key: CustomerKey | None = None
         if config.customer_key:
             self.customer_key = CustomerKey(
@@ -103,6 +104,7 @@ class AuthStack(Stack):
                 elevated_groups=config.data_access.elevated_groups,
                 custom_providers=config.custom_provider_names,
                 key=key,
+                owner_claim=OWNER_CLAIM if config.directory_backup else "",
             )
             self.storage.grant_item_writes(self.triggers.post_confirmation)
             if self.triggers.pre_authentication:
@@ -129,6 +131,8 @@ class AuthStack(Stack):
             user_pool=pool,
             clients=self.clients.hosted_clients,
             config=config.data_access,
+            owner_claim=(OWNER_CLAIM if config.directory_backup and self.triggers else None),
+            after=self.triggers.pre_token_generation if self.triggers else None,
         )
         for role in (self.access.user_role, self.access.elevated_role):
             self.storage.grant_owner_access(role, OWNER)

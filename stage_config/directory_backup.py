@@ -8,12 +8,19 @@ from dataclasses import dataclass
 from stage_config.backup import VaultLockMode
 from stage_config.checks import require
 from stage_config.section import Context, Section
+from stage_config.user_pool import CustomAttributeConfig
 
 USER_LIST_QUOTA = 30.0
 """Cognito's UserList category (ListUsers, ListUsersInGroup): requests per second per account
 and Region, not adjustable, shared with pre sign-up's account linking."""
 USER_READ_QUOTA = 120.0
 """The UserRead category (AdminGetUser), the default per account and Region (adjustable)."""
+OWNER_ATTRIBUTE = CustomAttributeConfig(
+    name="owner_id", mutable=False, max_length=64, readable_by=(), writable_by=()
+)
+"""`custom:owner_id`: the id a restored user's data is filed under (their `sub` before the
+restore). Immutable, and no app client reads or writes it: only an administrator's
+AdminCreateUser (the restore) sets it, once."""
 MAX_SHARE = 0.5
 """At most this share of a category for the export: the rest stays for sign-ups and sign-ins."""
 

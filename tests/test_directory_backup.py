@@ -16,6 +16,7 @@ from aws_cdk import CfnResource
 from aws_cdk import aws_iam as iam
 from botocore import xform_name
 from directory_backup.export import LATEST, METRIC_DROP
+from directory_backup.records import OWNER_ATTRIBUTE, OWNER_CLAIM
 
 from auth_constructs.data.directory_backup import EXPORT_CALLS, METRIC_NAMESPACE
 from stacks.auth_stack import AuthStack
@@ -322,3 +323,36 @@ def decisions(export_policies: list[dict[str, Any]]) -> list[str]:
 )
 def test_export_role_matrix(decisions: list[str], index: int) -> None:
     assert decisions[index] == ASKS[index][3]
+
+
+def test_sessions_are_tagged_with_the_owner_claim(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    """With the directory backup and the triggers, the `sub` tag every data permission is keyed
+    on reads the owner claim (the `sub`, or a restored user's old one); the mapping changes only
+    after the trigger that sets the claim, so no token meets a tag without its claim."""
+    stack = cast(AuthStack, synthesized.stack(stage_name))
+    ((tag_id, tag),) = synthesized.resources(
+        stage_name, "AWS::Cognito::IdentityPoolPrincipalTag"
+    ).items()
+    continuity = stage_config.directory_backup is not None and stage_config.triggers is not None
+    assert tag["Properties"]["PrincipalTags"] == {"sub": OWNER_CLAIM if continuity else "sub"}
+    if continuity:
+        assert stack.triggers is not None
+        function = stack.triggers.pre_token_generation
+        function_id = stack.get_logical_id(cast(CfnResource, function.node.default_child))
+        assert function_id in tag.get("DependsOn", []), tag_id
+        variables = synthesized.template_json(stage_name)["Resources"][function_id]["Properties"]
+        settings = json.loads(variables["Environment"]["Variables"]["TRIGGER_SETTINGS"])
+        assert settings["owner_claim"] == OWNER_CLAIM
+
+
+def test_no_identity_provider_maps_into_the_owner_attribute(
+    samples: SynthesizedApp, sample: tuple[str, StageConfig]
+) -> None:
+    """A provider's attribute mapping writes the user's attributes on every federated sign-in:
+    none may write the owner id."""
+    name, _ = sample
+    for provider in samples.resources(name, "AWS::Cognito::UserPoolIdentityProvider").values():
+        mapping = provider["Properties"].get("AttributeMapping", {})
+        assert OWNER_ATTRIBUTE not in mapping

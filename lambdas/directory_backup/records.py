@@ -22,6 +22,9 @@ FORMAT = 1
 OWNER_ATTRIBUTE = "custom:owner_id"
 """Immutable, readable and writable by no app client: only the restore (an administrator) sets
 it, when it recreates a user."""
+OWNER_CLAIM = "data_owner"
+"""The token claim pre token generation sets to the owner id, and the identity pool maps to the
+`sub` principal tag every data permission is keyed on."""
 SET_BY_COGNITO = frozenset({"sub", "identities"})
 """Attributes no call can write: Cognito assigns `sub`, and `identities` follows the links."""
 NOT_IN_A_BACKUP = (
