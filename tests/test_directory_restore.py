@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from directory_backup.export import Directory, new_cursor, step
 from directory_backup.index import CloudWatchMetrics, S3Store
 from directory_backup.pacing import Paced, Pacer
@@ -26,6 +27,7 @@ from tests.support.directory import (
     populated_pool,
 )
 from tools.operations import directory_restore
+from tools.operations.directory_backup import start_and_wait
 from tools.operations.directory_restore import (
     Backup,
     Pool,
@@ -200,3 +202,49 @@ def test_the_dry_run_prints_the_plan_and_changes_nothing(
     assert "dry run" in printed
     assert "password" in printed
     assert aws["cognito"].list_users(UserPoolId=target)["Users"] == []
+
+
+def test_make_backup_starts_the_export_and_waits_for_its_manifest() -> None:
+    """`make backup`: the stage's own state machine, started and followed to its end (moto
+    runs no state machine, so botocore's Stubber answers)."""
+    states = boto3.client("stepfunctions", region_name=REGION)
+    machine = f"arn:aws:states:{REGION}:123456789012:stateMachine:backup"
+    execution = f"arn:aws:states:{REGION}:123456789012:execution:backup:now"
+    final = {"done": True, "manifest": "directory/x/manifest.json", "counts": {"users": 3}}
+    with Stubber(states) as stub:
+        stub.add_response(
+            "start_execution",
+            {"executionArn": execution, "startDate": "2026-12-01T02:00:00Z"},
+            {"stateMachineArn": machine, "input": "{}"},
+        )
+        for status in ("RUNNING", "SUCCEEDED"):
+            stub.add_response(
+                "describe_execution",
+                {
+                    "executionArn": execution,
+                    "stateMachineArn": machine,
+                    "status": status,
+                    "startDate": "2026-12-01T02:00:00Z",
+                    **({"output": json.dumps(final)} if status == "SUCCEEDED" else {}),
+                },
+                {"executionArn": execution},
+            )
+        waits: list[float] = []
+        assert start_and_wait(states, machine, sleep=waits.append, say=lambda _: None) == final
+        assert len(waits) == 1
+        stub.add_response(
+            "start_execution",
+            {"executionArn": execution, "startDate": "2026-12-01T02:00:00Z"},
+        )
+        stub.add_response(
+            "describe_execution",
+            {
+                "executionArn": execution,
+                "stateMachineArn": machine,
+                "status": "FAILED",
+                "startDate": "2026-12-01T02:00:00Z",
+                "error": "States.TaskFailed",
+            },
+        )
+        with pytest.raises(RuntimeError, match=r"FAILED: States\.TaskFailed"):
+            start_and_wait(states, machine, sleep=waits.append, say=lambda _: None)

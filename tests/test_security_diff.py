@@ -358,6 +358,18 @@ PAIRS = (
         "identity pool `Ids`: guest (unauthenticated) identities turned on",
     ),
     Pair(
+        "PrincipalTagClaim",
+        lambda stack, changed: cognito.CfnIdentityPoolPrincipalTag(
+            stack,
+            "Tags",
+            identity_pool_id="ids",
+            identity_provider_name="provider",
+            principal_tags={"sub": "data_owner" if changed else "sub"},
+        ),
+        Severity.HIGH,
+        "identity pool principal tags `Tags`: tag `sub` now reads claim `data_owner` (was `sub`)",
+    ),
+    Pair(
         "ClassicFlow",
         identity_pool_pair(allow_classic_flow=True),
         Severity.HIGH,
