@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stage_config.backup import VaultLockMode
-from stage_config.checks import require
+from stage_config.checks import check_daily_backup, require
 from stage_config.section import Context, Section
 from stage_config.user_pool import CustomAttributeConfig
 
@@ -53,18 +53,7 @@ class DirectoryBackupConfig(Section):
     """Alarm when a backup holds this many percent fewer users than the one before."""
 
     def check(self, context: Context) -> None:
-        require(
-            0 <= self.start_hour_utc <= 23,
-            "start_hour_utc",
-            f"{self.start_hour_utc} is not an hour of the day",
-            "use 0 to 23 (UTC)",
-        )
-        require(
-            1 <= self.retention_days <= 36500,
-            "retention_days",
-            f"{self.retention_days} is outside 1-36500 days",
-            "keep backups 1 to 36500 days",
-        )
+        check_daily_backup(self.start_hour_utc, self.retention_days, "backups")
         require(
             self.object_lock is not None or not context.production,
             "object_lock",

@@ -20,10 +20,11 @@ from directory_backup.records import OWNER_ATTRIBUTE, OWNER_CLAIM
 
 from auth_constructs.data.directory_backup import EXPORT_CALLS, METRIC_NAMESPACE
 from stacks.auth_stack import AuthStack
-from stage_config import DirectoryBackupConfig, StageConfig, VaultLockMode
+from stage_config import CustomAttributeConfig, DirectoryBackupConfig, StageConfig, VaultLockMode
+from stage_config.directory_backup import OWNER_ATTRIBUTE as OWNER_ATTRIBUTE_CONFIG
 from tests.support.app import SynthesizedApp, bucket_ids
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
-from tests.support.configs import LIVE, SANDBOX, live, sandbox
+from tests.support.configs import LIVE, SANDBOX, live, sandbox, with_pool
 from tests.support.iam import (
     ACCOUNT,
     ALLOWED,
@@ -156,6 +157,15 @@ def test_alarms_on_failed_missed_and_shrinking_backups(
         assert bool(alarm.get("AlarmActions")) is (config.user_pool.protection.alarms is not None)
 
 
+def bad(case: str, key: str, problem: str, **config: Any) -> BadCase:
+    """A sandbox whose directory backup has `config`: its error names `key` and `problem`."""
+
+    def make() -> StageConfig:
+        return dataclasses.replace(sandbox(), directory_backup=DirectoryBackupConfig(**config))
+
+    return case, make, f"{SANDBOX}.directory_backup.{key}", problem
+
+
 BAD: list[BadCase] = [
     (
         "production-without-lock",
@@ -163,45 +173,20 @@ BAD: list[BadCase] = [
         f"{LIVE}.directory_backup.object_lock",
         "can be deleted",
     ),
-    (
-        "too-much-of-user-list",
-        lambda: dataclasses.replace(
-            sandbox(), directory_backup=DirectoryBackupConfig(list_requests_per_second=20)
-        ),
-        f"{SANDBOX}.directory_backup.list_requests_per_second",
-        "UserList",
+    bad(
+        "too-much-of-user-list", "list_requests_per_second", "UserList", list_requests_per_second=20
     ),
+    bad("zero-rate", "read_requests_per_second", "UserRead", read_requests_per_second=0),
+    bad("hour", "start_hour_utc", "hour", start_hour_utc=24),
+    bad("retention", "retention_days", "1-36500", retention_days=0),
+    bad("drop", "user_drop_alarm_percent", "percentage", user_drop_alarm_percent=0),
     (
-        "zero-rate",
-        lambda: dataclasses.replace(
-            sandbox(), directory_backup=DirectoryBackupConfig(read_requests_per_second=0)
+        "owner-attribute-taken",
+        lambda: with_pool(
+            sandbox(), custom_attributes=(CustomAttributeConfig(name=OWNER_ATTRIBUTE_CONFIG.name),)
         ),
-        f"{SANDBOX}.directory_backup.read_requests_per_second",
-        "UserRead",
-    ),
-    (
-        "hour",
-        lambda: dataclasses.replace(
-            sandbox(), directory_backup=DirectoryBackupConfig(start_hour_utc=24)
-        ),
-        f"{SANDBOX}.directory_backup.start_hour_utc",
-        "hour",
-    ),
-    (
-        "retention",
-        lambda: dataclasses.replace(
-            sandbox(), directory_backup=DirectoryBackupConfig(retention_days=0)
-        ),
-        f"{SANDBOX}.directory_backup.retention_days",
-        "1-36500",
-    ),
-    (
-        "drop",
-        lambda: dataclasses.replace(
-            sandbox(), directory_backup=DirectoryBackupConfig(user_drop_alarm_percent=0)
-        ),
-        f"{SANDBOX}.directory_backup.user_drop_alarm_percent",
-        "percentage",
+        f"{SANDBOX}.user_pool.custom_attributes",
+        "directory backup's own",
     ),
 ]
 

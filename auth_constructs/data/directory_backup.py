@@ -29,7 +29,7 @@ from directory_backup.settings import DirectoryBackupSettings
 
 from auth_constructs import LAMBDAS
 from auth_constructs.compliance.accepted_findings import accept_finding
-from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.customer_key import CustomerKey, bucket_encryption
 from auth_constructs.data.stateful import removal_policy
 from auth_constructs.operations import log_groups
 from stage_config import StatefulPolicy
@@ -48,6 +48,7 @@ RUN_TIMEOUT = Duration.hours(23)
 """Under the daily schedule, so two backups never run at once (and never spend twice the
 budget)."""
 METRIC_NAMESPACE = "PhotoShare/DirectoryBackup"
+HANDLER = "directory_backup.index.handler"
 
 
 class DirectoryBackup(Construct):
@@ -97,9 +98,7 @@ class DirectoryBackup(Construct):
             self,
             "Bucket",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
-            encryption_key=key.key if key else None,
-            bucket_key_enabled=True if key else None,
+            **bucket_encryption(key),
             enforce_ssl=True,
             versioned=True,
             object_lock_enabled=True if lock else None,
@@ -187,7 +186,7 @@ class DirectoryBackup(Construct):
             "Export",
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.ARM_64,
-            handler="directory_backup.index.handler",
+            handler=HANDLER,
             code=lambda_.Code.from_asset(str(LAMBDAS), exclude=["__pycache__", "*.pyc"]),
             timeout=STEP_TIMEOUT,
             memory_size=512,
@@ -321,13 +320,13 @@ class DirectoryBackup(Construct):
     ) -> list[cloudwatch.Alarm]:
         machine = self.state_machine
         hour, day = Duration.hours(1), Duration.days(1)
+        at_least = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
         alarms = [
-            cloudwatch.Alarm(
-                self,
+            self._alarm(
                 "Failed",
-                alarm_description="A backup of the user directory failed, timed out or was "
-                "stopped: no manifest was written",
-                metric=cloudwatch.MathExpression(
+                "A backup of the user directory failed, timed out or was stopped: no manifest "
+                "was written",
+                cloudwatch.MathExpression(
                     expression="failed + timedOut + aborted",
                     using_metrics={
                         "failed": machine.metric_failed(period=hour),
@@ -336,38 +335,32 @@ class DirectoryBackup(Construct):
                     },
                     period=hour,
                 ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                1,
+                at_least,
             ),
-            cloudwatch.Alarm(
-                self,
+            # Missing data is a missed backup: no run finished, or none started.
+            self._alarm(
                 "Missed",
-                alarm_description="No backup of the user directory finished in the last day",
-                metric=machine.metric_succeeded(period=day, statistic="Sum"),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+                "No backup of the user directory finished in the last day",
+                machine.metric_succeeded(period=day, statistic="Sum"),
+                1,
+                cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                cloudwatch.TreatMissingData.BREACHING,
             ),
-            cloudwatch.Alarm(
-                self,
+            self._alarm(
                 "UserDrop",
-                alarm_description=f"The newest backup holds at least "
-                f"{config.user_drop_alarm_percent}% fewer users than the one before: deleted "
-                "users? Restore from the one before (docs/backup-and-restore.md)",
-                metric=cloudwatch.Metric(
+                f"The newest backup holds at least {config.user_drop_alarm_percent}% fewer "
+                "users than the one before: deleted users? Restore from the one before "
+                "(docs/backup-and-restore.md)",
+                cloudwatch.Metric(
                     namespace=METRIC_NAMESPACE,
                     metric_name=METRIC_DROP,
                     dimensions_map={"UserPool": user_pool.user_pool_id},
                     statistic="Maximum",
                     period=day,
                 ),
-                threshold=config.user_drop_alarm_percent,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                config.user_drop_alarm_percent,
+                at_least,
             ),
         ]
         for alarm in alarms:
@@ -382,6 +375,26 @@ class DirectoryBackup(Construct):
                     "CloudWatch console only. Set protection.alarms to page someone.",
                 )
         return alarms
+
+    def _alarm(
+        self,
+        construct_id: str,
+        description: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        comparison: cloudwatch.ComparisonOperator,
+        missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+    ) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=comparison,
+            treat_missing_data=missing,
+        )
 
     @staticmethod
     def _logical(resource: Construct) -> str:
