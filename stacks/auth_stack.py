@@ -190,6 +190,7 @@ class AuthStack(Stack):
                 key=key,
                 access_logs=self.storage.access_logs,
                 log_retention_days=protection.log_retention_days,
+                alarms=self.alarms is not None,
                 notify=self.alarms.topic if self.alarms else None,
             )
         self._outputs()

@@ -15,10 +15,10 @@ import pytest
 from aws_calls import Backoff
 from botocore.exceptions import ClientError
 from directory_backup import export
-from directory_backup.export import LATEST, Directory, new_cursor, step
+from directory_backup.export import Directory, new_cursor, step
 from directory_backup.index import CloudWatchMetrics, S3Store, handler
 from directory_backup.pacing import Paced, Pacer
-from directory_backup.records import decode, linked_identities
+from directory_backup.records import LATEST, decode, linked_identities
 from directory_backup.settings import DirectoryBackupSettings
 from moto import mock_aws
 

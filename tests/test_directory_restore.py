@@ -205,13 +205,18 @@ def test_the_dry_run_prints_the_plan_and_changes_nothing(
 
 
 def test_make_backup_starts_the_export_and_waits_for_its_manifest() -> None:
-    """`make backup`: the stage's own state machine, started and followed to its end (moto
-    runs no state machine, so botocore's Stubber answers)."""
+    """`make backup`: the stage's own state machine, started (or joined, when a run is under
+    way) and followed to its end (moto runs no state machine, so botocore's Stubber answers)."""
     states = boto3.client("stepfunctions", region_name=REGION)
     machine = f"arn:aws:states:{REGION}:123456789012:stateMachine:backup"
     execution = f"arn:aws:states:{REGION}:123456789012:execution:backup:now"
     final = {"done": True, "manifest": "directory/x/manifest.json", "counts": {"users": 3}}
     with Stubber(states) as stub:
+        stub.add_response(
+            "list_executions",
+            {"executions": []},
+            {"stateMachineArn": machine, "statusFilter": "RUNNING", "maxResults": 1},
+        )
         stub.add_response(
             "start_execution",
             {"executionArn": execution, "startDate": "2026-12-01T02:00:00Z"},
@@ -232,10 +237,15 @@ def test_make_backup_starts_the_export_and_waits_for_its_manifest() -> None:
         waits: list[float] = []
         assert start_and_wait(states, machine, sleep=waits.append, say=lambda _: None) == final
         assert len(waits) == 1
-        stub.add_response(
-            "start_execution",
-            {"executionArn": execution, "startDate": "2026-12-01T02:00:00Z"},
-        )
+        running = {
+            "executionArn": execution,
+            "stateMachineArn": machine,
+            "name": "scheduled",
+            "status": "RUNNING",
+            "startDate": "2026-12-01T02:00:00Z",
+        }
+        # A run under way is followed, not doubled (no start_execution is stubbed).
+        stub.add_response("list_executions", {"executions": [running]})
         stub.add_response(
             "describe_execution",
             {

@@ -18,7 +18,9 @@ from typing import Any, Protocol
 from directory_backup.pacing import Paced
 from directory_backup.records import (
     FORMAT,
+    LATEST,
     NOT_IN_A_BACKUP,
+    PREFIX,
     encode,
     group_record,
     membership_record,
@@ -26,17 +28,10 @@ from directory_backup.records import (
     user_record,
 )
 
-PREFIX = "directory/"
-LATEST = f"{PREFIX}latest.json"
-"""A copy of the newest complete backup's manifest (and its key): the restore's default and the
-baseline of the next backup's user-count check."""
 PAGE = 60
 """The most ListUsers, ListGroups and ListUsersInGroup return per call."""
 PART_RECORDS = 20_000
 """Records per part file (about 2 MB compressed): a failed step redoes at most one part."""
-METRIC_USERS = "Users"
-METRIC_DROP = "UserDropPercent"
-"""Published once per backup, per user pool: its user count and the drop from the one before."""
 STEP_RESERVE_SECONDS = 90.0
 """A step stops starting pages when less than this is left of its Lambda's time."""
 

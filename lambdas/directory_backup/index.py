@@ -12,8 +12,9 @@ import boto3
 from botocore.config import Config
 from trigger_common import MalformedEventError
 
-from directory_backup.export import METRIC_DROP, METRIC_USERS, Directory, new_cursor, step
+from directory_backup.export import Directory, new_cursor, step
 from directory_backup.pacing import Paced, Pacer
+from directory_backup.records import METRIC_DROP, METRIC_USERS
 from directory_backup.settings import DirectoryBackupSettings
 
 SDK_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=60)

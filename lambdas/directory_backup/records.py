@@ -19,6 +19,14 @@ from datetime import datetime
 from typing import Any
 
 FORMAT = 1
+PREFIX = "directory/"
+"""Each backup is a folder below it: parts, then its manifest."""
+LATEST = f"{PREFIX}latest.json"
+"""A copy of the newest complete backup's manifest (and its key): the restore's default and the
+baseline of the next backup's user-count check."""
+METRIC_USERS = "Users"
+METRIC_DROP = "UserDropPercent"
+"""Published once per backup, per user pool: its user count and the drop from the one before."""
 OWNER_ATTRIBUTE = "custom:owner_id"
 """Immutable, readable and writable by no app client: only the restore (an administrator) sets
 it, when it recreates a user."""

@@ -3,8 +3,9 @@
     make backup STAGE=Prod OUTPUTS=outputs.json
 
 Starts the stage's backup state machine (the same export, budget and bucket as the daily
-schedule) and waits for it; prints the manifest's location and counts. Needs AWS credentials
-allowed `states:StartExecution` and `states:DescribeExecution` on it.
+schedule) and waits for it, or follows the run already under way; prints the manifest's location
+and counts. Needs AWS credentials allowed `states:ListExecutions`, `states:StartExecution` and
+`states:DescribeExecution` on it.
 """
 
 from __future__ import annotations
@@ -32,9 +33,17 @@ def start_and_wait(
     sleep: Callable[[float], None] = time.sleep,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Run the export; its final cursor (with the manifest key) or RuntimeError."""
-    execution = states.start_execution(stateMachineArn=machine_arn, input="{}")["executionArn"]
-    say(f"started {execution}")
+    """Run the export (or follow the one already running: two at once would spend the request
+    budget twice); its final cursor (with the manifest key) or RuntimeError."""
+    running = states.list_executions(
+        stateMachineArn=machine_arn, statusFilter="RUNNING", maxResults=1
+    )["executions"]
+    if running:
+        execution = running[0]["executionArn"]
+        say(f"a backup is already running, following it: {execution}")
+    else:
+        execution = states.start_execution(stateMachineArn=machine_arn, input="{}")["executionArn"]
+        say(f"started {execution}")
     while True:
         described = states.describe_execution(executionArn=execution)
         if described["status"] != "RUNNING":

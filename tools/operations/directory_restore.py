@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from directory_backup.export import LATEST
 from directory_backup.pacing import Paced, Pacer
 from directory_backup.records import (
+    LATEST,
     OWNER_ATTRIBUTE,
     SET_BY_COGNITO,
     decode,
