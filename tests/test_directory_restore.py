@@ -82,7 +82,7 @@ def pool(aws: dict[str, Any], pool_id: str) -> Pool:
 
 def restore(aws: dict[str, Any], pool_id: str) -> directory_restore.Plan:
     target = pool(aws, pool_id)
-    todo = plan(load_backup(f"s3://{BUCKET}", aws["s3"]), target.state())
+    todo = plan(load_backup(f"s3://{BUCKET}", aws["s3"]), target.state(), ("email",))
     apply(todo, target, say=lambda _: None)
     return todo
 
@@ -162,7 +162,16 @@ def test_federated_only_users_come_back_linked_and_unconfirmed_ones_do_not() -> 
     assert [u["username"] for u in todo.users] == ["Google_1234"]
     assert todo.links == [("old-google", "Google", "1234")]
     assert any("never confirmed" in note for note in todo.notes)
-    request = create_request(todo.users[0], ["email"])
+    no_email = {**records[0], "attributes": {"sub": "old-phone-only"}}
+    skipped = plan(
+        Backup({"parts": ["p"]}, lambda _: directory_restore_encode([no_email])),
+        PoolState(),
+        ("email",),
+    )
+    assert skipped.users == []
+    assert skipped.links == [], "nothing to link it to"
+    assert skipped.notes == ["skipped old-phone-only: has no email to sign in with"]
+    request = create_request(todo.users[0], ("email",))
     assert request["Username"] == "g@example.net"
     assert request["MessageAction"] == "SUPPRESS", "no password to set: no invitation"
     assert {"Name": OWNER_ATTRIBUTE, "Value": "old-google"} in request["UserAttributes"]
@@ -180,11 +189,11 @@ def test_native_users_are_invited_with_a_password_of_their_own() -> None:
         "enabled": True,
         "attributes": {"sub": "s", "email": "a@example.net", "email_verified": "true"},
     }
-    request = create_request(user, ["email"])
+    request = create_request(user, ("email",))
     assert "MessageAction" not in request
     assert "TemporaryPassword" not in request, "Cognito makes one per user"
     assert request["DesiredDeliveryMediums"] == ["EMAIL"]
-    assert create_request({**user, "enabled": False}, ["email"])["MessageAction"] == "SUPPRESS"
+    assert create_request({**user, "enabled": False}, ("email",))["MessageAction"] == "SUPPRESS"
 
 
 def test_the_dry_run_prints_the_plan_and_changes_nothing(

@@ -160,6 +160,11 @@ class Pool:
                 state.members |= {(group, by_username[u["Username"]]) for u in page["Users"]}
         return state
 
+    def username_attributes(self) -> tuple[str, ...]:
+        """What users sign in with instead of a username (email, phone_number), if anything."""
+        described = self.cognito.describe_user_pool(UserPoolId=self.pool_id)["UserPool"]
+        return tuple(described.get("UsernameAttributes", []))
+
     def write(self, operation: str, **request: Any) -> None:
         call = getattr(self.cognito, operation)
         self.writes.call(lambda: call(UserPoolId=self.pool_id, **request))
@@ -186,9 +191,11 @@ class Plan:
         return not (self.groups or self.users or self.disable or self.links or self.memberships)
 
 
-def plan(backup: Backup, state: PoolState) -> Plan:
+def plan(backup: Backup, state: PoolState, username_attributes: tuple[str, ...] = ()) -> Plan:
     """What the pool lacks of the backup. Users the pool has and a restore did not create
-    (their owner id is their own sub) are never changed, only reported where they differ."""
+    (their owner id is their own sub) are never changed, only reported where they differ.
+    In a pool whose users sign in by `username_attributes` (email), a user without one cannot
+    be created: it is skipped and reported, with its links and memberships."""
     result = Plan()
     result.groups = [g for g in backup.records("group") if g["name"] not in state.groups]
     owners: dict[str, str] = {}
@@ -196,8 +203,11 @@ def plan(backup: Backup, state: PoolState) -> Plan:
         owner = owner_id(user["attributes"])
         owners[user["username"]] = owner
         current = state.users.get(owner)
-        if current is None and user["status"] in SKIPPED_STATUSES:
-            result.notes.append(f"skipped {owner}: {SKIPPED_STATUSES[user['status']]}")
+        why = SKIPPED_STATUSES.get(user["status"])
+        if username_attributes and not any(user["attributes"].get(a) for a in username_attributes):
+            why = f"has no {' or '.join(username_attributes)} to sign in with"
+        if current is None and why:
+            result.notes.append(f"skipped {owner}: {why}")
             owners.pop(user["username"])
             continue
         if current is None:
@@ -237,7 +247,7 @@ def _identities_of(user: dict[str, Any]) -> list[dict[str, str]]:
 # -- applying it -----------------------------------------------------------------------------
 
 
-def create_request(user: dict[str, Any], username_attributes: list[str]) -> dict[str, Any]:
+def create_request(user: dict[str, Any], username_attributes: tuple[str, ...]) -> dict[str, Any]:
     """AdminCreateUser for a backup record: the owner id set once, at creation; Cognito's own
     invitation (a temporary password of the user's own) unless the user never had a password
     (federated only) or is disabled."""
@@ -283,9 +293,7 @@ def apply(plan_: Plan, pool: Pool, say: Callable[[str], None] = print) -> None:
                 if group.get(name) is not None
             },
         )
-    username_attributes = pool.cognito.describe_user_pool(UserPoolId=pool.pool_id)["UserPool"].get(
-        "UsernameAttributes", []
-    )
+    username_attributes = pool.username_attributes()
     for user in plan_.users:
         pool.write("admin_create_user", **create_request(user, username_attributes))
     needs_names = plan_.disable or plan_.links or plan_.memberships
@@ -318,7 +326,7 @@ def apply(plan_: Plan, pool: Pool, say: Callable[[str], None] = print) -> None:
 
 
 def describe(plan_: Plan, manifest: dict[str, Any]) -> list[str]:
-    invited = sum(1 for u in plan_.users if "DesiredDeliveryMediums" in create_request(u, []))
+    invited = sum(1 for u in plan_.users if "DesiredDeliveryMediums" in create_request(u, ()))
     lines = [
         f"backup {manifest['run']} of {manifest['user_pool_id']}: {manifest['counts']}",
         f"groups to create:      {len(plan_.groups)} {[g['name'] for g in plan_.groups][:10]}",
@@ -356,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         writes=Paced(Pacer(WRITES_PER_SECOND)),
     )
     backup = load_backup(args.backup, boto3.client("s3", region_name=region))
-    todo = plan(backup, pool.state())
+    todo = plan(backup, pool.state(), pool.username_attributes())
     print("\n".join(describe(todo, backup.manifest)))
     if args.apply and not todo.empty:
         apply(todo, pool)
