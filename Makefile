@@ -17,7 +17,7 @@ CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
-	smoke-env client-config sandbox sandbox-destroy format adopt mutate docs
+	smoke-env client-config sandbox sandbox-destroy format adopt mutate docs backup restore
 
 BASELINE ?= guard/baselines
 BASE ?=
@@ -28,6 +28,8 @@ OUTPUTS ?= outputs.json
 POOL_ID ?=
 IDENTITY_POOL_ID ?=
 MODULES ?=
+BACKUP ?=
+APPLY ?=
 
 tools:
 	@for tool in python3 npm; do \
@@ -95,7 +97,8 @@ format: $(PYTHON_DEV)
 mutate: $(PYTHON_DEV) $(NODE_TOOLS)
 	$(VENV)/bin/python -m tools.quality.mutation $(MODULES)
 
-## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures
+## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures, a simulated
+## one-million-user directory export
 bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)
 	PYTHONPATH=$(CURDIR)/lambdas $(VENV)/bin/python -m benchmarks
 
@@ -142,6 +145,17 @@ adopt: synth $(PYTHON_DEV)
 ## smoke: exercise a deployed stage end to end (STAGE=Dev OUTPUTS=outputs.json, needs AWS creds)
 smoke: $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.operations.smoke $(STAGE) --outputs $(OUTPUTS)
+
+## backup: back up a deployed stage's user directory now, as the daily schedule does
+## (STAGE=Prod OUTPUTS=outputs.json; docs/backup-and-restore.md)
+backup: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.operations.directory_backup $(STAGE) --outputs $(OUTPUTS)
+
+## restore: put a directory backup back into a stage's user pool; a dry run unless APPLY=1
+## (STAGE=Prod OUTPUTS=outputs.json BACKUP=s3://<bucket>[/<manifest key>] or a local manifest)
+restore: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.operations.directory_restore $(STAGE) --outputs $(OUTPUTS) \
+	  --backup "$(BACKUP)" $(if $(APPLY),--apply)
 
 ## smoke-env: the same, reading the outputs from environment variables (CDK Pipelines step)
 smoke-env: $(PYTHON_DEV)

@@ -6,7 +6,7 @@ import statistics
 import sys
 import tempfile
 
-from benchmarks import burst, triggers
+from benchmarks import burst, directory_export, triggers
 from benchmarks.timing import run_seconds, suite_seconds
 
 SYNTH_RUNS = 5
@@ -62,6 +62,8 @@ def main() -> None:
     triggers.main()
     print()
     burst.main()
+    print()
+    directory_export.main()
 
 
 if __name__ == "__main__":

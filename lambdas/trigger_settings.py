@@ -28,7 +28,7 @@ class SettingsError(ValueError):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TriggerSettings:
-    """Base of every trigger's settings: fields are str, bool, tuple[str, ...] or
+    """Base of every trigger's settings: fields are str, bool, float, tuple[str, ...] or
     dict[str, str], so that JSON carries them without loss."""
 
     @classmethod
@@ -65,6 +65,8 @@ def _typed(value: Any, hint: Any, name: str) -> Any:
     origin, args = get_origin(hint), get_args(hint)
     if hint in (str, bool) and type(value) is hint:
         return value
+    if hint is float and type(value) in (int, float):
+        return float(value)
     if origin is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     if (

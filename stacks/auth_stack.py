@@ -6,10 +6,12 @@ from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Stack
 from constructs import Construct
+from directory_backup.records import OWNER_CLAIM
 
 from auth_constructs.compliance.accepted_findings import accept_inline_policies
 from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.data.data_backup import DataBackup
+from auth_constructs.data.directory_backup import DirectoryBackup
 from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.identity.app_clients import AppClients
 from auth_constructs.identity.federation import Federation
@@ -47,7 +49,7 @@ class AuthStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        pool_config = config.user_pool
+        pool_config = config.pool_config
         self.customer_key = key
         self.storage = PhotoStorage(
             self,
@@ -114,6 +116,7 @@ class AuthStack(Stack):
                 elevated_groups=config.data_access.elevated_groups,
                 custom_providers=config.custom_provider_names,
                 key=key,
+                owner_claim=OWNER_CLAIM if config.directory_backup else "",
             )
             self.storage.grant_item_writes(self.triggers.post_confirmation)
             if self.triggers.pre_authentication:
@@ -140,6 +143,8 @@ class AuthStack(Stack):
             user_pool=pool,
             clients=self.clients.hosted_clients,
             config=config.data_access,
+            owner_claim=(OWNER_CLAIM if config.directory_backup and self.triggers else None),
+            after=self.triggers.pre_token_generation if self.triggers else None,
         )
         for role in (self.access.user_role, self.access.elevated_role):
             self.storage.grant_owner_access(role, OWNER)
@@ -186,6 +191,20 @@ class AuthStack(Stack):
             )
         else:
             self.storage.accept_no_backup_plan()
+        self.directory_backup: DirectoryBackup | None = None
+        if config.directory_backup:
+            self.directory_backup = DirectoryBackup(
+                self,
+                "DirectoryBackup",
+                config=config.directory_backup,
+                user_pool=pool,
+                stateful=config.stateful,
+                key=key,
+                access_logs=self.storage.access_logs,
+                log_retention_days=protection.log_retention_days,
+                alarms=self.alarms is not None,
+                notify=self.alarms.topic if self.alarms else None,
+            )
         self._outputs()
         accept_inline_policies(self)
 
@@ -206,6 +225,11 @@ class AuthStack(Stack):
         }
         if self.clients.server:
             values[StackOutput.SERVER_CLIENT_ID] = self.clients.server.user_pool_client_id
+        if self.directory_backup:
+            values[StackOutput.DIRECTORY_BACKUP_BUCKET] = self.directory_backup.bucket.bucket_name
+            values[StackOutput.DIRECTORY_BACKUP_RUN] = (
+                self.directory_backup.state_machine.state_machine_arn
+            )
         self.outputs = {
             name: CfnOutput(self, name.value, value=value) for name, value in values.items()
         }

@@ -28,9 +28,18 @@ class StackOutput(StrEnum):
     ITEMS_TABLE = "ItemsTable"
     SMOKE_ROLE_ARN = "SmokeRoleArn"
     """The role the post-deploy smoke test assumes."""
+    DIRECTORY_BACKUP_BUCKET = "DirectoryBackupBucket"
+    DIRECTORY_BACKUP_RUN = "DirectoryBackupStateMachine"
+    """Both only when the stage backs up its user directory (`make backup`, `make restore`)."""
 
 
-OPTIONAL_OUTPUTS = frozenset({StackOutput.SERVER_CLIENT_ID})
+OPTIONAL_OUTPUTS = frozenset(
+    {
+        StackOutput.SERVER_CLIENT_ID,
+        StackOutput.DIRECTORY_BACKUP_BUCKET,
+        StackOutput.DIRECTORY_BACKUP_RUN,
+    }
+)
 CROSS_STACK_OUTPUT_PREFIX = "PublishOutput"
 """How CDK names the outputs that other stacks of the stage read (weak cross-stack references,
 `Fn::GetStackOutput`): wiring between stacks, not part of the contract above."""

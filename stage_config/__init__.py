@@ -4,6 +4,7 @@ from stage_config.backup import BackupConfig, VaultLockMode
 from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
 from stage_config.delivery import GITHUB_OIDC, GITHUB_OIDC_THUMBPRINTS, DeliveryConfig, DeliveryMode
+from stage_config.directory_backup import DirectoryBackupConfig
 from stage_config.encryption import CustomerKeyConfig
 from stage_config.errors import ConfigError
 from stage_config.federation import (
@@ -55,6 +56,7 @@ __all__ = [
     "DataAccessConfig",
     "DeliveryConfig",
     "DeliveryMode",
+    "DirectoryBackupConfig",
     "FeaturePlan",
     "GroupConfig",
     "HostedClientConfig",

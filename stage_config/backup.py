@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from stage_config.checks import require
+from stage_config.checks import check_daily_backup, require
 from stage_config.section import Context, Section
 
 MIN_CHANGEABLE_DAYS = 3
@@ -40,18 +40,7 @@ class BackupConfig(Section):
     delete-backup-vault-lock-configuration`) after it is first deployed."""
 
     def check(self, context: Context) -> None:
-        require(
-            0 <= self.start_hour_utc <= 23,
-            "start_hour_utc",
-            f"{self.start_hour_utc} is not an hour of the day",
-            "use 0 to 23 (UTC)",
-        )
-        require(
-            1 <= self.retention_days <= 36500,
-            "retention_days",
-            f"{self.retention_days} is outside AWS Backup's retention range",
-            "keep recovery points 1 to 36500 days",
-        )
+        check_daily_backup(self.start_hour_utc, self.retention_days, "recovery points")
         require(
             self.vault_lock is not None or not context.production,
             "vault_lock",

@@ -157,6 +157,23 @@ def check_unique(names: Iterable[str], key: str) -> None:
         seen.add(name)
 
 
+def check_daily_backup(start_hour_utc: int, retention_days: int, kept: str) -> None:
+    """A daily backup's start hour (UTC) and how many days it keeps `kept` (the range AWS
+    Backup and S3 lifecycle rules both take)."""
+    require(
+        0 <= start_hour_utc <= 23,
+        "start_hour_utc",
+        f"{start_hour_utc} is not an hour of the day",
+        "use 0 to 23 (UTC)",
+    )
+    require(
+        1 <= retention_days <= 36500,
+        "retention_days",
+        f"{retention_days} is outside the retention range (1-36500 days)",
+        f"keep {kept} 1 to 36500 days",
+    )
+
+
 PRODUCTION_MIN_RETENTION_DAYS = 365
 """AWS Control Tower's log controls expect a year; production keeps its logs that long."""
 

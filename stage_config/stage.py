@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from stage_config.backup import BackupConfig
 from stage_config.checks import (
@@ -15,6 +15,7 @@ from stage_config.checks import (
 )
 from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
+from stage_config.directory_backup import OWNER_ATTRIBUTE, DirectoryBackupConfig
 from stage_config.encryption import CustomerKeyConfig
 from stage_config.federation import (
     OidcProviderConfig,
@@ -63,6 +64,9 @@ class StageConfig(Section):
     backup: BackupConfig | None = field(default_factory=BackupConfig)
     """AWS Backup of the items table and the photos bucket; None keeps only point-in-time
     recovery and object versions."""
+    directory_backup: DirectoryBackupConfig | None = field(default_factory=DirectoryBackupConfig)
+    """Daily export of the user pool's users, groups and memberships (docs/backup-and-restore.md);
+    None: the directory is protected only by the pool's deletion protection."""
     replica: ReplicaConfig | None = None
     """A secondary replica of the user pool (and of the key and the items table) in a second
     Region; None keeps the stage in one Region, replica-ready."""
@@ -77,6 +81,14 @@ class StageConfig(Section):
     @property
     def stateful(self) -> StatefulPolicy:
         return StatefulPolicy(retain=self.production, deletion_protection=self.production)
+
+    @property
+    def pool_config(self) -> UserPoolConfig:
+        """The user pool as deployed: with the directory backup, plus its owner attribute."""
+        if self.directory_backup is None:
+            return self.user_pool
+        attributes = (*self.user_pool.custom_attributes, OWNER_ATTRIBUTE)
+        return replace(self.user_pool, custom_attributes=attributes)
 
     @property
     def github_environment(self) -> str:
@@ -159,6 +171,13 @@ class StageConfig(Section):
             "the stage's own alarm topic is encrypted with the stage's customer key, and this "
             "stage has none (CloudWatch cannot publish to a topic under the AWS-managed SNS key)",
             "keep customer_key on, or set notify_topic_arn to a topic of yours instead",
+        )
+        require(
+            self.directory_backup is None
+            or all(a.name != OWNER_ATTRIBUTE.name for a in self.user_pool.custom_attributes),
+            "user_pool.custom_attributes",
+            f"custom:{OWNER_ATTRIBUTE.name} is the directory backup's own (admin-only) attribute",
+            "rename your custom attribute",
         )
         if self.triggers:
             require(

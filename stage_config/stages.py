@@ -14,6 +14,7 @@ from stage_config.backup import BackupConfig, VaultLockMode
 from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
 from stage_config.delivery import DeliveryConfig
+from stage_config.directory_backup import DirectoryBackupConfig
 from stage_config.federation import (
     AppleProviderConfig,
     OidcProviderConfig,
@@ -190,6 +191,8 @@ def prod() -> StageConfig:
         compliance=(CompliancePack.NIST_800_53_R5,),
         # Irreversible 3 days after the first deploy: recovery points then outlive any admin.
         backup=BackupConfig(vault_lock=VaultLockMode.COMPLIANCE),
+        # The user directory: locked like the vault, so no admin role can purge its backups.
+        directory_backup=DirectoryBackupConfig(object_lock=VaultLockMode.COMPLIANCE),
         # A replica of the pool, the key and the items table in a second Region. The primary
         # Region must be known at synth for it (PROD_REGION in the environment overrides).
         region="eu-west-1",

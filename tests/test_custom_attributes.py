@@ -9,7 +9,10 @@ import copy
 import dataclasses
 from typing import Any
 
+import pytest
+
 from stage_config import AttributeKind, CustomAttributeConfig, StageConfig
+from stage_config.directory_backup import OWNER_ATTRIBUTE
 from tests.support.app import SynthesizedApp
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import LIVE, SANDBOX, live, sandbox, with_pool
@@ -63,19 +66,34 @@ def test_each_client_reads_and_writes_what_config_says(samples: SynthesizedApp) 
     assert all("email_verified" not in w and "email" in w for w in writes.values())
 
 
-def test_without_custom_attributes_clients_keep_cognitos_defaults(
-    samples: SynthesizedApp,
-) -> None:
-    for client in clients(samples, SANDBOX).values():
-        assert "ReadAttributes" not in client
-        assert "WriteAttributes" not in client
+def test_only_the_directory_backup_adds_a_custom_attribute() -> None:
+    """A stage without custom attributes and without the directory backup (whose owner
+    attribute is one) deploys none, so its clients keep Cognito's defaults (every attribute)."""
+    config = dataclasses.replace(sandbox(), directory_backup=None)
+    assert config.pool_config.custom_attributes == ()
+    assert sandbox().pool_config.custom_attributes == (OWNER_ATTRIBUTE,)
+
+
+@pytest.mark.parametrize("stage", [SANDBOX, LIVE])
+def test_no_client_reads_or_writes_the_owner_attribute(samples: SynthesizedApp, stage: str) -> None:
+    """The directory backup's owner id decides whose data a session reaches: immutable, and no
+    app client may write it (a sign-up or profile update carrying it is refused by Cognito) or
+    even read it."""
+    schema = {a["Name"]: a for a in pool(samples, stage)["Properties"]["Schema"]}
+    assert schema[OWNER_ATTRIBUTE.name]["Mutable"] is False
+    found = clients(samples, stage)
+    assert set(found) >= {"web", "mobile"}
+    for client in found.values():
+        assert "email" in client["WriteAttributes"], "explicit lists, not Cognito's 'all'"
+        assert f"custom:{OWNER_ATTRIBUTE.name}" not in client["WriteAttributes"]
+        assert f"custom:{OWNER_ATTRIBUTE.name}" not in client["ReadAttributes"]
 
 
 def test_your_stages_schema_holds_exactly_their_custom_attributes(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
     names = {a["Name"] for a in pool(synthesized, stage_name)["Properties"]["Schema"]}
-    assert names - {"email"} == {a.name for a in stage_config.user_pool.custom_attributes}
+    assert names - {"email"} == {a.name for a in stage_config.pool_config.custom_attributes}
 
 
 def schema_edited(baseline: dict[str, Any], edit: Any) -> dict[str, Any]:

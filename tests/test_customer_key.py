@@ -116,8 +116,14 @@ def test_signed_in_users_reach_the_key_only_through_s3_for_the_photos_bucket(
 ) -> None:
     """The IAM evaluator (test_isolation) cannot read `kms:EncryptionContext:*` keys, so the S3
     path's conditions are pinned here: S3 only, and only with the photos bucket's context (S3
-    Bucket Keys use the bucket ARN as the encryption context)."""
-    photos_id = bucket_ids(samples, LIVE)["photos"]
+    Bucket Keys use the bucket ARN as the encryption context); the directory export likewise
+    only with its backup bucket's."""
+    ids = bucket_ids(samples, LIVE)
+    bucket_of = {
+        "IdentityAccessPoolAuthenticated": ids["photos"],
+        "IdentityAccessElevated": ids["photos"],
+        "DirectoryBackupExport": ids["directory backup"],
+    }
     s3_key_statements = [
         (policy_id, statement)
         for policy_id, policy in samples.resources(LIVE, "AWS::IAM::Policy").items()
@@ -125,15 +131,12 @@ def test_signed_in_users_reach_the_key_only_through_s3_for_the_photos_bucket(
         if "kms:ViaService" in statement.get("Condition", {}).get("StringEquals", {})
         and "s3." in str(statement["Condition"]["StringEquals"]["kms:ViaService"])
     ]
-    assert {policy_id.split("Role")[0] for policy_id, _ in s3_key_statements} == {
-        "IdentityAccessPoolAuthenticated",
-        "IdentityAccessElevated",
-    }
-    for _, statement in s3_key_statements:
+    assert {policy_id.split("Role")[0] for policy_id, _ in s3_key_statements} == set(bucket_of)
+    for policy_id, statement in s3_key_statements:
         assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
         assert statement["Resource"] == samples.key_reference(LIVE)
         assert statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"] == {
-            "Fn::GetAtt": [photos_id, "Arn"]
+            "Fn::GetAtt": [bucket_of[policy_id.split("Role")[0]], "Arn"]
         }
 
 
@@ -149,7 +152,8 @@ def test_access_log_bucket_and_cognito_logs_never_use_the_key(samples: Synthesiz
     encrypted = [g for g in log_groups(samples, LIVE).values() if "KmsKeyId" in g]
     live_triggers = live().triggers
     assert live_triggers
-    assert len(encrypted) == len(live_triggers.enabled) + 1, "the triggers' and the WAF log"
+    exports = 2 if live().directory_backup else 0  # the directory export's and its runs'
+    assert len(encrypted) == len(live_triggers.enabled) + 1 + exports, "and the WAF log"
 
 
 def test_a_stage_without_a_key_has_none(samples: SynthesizedApp) -> None:

@@ -1,6 +1,7 @@
 """Isolation proof: the synthesized role policies, evaluated by a real IAM policy evaluator.
 
-Each signed-in session carries the user-pool `sub` as principal tag `sub`. The matrix below asks,
+Each signed-in session carries the user's owner id (their user-pool `sub`, or after a directory
+restore the `sub` they had before) as principal tag `sub`. The matrix below asks,
 for every granted action, whether user A reaches their own data (allowed), user B's (denied), and
 things never granted (denied), for the user role and the elevated role, with the photos bucket's
 own policy (TLS-only) evaluated as the resource policy.
@@ -40,6 +41,10 @@ OTHER_TABLE = "someone-elses-table"
 EXPLICITLY_DENIED = "ExplicitlyDenied"
 TABLE_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 ALICE, BOB = "alice-sub-1111", "bob-sub-2222"
+ALICE_RESTORED = "alice-new-sub-3333"
+"""The `sub` Alice got when a directory restore recreated her. Her session's tag is still
+ALICE: the identity pool tags it with the owner claim, which holds her old id
+(tests/triggers/test_owner_id.py, tests/test_directory_backup.py)."""
 
 OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 ITEM_ACTIONS = (
@@ -122,6 +127,15 @@ def matrix() -> list[Ask]:
                 Ask(role, action, obj(f"users/{BOB}/cat.jpg"), ALLOWED if can_read_all else DENIED)
             )
             asks.append(Ask(role, action, obj("public/cat.jpg"), DENIED))
+            # Restored, Alice keeps her old prefix (above) and gains no second one.
+            asks.append(
+                Ask(
+                    role,
+                    action,
+                    obj(f"users/{ALICE_RESTORED}/cat.jpg"),
+                    ALLOWED if can_read_all else DENIED,
+                )
+            )
             asks.append(
                 Ask(role, action, f"arn:aws:s3:::another-bucket/users/{ALICE}/cat.jpg", DENIED)
             )
@@ -160,6 +174,9 @@ def matrix() -> list[Ask]:
         for action in ITEM_ACTIONS:
             asks.append(Ask(role, action, table(), ALLOWED, (("dynamodb:LeadingKeys", (ALICE,)),)))
             asks.append(Ask(role, action, table(), DENIED, (("dynamodb:LeadingKeys", (BOB,)),)))
+            asks.append(
+                Ask(role, action, table(), DENIED, (("dynamodb:LeadingKeys", (ALICE_RESTORED,)),))
+            )
             asks.append(
                 Ask(role, action, table(), DENIED, (("dynamodb:LeadingKeys", (ALICE, BOB)),))
             )
@@ -206,7 +223,7 @@ def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
         (found,) = [(i, r) for i, r in resources.items() if r["Type"] == kind and where(r)]
         return found
 
-    bucket_id, _ = only("AWS::S3::Bucket", lambda r: "LoggingConfiguration" in r["Properties"])
+    bucket_id, _ = only("AWS::S3::Bucket", lambda r: "CorsConfiguration" in r["Properties"])
     table_id, _ = only("AWS::DynamoDB::GlobalTable")
     key_template = synthesized.key_template(stage) if synthesized.stage(stage).keys else {}
     keys = of_type(key_template, "AWS::KMS::Key")

@@ -122,7 +122,8 @@ def test_alarms_cover_triggers_clients_and_waf_when_configured(
     triggers = len(stage_config.triggers.enabled) if stage_config.triggers else 0
     web_acl = 1 if config.waf else 0
     per_client = 3 if stage_config.federation else 2
-    assert len(alarms) == 3 * triggers + per_client * 2 + web_acl
+    directory_backup = 3 if stage_config.directory_backup else 0  # failed, missed, user drop
+    assert len(alarms) == 3 * triggers + per_client * 2 + web_acl + directory_backup
 
 
 def test_every_alarm_notifies_the_configured_topic(

@@ -100,6 +100,16 @@ def identity_pool_pair(**after: bool) -> Build:
     return build
 
 
+def principal_tags(stack: Stack, claim: str) -> None:
+    cognito.CfnIdentityPoolPrincipalTag(
+        stack,
+        "Tags",
+        identity_pool_id="ids",
+        identity_provider_name="provider",
+        principal_tags={"sub": claim},
+    )
+
+
 def role(
     stack: Stack,
     statements: list[iam.PolicyStatement],
@@ -356,6 +366,12 @@ PAIRS = (
         identity_pool_pair(allow_unauthenticated_identities=True),
         Severity.HIGH,
         "identity pool `Ids`: guest (unauthenticated) identities turned on",
+    ),
+    Pair(
+        "PrincipalTagClaim",
+        lambda stack, changed: principal_tags(stack, "data_owner" if changed else "sub"),
+        Severity.HIGH,
+        "identity pool principal tags `Tags`: tag `sub` now reads claim `data_owner` (was `sub`)",
     ),
     Pair(
         "ClassicFlow",

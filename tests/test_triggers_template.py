@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 from custom_message.settings import CustomMessageSettings
+from directory_backup.records import OWNER_CLAIM
 from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.settings import PostConfirmationSettings
 from pre_authentication.settings import PreAuthenticationSettings
@@ -15,6 +16,7 @@ from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_settings import ENVIRONMENT_VARIABLE, TriggerSettings
 
 from auth_constructs import cfn_text
+from auth_constructs.data.directory_backup import HANDLER as EXPORT_HANDLER
 from stage_config import StageConfig
 from tests.support.app import SynthesizedApp
 from tests.support.configs import EVERYONE, LIVE, MODERATORS, WEB_ORIGIN
@@ -41,8 +43,13 @@ POOL_ARN = {"Fn::GetAtt": [Match.string_like_regexp("^UserPool"), "Arn"]}
 
 
 def functions(synthesized: SynthesizedApp, stage: str) -> dict[str, dict[str, Any]]:
+    """The trigger functions (not the directory backup's export)."""
     found = synthesized.template(stage).find_resources(FUNCTION)
-    return {logical_id: resource["Properties"] for logical_id, resource in found.items()}
+    return {
+        logical_id: resource["Properties"]
+        for logical_id, resource in found.items()
+        if resource["Properties"]["Handler"] != EXPORT_HANDLER
+    }
 
 
 @pytest.mark.usefixtures("with_triggers")
@@ -141,6 +148,7 @@ def test_trigger_config_reaches_the_functions(samples: SynthesizedApp) -> None:
         extra_claims={"acme:tier": "live"},
         access_token_scopes=("photos/read", "photos/write"),
         server_claims={"acme:tenant": "gallery"},
+        owner_claim=OWNER_CLAIM,  # the directory backup is on: restored users keep their data
     )
     assert settings["custom_message"] == CustomMessageSettings(
         app_name="Acme Gallery", app_url=WEB_ORIGIN

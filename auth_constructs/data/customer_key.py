@@ -9,12 +9,13 @@ through S3 but never call KMS directly.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
 from auth_constructs.compliance.accepted_findings import accept_finding
@@ -246,3 +247,15 @@ class CustomerKeyReplica(Construct):
         self.key.apply_removal_policy(removal_policy(stateful))
         accept_wildcard_principal(self.key)
         self.key_arn = self.key.attr_arn
+
+
+def bucket_encryption(key: CustomerKey | None) -> dict[str, Any]:
+    """A bucket's encryption settings: SSE-KMS with the stage's key and an S3 Bucket Key (one
+    KMS call per bucket and period, not per object), or SSE-S3 without a key."""
+    if key is None:
+        return {"encryption": s3.BucketEncryption.S3_MANAGED}
+    return {
+        "encryption": s3.BucketEncryption.KMS,
+        "encryption_key": key.key,
+        "bucket_key_enabled": True,
+    }

@@ -16,7 +16,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_finding
-from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica, bucket_encryption
 from auth_constructs.data.data_layout import PARTITION_KEY, SORT_KEY, USER_PREFIX, user_prefix
 from auth_constructs.data.stateful import removal_policy
 from stage_config import DataAccessConfig, StatefulPolicy
@@ -82,9 +82,7 @@ class PhotoStorage(Construct):
             self,
             "Photos",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
-            encryption_key=key.key if key else None,
-            bucket_key_enabled=True if key else None,
+            **bucket_encryption(key),
             enforce_ssl=True,
             versioned=True,
             server_access_logs_bucket=self.access_logs,

@@ -9,22 +9,27 @@ from aws_cdk import CfnResource
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from auth_constructs.compliance.accepted_findings import accept_finding
 from auth_constructs.dependencies import drop_depends_on
 from stage_config import DataAccessConfig
 
 SUB_TAG = "sub"
-"""Principal tag carrying the user-pool `sub`; policies use `${aws:PrincipalTag/sub}`."""
+"""Principal tag carrying the user's owner id, which is their user-pool `sub` unless a directory
+restore recreated them (then the `sub` they had before: `docs/backup-and-restore.md`); policies
+use `${aws:PrincipalTag/sub}`."""
 OWNER = "${aws:PrincipalTag/" + SUB_TAG + "}"
 
 
 class IdentityAccess(Construct):
     """Identity pool federated with the hosted app clients, plus the roles it hands out.
 
-    Every permission is keyed on the user-pool `sub` (mapped to a principal tag), never on the
-    identity id: triggers and backends only know the `sub`, so both sides use the same key.
+    Every permission is keyed on the user's owner id (mapped to a principal tag), never on the
+    identity id: triggers and backends only know the user pool's view, so both sides use the
+    same key. The owner id is the `sub`; with the directory backup it comes from the
+    `owner_claim` pre token generation sets: the `sub` again, except for a user a restore
+    recreated (a new `sub`), whose claim holds the `sub` their data is filed under.
     Group roles are token-based: a group with a role puts it in `cognito:preferred_role`
     (lowest precedence wins) and an ambiguous token is denied, not given the default role.
     """
@@ -37,6 +42,8 @@ class IdentityAccess(Construct):
         user_pool: cognito.UserPool,
         clients: Sequence[cognito.UserPoolClient],
         config: DataAccessConfig,
+        owner_claim: str | None = None,
+        after: IConstruct | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.identity_pool = identitypool.IdentityPool(
@@ -80,14 +87,18 @@ class IdentityAccess(Construct):
             assumed_by=principal.with_session_tags(),
             description="Elevated groups: own data plus read access to all photos",
         )
-        cognito.CfnIdentityPoolPrincipalTag(
+        tag = cognito.CfnIdentityPoolPrincipalTag(
             self,
             "SubTag",
             identity_pool_id=self.identity_pool.identity_pool_id,
             identity_provider_name=user_pool.user_pool_provider_name,
-            principal_tags={SUB_TAG: "sub"},
+            principal_tags={SUB_TAG: owner_claim or "sub"},
             use_defaults=False,
         )
+        if owner_claim and after:
+            # The tag reads the claim only once the trigger that sets it is in place: a token
+            # without it would get no tag, and so no data, until its next refresh.
+            tag.node.add_dependency(after)
         if config.allow_guest_access:
             accept_finding(
                 self.identity_pool, nag="AwsSolutions-COG7", reason=config.guest_access_reason

@@ -58,6 +58,7 @@ class CognitoTriggers(Construct):
         elevated_groups: tuple[str, ...],
         custom_providers: tuple[str, ...],
         key: CustomerKey | None = None,
+        owner_claim: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
@@ -98,6 +99,7 @@ class CognitoTriggers(Construct):
                 extra_claims=config.extra_claims,
                 server_claims=config.server_claims,
                 access_token_scopes=config.access_token_scopes,
+                owner_claim=owner_claim,
             ),
         )
         self.custom_message = self._function(

@@ -16,6 +16,7 @@ from aws_calls import AWS_CALLS
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PostAuthenticationTriggerEvent,
 )
+from directory_backup.records import owner_id
 from trigger_common import LOGGER, check_shape, profile_key, user_safe
 
 from post_authentication.settings import PostAuthenticationSettings
@@ -76,7 +77,7 @@ def handler(
     trigger = PostAuthenticationTriggerEvent(event)
     settings = settings or PostAuthenticationSettings.of_this_function()
     record(
-        trigger.request.user_attributes["sub"],
+        owner_id(trigger.request.user_attributes),
         datetime.now(UTC),
         profiles or DynamoProfiles(aws_calls.client("dynamodb"), settings.table_name),
     )

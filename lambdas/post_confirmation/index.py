@@ -16,6 +16,7 @@ from aws_calls import AWS_CALLS
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PostConfirmationTriggerEvent,
 )
+from directory_backup.records import owner_id
 from trigger_common import LOGGER, check_shape, profile_key, user_safe
 
 from post_confirmation.settings import PostConfirmationSettings
@@ -47,7 +48,7 @@ class Store(Protocol):
 
 def profile_for(attributes: dict[str, str], now: datetime) -> Profile:
     return Profile(
-        sub=attributes["sub"],
+        sub=owner_id(attributes),
         # The handler's shape check has already proven every attribute value is a string.
         attributes={k: attributes[k] for k in PROFILE_ATTRIBUTES if attributes.get(k)},
         created_at=now.astimezone(UTC).isoformat(timespec="seconds"),

@@ -15,6 +15,7 @@ from aws_calls import AWS_CALLS
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PreAuthenticationTriggerEvent,
 )
+from directory_backup.records import owner_id
 from trigger_common import LOGGER, UserFacingError, check_shape, profile_key, user_safe
 
 from pre_authentication.settings import PreAuthenticationSettings
@@ -64,11 +65,12 @@ def handler(
         string_maps=("request.userAttributes",),
     )
     trigger = PreAuthenticationTriggerEvent(event)
-    sub = trigger.request.user_attributes.get("sub")
-    if trigger.request.user_not_found or not sub:
+    attributes = trigger.request.user_attributes
+    if trigger.request.user_not_found or not attributes.get("sub"):
         return event  # Cognito refuses the sign-in itself; there is no profile to read
     settings = settings or PreAuthenticationSettings.of_this_function()
     check_allowed(
-        sub, profiles or DynamoProfiles(aws_calls.client("dynamodb"), settings.table_name)
+        owner_id(attributes),
+        profiles or DynamoProfiles(aws_calls.client("dynamodb"), settings.table_name),
     )
     return event

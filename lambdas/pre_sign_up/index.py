@@ -16,6 +16,7 @@ from aws_calls import AWS_CALLS
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PreSignUpTriggerEvent,
 )
+from directory_backup.records import OWNER_ATTRIBUTE
 from trigger_common import LOGGER, UserFacingError, check_shape, user_safe
 
 from pre_sign_up.settings import PreSignUpSettings
@@ -23,6 +24,8 @@ from pre_sign_up.settings import PreSignUpSettings
 NATIVE = "Cognito"
 SIGN_UP = "PreSignUp_SignUp"
 EXTERNAL = "PreSignUp_ExternalProvider"
+ADMIN = "PreSignUp_AdminCreateUser"
+"""An administrator's AdminCreateUser (the restore sets the owner attribute through it)."""
 # Cognito's username prefix for each built-in provider (lowercased provider name).
 BUILT_IN_PROVIDERS = ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon")
 
@@ -158,6 +161,11 @@ def handler(
         string_maps=("request.userAttributes",),
     )
     trigger = PreSignUpTriggerEvent(event)
+    if OWNER_ATTRIBUTE in trigger.request.user_attributes and trigger.trigger_source != ADMIN:
+        # No app client may write it; this refuses it even if one were misconfigured to, or a
+        # provider's attribute mapping carried it: it decides whose data a session reaches.
+        LOGGER.warning("sign-up refused: it carries %s", OWNER_ATTRIBUTE)
+        raise UserFacingError("Sign-up with these attributes is not allowed.")
     decision = decide(
         trigger.trigger_source,
         trigger.request.user_attributes,

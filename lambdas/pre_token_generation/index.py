@@ -1,7 +1,8 @@
 """Pre token generation trigger (event version V3_0): app claims in ID and access tokens.
 
 Runs on every sign-in, every refresh and every client-credentials token request, so it does no
-I/O: the role claim comes from the groups already in the event, the rest from config. V3 is V2
+I/O: the role claim comes from the groups already in the event, the owner claim (with the
+directory backup) from the user's attributes in the event, the rest from config. V3 is V2
 plus machine-to-machine tokens (no user, no ID token: the server client's access token gets
 `server_claims`); both need the ESSENTIALS or PLUS plan (the stage config refuses LITE with
 triggers on).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from directory_backup.records import owner_id
 from trigger_common import MalformedEventError, check_shape, user_safe, value_at
 
 from pre_token_generation.settings import PreTokenGenerationSettings
@@ -58,6 +60,13 @@ def handler(
         return event
     check_shape(event, strings=("userName",))
     claims = claims_for(_names(event, "request.groupConfiguration.groupsToOverride"), settings)
+    if settings.owner_claim:
+        # Last, so no configured claim can stand in for it. The attribute it may come from is
+        # set only by an administrator (the restore): no app client can write it.
+        check_shape(
+            event, strings=("request.userAttributes.sub",), string_maps=("request.userAttributes",)
+        )
+        claims[settings.owner_claim] = owner_id(event["request"]["userAttributes"])
     requested = set(_names(event, "request.scopes"))
     # Cognito sends no overrides (null); this trigger writes the whole override object, as a
     # plain dict: Powertools' response helpers for it changed between 3.x releases.

@@ -15,3 +15,7 @@ class PreTokenGenerationSettings(TriggerSettings):
     access_token_scopes: tuple[str, ...]
     server_claims: dict[str, str]
     """Claims of the access tokens the server client gets by client credentials (no user)."""
+    owner_claim: str = ""
+    """With the directory backup: the claim that carries the user's owner id (their `sub`, or
+    the one they had before a restore recreated them), which the identity pool tags sessions
+    with. Empty: no such claim, and the identity pool tags sessions with the `sub`."""

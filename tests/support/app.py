@@ -156,8 +156,16 @@ def normalized(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def bucket_ids(app: SynthesizedApp, stage: str) -> dict[str, str]:
-    """{'photos' | 'access logs': the bucket's logical id}; the photos bucket logs access."""
+    """{'photos' | 'access logs' | 'directory backup': the bucket's logical id}; the photos
+    bucket is the one browsers upload to (CORS), the access-log bucket the one that logs
+    nowhere."""
     return {
-        "photos" if "LoggingConfiguration" in r["Properties"] else "access logs": logical_id
+        (
+            "photos"
+            if "CorsConfiguration" in r["Properties"]
+            else "directory backup"
+            if "LoggingConfiguration" in r["Properties"]
+            else "access logs"
+        ): logical_id
         for logical_id, r in app.resources(stage, "AWS::S3::Bucket").items()
     }

@@ -19,6 +19,7 @@ from stage_config import (
     CustomAttributeConfig,
     DataAccessConfig,
     DeliveryConfig,
+    DirectoryBackupConfig,
     FeaturePlan,
     GroupConfig,
     HostedClientConfig,
@@ -192,6 +193,13 @@ def live() -> StageConfig:
         ),
         backup=BackupConfig(
             start_hour_utc=22, retention_days=14, vault_lock=VaultLockMode.GOVERNANCE
+        ),
+        directory_backup=DirectoryBackupConfig(
+            start_hour_utc=23,
+            retention_days=21,
+            object_lock=VaultLockMode.GOVERNANCE,
+            list_requests_per_second=2.0,
+            mfa_preferences=False,
         ),
     )
 

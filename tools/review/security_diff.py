@@ -152,6 +152,16 @@ def identity_pool_changes(before: dict[str, Any], after: dict[str, Any]) -> Iter
         ):
             if new.get(key) and not (old or {}).get(key):
                 yield Change(Severity.HIGH, f"identity pool `{logical_id}`: {what}")
+    for logical_id, old, new in _matched(before, after, "AWS::Cognito::IdentityPoolPrincipalTag"):
+        # Session tags are what per-user policies key on: a tag read from another claim
+        # changes whose data every session reaches.
+        was, now = (old or {}).get("PrincipalTags", {}), new.get("PrincipalTags", {})
+        for tag in sorted(k for k in was.keys() | now.keys() if was.get(k) != now.get(k)):
+            yield Change(
+                Severity.HIGH,
+                f"identity pool principal tags `{logical_id}`: tag `{tag}` now reads claim "
+                f"`{now.get(tag)}` (was `{was.get(tag)}`)",
+            )
 
 
 def _url_change(subject: str, what: str, url: str) -> Change:
