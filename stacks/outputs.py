@@ -18,6 +18,7 @@ class StackOutput(StrEnum):
     REGION = "Region"
     USER_POOL_ID = "UserPoolId"
     ISSUER_URL = "IssuerUrl"
+    """Absent where the stage leaves it out (the local emulator has no ProviderURL)."""
     DOMAIN_URL = "DomainUrl"
     WEB_CLIENT_ID = "WebClientId"
     MOBILE_CLIENT_ID = "MobileClientId"
@@ -30,7 +31,7 @@ class StackOutput(StrEnum):
     """The role the post-deploy smoke test assumes."""
 
 
-OPTIONAL_OUTPUTS = frozenset({StackOutput.SERVER_CLIENT_ID})
+OPTIONAL_OUTPUTS = frozenset({StackOutput.SERVER_CLIENT_ID, StackOutput.ISSUER_URL})
 CROSS_STACK_OUTPUT_PREFIX = "PublishOutput"
 """How CDK names the outputs that other stacks of the stage read (weak cross-stack references,
 `Fn::GetStackOutput`): wiring between stacks, not part of the contract above."""

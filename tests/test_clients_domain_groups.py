@@ -171,6 +171,7 @@ def test_outputs_are_the_contract(
     expected = {o.value for o in StackOutput if o not in OPTIONAL_OUTPUTS}
     if stage_config.user_pool.server_client:
         expected.add(StackOutput.SERVER_CLIENT_ID.value)
+    expected.add(StackOutput.ISSUER_URL.value)  # every deployed stage has it; only Local not
     assert {name for name in outputs if not name.startswith(CROSS_STACK_OUTPUT_PREFIX)} == expected
     issuer = outputs[StackOutput.ISSUER_URL]["Value"]["Fn::Join"][1]
     assert issuer[0] == "https://"

@@ -73,7 +73,11 @@ def _hosted(config: StageConfig, client: Client) -> HostedClientConfig:
     return pool.web_client if client is Client.WEB else pool.mobile_client
 
 
-def client_config(outputs: Outputs, config: StageConfig, client: Client) -> dict[str, Any]:
+def client_config(
+    outputs: Outputs, config: StageConfig, client: Client, *, endpoint: str | None = None
+) -> dict[str, Any]:
+    """The Amplify outputs document; with `endpoint` (the local emulator's), `custom.endpoints`
+    names where the app sends its Cognito and S3 calls instead of AWS."""
     region = outputs[StackOutput.REGION]
     pool = config.user_pool
     hosted = _hosted(config, client)
@@ -88,13 +92,16 @@ def client_config(outputs: Outputs, config: StageConfig, client: Client) -> dict
     }
     custom: dict[str, Any] = {
         "client": client.value,
-        "issuer": outputs[StackOutput.ISSUER_URL],
         "items_table": outputs[StackOutput.ITEMS_TABLE],
         "photos_prefix": user_prefix("<sub>"),
         "custom_identity_providers": list(config.custom_provider_names),
     }
+    if StackOutput.ISSUER_URL in outputs:  # absent only where the stage leaves it out
+        custom["issuer"] = outputs[StackOutput.ISSUER_URL]
     if passwordless:
         custom["passwordless"] = passwordless
+    if endpoint:
+        custom["endpoints"] = dict.fromkeys(("user_pool", "identity_pool", "s3"), endpoint)
     return {
         "version": SCHEMA_VERSION,
         "auth": {
