@@ -18,6 +18,7 @@ CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
 LOCAL_EMULATOR := $(LOCAL_VENV)/.installed
 LOCAL_PORT ?= 4566
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
 	smoke-env client-config sandbox sandbox-destroy format adopt mutate \
@@ -187,9 +188,22 @@ local-web: $(PYTHON_DEV) $(NODE_TOOLS)
 	$(VENV)/bin/python -m tools.deploy.sample_web
 
 ## local-test: the tests against the running local backend (`make local` first): the sample page
-## in headless Chromium (Debian's /usr/bin/chromium; screenshot in artifacts/) and the smoke flow
-local-test: $(PYTHON_DEV) $(NODE_TOOLS)
-	LOCAL_ENDPOINT=http://localhost:$(LOCAL_PORT) $(VENV)/bin/python -m pytest -m local_backend tests/local
+## in headless Chromium (CHROMIUM=/usr/bin/chromium, Debian's; screenshot in artifacts/) and the
+## smoke flow
+local-test: $(PYTHON_DEV) $(NODE_TOOLS) $(CHROMIUM)
+	LOCAL_ENDPOINT=http://localhost:$(LOCAL_PORT) CHROMIUM=$(CHROMIUM) \
+	  $(VENV)/bin/python -m pytest -m local_backend tests/local
+
+# playwright-core downloads no browser: the test drives the system's Chromium, installed here
+# from Debian's packages when running as root (CI), else named as the missing tool.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else \
+	  echo "error: $(CHROMIUM) is missing: apt-get install chromium (or CHROMIUM=<path>)" >&2; \
+	  exit 1; \
+	fi
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .powertools-oldest web/sample/dist

@@ -31,10 +31,10 @@ LOCAL_OMISSIONS: dict[str, str] = {
         "the triggers import Powertools from its public Lambda layer, which the emulator "
         "does not hold"
     ),
-    "customer_key": "not needed locally (AWS-owned keys; Dev has none either)",
-    "backup": "not needed locally (no AWS Backup plan; Dev has none either)",
+    "customer_key": "not tried against the emulator (Dev has none either)",
+    "backup": "not tried against the emulator (Dev has none either)",
     f"leave_out.{Omission.MANAGED_LOGIN_BRANDING}": (
-        "the emulator rejects AWS::Cognito::ManagedLoginBranding (and serves no hosted pages)"
+        "the emulator rejects AWS::Cognito::ManagedLoginBranding"
     ),
     f"leave_out.{Omission.LOG_DELIVERY}": (
         "the emulator rejects AWS::Cognito::LogDeliveryConfiguration"

@@ -2,12 +2,12 @@
 // browser download): sign up, confirm, sign in, upload a photo, list it; writes a screenshot and
 // prints what the page showed as JSON. tests/local/test_local_backend.py runs it and checks the
 // backend agrees.
-//   node tests/local/sample_page.mjs <page url> <email> <password> <code> <photo.png> <screenshot.png>
+//   node tests/local/sample_page.mjs <page url> <email> <password> <code> <photo.png> <screenshot.png> <chromium>
 import { chromium } from "playwright-core";
 
-const [url, email, password, code, photo, screenshot] = process.argv.slice(2);
+const [url, email, password, code, photo, screenshot, executablePath] = process.argv.slice(2);
 const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
+  executablePath,
   headless: true,
   args: ["--no-sandbox", "--disable-background-networking"],
 });

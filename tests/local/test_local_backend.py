@@ -40,7 +40,8 @@ from tools.operations.smoke import (
 
 pytestmark = pytest.mark.local_backend
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+"""Debian's Chromium (make local-test passes CHROMIUM=)."""
 SCREENSHOT = ROOT / "artifacts" / "sample-page.png"
 """Kept after the run (gitignored): what the page showed once the photo was listed."""
 EMULATOR_CODE = "123456"
@@ -136,6 +137,7 @@ def test_the_sample_page_signs_up_and_uploads_a_photo_in_chromium(
             EMULATOR_CODE,
             str(photo),
             str(SCREENSHOT),
+            str(CHROMIUM),
         ],
         capture_output=True,
         text=True,

@@ -9,7 +9,9 @@ Both follow Amplify's outputs schema version 1.4 (`@aws-amplify/client-config`, 
 that schema has no field for sits under `custom`: OIDC and SAML provider names (its
 `identity_providers` lists only the four built-in ones; sign in with
 `signInWithRedirect({ provider: { custom: name } })`), passwordless factors, the table, the
-per-user photo prefix. Every value comes from the outputs or the stage config.
+per-user photo prefix, and for the local backend (`make local`) `endpoints`, the emulator's URL
+for the user pool, identity pool and S3 calls. Every value comes from the outputs, the stage
+config or the caller.
 """
 
 from __future__ import annotations
