@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import signal
+import subprocess
+import sys
 from functools import reduce
 from pathlib import Path
 from typing import Any
@@ -139,11 +143,26 @@ def test_up_bootstraps_and_deploys_only_the_local_stage(tmp_path: Path) -> None:
     assert deploy[deploy.index("--outputs-file") + 1] == str(tmp_path / "outputs.json")
 
 
-def test_stop_without_a_running_emulator_ends_nothing(tmp_path: Path) -> None:
+def test_stop_signals_only_the_emulator_it_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     paths = tool.Paths(tmp_path)
     assert tool.stop(paths) is False
     paths.pid.write_text("999999999\n")  # no such process
     assert tool.stop(paths) is False
+    assert not paths.pid.exists()
+    paths.pid.write_text(f"{os.getpid()}\n")  # a stale file, its pid now someone else's
+    assert tool.stop(paths) is False, "this test process is not the emulator"
+    # A stand-in emulator, started as `start` starts the real one: `<venv python> -m ministack`.
+    (tmp_path / "ministack.py").write_text("import time\ntime.sleep(60)\n")
+    monkeypatch.setattr(tool, "EMULATOR_PYTHON", Path(sys.executable))
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "ministack"], cwd=tmp_path, start_new_session=True
+    )
+    paths.pid.write_text(f"{emulator.pid}\n")
+    assert tool.running_pid(paths) == emulator.pid
+    assert tool.stop(paths) is True
+    assert emulator.wait(timeout=10) == -signal.SIGTERM
     assert not paths.pid.exists()
 
 
@@ -156,6 +175,9 @@ def test_seeded_users_are_confirmed_with_their_own_passwords() -> None:
     assert len(set(users.values())) == len(users)
     for name in users:
         assert idp.admin_get_user(UserPoolId=pool, Username=name)["UserStatus"] == "CONFIRMED"
+    again = tool.seed_users(idp, pool)  # `make local` on a running emulator
+    assert set(again.values()).isdisjoint(users.values()), "new passwords"
+    assert len(idp.list_users(UserPoolId=pool)["Users"]) == len(users)
 
 
 def outputs() -> dict[StackOutput, str]:

@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,13 +101,14 @@ def emulator_client(service: str, endpoint: str) -> Any:
 
 
 def running_pid(paths: Paths) -> int | None:
-    """The pid in the pid file if that process still runs."""
+    """The pid in the pid file if that process still runs and is the emulator (a stale file's
+    pid may since belong to someone else's process, which `stop` must never signal)."""
     try:
         pid = int(paths.pid.read_text().strip())
-        os.kill(pid, 0)
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except (OSError, ValueError):
         return None
-    return pid
+    return pid if command[:3] == [str(EMULATOR_PYTHON).encode(), b"-m", b"ministack"] else None
 
 
 def healthy(endpoint: str) -> bool:
@@ -195,19 +197,21 @@ def cdk_commands(outputs: Path) -> list[list[str]]:
 
 
 def seed_users(idp: Any, user_pool_id: str, names: Sequence[str] = SEEDED_USERS) -> dict[str, str]:
-    """Confirmed users with generated passwords (a fresh emulator starts empty each time)."""
+    """Confirmed users with passwords generated on each call (`make local` again, on a running
+    emulator, keeps the users and gives them new passwords)."""
     users = {}
     for name in names:
         password = secrets.token_urlsafe(12) + "aA1!"
-        idp.admin_create_user(
-            UserPoolId=user_pool_id,
-            Username=name,
-            MessageAction="SUPPRESS",
-            UserAttributes=[
-                {"Name": "email", "Value": name},
-                {"Name": "email_verified", "Value": "true"},
-            ],
-        )
+        with suppress(idp.exceptions.UsernameExistsException):
+            idp.admin_create_user(
+                UserPoolId=user_pool_id,
+                Username=name,
+                MessageAction="SUPPRESS",
+                UserAttributes=[
+                    {"Name": "email", "Value": name},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
+            )
         idp.admin_set_user_password(
             UserPoolId=user_pool_id, Username=name, Password=password, Permanent=True
         )
