@@ -124,6 +124,8 @@ def start(paths: Paths, port: int) -> int:
     else), unless this backend's is already running; wait until it answers its health check."""
     endpoint = endpoint_url(port)
     if (pid := running_pid(paths)) is not None:
+        if not healthy(endpoint):
+            raise SystemExit(f"error: ministack (pid {pid}) is not at {endpoint}: make local-stop")
         print(f"ministack already running (pid {pid}) at {endpoint}")
         return pid
     if not EMULATOR_PYTHON.exists():
@@ -175,7 +177,11 @@ def stop(paths: Paths) -> bool:
 
 
 def run_command(command: Sequence[str], environ: Mapping[str, str]) -> int:
-    return subprocess.run(command, cwd=ROOT, env=dict(environ), check=False).returncode  # noqa: S603
+    try:
+        return subprocess.run(command, cwd=ROOT, env=dict(environ), check=False).returncode  # noqa: S603
+    except FileNotFoundError:
+        print(f"error: {command[0]} is not installed: run `make local`", file=sys.stderr)
+        return 127
 
 
 def cdk_commands(outputs: Path) -> list[list[str]]:
@@ -235,6 +241,8 @@ def up(paths: Paths, port: int, run: Run = run_command) -> int:
     endpoint = endpoint_url(port)
     start(paths, port)
     environ = emulator_environ(endpoint, os.environ)
+    # The pinned CDK CLI and Node first, as the Makefile has them.
+    environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{environ.get('PATH', '')}"
     for command in cdk_commands(paths.outputs):
         if code := run(command, environ):
             print(f"error: {' '.join(command)} exited {code}", file=sys.stderr)
@@ -242,6 +250,8 @@ def up(paths: Paths, port: int, run: Run = run_command) -> int:
     outputs = stage_outputs(json.loads(paths.outputs.read_text()), LOCAL_STAGE)
     idp = emulator_client("cognito-idp", endpoint)
     users = seed_users(idp, outputs[StackOutput.USER_POOL_ID])
+    paths.users.touch()
+    paths.users.chmod(0o600)  # passwords: readable by their owner only
     paths.users.write_text(json.dumps(users, indent=2) + "\n")
     print(f"seeded {', '.join(users)} (passwords in {paths.users})")
     for target in write_client_files(paths, endpoint):
