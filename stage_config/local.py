@@ -19,7 +19,9 @@ LOCAL_OF = "Dev"
 LOCAL_STAGE = "Local"
 
 LOCAL_OMISSIONS: dict[str, str] = {
-    "user_pool.protection.waf": "the emulator rejects AWS::WAFv2::WebACLAssociation",
+    "user_pool.protection.waf": (
+        "the emulator rejects AWS::WAFv2::WebACLAssociation and AWS::WAFv2::LoggingConfiguration"
+    ),
     "user_pool.protection.threat_protection": (
         "the emulator rejects AWS::Cognito::UserPoolRiskConfigurationAttachment"
     ),
