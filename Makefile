@@ -5,6 +5,7 @@ SHELL := /bin/bash
 
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
+LOCAL_VENV := .venv-local
 # The pinned Node 22 and CDK CLI from package.json come first: the machine's Node 20 is
 # end-of-life for jsii.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
@@ -15,9 +16,13 @@ PYTHON_DEV := $(VENV)/.dev-installed
 NODE_TOOLS := node_modules/.installed
 CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
+LOCAL_EMULATOR := $(LOCAL_VENV)/.installed
+LOCAL_PORT ?= 4566
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
-	smoke-env client-config sandbox sandbox-destroy format adopt mutate docs backup restore
+	smoke-env client-config sandbox sandbox-destroy format adopt mutate docs backup restore \
+	local local-stop local-smoke local-web local-test
 
 BASELINE ?= guard/baselines
 BASE ?=
@@ -53,6 +58,12 @@ $(CHECKOV): requirements-checkov.txt | tools
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+# ministack pins botocore 1.43, older than the project's: own venv (docs/local-backend.md).
+$(LOCAL_EMULATOR): requirements-local.txt | tools
+	python3 -m venv $(LOCAL_VENV)
+	$(LOCAL_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-local.txt
+	touch $@
+
 # The oldest supported Powertools, beside (not in) the venv: the trigger tests run once more with
 # it first on PYTHONPATH. Pure Python; its own dependencies are those the venv already has.
 $(POWERTOOLS_OLDEST): requirements-powertools-oldest.txt $(PYTHON_DEV)
@@ -68,7 +79,7 @@ $(NODE_TOOLS): package.json package-lock.json | tools
 ## synth: synthesize every stage into cdk.out/ (no AWS account needed; NAME=alice adds that
 ## developer's sandbox stage, so `make summary NAME=alice` shows it too)
 synth: $(PYTHON_RUNTIME) $(NODE_TOOLS)
-	cdk synth --quiet $(if $(NAME),-c sandbox="$(NAME)")
+	cdk synth --quiet $(if $(NAME),-c sandbox="$(NAME)") $(if $(LOCAL),-c local=true)
 	@ls -1 cdk.out/*.template.json cdk.out/assembly-*/*.template.json
 
 ## test: the whole suite (template assertions, cdk-nag, cfn-lint, checkov, handlers, isolation),
@@ -108,7 +119,9 @@ bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)
 review: $(PYTHON_DEV) $(NODE_TOOLS)
 	$(VENV)/bin/python -m tools.review.review $(if $(BASE),--base "$(BASE)") $(REVIEW_ARGS)
 
-## summary: the whole state of each stage from cdk.out (sign-in, clients, providers, IAM)
+## summary: the whole state of each stage from cdk.out (sign-in, clients, providers, IAM), the
+## Local stage of `make local` included
+summary: LOCAL = true
 summary: synth
 	$(VENV)/bin/python -m tools.review.review --state
 
@@ -175,5 +188,43 @@ sandbox: $(PYTHON_DEV) $(NODE_TOOLS)
 sandbox-destroy: $(PYTHON_DEV) $(NODE_TOOLS)
 	$(VENV)/bin/python -m tools.deploy.sandbox destroy $(if $(NAME),--name "$(NAME)")
 
+## local: a local backend, no AWS account: start the ministack emulator (.venv-local, background;
+## pid and log in .local/), `cdk bootstrap` and `cdk deploy 'Local/*'` into it with the real CDK
+## CLI, seed users, write .local/amplify_outputs.json (docs/local-backend.md; LOCAL_PORT=4566)
+local: $(PYTHON_DEV) $(NODE_TOOLS) $(LOCAL_EMULATOR)
+	$(VENV)/bin/python -m tools.deploy.local up --port $(LOCAL_PORT)
+
+## local-stop: stop the emulator `make local` started (its state goes with it)
+local-stop: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.deploy.local down
+
+## local-smoke: the smoke test against the local backend; what the emulator cannot judge is n/a
+local-smoke: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.operations.smoke Local --outputs .local/outputs.json \
+	  --local-endpoint http://localhost:$(LOCAL_PORT)
+
+## local-web: build the sample web page and serve it on http://localhost:5173 against the local
+## backend
+local-web: $(PYTHON_DEV) $(NODE_TOOLS)
+	$(VENV)/bin/python -m tools.deploy.sample_web
+
+## local-test: the tests against the running local backend (`make local` first): the sample page
+## in headless Chromium (CHROMIUM=/usr/bin/chromium, Debian's; screenshot in artifacts/) and the
+## smoke flow
+local-test: $(PYTHON_DEV) $(NODE_TOOLS) $(CHROMIUM)
+	LOCAL_ENDPOINT=http://localhost:$(LOCAL_PORT) CHROMIUM=$(CHROMIUM) \
+	  $(VENV)/bin/python -m pytest -m local_backend tests/local
+
+# playwright-core downloads no browser: the test drives the system's Chromium, installed here
+# from Debian's packages when running as root (CI), else named as the missing tool.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else \
+	  echo "error: $(CHROMIUM) is missing: apt-get install chromium (or CHROMIUM=<path>)" >&2; \
+	  exit 1; \
+	fi
+
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .powertools-oldest
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .powertools-oldest web/sample/dist

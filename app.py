@@ -6,6 +6,7 @@ Context (all optional):
   -c delivery=cdk-pipelines          deliver through a CDK pipeline instead of GitHub Actions
   -c connection_arn=arn:...          the CodeConnections connection the pipeline reads from
   -c sandbox=alice                   add alice's personal sandbox stage, SandboxAlice (make sandbox)
+  -c local=true                      add the Local stage, for the local emulator (make local)
   -c compliance=all                  enforce every cdk-nag compliance pack on every stage (what
                                      turning any pack on would find; the test suite synthesizes so)
 Environment (all optional; unset means environment-agnostic):
@@ -60,8 +61,15 @@ def build_app(
         "regions": {n: env[f"{n.upper()}_REGION"] for n in STAGES if f"{n.upper()}_REGION" in env},
     }
     sandbox_of = str(app.node.try_get_context("sandbox") or "")
+    with_local = app.node.try_get_context("local")
+    if with_local not in (None, "true", True):
+        raise ConfigError("local", f"{with_local!r} is not 'true'", "pass -c local=true")
     configs = select_stages(
-        names, accounts=targets["accounts"], regions=targets["regions"], sandbox_of=sandbox_of
+        names,
+        accounts=targets["accounts"],
+        regions=targets["regions"],
+        sandbox_of=sandbox_of,
+        with_local=bool(with_local),
     )
     every_pack = app.node.try_get_context("compliance")
     if every_pack not in (None, "all"):
@@ -78,6 +86,12 @@ def build_app(
                 "sandbox",
                 "a sandbox is deployed from a developer's machine, never by the pipeline",
                 "drop -c sandbox, or -c delivery=cdk-pipelines",
+            )
+        if with_local:
+            raise ConfigError(
+                "local",
+                "the Local stage is deployed into the local emulator, never by the pipeline",
+                "drop -c local, or -c delivery=cdk-pipelines",
             )
         account, region = delivery.pipeline_account_region
         PipelineStack(

@@ -28,6 +28,7 @@ from auth_constructs.protection.edge_protection import EdgeProtection
 from auth_constructs.protection.threat_protection import ThreatProtection
 from stacks.outputs import StackOutput
 from stage_config import DeliveryConfig, StageConfig
+from stage_config.emulator import Omission
 
 
 class AuthStack(Stack):
@@ -93,14 +94,16 @@ class AuthStack(Stack):
                 config=protection.threat_protection,
                 email=pool_config.email,
             )
-        self.audit_logs = AuditLogs(
-            self,
-            "AuditLogs",
-            user_pool=pool,
-            auth_events=self.threat_protection is not None,
-            retention_days=protection.log_retention_days,
-            stateful=config.stateful,
-        )
+        self.audit_logs: AuditLogs | None = None
+        if Omission.LOG_DELIVERY not in config.leave_out:
+            self.audit_logs = AuditLogs(
+                self,
+                "AuditLogs",
+                user_pool=pool,
+                auth_events=self.threat_protection is not None,
+                retention_days=protection.log_retention_days,
+                stateful=config.stateful,
+            )
         self.federation = Federation(
             self, "Federation", user_pool=pool, providers=config.federation
         )
@@ -136,6 +139,7 @@ class AuthStack(Stack):
             user_pool=pool,
             config=pool_config,
             clients=self.clients.hosted_clients,
+            branding=Omission.MANAGED_LOGIN_BRANDING not in config.leave_out,
         )
         self.access = IdentityAccess(
             self,
@@ -205,16 +209,15 @@ class AuthStack(Stack):
                 alarms=self.alarms is not None,
                 notify=self.alarms.topic if self.alarms else None,
             )
-        self._outputs()
+        self._outputs(config)
         accept_inline_policies(self)
 
-    def _outputs(self) -> None:
+    def _outputs(self, config: StageConfig) -> None:
         """Stable output names: the client config file and the smoke test read them."""
         pool = self.user_pool.user_pool
         values = {
             StackOutput.REGION: Aws.REGION,
             StackOutput.USER_POOL_ID: pool.user_pool_id,
-            StackOutput.ISSUER_URL: f"https://{pool.user_pool_provider_url}",
             StackOutput.DOMAIN_URL: self.managed_login.base_url,
             StackOutput.WEB_CLIENT_ID: self.clients.web.user_pool_client_id,
             StackOutput.MOBILE_CLIENT_ID: self.clients.mobile.user_pool_client_id,
@@ -223,6 +226,8 @@ class AuthStack(Stack):
             StackOutput.ITEMS_TABLE: self.storage.table.table_name,
             StackOutput.SMOKE_ROLE_ARN: self.smoke.role.role_arn,
         }
+        if Omission.ISSUER_URL_OUTPUT not in config.leave_out:
+            values[StackOutput.ISSUER_URL] = f"https://{pool.user_pool_provider_url}"
         if self.clients.server:
             values[StackOutput.SERVER_CLIENT_ID] = self.clients.server.user_pool_client_id
         if self.directory_backup:

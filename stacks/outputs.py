@@ -18,6 +18,7 @@ class StackOutput(StrEnum):
     REGION = "Region"
     USER_POOL_ID = "UserPoolId"
     ISSUER_URL = "IssuerUrl"
+    """Absent where the stage leaves it out (the local emulator has no ProviderURL)."""
     DOMAIN_URL = "DomainUrl"
     WEB_CLIENT_ID = "WebClientId"
     MOBILE_CLIENT_ID = "MobileClientId"
@@ -36,6 +37,7 @@ class StackOutput(StrEnum):
 OPTIONAL_OUTPUTS = frozenset(
     {
         StackOutput.SERVER_CLIENT_ID,
+        StackOutput.ISSUER_URL,
         StackOutput.DIRECTORY_BACKUP_BUCKET,
         StackOutput.DIRECTORY_BACKUP_RUN,
     }

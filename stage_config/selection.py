@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from stage_config.delivery import DeliveryConfig, DeliveryMode
 from stage_config.errors import ConfigError
+from stage_config.local import LOCAL_STAGE, local
 from stage_config.sandbox import sandbox
 from stage_config.stage import StageConfig
 from stage_config.stages import STAGES, delivery
@@ -37,9 +38,11 @@ def select_stages(
     accounts: Mapping[str, str] | None = None,
     regions: Mapping[str, str] | None = None,
     sandbox_of: str = "",
+    with_local: bool = False,
 ) -> list[StageConfig]:
     """The configs of the named stages (all when `names` is empty), with account/region set;
-    with `sandbox_of` (a developer's name), that developer's sandbox stage too.
+    with `sandbox_of` (a developer's name), that developer's sandbox stage too; with
+    `with_local`, the Local stage (for the local emulator) too.
 
     Unknown names fail here, so `-c stages=Prd` is a clear error rather than an empty cdk.out.
     """
@@ -47,6 +50,8 @@ def select_stages(
     if sandbox_of:
         own = sandbox(sandbox_of)
         registry[own.name] = lambda: own
+    if with_local:
+        registry[LOCAL_STAGE] = local
     chosen = list(names) or list(registry)
     for name in chosen:
         if name not in registry:

@@ -16,6 +16,7 @@ from stage_config.checks import (
 from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
 from stage_config.directory_backup import OWNER_ATTRIBUTE, DirectoryBackupConfig
+from stage_config.emulator import Omission
 from stage_config.encryption import CustomerKeyConfig
 from stage_config.federation import (
     OidcProviderConfig,
@@ -73,6 +74,9 @@ class StageConfig(Section):
     account: str = ""
     region: str = ""
     tags: dict[str, str] = field(default_factory=dict)
+    leave_out: tuple[Omission, ...] = ()
+    """Resources left out because the target cannot run them (only the local stage's emulator;
+    never a production stage)."""
 
     def __post_init__(self) -> None:
         context = Context(production=self.production, groups=self.user_pool.group_names)
@@ -130,6 +134,13 @@ class StageConfig(Section):
             check_region(self.region, "region")
         check_unique((p.name for p in self.federation), "federation")
         check_unique(self.compliance, "compliance")
+        check_unique(self.leave_out, "leave_out")
+        require(
+            not (self.production and self.leave_out),
+            "leave_out",
+            "a production stage must deploy every resource",
+            "remove leave_out, or set production=False",
+        )
         for key, value in self.tags.items():
             require(
                 0 < len(key) <= 128 and not key.lower().startswith("aws:"),

@@ -22,7 +22,7 @@ from tests.support.imports import distributions_of, installed_by, third_party
 from tests.support.paths import ROOT
 from tests.support.scanners import WORKFLOWS
 
-INSTALL = re.compile(r"(?<!-checkov)/bin/pip install (?!.*--target).*?-r (\S+)")
+INSTALL = re.compile(r"(?<!-checkov)(?<!-local)/bin/pip install (?!.*--target).*?-r (\S+)")
 PYTHON_MODULE = re.compile(r"\.venv/bin/python -m ([\w.]+)")
 SYSTEM_PYTHON_MODULE = re.compile(r"\bpython3 -m ([\w.]+)")
 MAKE = re.compile(r"\bmake (?:-\S+ )*([a-z][\w-]*)")

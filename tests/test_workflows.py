@@ -94,6 +94,18 @@ def test_pull_requests_test_review_and_diff() -> None:
     assert workflow["jobs"]["review"]["permissions"]["id-token"] == "write"
 
 
+def test_pull_requests_run_the_local_backend_as_ci_does() -> None:
+    """The same targets as .ci/run, in its order, and the emulator stopped whatever failed."""
+    job = load("pull-request.yml")["jobs"]["local"]
+    runs = [step["run"].split(" CHROMIUM=")[0] for step in job["steps"] if "run" in step]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert runs == ["make local", "make local-smoke", "make local-test", "make local-stop"]
+    assert [line for line in ci.splitlines() if line.startswith("make local")] == runs[:3]
+    assert "trap 'make local-stop' EXIT" in ci
+    (stop,) = [step for step in job["steps"] if step.get("run") == "make local-stop"]
+    assert stop["if"] == "always()"
+
+
 def test_mutation_testing_runs_nightly_and_on_demand_for_every_module() -> None:
     workflow = load("mutate.yml")
     assert set(workflow[True]) == {"workflow_dispatch", "schedule"}  # YAML 1.1: `on` is a boolean

@@ -15,7 +15,8 @@ class ManagedLogin(Construct):
     """A prefix domain (always) and a custom domain (when configured), both on managed login v2.
 
     Managed login v2 renders nothing for a client until a branding style exists for it, so every
-    hosted client gets one built from Cognito's default look.
+    hosted client gets one built from Cognito's default look (`branding=False` only where the
+    target cannot hold one: the local emulator).
     """
 
     def __init__(
@@ -26,6 +27,7 @@ class ManagedLogin(Construct):
         user_pool: cognito.UserPool,
         config: UserPoolConfig,
         clients: Sequence[cognito.UserPoolClient],
+        branding: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         self.prefix_domain = cognito.UserPoolDomain(
@@ -50,7 +52,7 @@ class ManagedLogin(Construct):
                 managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
             )
         self.domain = self.custom_domain or self.prefix_domain
-        for client in clients:
+        for client in clients if branding else ():
             cognito.CfnManagedLoginBranding(
                 self,
                 f"Branding{client.node.id}",

@@ -9,7 +9,9 @@ Both follow Amplify's outputs schema version 1.4 (`@aws-amplify/client-config`, 
 that schema has no field for sits under `custom`: OIDC and SAML provider names (its
 `identity_providers` lists only the four built-in ones; sign in with
 `signInWithRedirect({ provider: { custom: name } })`), passwordless factors, the table, the
-per-user photo prefix. Every value comes from the outputs or the stage config.
+per-user photo prefix, and for the local backend (`make local`) `endpoints`, the emulator's URL
+for the user pool, identity pool and S3 calls. Every value comes from the outputs, the stage
+config or the caller.
 """
 
 from __future__ import annotations
@@ -73,7 +75,11 @@ def _hosted(config: StageConfig, client: Client) -> HostedClientConfig:
     return pool.web_client if client is Client.WEB else pool.mobile_client
 
 
-def client_config(outputs: Outputs, config: StageConfig, client: Client) -> dict[str, Any]:
+def client_config(
+    outputs: Outputs, config: StageConfig, client: Client, *, endpoint: str | None = None
+) -> dict[str, Any]:
+    """The Amplify outputs document; with `endpoint` (the local emulator's), `custom.endpoints`
+    names where the app sends its Cognito and S3 calls instead of AWS."""
     region = outputs[StackOutput.REGION]
     pool = config.user_pool
     hosted = _hosted(config, client)
@@ -88,13 +94,16 @@ def client_config(outputs: Outputs, config: StageConfig, client: Client) -> dict
     }
     custom: dict[str, Any] = {
         "client": client.value,
-        "issuer": outputs[StackOutput.ISSUER_URL],
         "items_table": outputs[StackOutput.ITEMS_TABLE],
         "photos_prefix": user_prefix("<sub>"),
         "custom_identity_providers": list(config.custom_provider_names),
     }
+    if StackOutput.ISSUER_URL in outputs:  # absent only where the stage leaves it out
+        custom["issuer"] = outputs[StackOutput.ISSUER_URL]
     if passwordless:
         custom["passwordless"] = passwordless
+    if endpoint:
+        custom["endpoints"] = dict.fromkeys(("user_pool", "identity_pool", "s3"), endpoint)
     return {
         "version": SCHEMA_VERSION,
         "auth": {
