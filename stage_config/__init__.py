@@ -6,6 +6,7 @@ from stage_config.data_access import DataAccessConfig
 from stage_config.delivery import GITHUB_OIDC, GITHUB_OIDC_THUMBPRINTS, DeliveryConfig, DeliveryMode
 from stage_config.encryption import CustomerKeyConfig
 from stage_config.errors import ConfigError
+from stage_config.extensions import CustomSenderConfig, UserMigrationConfig
 from stage_config.federation import (
     AppleProviderConfig,
     OidcProviderConfig,
@@ -50,6 +51,7 @@ __all__ = [
     "ConfigError",
     "CustomAttributeConfig",
     "CustomDomainConfig",
+    "CustomSenderConfig",
     "CustomerKeyConfig",
     "DataAccessConfig",
     "DeliveryConfig",
@@ -74,6 +76,7 @@ __all__ = [
     "ThreatProtectionConfig",
     "TokenValidityConfig",
     "TriggersConfig",
+    "UserMigrationConfig",
     "UserPoolConfig",
     "VaultLockMode",
     "WafConfig",

@@ -10,6 +10,7 @@ from stage_config.checks import check_region, check_unique, require
 from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
 from stage_config.encryption import CustomerKeyConfig
+from stage_config.extension_rules import check_extensions
 from stage_config.federation import (
     OidcProviderConfig,
     ProviderConfig,
@@ -157,3 +158,4 @@ class StageConfig(Section):
                 "the pre token generation trigger uses event version V3_0, which LITE lacks",
                 "set feature_plan=FeaturePlan.ESSENTIALS (or PLUS), or triggers=None",
             )
+        check_extensions(self)

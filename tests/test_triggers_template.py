@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 from custom_message.settings import CustomMessageSettings
+from custom_sender.settings import CustomSenderSettings
 from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.settings import PostConfirmationSettings
 from pre_authentication.settings import PreAuthenticationSettings
@@ -17,7 +18,7 @@ from trigger_settings import ENVIRONMENT_VARIABLE, TriggerSettings
 from auth_constructs import cfn_text
 from stage_config import StageConfig
 from tests.support.app import SynthesizedApp
-from tests.support.configs import EVERYONE, LIVE, MODERATORS, WEB_ORIGIN
+from tests.support.configs import EVERYONE, LIVE, MODERATORS, SANDBOX
 
 CONTRACTS: dict[str, type[TriggerSettings]] = {
     "pre_sign_up": PreSignUpSettings,
@@ -26,6 +27,8 @@ CONTRACTS: dict[str, type[TriggerSettings]] = {
     "custom_message": CustomMessageSettings,
     "pre_authentication": PreAuthenticationSettings,
     "post_authentication": PostAuthenticationSettings,
+    "custom_email_sender": CustomSenderSettings,
+    "custom_sms_sender": CustomSenderSettings,
 }
 
 
@@ -58,9 +61,20 @@ def test_lambda_config_uses_v3_pre_token_generation(
         for name, on in (
             ("PreAuthentication", stage_config.triggers.pre_authentication),
             ("PostAuthentication", stage_config.triggers.post_authentication),
+            ("CustomMessage", stage_config.triggers.runs_custom_message),
         )
         if on
     }
+    senders: dict[str, Any] = {
+        config_name: {"LambdaArn": arn(name), "LambdaVersion": "V1_0"}
+        for config_name, name, on in (
+            ("CustomEmailSender", "CustomEmailSender", stage_config.triggers.custom_email_sender),
+            ("CustomSMSSender", "CustomSmsSender", stage_config.triggers.custom_sms_sender),
+        )
+        if on
+    }
+    if senders:
+        senders["KMSKeyID"] = {"Fn::GetAtt": [Match.string_like_regexp("^CustomerKey"), "Arn"]}
     synthesized.template(stage_name).has_resource_properties(
         "AWS::Cognito::UserPool",
         {
@@ -68,12 +82,12 @@ def test_lambda_config_uses_v3_pre_token_generation(
                 {
                     "PreSignUp": arn("PreSignUp"),
                     "PostConfirmation": arn("PostConfirmation"),
-                    "CustomMessage": arn("CustomMessage"),
                     "PreTokenGenerationConfig": {
                         "LambdaArn": arn("PreTokenGeneration"),
                         "LambdaVersion": "V3_0",
                     },
                     **chosen,
+                    **senders,
                 }
             )
         },
@@ -96,7 +110,11 @@ def test_functions_runtime_and_limits(
         assert props["Architectures"] == ["arm64"]
         assert props["Timeout"] < 5, "Cognito gives a trigger 5 seconds"
         assert props["TracingConfig"] == {"Mode": "Active"}
-        (layer,) = props["Layers"]
+        layer, *sender_layer = props["Layers"]
+        sender = props["Handler"].startswith(("custom_email_sender.", "custom_sms_sender."))
+        assert [ref["Ref"].startswith("TriggersSenderDependencies") for ref in sender_layer] == (
+            [True] if sender else []
+        )
         assert layer["Fn::Join"][1][-1].endswith(
             f":017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
         )
@@ -142,8 +160,9 @@ def test_trigger_config_reaches_the_functions(samples: SynthesizedApp) -> None:
         access_token_scopes=("photos/read", "photos/write"),
         server_claims={"acme:tenant": "gallery"},
     )
-    assert settings["custom_message"] == CustomMessageSettings(
-        app_name="Acme Gallery", app_url=WEB_ORIGIN
+    assert "custom_message" not in settings, "both custom senders replace it"
+    assert deployed_settings(samples, SANDBOX)["custom_message"] == CustomMessageSettings(
+        app_name="Acme Gallery (sandbox)", app_url="http://localhost:3000"
     )
 
 

@@ -63,6 +63,7 @@ class CustomerKey(Construct):
             )
         )
         self._logs_allowed = False
+        self._senders_allowed = False
 
     def encrypt_log_group(self, group: logs.LogGroup) -> None:
         """Encrypt `group` with the key, letting CloudWatch Logs use it for log groups only."""
@@ -154,6 +155,38 @@ class CustomerKey(Construct):
             reason="The one wildcard-principal statement only lets Cognito use the key for "
             "callers in this account (kms:ViaService cognito-idp, kms:CallerAccount), as the "
             "Cognito guide's key policy does; whether a caller may call Cognito is IAM's say.",
+        )
+
+    def allow_custom_senders(self) -> None:
+        """Let Cognito encrypt the codes it hands this account's custom senders with the key
+        (custom sender triggers page of the developer guide: `kms:CreateGrant` and
+        `kms:Encrypt` for `cognito-idp.amazonaws.com`, for the pool as source). The pool ARN
+        is a pattern, as in `allow_user_pools`: the pool names the key, so the key's policy
+        cannot name the pool."""
+        if self._senders_allowed:
+            return
+        self._senders_allowed = True
+        pools = f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/*"
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CognitoCustomSendersOfThisAccount",
+                principals=[iam.ServicePrincipal("cognito-idp.amazonaws.com")],
+                actions=["kms:CreateGrant", "kms:Encrypt"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {"aws:SourceArn": pools},
+                },
+            )
+        )
+
+    def grant_code_decryption(self, grantee: iam.IGrantable) -> None:
+        """`kms:Decrypt` on the key, called directly (the Encryption SDK in a custom sender
+        unwraps the data key of each code; no AWS service is in between)."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DecryptCognitoCodes", actions=["kms:Decrypt"], resources=[self.key.key_arn]
+            )
         )
 
     def allow_alarm_topics(self, *, source_arns: str, topic_arns: str) -> None:

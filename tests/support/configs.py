@@ -17,6 +17,7 @@ from stage_config import (
     AttributeKind,
     BackupConfig,
     CustomAttributeConfig,
+    CustomSenderConfig,
     DataAccessConfig,
     DeliveryConfig,
     FeaturePlan,
@@ -186,6 +187,9 @@ def live() -> StageConfig:
             default_group=EVERYONE,
             pre_authentication=True,
             post_authentication=True,
+            # Both senders: the custom message trigger is then left out.
+            custom_email_sender=CustomSenderConfig(provider="ses"),
+            custom_sms_sender=CustomSenderConfig(provider="sns"),
             extra_claims={"acme:tier": "live"},
             server_claims={"acme:tenant": "gallery"},
             access_token_scopes=("photos/read", "photos/write"),

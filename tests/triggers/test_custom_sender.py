@@ -252,15 +252,26 @@ def test_ses_sends_from_the_pool_address() -> None:
     assert sum(p["DeliveryAttempts"] for p in sent_mail["SendDataPoints"]) == 1
 
 
-@pytest.mark.usefixtures("aws")
-def test_sns_publishes_to_the_phone_number() -> None:
-    SnsSms({}, "").send("+15555550100", Message(subject="", email="", sms="Acme: 123"))
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.sns import sns_backends
+def test_sns_publishes_a_transactional_sms_to_the_phone_number() -> None:
+    from botocore.stub import Stubber
 
-    assert [m[1] for m in sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values()] == [
-        "Acme: 123"
-    ]
+    client = boto3.client(
+        "sns", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    with Stubber(client) as stub:
+        stub.add_response(
+            "publish",
+            {"MessageId": "m-1"},
+            {
+                "PhoneNumber": "+15555550100",
+                "Message": "Acme: 123",
+                "MessageAttributes": {
+                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
+                },
+            },
+        )
+        SnsSms({}, "", client).send("+15555550100", Message(subject="", email="", sms="Acme: 123"))
+        stub.assert_no_pending_responses()
 
 
 def test_every_shipped_provider_names_its_channel() -> None:
