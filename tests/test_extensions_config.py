@@ -1,5 +1,6 @@
 """The extension points' config rules: custom senders need the stage's key (SES the pool's SES
-address) and a provider of their channel; custom message yields to two senders."""
+address) and a provider of their channel; custom message yields to two senders; user migration
+and USER_PASSWORD_AUTH come together or not at all."""
 
 from __future__ import annotations
 
@@ -8,12 +9,36 @@ from collections.abc import Callable
 
 import pytest
 
-from stage_config import CustomSenderConfig, SecretRef, StageConfig
+from stage_config import CustomSenderConfig, SecretRef, StageConfig, UserMigrationConfig
 from stage_config.triggers import PEAK_RATES
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
-from tests.support.configs import live, with_pool, with_triggers
+from tests.support.configs import LEGACY_SECRET, live, sandbox, with_pool, with_triggers
 
 SES, SNS = CustomSenderConfig(provider="ses"), CustomSenderConfig(provider="sns")
+MIGRATION = UserMigrationConfig(
+    endpoint_url="https://legacy.example.net/api", api_key=SecretRef(name_or_arn=LEGACY_SECRET)
+)
+
+
+def without_password_auth(config: StageConfig) -> StageConfig:
+    web = dataclasses.replace(config.user_pool.web_client, password_auth=False)
+    return with_pool(config, web_client=web)
+
+
+def with_password_auth(
+    config: StageConfig, migration: UserMigrationConfig | None = None
+) -> StageConfig:
+    """`config` with USER_PASSWORD_AUTH on the mobile client, and `migration` (in one step:
+    each alone may be refused)."""
+    mobile = dataclasses.replace(config.user_pool.mobile_client, password_auth=True)
+    assert config.triggers is not None
+    return dataclasses.replace(
+        config,
+        user_pool=dataclasses.replace(config.user_pool, mobile_client=mobile),
+        triggers=dataclasses.replace(config.triggers, user_migration=migration),
+    )
+
+
 BAD: list[BadCase] = [
     (
         "sender without a customer key",
@@ -52,6 +77,26 @@ BAD: list[BadCase] = [
         "Live.triggers.custom_sms_sender.api_key",
         "takes no API key",
     ),
+    (
+        "migration without USER_PASSWORD_AUTH on any client",
+        lambda: without_password_auth(live()),
+        "Live.triggers.user_migration",
+        "user_pool.web_client.password_auth, user_pool.mobile_client.password_auth",
+    ),
+    (
+        "USER_PASSWORD_AUTH without a migration",
+        lambda: with_password_auth(sandbox()),
+        "Sandbox.user_pool.mobile_client.password_auth",
+        "triggers.user_migration is not set",
+    ),
+    (
+        "migration endpoint over plain http",
+        lambda: with_password_auth(
+            sandbox(), dataclasses.replace(MIGRATION, endpoint_url="http://legacy.example.net")
+        ),
+        "Sandbox.triggers.user_migration.endpoint_url",
+        "not an https:// base URL",
+    ),
 ]
 
 
@@ -84,3 +129,9 @@ def test_every_trigger_a_stage_can_run_has_a_peak_rate() -> None:
     assert triggers is not None
     assert set(triggers.enabled) <= set(PEAK_RATES)
     assert set(triggers.reservations) == set(triggers.enabled)
+
+
+def test_migration_with_password_auth_on_one_client_is_accepted() -> None:
+    stage = with_password_auth(sandbox(), MIGRATION)
+    assert stage.triggers is not None
+    assert "user_migration" in stage.triggers.enabled

@@ -14,6 +14,7 @@ from pre_authentication.settings import PreAuthenticationSettings
 from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_settings import ENVIRONMENT_VARIABLE, TriggerSettings
+from user_migration.settings import UserMigrationSettings
 
 from auth_constructs import cfn_text
 from stage_config import StageConfig
@@ -29,6 +30,7 @@ CONTRACTS: dict[str, type[TriggerSettings]] = {
     "post_authentication": PostAuthenticationSettings,
     "custom_email_sender": CustomSenderSettings,
     "custom_sms_sender": CustomSenderSettings,
+    "user_migration": UserMigrationSettings,
 }
 
 
@@ -62,6 +64,7 @@ def test_lambda_config_uses_v3_pre_token_generation(
             ("PreAuthentication", stage_config.triggers.pre_authentication),
             ("PostAuthentication", stage_config.triggers.post_authentication),
             ("CustomMessage", stage_config.triggers.runs_custom_message),
+            ("UserMigration", stage_config.triggers.user_migration is not None),
         )
         if on
     }
@@ -213,6 +216,8 @@ def test_least_privilege(
         expected["PreAuthentication"] = {"dynamodb:GetItem", *table_key}
     if stage_config.triggers.post_authentication:
         expected["PostAuthentication"] = {"dynamodb:UpdateItem", *table_key}
+    if stage_config.triggers.user_migration:
+        expected["UserMigration"] = {"secretsmanager:GetSecretValue"}
     common = {
         "logs:CreateLogStream",
         "logs:PutLogEvents",
@@ -233,6 +238,8 @@ def test_least_privilege(
                 }
             elif any(a.startswith("cognito-idp:") for a in cfn_text.listed(statement["Action"])):
                 assert resource["Fn::GetAtt"][0].startswith("UserPool")
+            elif statement["Action"] == "secretsmanager:GetSecretValue":
+                assert ":secret:" in cfn_text.render(resource)
             elif any(a.startswith("dynamodb:") for a in cfn_text.listed(statement["Action"])):
                 assert resource["Fn::GetAtt"][0].startswith("StorageItems")
             elif any(a.startswith("kms:") for a in cfn_text.listed(statement["Action"])):

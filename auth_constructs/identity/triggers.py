@@ -27,6 +27,7 @@ from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_common import TIMEOUT_SECONDS
 from trigger_settings import TriggerSettings
+from user_migration.settings import UserMigrationSettings
 
 from auth_constructs import LAMBDAS
 from auth_constructs.compliance.accepted_findings import accept_finding
@@ -55,7 +56,7 @@ SENDER_LAYER = LAMBDAS.parent / ".build" / "sender-layer"
 
 class CognitoTriggers(Construct):
     """Pre sign-up, post confirmation, pre token generation (V3_0) and custom message, and pre
-    and post authentication where config turns them on."""
+    and post authentication, the custom senders and user migration where config turns them on."""
 
     def __init__(
         self,
@@ -126,6 +127,22 @@ class CognitoTriggers(Construct):
             user_pool,
             cognito.UserPoolOperation.CUSTOM_MESSAGE,
         )
+        self.user_migration: lambda_.Function | None = None
+        if migration := config.user_migration:
+            self.user_migration = self._chosen(
+                True,
+                "UserMigration",
+                "user_migration",
+                UserMigrationSettings(
+                    endpoint_url=migration.endpoint_url,
+                    api_key_secret=migration.api_key.name_or_arn,
+                    api_key_field=migration.api_key.json_field,
+                ),
+                user_pool,
+                cognito.UserPoolOperation.USER_MIGRATION,
+            )
+            if self.user_migration:
+                grant_secret(self.user_migration, migration.api_key)
         self.failed_sends: dict[str, sqs.Queue] = {}
         """Each custom sender's dead-letter queue, by the sender's function name."""
         self.custom_email_sender = self._sender(

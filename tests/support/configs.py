@@ -37,6 +37,7 @@ from stage_config import (
     ThreatProtectionConfig,
     TokenValidityConfig,
     TriggersConfig,
+    UserMigrationConfig,
     UserPoolConfig,
     VaultLockMode,
     WafConfig,
@@ -55,6 +56,8 @@ ANONYMOUS_IP_GROUP = "AWSManagedRulesAnonymousIpList"
 TRUSTED_NETWORK = "198.51.100.0/24"
 ON_CALL_TOPIC = "arn:aws:sns:eu-west-1:210987654321:acme-on-call"
 APP_SCHEME = "acmegallery"
+LEGACY_URL = "https://legacy.gallery.example.net/cognito"
+LEGACY_SECRET = "acme/live/legacy"
 CERTIFICATE_ARN = (
     "arn:aws:acm:us-east-1:210987654321:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 )
@@ -146,7 +149,9 @@ def live() -> StageConfig:
                 from_address="hello@gallery.example.net", ses_region="us-west-2", from_name="Acme"
             ),
             web_client=HostedClientConfig(
-                callback_urls=(f"{WEB_ORIGIN}/auth",), logout_urls=(f"{WEB_ORIGIN}/",)
+                callback_urls=(f"{WEB_ORIGIN}/auth",),
+                logout_urls=(f"{WEB_ORIGIN}/",),
+                password_auth=True,  # the user migration window
             ),
             mobile_client=HostedClientConfig(
                 callback_urls=(f"{APP_SCHEME}://auth",), logout_urls=(f"{APP_SCHEME}://bye",)
@@ -190,7 +195,13 @@ def live() -> StageConfig:
             # Both senders: the custom message trigger is then left out.
             custom_email_sender=CustomSenderConfig(provider="ses"),
             custom_sms_sender=CustomSenderConfig(provider="sns"),
+            user_migration=UserMigrationConfig(
+                endpoint_url=LEGACY_URL,
+                api_key=SecretRef(name_or_arn=LEGACY_SECRET, json_field="token"),
+            ),
             extra_claims={"acme:tier": "live"},
+            # Every trigger on reserves past the usual 1000 (Service Quotas raised).
+            account_concurrency=2000,
             server_claims={"acme:tenant": "gallery"},
             access_token_scopes=("photos/read", "photos/write"),
         ),

@@ -22,6 +22,7 @@ from pre_authentication.index import handler as pre_authentication
 from pre_sign_up.index import handler as pre_sign_up
 from pre_token_generation.index import handler as pre_token_generation
 from trigger_common import GENERIC_FAILURE, MalformedEventError, UserFacingError
+from user_migration.index import handler as user_migration
 
 from tests.support.triggers import (
     CUSTOM_EMAIL_SENDER,
@@ -269,3 +270,37 @@ def test_custom_senders_send_nothing_when_they_reject(sender: Any, data: st.Data
         return
     ((recipient, _),) = delivery.sent
     assert isinstance(recipient, str)
+
+
+class RecordingLegacy:
+    """User migration's legacy store: knows everyone, records each call it is asked for."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, ...]] = []
+
+    def authenticate(self, username: str, password: str) -> dict[str, Any]:
+        assert isinstance(username, str)
+        assert isinstance(password, str)
+        self.calls.append((username, password))
+        return {"email": "alice@example.com", "email_verified": True}
+
+    def lookup(self, username: str) -> dict[str, Any]:
+        assert isinstance(username, str)
+        self.calls.append((username,))
+        return {"email": "alice@example.com", "email_verified": True}
+
+
+@FAST
+@given(event=broken(event_names("UserMigration_")))
+def test_user_migration_asks_the_legacy_store_nothing_when_it_rejects(event: Any) -> None:
+    legacy = RecordingLegacy()
+    if isinstance(event, dict) and isinstance(event.get("response"), dict):
+        event["response"].update(userAttributes=None, finalUserStatus=None, messageAction=None)
+    result = outcome(lambda e: user_migration(e, FakeLambdaContext(), store=legacy), event)
+    if isinstance(result, Exception):
+        assert str(result) != GENERIC_FAILURE, result.__context__
+        assert legacy.calls == []
+        return
+    assert len(legacy.calls) == 1
+    assert result["response"]["finalUserStatus"] == "CONFIRMED"
+    assert result["response"]["messageAction"] == "SUPPRESS"
