@@ -108,7 +108,7 @@ format: $(PYTHON_DEV)
 ## mutate: mutation testing (mutmut) of the modules that protect users, each mutant against the
 ## tests that cover it; the kill rate per module and every survivor (MODULES="tools.review.guard lambdas"
 ## for some; default: all). Not part of `make test`: it takes most of an hour on 2 cores
-mutate: $(PYTHON_DEV) $(NODE_TOOLS)
+mutate: $(PYTHON_DEV) $(NODE_TOOLS) $(SENDER_LAYER)
 	$(VENV)/bin/python -m tools.quality.mutation $(MODULES)
 
 ## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures

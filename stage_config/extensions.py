@@ -6,7 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from custom_sender.providers import PROVIDERS
+import auth_constructs  # noqa: F401 - puts lambdas/ on the import path, as Lambda has it
+
+# isort: split
+from custom_sender.catalog import PROVIDERS
 
 from stage_config.checks import require
 from stage_config.federation import SecretRef
@@ -20,7 +23,7 @@ class CustomSenderConfig(Section):
 
     provider: str
     """'ses' (email, from the pool's SES address) or 'sns' (SMS) as shipped, or the name of a
-    provider you add to `lambdas/custom_sender/providers.py`."""
+    provider you add to `lambdas/custom_sender/catalog.py`."""
     api_key: SecretRef | None = None
     """The provider's API key in Secrets Manager (a provider of yours that needs one)."""
     options: dict[str, str] = field(default_factory=dict)
@@ -30,7 +33,7 @@ class CustomSenderConfig(Section):
         require(
             self.provider in PROVIDERS,
             "provider",
-            f"{self.provider!r} is not a provider in lambdas/custom_sender/providers.py",
+            f"{self.provider!r} is not a provider in lambdas/custom_sender/catalog.py",
             f"use one of {', '.join(sorted(PROVIDERS))}, or add yours to PROVIDERS",
         )
         needs_key = PROVIDERS[self.provider].needs_api_key

@@ -115,7 +115,9 @@ def test_bad_extension_config_names_key_and_fix(
 def test_custom_message_runs_unless_both_senders_replace_it(
     email: CustomSenderConfig | None, sms: CustomSenderConfig | None, custom_message: bool
 ) -> None:
-    triggers = with_triggers(live(), custom_email_sender=email, custom_sms_sender=sms).triggers
+    triggers = with_triggers(
+        live(), custom_email_sender=email, custom_sms_sender=sms, reserved_concurrency=None
+    ).triggers
     assert triggers is not None
     assert triggers.runs_custom_message is custom_message
     assert ("custom_message" in triggers.enabled) is custom_message

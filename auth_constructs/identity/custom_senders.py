@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from custom_sender.providers import EMAIL
+from custom_sender.catalog import EMAIL
 
 from auth_constructs.compliance.accepted_findings import accept_finding
 from auth_constructs.data.customer_key import CustomerKey

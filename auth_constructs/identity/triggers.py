@@ -18,7 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 from custom_message.settings import CustomMessageSettings
-from custom_sender.providers import EMAIL, SMS
+from custom_sender.catalog import EMAIL, SMS
 from custom_sender.settings import CustomSenderSettings
 from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.settings import PostConfirmationSettings

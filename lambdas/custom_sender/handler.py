@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import Any, cast
 
 from secret_values import secret_value
 from trigger_common import user_safe
 
+from custom_sender.catalog import PROVIDERS
 from custom_sender.codes import Codes, kms_codes
-from custom_sender.providers import PROVIDERS, Delivery
+from custom_sender.providers import Delivery
 from custom_sender.send import send
 from custom_sender.settings import CustomSenderSettings
 
@@ -20,7 +22,8 @@ def delivery_for(settings: CustomSenderSettings) -> Delivery:
         if settings.api_key_secret
         else ""
     )
-    return PROVIDERS[settings.provider].create(settings.options, api_key)
+    module, _, name = PROVIDERS[settings.provider].delivery.partition(":")
+    return cast(Delivery, getattr(import_module(module), name)(settings.options, api_key))
 
 
 @user_safe

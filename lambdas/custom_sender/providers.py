@@ -1,8 +1,8 @@
 """Where a custom sender hands the message over: the delivery seam and its providers.
 
-SES (email) and SNS (SMS) ship. To plug in another provider, write a class with `send`, add it
-to PROVIDERS with its channel, and set `provider` (and `api_key`, a Secrets Manager reference)
-in the stage's sender config; the function reads the key from Secrets Manager once per cold
+SES (email) and SNS (SMS) ship. To plug in another provider, write a class with `send`, add
+it to `catalog.PROVIDERS` with its channel, and set `provider` (and `api_key`, a Secrets Manager
+reference) in the stage's sender config; the function reads the key once per cold
 start, so it is never in a template or an environment variable. Providers raise on any failure:
 the invocation then fails, Lambda retries it, and a send that keeps failing lands in the
 sender's dead-letter queue (its alarm pages), never silently nowhere.
@@ -10,16 +10,12 @@ sender's dead-letter queue (its alarm pages), never silently nowhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import aws_calls
 from aws_calls import AWS_CALLS
 from message_text import Message
-
-EMAIL, SMS = "email", "sms"
-RECIPIENT_ATTRIBUTE = {EMAIL: "email", SMS: "phone_number"}
 
 
 class Delivery(Protocol):
@@ -67,18 +63,3 @@ class SnsSms:
                 },
             )
         )
-
-
-@dataclass(frozen=True)
-class Provider:
-    channel: str
-    needs_api_key: bool
-    create: Callable[[Mapping[str, str], str], Delivery]
-    """Builds the delivery from the config's options and the API key ('' if none)."""
-
-
-PROVIDERS: dict[str, Provider] = {
-    "ses": Provider(EMAIL, needs_api_key=False, create=SesEmail),
-    "sns": Provider(SMS, needs_api_key=False, create=SnsSms),
-}
-"""Every provider a stage may name, by the name its config uses."""

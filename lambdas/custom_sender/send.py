@@ -13,8 +13,9 @@ from typing import Any
 from message_text import TEMPLATES, occasion, render
 from trigger_common import LOGGER, MalformedEventError, check_shape, value_at
 
+from custom_sender.catalog import EMAIL, RECIPIENT_ATTRIBUTE, SMS
 from custom_sender.codes import Codes, ciphertext_of
-from custom_sender.providers import EMAIL, RECIPIENT_ATTRIBUTE, SMS, Delivery
+from custom_sender.providers import Delivery
 from custom_sender.settings import CustomSenderSettings
 
 PREFIXES = {EMAIL: "CustomEmailSender", SMS: "CustomSMSSender"}

@@ -15,8 +15,10 @@ from aws_encryption_sdk.identifiers import CommitmentPolicy, EncryptionKeyType, 
 from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
 from aws_encryption_sdk.key_providers.raw import RawMasterKey
 from custom_email_sender.index import handler as email_sender
+from custom_sender.catalog import PROVIDERS
 from custom_sender.codes import EncryptionSdkCodes, kms_codes
-from custom_sender.providers import PROVIDERS, SesEmail, SnsSms
+from custom_sender.handler import delivery_for
+from custom_sender.providers import SesEmail, SnsSms
 from custom_sender.send import PREFIXES, WITHOUT_CODE
 from custom_sender.settings import CustomSenderSettings
 from custom_sms_sender.index import handler as sms_sender
@@ -53,16 +55,37 @@ GUIDE_EMAIL_SOURCES = {
 GUIDE_SMS_SOURCES = GUIDE_EMAIL_SOURCES - {"AccountTakeOverNotification"}
 
 
-def raw_key() -> RawMasterKey:
+def raw_key(key_id: bytes = b"pool-key", material: bytes = b"k" * 32) -> RawMasterKey:
     """A local wrapping key standing in for the pool's KMS key."""
     return RawMasterKey(
         provider_id="test",
-        key_id=b"pool-key",
+        key_id=key_id,
         wrapping_key=WrappingKey(
             wrapping_algorithm=WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING,
-            wrapping_key=b"k" * 32,
+            wrapping_key=material,
             wrapping_key_type=EncryptionKeyType.SYMMETRIC,
         ),
+    )
+
+
+class Down:
+    """A provider that is down."""
+
+    def send(self, recipient: str, message: Message) -> None:
+        raise ConnectionError("provider down")
+
+
+def invoke(event: dict[str, Any], delivery: Any, sms: bool = False) -> None:
+    """The sender of the channel (`sms` or email), decrypting with `raw_key()`."""
+    handler, settings = (
+        (sms_sender, CUSTOM_SMS_SENDER) if sms else (email_sender, CUSTOM_EMAIL_SENDER)
+    )
+    handler(
+        event,
+        FakeLambdaContext(),
+        codes=EncryptionSdkCodes(raw_key()),
+        delivery=delivery,
+        settings=settings,
     )
 
 
@@ -86,18 +109,7 @@ def event_with_code(source: str, plaintext: str = CODE) -> dict[str, Any]:
 def sent(source: str, plaintext: str = CODE) -> tuple[str, Message]:
     """The one message the sender for `source` hands its provider."""
     delivery = RecordingDelivery()
-    handler, settings = (
-        (email_sender, CUSTOM_EMAIL_SENDER)
-        if source.startswith("CustomEmailSender_")
-        else (sms_sender, CUSTOM_SMS_SENDER)
-    )
-    handler(
-        event_with_code(source, plaintext),
-        FakeLambdaContext(),
-        codes=EncryptionSdkCodes(raw_key()),
-        delivery=delivery,
-        settings=settings,
-    )
+    invoke(event_with_code(source, plaintext), delivery, sms=source.startswith("CustomSMSSender_"))
     assert len(delivery.sent) == 1
     return delivery.sent[0]
 
@@ -160,20 +172,8 @@ def test_no_code_or_password_is_ever_logged(
     caplog.set_level(logging.DEBUG)
     for source in EMAIL_SOURCES + SMS_SOURCES:
         sent(source, TEMPORARY_PASSWORD)
-    failing = event_with_code("CustomEmailSender_SignUp", TEMPORARY_PASSWORD)
-
-    class Down:
-        def send(self, recipient: str, message: Message) -> None:
-            raise ConnectionError("provider down")
-
     with pytest.raises(UserFacingError):
-        email_sender(
-            failing,
-            FakeLambdaContext(),
-            codes=EncryptionSdkCodes(raw_key()),
-            delivery=Down(),
-            settings=CUSTOM_EMAIL_SENDER,
-        )
+        invoke(event_with_code("CustomEmailSender_SignUp", TEMPORARY_PASSWORD), Down())
     logged = caplog.text + "".join(capsys.readouterr())
     assert "sent CustomEmailSender_SignUp" in logged, "the capture sees the sender's logs"
     assert "provider down" in logged, "the capture sees the failure"
@@ -182,54 +182,23 @@ def test_no_code_or_password_is_ever_logged(
 
 
 def test_a_failed_send_raises_so_lambda_retries_it() -> None:
-    class Down:
-        def send(self, recipient: str, message: Message) -> None:
-            raise ConnectionError("provider down")
-
     with pytest.raises(UserFacingError, match=GENERIC_FAILURE):
-        sms_sender(
-            event_with_code("CustomSMSSender_SignUp"),
-            FakeLambdaContext(),
-            codes=EncryptionSdkCodes(raw_key()),
-            delivery=Down(),
-            settings=CUSTOM_SMS_SENDER,
-        )
+        invoke(event_with_code("CustomSMSSender_SignUp"), Down(), sms=True)
 
 
 def test_a_source_without_a_template_is_not_dropped() -> None:
     event = event_with_code("CustomEmailSender_SignUp")
     event["triggerSource"] = "CustomEmailSender_SomethingNew"
     with pytest.raises(MalformedEventError, match="no message for trigger source"):
-        email_sender(
-            event,
-            FakeLambdaContext(),
-            codes=EncryptionSdkCodes(raw_key()),
-            delivery=RecordingDelivery(),
-            settings=CUSTOM_EMAIL_SENDER,
-        )
+        invoke(event, RecordingDelivery())
 
 
 def test_a_code_under_another_key_is_refused() -> None:
     event = load_event("CustomEmailSender_SignUp")
-    other = RawMasterKey(
-        provider_id="test",
-        key_id=b"another-key",
-        wrapping_key=WrappingKey(
-            wrapping_algorithm=WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING,
-            wrapping_key=b"o" * 32,
-            wrapping_key_type=EncryptionKeyType.SYMMETRIC,
-        ),
-    )
-    event["request"]["code"] = encrypted(CODE, other)
+    event["request"]["code"] = encrypted(CODE, raw_key(b"another-key", b"o" * 32))
     delivery = RecordingDelivery()
     with pytest.raises(UserFacingError):
-        email_sender(
-            event,
-            FakeLambdaContext(),
-            codes=EncryptionSdkCodes(raw_key()),
-            delivery=delivery,
-            settings=CUSTOM_EMAIL_SENDER,
-        )
+        invoke(event, delivery)
     assert delivery.sent == []
 
 
@@ -276,6 +245,12 @@ def test_sns_publishes_a_transactional_sms_to_the_phone_number() -> None:
 
 def test_every_shipped_provider_names_its_channel() -> None:
     assert {name: p.channel for name, p in PROVIDERS.items()} == {"ses": "email", "sns": "sms"}
+
+
+@pytest.mark.usefixtures("aws")
+def test_the_settings_build_the_named_provider() -> None:
+    assert isinstance(delivery_for(CUSTOM_EMAIL_SENDER), SesEmail)
+    assert isinstance(delivery_for(CUSTOM_SMS_SENDER), SnsSms)
 
 
 def test_the_settings_contract_names_the_channel() -> None:
