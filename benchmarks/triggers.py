@@ -28,6 +28,7 @@ from pre_authentication.settings import PreAuthenticationSettings
 from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_settings import TriggerSettings, forget_loaded_settings
+from user_migration.settings import UserMigrationSettings
 
 from benchmarks.timing import ROOT
 
@@ -69,6 +70,11 @@ SETTINGS: dict[str, TriggerSettings] = {
         )
         for channel, provider in (("email", "ses"), ("sms", "sns"))
     },
+    "user_migration": UserMigrationSettings(
+        endpoint_url="https://legacy.bench.example",
+        api_key_secret="bench/legacy",  # noqa: S106 - a secret's name, not its value
+        api_key_field="",
+    ),
 }
 COLD_IMPORTS = {
     "custom_email_sender": "import aws_encryption_sdk; ",
@@ -86,6 +92,7 @@ EVENTS = {
     "post_authentication": "PostAuthentication_Authentication",
     "custom_email_sender": "CustomEmailSender_SignUp",
     "custom_sms_sender": "CustomSMSSender_SignUp",
+    "user_migration": "UserMigration_Authentication",
 }
 
 
@@ -122,6 +129,7 @@ def warm_ms(trigger: str) -> tuple[float, float]:
         "post_authentication": {"profiles": NullProfiles()},
         "custom_email_sender": {"codes": NullCodes(), "delivery": NullDelivery()},
         "custom_sms_sender": {"codes": NullCodes(), "delivery": NullDelivery()},
+        "user_migration": {"store": NullLegacy()},
     }
     seams = all_seams.get(trigger, {})
     event = json.loads((ROOT / "tests" / "events" / f"{EVENTS[trigger]}.json").read_text())
@@ -172,6 +180,16 @@ class NullProfiles:
 
     def record_sign_in(self, sub: str, at: str) -> bool:
         return True
+
+
+class NullLegacy:
+    """The legacy store, answering without a network: every user known."""
+
+    def authenticate(self, username: str, password: str) -> dict[str, str]:
+        return {"email": username}
+
+    def lookup(self, username: str) -> dict[str, str]:
+        return {"email": username}
 
 
 class NullCodes:
