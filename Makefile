@@ -16,13 +16,18 @@ PYTHON_DEV := $(VENV)/.dev-installed
 NODE_TOOLS := node_modules/.installed
 CHECKOV := $(CHECKOV_VENV)/.installed
 POWERTOOLS_OLDEST := .powertools-oldest/.installed
+# The custom senders' dependency layer (AWS Encryption SDK for Lambda's python3.13 on arm64):
+# wheels only, exact hashes, no bytecode, so the directory (and the asset hash) is the same on
+# every machine; synth and the tests read it, offline, once it is built.
+SENDER_LAYER := .build/sender-layer/.installed
+
 LOCAL_EMULATOR := $(LOCAL_VENV)/.installed
 LOCAL_PORT ?= 4566
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
 	smoke-env client-config sandbox sandbox-destroy format adopt mutate docs backup restore \
-	local local-stop local-smoke local-web local-test
+	local local-stop local-smoke local-web local-test sender-layer
 
 BASELINE ?= guard/baselines
 BASE ?=
@@ -72,19 +77,31 @@ $(POWERTOOLS_OLDEST): requirements-powertools-oldest.txt $(PYTHON_DEV)
 	  --target .powertools-oldest -r requirements-powertools-oldest.txt
 	touch $@
 
+$(SENDER_LAYER): requirements-sender-layer.txt | $(VENV)/bin/python
+	rm -rf .build/sender-layer
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+	  --require-hashes --platform manylinux2014_aarch64 --only-binary=:all: \
+	  --python-version 3.13 --implementation cp --target .build/sender-layer/python \
+	  -r requirements-sender-layer.txt
+	rm -rf .build/sender-layer/python/bin
+	touch $@
+
+## sender-layer: build the custom senders' dependency layer (synth and test build it first)
+sender-layer: $(SENDER_LAYER)
+
 $(NODE_TOOLS): package.json package-lock.json | tools
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## synth: synthesize every stage into cdk.out/ (no AWS account needed; NAME=alice adds that
 ## developer's sandbox stage, so `make summary NAME=alice` shows it too)
-synth: $(PYTHON_RUNTIME) $(NODE_TOOLS)
+synth: $(PYTHON_RUNTIME) $(NODE_TOOLS) $(SENDER_LAYER)
 	cdk synth --quiet $(if $(NAME),-c sandbox="$(NAME)") $(if $(LOCAL),-c local=true)
 	@ls -1 cdk.out/*.template.json cdk.out/assembly-*/*.template.json
 
 ## test: the whole suite (template assertions, cdk-nag, cfn-lint, checkov, handlers, isolation),
 ## plus mypy (strict)
-test: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)
+test: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST) $(SENDER_LAYER)
 	@# mypy (about a minute cold, mostly aws-cdk-lib's stubs) runs beside pytest on the other core.
 	$(VENV)/bin/mypy > .mypy.log 2>&1 & mypy_pid=$$!; \
 	  $(VENV)/bin/python -m pytest; tests_rc=$$?; \
@@ -105,18 +122,18 @@ format: $(PYTHON_DEV)
 ## mutate: mutation testing (mutmut) of the modules that protect users, each mutant against the
 ## tests that cover it; the kill rate per module and every survivor (MODULES="tools.review.guard lambdas"
 ## for some; default: all). Not part of `make test`: it takes most of an hour on 2 cores
-mutate: $(PYTHON_DEV) $(NODE_TOOLS)
+mutate: $(PYTHON_DEV) $(NODE_TOOLS) $(SENDER_LAYER)
 	$(VENV)/bin/python -m tools.quality.mutation $(MODULES)
 
 ## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures, a simulated
 ## one-million-user directory export
-bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST)
+bench: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST) $(SENDER_LAYER)
 	PYTHONPATH=$(CURDIR)/lambdas $(VENV)/bin/python -m benchmarks
 
 ## review: what the change does, per stage, security-relevant changes flagged first: the working
 ## tree and BASE (default: the merge base with the deploying branch) synthesized side by side
 ## (REVIEW_ARGS=--fail-on-flagged exits 1 on a flagged change; the pull-request gate)
-review: $(PYTHON_DEV) $(NODE_TOOLS)
+review: $(PYTHON_DEV) $(NODE_TOOLS) $(SENDER_LAYER)
 	$(VENV)/bin/python -m tools.review.review $(if $(BASE),--base "$(BASE)") $(REVIEW_ARGS)
 
 ## summary: the whole state of each stage from cdk.out (sign-in, clients, providers, IAM), the
@@ -181,7 +198,7 @@ client-config: $(PYTHON_RUNTIME)
 
 ## sandbox: deploy your own copy of Dev (NAME=alice, default from git's user.name; needs AWS
 ## credentials for the shared account); outputs and Amplify files land in sandbox/<name>/
-sandbox: $(PYTHON_DEV) $(NODE_TOOLS)
+sandbox: $(PYTHON_DEV) $(NODE_TOOLS) $(SENDER_LAYER)
 	$(VENV)/bin/python -m tools.deploy.sandbox deploy $(if $(NAME),--name "$(NAME)")
 
 ## sandbox-destroy: empty your sandbox's buckets, then destroy it completely (NAME=alice)
@@ -227,4 +244,4 @@ $(CHROMIUM):
 	fi
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .powertools-oldest web/sample/dist
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .powertools-oldest web/sample/dist .build

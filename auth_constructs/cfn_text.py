@@ -1,4 +1,5 @@
-"""Render CloudFormation intrinsics (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) as plain text."""
+"""Render CloudFormation intrinsics (Ref, Fn::GetAtt, Fn::GetStackOutput, Fn::Join, Fn::Sub) as
+plain text."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def render(value: Any, style: str = DOLLAR) -> str:
             return style.format(f"{arg[0]}.{arg[1]}")
         if key == "Fn::Join":
             return str(arg[0]).join(render(part, style) for part in arg[1])
+        if key == "Fn::GetStackOutput":  # another stack's output (the stage's Key stack)
+            return style.format(f"{arg['StackName']}.{arg['OutputName']}")
         if key == "Fn::Sub" and isinstance(arg, str):
             return arg if style == DOLLAR else arg.replace("${", "<").replace("}", ">")
     raise ValueError(f"cannot render {value!r} as text")

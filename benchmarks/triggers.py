@@ -1,4 +1,5 @@
-"""Per trigger: import time (fresh interpreter), warm invoke median/p99, zipped asset size.
+"""Per trigger: import time (fresh interpreter, beyond boto3), warm invoke median/p99, zipped
+asset size, and the custom senders' dependency layer.
 
 AWS calls are stubbed with null seams; settings come from the environment exactly as in Lambda
 (each trigger's settings, written as the construct writes them). Goals: import <= 150 ms, warm
@@ -20,12 +21,14 @@ from importlib import import_module
 from typing import Any
 
 from custom_message.settings import CustomMessageSettings
+from custom_sender.settings import CustomSenderSettings
 from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.settings import PostConfirmationSettings
 from pre_authentication.settings import PreAuthenticationSettings
 from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_settings import TriggerSettings, forget_loaded_settings
+from user_migration.settings import UserMigrationSettings
 
 from benchmarks.timing import ROOT
 
@@ -54,7 +57,32 @@ SETTINGS: dict[str, TriggerSettings] = {
     "custom_message": CustomMessageSettings(app_name="Bench", app_url="https://bench.example"),
     "pre_authentication": PreAuthenticationSettings(table_name="items"),
     "post_authentication": PostAuthenticationSettings(table_name="items"),
+    **{
+        f"custom_{channel}_sender": CustomSenderSettings(
+            channel=channel,
+            app_name="Bench",
+            app_url="https://bench.example",
+            key_arn="arn:aws:kms:eu-west-1:123456789012:key/bench",
+            provider=provider,
+            options={},
+            api_key_secret="",
+            api_key_field="",
+        )
+        for channel, provider in (("email", "ses"), ("sms", "sns"))
+    },
+    "user_migration": UserMigrationSettings(
+        endpoint_url="https://legacy.bench.example",
+        api_key_secret="bench/legacy",  # noqa: S106 - a secret's name, not its value
+        api_key_field="",
+    ),
 }
+COLD_IMPORTS = {
+    "custom_email_sender": "import aws_encryption_sdk; ",
+    "custom_sms_sender": "import aws_encryption_sdk; ",
+}
+"""What a trigger imports on its first invocation besides its module: the senders' Encryption
+SDK (and `cryptography`), counted in their import time."""
+SENDER_LAYER = ROOT / ".build" / "sender-layer"
 EVENTS = {
     "pre_sign_up": "PreSignUp_ExternalProvider",
     "post_confirmation": "PostConfirmation_ConfirmSignUp",
@@ -62,13 +90,18 @@ EVENTS = {
     "custom_message": "CustomMessage_SignUp",
     "pre_authentication": "PreAuthentication_Authentication",
     "post_authentication": "PostAuthentication_Authentication",
+    "custom_email_sender": "CustomEmailSender_SignUp",
+    "custom_sms_sender": "CustomSMSSender_SignUp",
+    "user_migration": "UserMigration_Authentication",
 }
 
 
 def import_ms(trigger: str) -> float:
-    """Median wall time of `import <trigger>.index` in a fresh interpreter."""
+    """Median wall time of `import <trigger>.index` (and its first invocation's imports) in a
+    fresh interpreter, boto3 (in the Lambda runtime already) imported before the clock starts."""
     code = (
-        f"import time; t = time.perf_counter(); import {trigger}.index; "
+        "import boto3, time; t = time.perf_counter(); "
+        f"import {trigger}.index; {COLD_IMPORTS.get(trigger, '')}"
         "print((time.perf_counter() - t) * 1000)"
     )
     env = {**os.environ, "PYTHONPATH": str(LAMBDAS)}
@@ -94,6 +127,9 @@ def warm_ms(trigger: str) -> tuple[float, float]:
         "post_confirmation": {"store": NullStore()},
         "pre_authentication": {"profiles": NullProfiles()},
         "post_authentication": {"profiles": NullProfiles()},
+        "custom_email_sender": {"codes": NullCodes(), "delivery": NullDelivery()},
+        "custom_sms_sender": {"codes": NullCodes(), "delivery": NullDelivery()},
+        "user_migration": {"store": NullLegacy()},
     }
     seams = all_seams.get(trigger, {})
     event = json.loads((ROOT / "tests" / "events" / f"{EVENTS[trigger]}.json").read_text())
@@ -146,10 +182,44 @@ class NullProfiles:
         return True
 
 
+class NullLegacy:
+    """The legacy store, answering without a network: every user known."""
+
+    def authenticate(self, username: str, password: str) -> dict[str, str]:
+        return {"email": username}
+
+    def lookup(self, username: str) -> dict[str, str]:
+        return {"email": username}
+
+
+class NullCodes:
+    def decrypt(self, ciphertext: bytes) -> str:
+        return "123456"
+
+
+class NullDelivery:
+    def send(self, recipient: str, message: object) -> None:
+        return None
+
+
+def sender_layer() -> tuple[float, float]:
+    """The senders' dependency layer: MB on disk and MB zipped (what Lambda stores)."""
+    files = sorted(p for p in (SENDER_LAYER / "python").rglob("*") if p.is_file())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.writestr(str(path.relative_to(SENDER_LAYER)), path.read_bytes())
+    on_disk = sum(p.stat().st_size for p in files)
+    return on_disk / 2**20, len(buffer.getvalue()) / 2**20
+
+
 def main() -> None:
     print(f"{'trigger':<22}{'import ms':>10}{'warm median ms':>16}{'warm p99 ms':>13}")
     for trigger in SETTINGS:
         median, p99 = warm_ms(trigger)
         print(f"{trigger:<22}{import_ms(trigger):>10.1f}{median:>16.4f}{p99:>13.4f}")
     print(f"shared asset of all triggers, zipped: {asset_kb():.1f} KB")
+    disk, zipped = sender_layer()
+    print(f"custom senders' layer (Encryption SDK): {disk:.1f} MB, zipped {zipped:.1f} MB")
+    print("(import times of the senders: the host's build of the same pins; the layer is arm64)")
     print("goals: import <= 150 ms, warm median <= 1 ms, asset <= 100 KB")

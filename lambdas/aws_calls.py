@@ -73,14 +73,16 @@ AWS_CALLS = Backoff()
 
 
 @cache
-def client(service: str) -> Any:
-    """A boto3 client for `service` that makes one attempt per call (see module docstring).
-    Created on first use, not at import: tests and events rejected early never pay for it."""
+def client(service: str, region: str | None = None) -> Any:
+    """A boto3 client for `service` (in `region`, default the function's) that makes one attempt
+    per call (see module docstring). Created on first use, not at import: tests and events
+    rejected early never pay for it."""
     import boto3
     from botocore.config import Config
 
     return boto3.client(
         service,
+        region_name=region,
         config=Config(
             retries={"total_max_attempts": 1},
             connect_timeout=CONNECT_TIMEOUT_SECONDS,

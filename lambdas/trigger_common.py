@@ -15,6 +15,9 @@ from typing import Any, TypeVar
 
 LOGGER = logging.getLogger("trigger")
 LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+# botocore's DEBUG records carry request and response bodies (a secret's value, a KMS data key),
+# so botocore logs at INFO at most, whatever the root logger or LOG_LEVEL says.
+logging.getLogger("botocore").setLevel(logging.INFO)
 
 
 GENERIC_FAILURE = "Something went wrong on our side. Please try again."

@@ -120,6 +120,7 @@ class AuthStack(Stack):
                 custom_providers=config.custom_provider_names,
                 key=key,
                 owner_claim=OWNER_CLAIM if config.directory_backup else "",
+                email=pool_config.email,
             )
             self.storage.grant_item_writes(self.triggers.post_confirmation)
             if self.triggers.pre_authentication:
@@ -176,6 +177,7 @@ class AuthStack(Stack):
                 user_pool=pool,
                 clients=self.clients.hosted_clients,
                 functions=self.triggers.functions if self.triggers else {},
+                failed_sends=self.triggers.failed_sends if self.triggers else {},
                 function_timeout=TIMEOUT,
                 web_acl_metric=self.edge.metric_name if self.edge else None,
                 federated=bool(config.federation),

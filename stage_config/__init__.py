@@ -7,6 +7,7 @@ from stage_config.delivery import GITHUB_OIDC, GITHUB_OIDC_THUMBPRINTS, Delivery
 from stage_config.directory_backup import DirectoryBackupConfig
 from stage_config.encryption import CustomerKeyConfig
 from stage_config.errors import ConfigError
+from stage_config.extensions import CustomSenderConfig, UserMigrationConfig
 from stage_config.federation import (
     AppleProviderConfig,
     OidcProviderConfig,
@@ -52,6 +53,7 @@ __all__ = [
     "ConfigError",
     "CustomAttributeConfig",
     "CustomDomainConfig",
+    "CustomSenderConfig",
     "CustomerKeyConfig",
     "DataAccessConfig",
     "DeliveryConfig",
@@ -78,6 +80,7 @@ __all__ = [
     "ThreatProtectionConfig",
     "TokenValidityConfig",
     "TriggersConfig",
+    "UserMigrationConfig",
     "UserPoolConfig",
     "VaultLockMode",
     "WafConfig",

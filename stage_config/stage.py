@@ -18,6 +18,7 @@ from stage_config.data_access import DataAccessConfig
 from stage_config.directory_backup import OWNER_ATTRIBUTE, DirectoryBackupConfig
 from stage_config.emulator import Omission
 from stage_config.encryption import CustomerKeyConfig
+from stage_config.extension_rules import check_extensions
 from stage_config.federation import (
     OidcProviderConfig,
     ProviderConfig,
@@ -203,6 +204,7 @@ class StageConfig(Section):
                 "the pre token generation trigger uses event version V3_0, which LITE lacks",
                 "set feature_plan=FeaturePlan.ESSENTIALS (or PLUS), or triggers=None",
             )
+        check_extensions(self)
         if self.replica:
             self._check_replica(self.replica)
 

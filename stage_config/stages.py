@@ -15,6 +15,7 @@ from stage_config.compliance import CompliancePack
 from stage_config.data_access import DataAccessConfig
 from stage_config.delivery import DeliveryConfig
 from stage_config.directory_backup import DirectoryBackupConfig
+from stage_config.extensions import CustomSenderConfig
 from stage_config.federation import (
     AppleProviderConfig,
     OidcProviderConfig,
@@ -185,6 +186,8 @@ def prod() -> StageConfig:
             app_url="https://photos.example.com",
             denied_email_domains=("mailinator.com",),
             post_authentication=True,
+            # Every email (codes, invitations, threat notices) through our own function and SES.
+            custom_email_sender=CustomSenderConfig(provider="ses"),
             extra_claims={"app:stage": "prod"},
             access_token_scopes=("photos/read", "photos/write"),
         ),

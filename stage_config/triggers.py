@@ -13,6 +13,7 @@ from stage_config.checks import (
     is_local_or_plain_http,
     require,
 )
+from stage_config.extensions import CustomSenderConfig, UserMigrationConfig
 from stage_config.section import Context, Section
 
 _EMAIL_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -47,7 +48,8 @@ _RESERVED_CLAIMS = {
 
 
 ALWAYS_ON = ("pre_sign_up", "post_confirmation", "pre_token_generation", "custom_message")
-"""The triggers every stage with triggers runs; pre and post authentication are chosen."""
+"""The triggers every stage with triggers runs (custom message unless both custom senders
+replace it); pre and post authentication, the senders and user migration are chosen."""
 PEAK_RATES = {
     "pre_sign_up": 50 + 25,
     "post_confirmation": 50 + 25 + 30,
@@ -55,6 +57,9 @@ PEAK_RATES = {
     "custom_message": 50 + 30,
     "pre_authentication": 120 + 25,
     "post_authentication": 120 + 25,
+    "custom_email_sender": 50 + 30,
+    "custom_sms_sender": 50 + 30,
+    "user_migration": 120 + 30,
 }
 """Invocations per second each trigger can see at Cognito's default quotas
 (docs/triggers-and-quotas.md, "Scale"):
@@ -62,7 +67,10 @@ sign-ups (UserCreation 50) and first federated sign-ins (UserFederation 25) for 
 those and password resets (UserAccountRecovery 30) for post confirmation; sign-ins
 (UserAuthentication 120), refreshes (UserToken 120) and federated sign-ins for pre token
 generation; sign-up and recovery codes for custom message; sign-ins and federated sign-ins
-for pre and post authentication."""
+for pre and post authentication; for the custom senders, as for custom message, sign-up and
+recovery codes (they are invoked asynchronously: beyond the reservation an event waits in
+Lambda's queue instead of failing); sign-ins and password resets (UserAccountRecovery 30) of
+users not yet in the pool for user migration."""
 SECONDS_PER_INVOCATION = 1
 """The concurrency each invocation holds, at most: a cold start plus the slowest AWS call path
 stays under a second; slower runs raise the duration alarm (p99 near the 3 s timeout) first."""
@@ -102,6 +110,12 @@ class TriggersConfig(Section):
     """Refuse sign-in to users whose profile item says `suspended` (a read per sign-in)."""
     post_authentication: bool = False
     """Record each sign-in's time on the user's profile item (a write per sign-in)."""
+    custom_email_sender: CustomSenderConfig | None = None
+    """Deliver every email through a function of ours (needs the stage's customer key)."""
+    custom_sms_sender: CustomSenderConfig | None = None
+    """Deliver every SMS through a function of ours (needs the stage's customer key)."""
+    user_migration: UserMigrationConfig | None = None
+    """Migrate users from a legacy store as they sign in (needs `password_auth` on a client)."""
     reserved_concurrency: dict[str, int] | None = field(default_factory=dict)
     """Concurrency reserved per trigger (`lambdas/<trigger>` folder names), sized from Cognito's
     default quotas where not named here: a sign-up flood then cannot take the account's Lambda
@@ -187,8 +201,21 @@ class TriggersConfig(Section):
         check_log_retention(
             self.log_retention_days, "log_retention_days", production=context.production
         )
+        for key, sender, channel in (
+            ("custom_email_sender", self.custom_email_sender, "email"),
+            ("custom_sms_sender", self.custom_sms_sender, "sms"),
+        ):
+            if sender:
+                sender.check_channel(channel, key)
         if self.reserved_concurrency is not None:
             self._check_concurrency(self.reserved_concurrency)
+
+    @property
+    def runs_custom_message(self) -> bool:
+        """Whether the custom message trigger runs: unless both senders are on. The senders write
+        the same text themselves, so with both the custom message trigger would have no
+        message left to shape (docs/custom-senders-and-migration.md, "With custom message")."""
+        return not (self.custom_email_sender and self.custom_sms_sender)
 
     @property
     def enabled(self) -> tuple[str, ...]:
@@ -196,8 +223,12 @@ class TriggersConfig(Section):
         chosen = {
             "pre_authentication": self.pre_authentication,
             "post_authentication": self.post_authentication,
+            "custom_email_sender": self.custom_email_sender is not None,
+            "custom_sms_sender": self.custom_sms_sender is not None,
+            "user_migration": self.user_migration is not None,
         }
-        return ALWAYS_ON + tuple(name for name, on in chosen.items() if on)
+        always = tuple(n for n in ALWAYS_ON if n != "custom_message" or self.runs_custom_message)
+        return always + tuple(name for name, on in chosen.items() if on)
 
     @property
     def reservations(self) -> dict[str, int]:

@@ -183,6 +183,10 @@ class HostedClientConfig(Section):
 
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...] = ()
+    password_auth: bool = False
+    """USER_PASSWORD_AUTH on this client (the password sent to Cognito instead of SRP): only
+    while `triggers.user_migration` runs, the one trigger that needs it, and only on the clients
+    whose apps sign legacy users in."""
 
     def check(self, context: Context) -> None:
         require(

@@ -66,6 +66,16 @@ ENTITY_EXPANSION = b"""<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">&lol2;</md:EntityDescriptor>"""
 
 
+def live_reserved() -> int:
+    triggers = live().triggers
+    assert triggers is not None
+    return sum(triggers.reservations.values())
+
+
+LIVE_RESERVED = live_reserved()
+"""What the sample's triggers reserve in all (its config's sizing)."""
+
+
 class Documents(BaseHTTPRequestHandler):
     """Serves `server.documents[<host><path>]` for GET /<host><path>; 404 for anything else."""
 
@@ -488,9 +498,9 @@ SPOILS = (
         "a new account's Lambda concurrency quota",
         lambda a: setattr(a.state, "lambda_quota", 10),
         "Lambda concurrency",
-        "triggers.reserved_concurrency: the triggers reserve 815, but the account's Lambda "
-        "concurrency quota in",
-        "request at least 915 concurrent executions in Service Quotas",
+        f"triggers.reserved_concurrency: the triggers reserve {LIVE_RESERVED}, but the account's "
+        "Lambda concurrency quota in",
+        f"request at least {LIVE_RESERVED + 100} concurrent executions in Service Quotas",
     ),
     Spoil(
         "domain prefix taken",

@@ -122,8 +122,19 @@ def test_alarms_cover_triggers_clients_and_waf_when_configured(
     triggers = len(stage_config.triggers.enabled) if stage_config.triggers else 0
     web_acl = 1 if config.waf else 0
     per_client = 3 if stage_config.federation else 2
+    senders = (
+        sum(
+            sender is not None
+            for sender in (
+                stage_config.triggers.custom_email_sender,
+                stage_config.triggers.custom_sms_sender,
+            )
+        )
+        if stage_config.triggers
+        else 0
+    )  # a failed-sends alarm each
     directory_backup = 3 if stage_config.directory_backup else 0  # failed, missed, user drop
-    assert len(alarms) == 3 * triggers + per_client * 2 + web_acl + directory_backup
+    assert len(alarms) == 3 * triggers + per_client * 2 + web_acl + directory_backup + senders
 
 
 def test_every_alarm_notifies_the_configured_topic(
@@ -251,7 +262,7 @@ def test_trigger_alarms_fire_on_errors_throttles_and_slow_runs(samples: Synthesi
     slow = alarm(samples, LIVE, "AlarmsPreSignUpDuration")
     assert (slow["ExtendedStatistic"], slow["EvaluationPeriods"]) == ("p99", 3)
     assert slow["Threshold"] == TIMEOUT_SECONDS * 1000 * 0.8
-    assert alarm(samples, LIVE, "AlarmsCustomMessageThrottles")["MetricName"] == "Throttles"
+    assert alarm(samples, LIVE, "AlarmsPostAuthenticationThrottles")["MetricName"] == "Throttles"
 
 
 def test_cognito_and_waf_alarms(samples: SynthesizedApp) -> None:

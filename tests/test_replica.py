@@ -20,6 +20,7 @@ from stage_config import (
     PasswordlessConfig,
     ReplicaConfig,
     StageConfig,
+    TriggersConfig,
     UserPoolConfig,
 )
 from tests.support.app import SynthesizedApp, synthesize_configs
@@ -41,6 +42,25 @@ def replicated(**changes: Any) -> StageConfig:
     """The test-owned Live stage with a replica (SES in its secondary Region)."""
     replica = ReplicaConfig(region=SECONDARY, ses_region=SECONDARY, totp_only_reason=REASON)
     return dataclasses.replace(live(), **{"region": PRIMARY, "replica": replica, **changes})
+
+
+def without_senders() -> TriggersConfig | None:
+    """The sample's triggers without the custom senders, which need the customer key too."""
+    triggers = live().triggers
+    if triggers is None:
+        return None
+    senders = ("custom_email_sender", "custom_sms_sender")
+    reserved = triggers.reserved_concurrency
+    return dataclasses.replace(
+        triggers,
+        custom_email_sender=None,
+        custom_sms_sender=None,
+        reserved_concurrency=(
+            None
+            if reserved is None
+            else {name: n for name, n in reserved.items() if name not in senders}
+        ),
+    )
 
 
 def without_alarms() -> UserPoolConfig:
@@ -285,7 +305,7 @@ CASES: list[BadCase] = [
     ),
     (
         "no-customer-key",
-        lambda: replicated(customer_key=None),
+        lambda: replicated(customer_key=None, triggers=without_senders()),
         f"{LIVE}.customer_key",
         "multi-Region customer managed key",
     ),

@@ -39,7 +39,11 @@ def test_sign_in_mfa_password_and_plan(stages: dict[str, str]) -> None:
 
 
 def test_clients_flows_callbacks_and_lifetimes(stages: dict[str, str]) -> None:
-    assert "`web`: secret False; flows code + ALLOW_USER_SRP_AUTH" in stages[LIVE]
+    # Live's web client allows USER_PASSWORD_AUTH for its user migration window.
+    assert (
+        "`web`: secret False; flows code + ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH"
+        in (stages[LIVE])
+    )
     assert "tokens: id 15 minutes, access 20 minutes, refresh 10080 minutes" in stages[LIVE]
     assert f"callbacks: {WEB_ORIGIN}/auth" in stages[LIVE]
     assert "callbacks: http://localhost:3000/auth" in stages[SANDBOX]

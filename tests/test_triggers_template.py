@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 from custom_message.settings import CustomMessageSettings
+from custom_sender.settings import CustomSenderSettings
 from directory_backup.records import OWNER_CLAIM
 from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.settings import PostConfirmationSettings
@@ -14,12 +15,13 @@ from pre_authentication.settings import PreAuthenticationSettings
 from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_settings import ENVIRONMENT_VARIABLE, TriggerSettings
+from user_migration.settings import UserMigrationSettings
 
 from auth_constructs import cfn_text
 from auth_constructs.data.directory_backup import HANDLER as EXPORT_HANDLER
 from stage_config import StageConfig
 from tests.support.app import SynthesizedApp
-from tests.support.configs import EVERYONE, LIVE, MODERATORS, WEB_ORIGIN
+from tests.support.configs import EVERYONE, LIVE, MODERATORS, SANDBOX
 
 CONTRACTS: dict[str, type[TriggerSettings]] = {
     "pre_sign_up": PreSignUpSettings,
@@ -28,6 +30,9 @@ CONTRACTS: dict[str, type[TriggerSettings]] = {
     "custom_message": CustomMessageSettings,
     "pre_authentication": PreAuthenticationSettings,
     "post_authentication": PostAuthenticationSettings,
+    "custom_email_sender": CustomSenderSettings,
+    "custom_sms_sender": CustomSenderSettings,
+    "user_migration": UserMigrationSettings,
 }
 
 
@@ -65,9 +70,21 @@ def test_lambda_config_uses_v3_pre_token_generation(
         for name, on in (
             ("PreAuthentication", stage_config.triggers.pre_authentication),
             ("PostAuthentication", stage_config.triggers.post_authentication),
+            ("CustomMessage", stage_config.triggers.runs_custom_message),
+            ("UserMigration", stage_config.triggers.user_migration is not None),
         )
         if on
     }
+    senders: dict[str, Any] = {
+        config_name: {"LambdaArn": arn(name), "LambdaVersion": "V1_0"}
+        for config_name, name, on in (
+            ("CustomEmailSender", "CustomEmailSender", stage_config.triggers.custom_email_sender),
+            ("CustomSMSSender", "CustomSmsSender", stage_config.triggers.custom_sms_sender),
+        )
+        if on
+    }
+    if senders:
+        senders["KMSKeyID"] = synthesized.key_reference(stage_name)
     synthesized.template(stage_name).has_resource_properties(
         "AWS::Cognito::UserPool",
         {
@@ -75,12 +92,12 @@ def test_lambda_config_uses_v3_pre_token_generation(
                 {
                     "PreSignUp": arn("PreSignUp"),
                     "PostConfirmation": arn("PostConfirmation"),
-                    "CustomMessage": arn("CustomMessage"),
                     "PreTokenGenerationConfig": {
                         "LambdaArn": arn("PreTokenGeneration"),
                         "LambdaVersion": "V3_0",
                     },
                     **chosen,
+                    **senders,
                 }
             )
         },
@@ -103,7 +120,11 @@ def test_functions_runtime_and_limits(
         assert props["Architectures"] == ["arm64"]
         assert props["Timeout"] < 5, "Cognito gives a trigger 5 seconds"
         assert props["TracingConfig"] == {"Mode": "Active"}
-        (layer,) = props["Layers"]
+        layer, *sender_layer = props["Layers"]
+        sender = props["Handler"].startswith(("custom_email_sender.", "custom_sms_sender."))
+        assert [ref["Ref"].startswith("TriggersSenderDependencies") for ref in sender_layer] == (
+            [True] if sender else []
+        )
         assert layer["Fn::Join"][1][-1].endswith(
             f":017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
         )
@@ -150,8 +171,9 @@ def test_trigger_config_reaches_the_functions(samples: SynthesizedApp) -> None:
         server_claims={"acme:tenant": "gallery"},
         owner_claim=OWNER_CLAIM,  # the directory backup is on: restored users keep their data
     )
-    assert settings["custom_message"] == CustomMessageSettings(
-        app_name="Acme Gallery", app_url=WEB_ORIGIN
+    assert "custom_message" not in settings, "both custom senders replace it"
+    assert deployed_settings(samples, SANDBOX)["custom_message"] == CustomMessageSettings(
+        app_name="Acme Gallery (sandbox)", app_url="http://localhost:3000"
     )
 
 
@@ -202,6 +224,8 @@ def test_least_privilege(
         expected["PreAuthentication"] = {"dynamodb:GetItem", *table_key}
     if stage_config.triggers.post_authentication:
         expected["PostAuthentication"] = {"dynamodb:UpdateItem", *table_key}
+    if stage_config.triggers.user_migration:
+        expected["UserMigration"] = {"secretsmanager:GetSecretValue"}
     common = {
         "logs:CreateLogStream",
         "logs:PutLogEvents",
@@ -222,6 +246,8 @@ def test_least_privilege(
                 }
             elif any(a.startswith("cognito-idp:") for a in cfn_text.listed(statement["Action"])):
                 assert resource["Fn::GetAtt"][0].startswith("UserPool")
+            elif statement["Action"] == "secretsmanager:GetSecretValue":
+                assert ":secret:" in cfn_text.render(resource)
             elif any(a.startswith("dynamodb:") for a in cfn_text.listed(statement["Action"])):
                 assert resource["Fn::GetAtt"][0].startswith("StorageItems")
             elif any(a.startswith("kms:") for a in cfn_text.listed(statement["Action"])):

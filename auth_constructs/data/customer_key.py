@@ -49,18 +49,12 @@ class CustomerKey(Construct):
         )
         self.key.add_to_resource_policy(grants_only_for_aws_resources())
         self._logs_allowed = False
+        self._senders_allowed = False
 
     def encrypt_log_group(self, group: logs.LogGroup) -> None:
         """Encrypt `group` with the key, letting CloudWatch Logs use it for log groups only."""
         cast(logs.CfnLogGroup, group.node.default_child).kms_key_id = self.key.key_arn
-        if Stack.of(group) is not Stack.of(self):
-            accept_finding(
-                group,
-                control_tower=("cloudwatch_log_group_encrypted_check",),
-                reason="Encrypted with the stage's customer key, which lives in the stage's Key "
-                "stack: KmsKeyId is that key's ARN, imported. The control resolves only "
-                "references within one template (tests/test_customer_key.py checks the key).",
-            )
+        self.used_across_stacks(group, "cloudwatch_log_group_encrypted_check")
         if self._logs_allowed:
             return
         self._logs_allowed = True
@@ -87,11 +81,56 @@ class CustomerKey(Construct):
             )
         )
 
+    def used_across_stacks(self, user: IConstruct, control: str) -> None:
+        """Acknowledge Control Tower's encryption `control` on `user`, encrypted with this key
+        from another stack of the stage (the Key stack): the control resolves only references
+        within one template, and reads the imported key ARN as no key."""
+        if Stack.of(user) is not Stack.of(self):
+            accept_finding(
+                user,
+                control_tower=(control,),
+                reason="Encrypted with the stage's customer key, which lives in the stage's Key "
+                "stack: the key id is that key's ARN, imported. The control resolves only "
+                "references within one template (the template tests check the key).",
+            )
+
     def allow_user_pools(self) -> None:
         """Let Cognito encrypt this account's user pools in this Region with the key."""
         for statement in cognito_statements():
             self.key.add_to_resource_policy(statement)
         accept_wildcard_principal(self.key)
+
+    def allow_custom_senders(self) -> None:
+        """Let Cognito encrypt the codes it hands this account's custom senders with the key
+        (custom sender triggers page of the developer guide: `kms:CreateGrant` and
+        `kms:Encrypt` for `cognito-idp.amazonaws.com`, for the pool as source). The pool ARN
+        is a pattern, as in `allow_user_pools`: the pool names the key, so the key's policy
+        cannot name the pool."""
+        if self._senders_allowed:
+            return
+        self._senders_allowed = True
+        pools = f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/*"
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CognitoCustomSendersOfThisAccount",
+                principals=[iam.ServicePrincipal("cognito-idp.amazonaws.com")],
+                actions=["kms:CreateGrant", "kms:Encrypt"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {"aws:SourceArn": pools},
+                },
+            )
+        )
+
+    def grant_code_decryption(self, grantee: iam.IGrantable) -> None:
+        """`kms:Decrypt` on the key, called directly (the Encryption SDK in a custom sender
+        unwraps the data key of each code; no AWS service is in between)."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DecryptCognitoCodes", actions=["kms:Decrypt"], resources=[self.key.key_arn]
+            )
+        )
 
     def allow_alarm_topics(self, *, source_arns: str, topic_arns: str) -> None:
         """Let CloudWatch publish the alarms `source_arns` (a pattern) to topics `topic_arns`

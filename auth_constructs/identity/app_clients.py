@@ -77,11 +77,20 @@ class AppClients(Construct):
             cognito.OAuthScope.resource_server(self.resource_server, scope) for scope in scopes
         ]
         user_auth = config.passwordless.enabled
+        # USER_PASSWORD_AUTH only where config turns it on, for a user migration window.
         self.web = self._hosted_client(
-            "Web", config.web_client, cognito.AuthFlow(user_srp=True, user=user_auth)
+            "Web",
+            config.web_client,
+            cognito.AuthFlow(
+                user_srp=True, user=user_auth, user_password=config.web_client.password_auth
+            ),
         )
         self.mobile = self._hosted_client(
-            "Mobile", config.mobile_client, cognito.AuthFlow(user_srp=True, user=user_auth)
+            "Mobile",
+            config.mobile_client,
+            cognito.AuthFlow(
+                user_srp=True, user=user_auth, user_password=config.mobile_client.password_auth
+            ),
         )
         self.hosted_clients = [self.web, self.mobile]
         self.server: cognito.UserPoolClient | None = None

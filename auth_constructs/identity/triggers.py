@@ -15,9 +15,11 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 from custom_message.settings import CustomMessageSettings
+from custom_sender.catalog import EMAIL, SMS
+from custom_sender.settings import CustomSenderSettings
 from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.settings import PostConfirmationSettings
 from pre_authentication.settings import PreAuthenticationSettings
@@ -25,13 +27,21 @@ from pre_sign_up.settings import PreSignUpSettings
 from pre_token_generation.settings import PreTokenGenerationSettings
 from trigger_common import TIMEOUT_SECONDS
 from trigger_settings import TriggerSettings
+from user_migration.settings import UserMigrationSettings
 
 from auth_constructs import LAMBDAS
 from auth_constructs.compliance.accepted_findings import accept_finding
 from auth_constructs.data.customer_key import CustomerKey
 from auth_constructs.dependencies import wait_only_for_policy
+from auth_constructs.identity.custom_senders import (
+    grant_secret,
+    grant_ses_send,
+    grant_sms_publish,
+    ses_options,
+    wire_sender,
+)
 from auth_constructs.operations import log_groups
-from stage_config import StatefulPolicy, TriggersConfig
+from stage_config import CustomSenderConfig, SesEmailConfig, StatefulPolicy, TriggersConfig
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 POWERTOOLS_LAYER = (
@@ -40,11 +50,13 @@ POWERTOOLS_LAYER = (
 )
 # Cognito waits 5 s for a trigger; fail well before that so the user sees our message.
 TIMEOUT = Duration.seconds(TIMEOUT_SECONDS)
+SENDER_LAYER = LAMBDAS.parent / ".build" / "sender-layer"
+"""The custom senders' dependencies (`make sender-layer`; `python/` inside, as Lambda wants)."""
 
 
 class CognitoTriggers(Construct):
     """Pre sign-up, post confirmation, pre token generation (V3_0) and custom message, and pre
-    and post authentication where config turns them on."""
+    and post authentication, the custom senders and user migration where config turns them on."""
 
     def __init__(
         self,
@@ -59,6 +71,7 @@ class CognitoTriggers(Construct):
         custom_providers: tuple[str, ...],
         key: CustomerKey | None = None,
         owner_claim: str = "",
+        email: SesEmailConfig | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
@@ -102,17 +115,44 @@ class CognitoTriggers(Construct):
                 owner_claim=owner_claim,
             ),
         )
-        self.custom_message = self._function(
-            "CustomMessage",
-            "custom_message",
-            CustomMessageSettings(app_name=config.app_name, app_url=config.app_url),
-        )
         self.functions = {
             "PreSignUp": self.pre_sign_up,
             "PostConfirmation": self.post_confirmation,
             "PreTokenGeneration": self.pre_token_generation,
-            "CustomMessage": self.custom_message,
         }
+        # Unless both custom senders replace it (TriggersConfig.runs_custom_message).
+        self.custom_message = self._chosen(
+            config.runs_custom_message,
+            "CustomMessage",
+            "custom_message",
+            CustomMessageSettings(app_name=config.app_name, app_url=config.app_url),
+            user_pool,
+            cognito.UserPoolOperation.CUSTOM_MESSAGE,
+        )
+        self.user_migration: lambda_.Function | None = None
+        if migration := config.user_migration:
+            self.user_migration = self._chosen(
+                True,
+                "UserMigration",
+                "user_migration",
+                UserMigrationSettings(
+                    endpoint_url=migration.endpoint_url,
+                    api_key_secret=migration.api_key.name_or_arn,
+                    api_key_field=migration.api_key.json_field,
+                ),
+                user_pool,
+                cognito.UserPoolOperation.USER_MIGRATION,
+            )
+            if self.user_migration:
+                grant_secret(self.user_migration, migration.api_key)
+        self.failed_sends: dict[str, sqs.Queue] = {}
+        """Each custom sender's dead-letter queue, by the sender's function name."""
+        self.custom_email_sender = self._sender(
+            "CustomEmailSender", EMAIL, config.custom_email_sender, user_pool, email
+        )
+        self.custom_sms_sender = self._sender(
+            "CustomSmsSender", SMS, config.custom_sms_sender, user_pool, email
+        )
         self.pre_authentication = self._chosen(
             config.pre_authentication,
             "PreAuthentication",
@@ -137,7 +177,6 @@ class CognitoTriggers(Construct):
             # V3_0: V2_0 plus the server client's client-credentials tokens.
             cognito.LambdaVersion.V3_0,
         )
-        user_pool.add_trigger(cognito.UserPoolOperation.CUSTOM_MESSAGE, self.custom_message)
         self._allow_on_pool(
             self.pre_sign_up,
             user_pool,
@@ -165,8 +204,79 @@ class CognitoTriggers(Construct):
         user_pool.add_trigger(operation, function)
         return function
 
+    def _sender(
+        self,
+        construct_id: str,
+        channel: str,
+        sender: CustomSenderConfig | None,
+        user_pool: cognito.UserPool,
+        email: SesEmailConfig | None,
+    ) -> lambda_.Function | None:
+        """A custom sender the config turns on: its function, wired to the pool with the
+        stage's key, its provider's grants and its dead-letter queue; or None."""
+        if sender is None:
+            return None
+        if self._key is None:
+            raise ValueError("a custom sender needs the stage's customer key")
+        ses = sender.provider == "ses"
+        if ses and email is None:
+            raise ValueError("the SES provider needs the pool's SES email config")
+        folder = f"custom_{channel}_sender"
+        function = self._function(
+            construct_id,
+            folder,
+            CustomSenderSettings(
+                channel=channel,
+                app_name=self._config.app_name,
+                app_url=self._config.app_url,
+                key_arn=self._key.key.key_arn,
+                provider=sender.provider,
+                options=ses_options(email) if ses and email else dict(sender.options),
+                api_key_secret=sender.api_key.name_or_arn if sender.api_key else "",
+                api_key_field=sender.api_key.json_field if sender.api_key else "",
+            ),
+            layers=[self._sender_layer()],
+            asynchronous=True,
+        )
+        self.functions[construct_id] = function
+        self.failed_sends[construct_id] = wire_sender(
+            self, channel=channel, function=function, user_pool=user_pool, key=self._key
+        )
+        if ses and email:
+            grant_ses_send(function, email)
+        elif sender.provider == "sns":
+            grant_sms_publish(function)
+        if sender.api_key:
+            grant_secret(function, sender.api_key)
+        return function
+
+    def _sender_layer(self) -> lambda_.ILayerVersion:
+        """The senders' dependency layer, one per stack (both senders share it)."""
+        existing = self.node.try_find_child("SenderDependencies")
+        if existing is not None:
+            return cast(lambda_.LayerVersion, existing)
+        if not (SENDER_LAYER / "python").is_dir():
+            raise FileNotFoundError(
+                f"{SENDER_LAYER} is missing: run `make sender-layer` (make synth and make test "
+                "build it first)"
+            )
+        return lambda_.LayerVersion(
+            self,
+            "SenderDependencies",
+            code=lambda_.Code.from_asset(str(SENDER_LAYER), exclude=[".installed"]),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            description="AWS Encryption SDK for the custom senders (requirements-sender-layer.txt)",
+        )
+
     def _function(
-        self, construct_id: str, folder: str, settings: TriggerSettings
+        self,
+        construct_id: str,
+        folder: str,
+        settings: TriggerSettings,
+        *,
+        layers: list[lambda_.ILayerVersion] | None = None,
+        asynchronous: bool = False,
     ) -> lambda_.Function:
         log_group = log_groups.log_group(
             self,
@@ -190,7 +300,7 @@ class CognitoTriggers(Construct):
             architecture=lambda_.Architecture.ARM_64,
             handler=f"{folder}.index.handler",
             code=self._code,
-            layers=[self._powertools],
+            layers=[self._powertools, *(layers or [])],
             timeout=TIMEOUT,
             memory_size=256,
             reserved_concurrent_executions=self._config.reservations.get(folder),
@@ -205,7 +315,9 @@ class CognitoTriggers(Construct):
         )
         log_group.grant_write(role)
         wait_only_for_policy(cast(lambda_.CfnFunction, function.node.default_child), role)
-        _accept_trigger_findings(function, log_group, role.node.find_child("DefaultPolicy"))
+        _accept_trigger_findings(
+            function, role.node.find_child("DefaultPolicy"), asynchronous=asynchronous
+        )
         if self._config.reserved_concurrency is None:
             accept_finding(
                 function,
@@ -240,7 +352,7 @@ class CognitoTriggers(Construct):
 
 
 def _accept_trigger_findings(
-    function: lambda_.Function, log_group: logs.LogGroup, policy: IConstruct
+    function: lambda_.Function, policy: IConstruct, *, asynchronous: bool
 ) -> None:
     """Scanner findings that do not fit a synchronous Cognito trigger, each with its reason."""
     accept_finding(
@@ -257,13 +369,14 @@ def _accept_trigger_findings(
         "(AWSLambdaPowertoolsPythonV3-python313-arm64); both move to a newer runtime together, "
         "deliberately, when the layer version in the stage config moves.",
     )
-    accept_finding(
-        function,
-        checkov=("CKV_AWS_116",),
-        nag_packs=("LambdaDLQ",),
-        reason="Cognito invokes triggers synchronously and reports failures to the caller; a "
-        "dead-letter queue only applies to asynchronous invocations.",
-    )
+    if not asynchronous:  # the custom senders have their dead-letter queue
+        accept_finding(
+            function,
+            checkov=("CKV_AWS_116",),
+            nag_packs=("LambdaDLQ",),
+            reason="Cognito invokes this trigger synchronously and reports failures to the "
+            "caller; a dead-letter queue only applies to asynchronous invocations.",
+        )
     accept_finding(
         function,
         checkov=("CKV_AWS_117",),

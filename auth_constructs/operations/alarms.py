@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_finding
@@ -63,6 +64,7 @@ class OperationalAlarms(Construct):
         web_acl_metric: str | None,
         federated: bool,
         key: CustomerKey | None,
+        failed_sends: Mapping[str, sqs.IQueue] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.alarms: list[cloudwatch.Alarm | cloudwatch.AnomalyDetectionAlarm] = []
@@ -96,6 +98,16 @@ class OperationalAlarms(Construct):
                 function_timeout.to_milliseconds() * DURATION_SHARE_OF_TIMEOUT,
                 f"The {name} trigger's p99 duration is near its timeout",
                 periods=3,
+            )
+        for name, queue in (failed_sends or {}).items():
+            self._alarm(
+                f"{name}FailedSends",
+                queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic="Maximum"
+                ),
+                1,
+                f"The {name} trigger gave up on a message after Lambda's retries: a user did "
+                "not get a code (the event waits in the dead-letter queue)",
             )
         for client in clients:
             dimensions = {

@@ -17,6 +17,7 @@ from stage_config import (
     AttributeKind,
     BackupConfig,
     CustomAttributeConfig,
+    CustomSenderConfig,
     DataAccessConfig,
     DeliveryConfig,
     DirectoryBackupConfig,
@@ -37,6 +38,7 @@ from stage_config import (
     ThreatProtectionConfig,
     TokenValidityConfig,
     TriggersConfig,
+    UserMigrationConfig,
     UserPoolConfig,
     VaultLockMode,
     WafConfig,
@@ -55,6 +57,8 @@ ANONYMOUS_IP_GROUP = "AWSManagedRulesAnonymousIpList"
 TRUSTED_NETWORK = "198.51.100.0/24"
 ON_CALL_TOPIC = "arn:aws:sns:eu-west-1:210987654321:acme-on-call"
 APP_SCHEME = "acmegallery"
+LEGACY_URL = "https://legacy.gallery.example.net/cognito"
+LEGACY_SECRET = "acme/live/legacy"
 CERTIFICATE_ARN = (
     "arn:aws:acm:us-east-1:210987654321:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 )
@@ -146,7 +150,9 @@ def live() -> StageConfig:
                 from_address="hello@gallery.example.net", ses_region="us-west-2", from_name="Acme"
             ),
             web_client=HostedClientConfig(
-                callback_urls=(f"{WEB_ORIGIN}/auth",), logout_urls=(f"{WEB_ORIGIN}/",)
+                callback_urls=(f"{WEB_ORIGIN}/auth",),
+                logout_urls=(f"{WEB_ORIGIN}/",),
+                password_auth=True,  # the user migration window
             ),
             mobile_client=HostedClientConfig(
                 callback_urls=(f"{APP_SCHEME}://auth",), logout_urls=(f"{APP_SCHEME}://bye",)
@@ -187,7 +193,20 @@ def live() -> StageConfig:
             default_group=EVERYONE,
             pre_authentication=True,
             post_authentication=True,
+            # Both senders: the custom message trigger is then left out.
+            custom_email_sender=CustomSenderConfig(provider="ses"),
+            custom_sms_sender=CustomSenderConfig(provider="sns"),
+            user_migration=UserMigrationConfig(
+                endpoint_url=LEGACY_URL,
+                api_key=SecretRef(name_or_arn=LEGACY_SECRET, json_field="token"),
+            ),
             extra_claims={"acme:tier": "live"},
+            # Every trigger on: the extension points reserve little, to stay within a 1000 quota.
+            reserved_concurrency={
+                "custom_email_sender": 10,
+                "custom_sms_sender": 10,
+                "user_migration": 10,
+            },
             server_claims={"acme:tenant": "gallery"},
             access_token_scopes=("photos/read", "photos/write"),
         ),

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from custom_message.settings import CustomMessageSettings
+from custom_sender.settings import CustomSenderSettings
+from message_text import Message
 from post_authentication.settings import PostAuthenticationSettings
 from post_confirmation.index import Profile
 from post_confirmation.settings import PostConfirmationSettings
@@ -129,3 +131,32 @@ CUSTOM_MESSAGE = CustomMessageSettings(
 )
 PRE_AUTHENTICATION = PreAuthenticationSettings(table_name=TABLE)
 POST_AUTHENTICATION = PostAuthenticationSettings(table_name=TABLE)
+
+
+def custom_sender(channel: str, provider: str) -> CustomSenderSettings:
+    return CustomSenderSettings(
+        channel=channel,
+        app_name=CUSTOM_MESSAGE.app_name,
+        app_url=CUSTOM_MESSAGE.app_url,
+        key_arn=f"arn:aws:kms:{REGION}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        provider=provider,
+        options={"from_address": "no-reply@gallery.example.net", "region": REGION}
+        if channel == "email"
+        else {},
+        api_key_secret="",
+        api_key_field="",
+    )
+
+
+CUSTOM_EMAIL_SENDER = custom_sender("email", "ses")
+CUSTOM_SMS_SENDER = custom_sender("sms", "sns")
+
+
+@dataclasses.dataclass
+class RecordingDelivery:
+    """A custom sender's provider that records what it is asked to send."""
+
+    sent: list[tuple[str, Message]] = dataclasses.field(default_factory=list)
+
+    def send(self, recipient: str, message: Message) -> None:
+        self.sent.append((recipient, message))

@@ -11,7 +11,9 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 import pytest
+from custom_email_sender.index import handler as custom_email_sender
 from custom_message.index import handler as custom_message
+from custom_sms_sender.index import handler as custom_sms_sender
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from post_authentication.index import handler as post_authentication
@@ -20,9 +22,12 @@ from pre_authentication.index import handler as pre_authentication
 from pre_sign_up.index import handler as pre_sign_up
 from pre_token_generation.index import handler as pre_token_generation
 from trigger_common import GENERIC_FAILURE, MalformedEventError, UserFacingError
+from user_migration.index import handler as user_migration
 
 from tests.support.triggers import (
+    CUSTOM_EMAIL_SENDER,
     CUSTOM_MESSAGE,
+    CUSTOM_SMS_SENDER,
     POST_AUTHENTICATION,
     POST_CONFIRMATION,
     PRE_AUTHENTICATION,
@@ -30,6 +35,7 @@ from tests.support.triggers import (
     PRE_TOKEN_GENERATION,
     EmptyDirectory,
     FakeLambdaContext,
+    RecordingDelivery,
     RecordingStore,
     event_names,
     load_event,
@@ -226,3 +232,75 @@ def test_post_authentication_writes_nothing_when_it_rejects(event: Any) -> None:
     result, calls = profile_calls(post_authentication, POST_AUTHENTICATION, event)
     if not isinstance(result, Exception):
         assert len(calls) == 1, "a success records the sign-in"
+
+
+class AnyCode:
+    """Decrypts every ciphertext to a code: the malformed parts under test are elsewhere."""
+
+    def decrypt(self, ciphertext: bytes) -> str:
+        assert isinstance(ciphertext, bytes)
+        return "123456"
+
+
+@FAST
+@given(
+    sender=st.sampled_from(
+        [
+            (custom_email_sender, CUSTOM_EMAIL_SENDER, "CustomEmailSender_"),
+            (custom_sms_sender, CUSTOM_SMS_SENDER, "CustomSMSSender_"),
+        ]
+    ),
+    data=st.data(),
+)
+def test_custom_senders_send_nothing_when_they_reject(sender: Any, data: st.DataObject) -> None:
+    """A rejection is clear (never the generic message) and sends nothing; a success sends
+    exactly one message, to a string recipient."""
+    handler, settings, prefix = sender
+    event = data.draw(broken(event_names(prefix)))
+    delivery = RecordingDelivery()
+    result = outcome(
+        lambda e: handler(
+            e, FakeLambdaContext(), codes=AnyCode(), delivery=delivery, settings=settings
+        ),
+        event,
+    )
+    if isinstance(result, Exception):
+        assert str(result) != GENERIC_FAILURE, result.__context__
+        assert delivery.sent == []
+        return
+    ((recipient, _),) = delivery.sent
+    assert isinstance(recipient, str)
+
+
+class RecordingLegacy:
+    """User migration's legacy store: knows everyone, records each call it is asked for."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, ...]] = []
+
+    def authenticate(self, username: str, password: str) -> dict[str, Any]:
+        assert isinstance(username, str)
+        assert isinstance(password, str)
+        self.calls.append((username, password))
+        return {"email": "alice@example.com", "email_verified": True}
+
+    def lookup(self, username: str) -> dict[str, Any]:
+        assert isinstance(username, str)
+        self.calls.append((username,))
+        return {"email": "alice@example.com", "email_verified": True}
+
+
+@FAST
+@given(event=broken(event_names("UserMigration_")))
+def test_user_migration_asks_the_legacy_store_nothing_when_it_rejects(event: Any) -> None:
+    legacy = RecordingLegacy()
+    if isinstance(event, dict) and isinstance(event.get("response"), dict):
+        event["response"].update(userAttributes=None, finalUserStatus=None, messageAction=None)
+    result = outcome(lambda e: user_migration(e, FakeLambdaContext(), store=legacy), event)
+    if isinstance(result, Exception):
+        assert str(result) != GENERIC_FAILURE, result.__context__
+        assert legacy.calls == []
+        return
+    assert len(legacy.calls) == 1
+    assert result["response"]["finalUserStatus"] == "CONFIRMED"
+    assert result["response"]["messageAction"] == "SUPPRESS"

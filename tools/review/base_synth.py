@@ -18,6 +18,7 @@ from pathlib import Path
 from tools.review.templates import ROOT
 
 NODE_BIN = ROOT / "node_modules" / ".bin"
+BUILT = ".build"
 
 
 class BaseError(Exception):
@@ -75,6 +76,8 @@ def synthesized(commit: str, cdk_out: Path, *, synth_working_tree: bool) -> Iter
     with tempfile.TemporaryDirectory(prefix="review-base-") as tmp:
         tree = Path(tmp) / "tree"
         _git("worktree", "add", "--detach", "--quiet", str(tree), commit)
+        if (ROOT / BUILT).is_dir():  # built dependencies (the sender layer): not in git
+            (tree / BUILT).symlink_to(ROOT / BUILT, target_is_directory=True)
         try:
             jobs = {f"BASE ({commit[:12]})": _synth(tree, tree / "cdk.out")}
             if synth_working_tree:

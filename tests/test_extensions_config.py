@@ -1,0 +1,139 @@
+"""The extension points' config rules: custom senders need the stage's key (SES the pool's SES
+address) and a provider of their channel; custom message yields to two senders; user migration
+and USER_PASSWORD_AUTH come together or not at all."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import pytest
+
+from stage_config import CustomSenderConfig, SecretRef, StageConfig, UserMigrationConfig
+from stage_config.triggers import PEAK_RATES
+from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
+from tests.support.configs import LEGACY_SECRET, live, sandbox, with_pool, with_triggers
+
+SES, SNS = CustomSenderConfig(provider="ses"), CustomSenderConfig(provider="sns")
+MIGRATION = UserMigrationConfig(
+    endpoint_url="https://legacy.example.net/api", api_key=SecretRef(name_or_arn=LEGACY_SECRET)
+)
+
+
+def without_password_auth(config: StageConfig) -> StageConfig:
+    web = dataclasses.replace(config.user_pool.web_client, password_auth=False)
+    return with_pool(config, web_client=web)
+
+
+def with_password_auth(
+    config: StageConfig, migration: UserMigrationConfig | None = None
+) -> StageConfig:
+    """`config` with USER_PASSWORD_AUTH on the mobile client, and `migration` (in one step:
+    each alone may be refused)."""
+    mobile = dataclasses.replace(config.user_pool.mobile_client, password_auth=True)
+    assert config.triggers is not None
+    return dataclasses.replace(
+        config,
+        user_pool=dataclasses.replace(config.user_pool, mobile_client=mobile),
+        triggers=dataclasses.replace(config.triggers, user_migration=migration),
+    )
+
+
+BAD: list[BadCase] = [
+    (
+        "sender without a customer key",
+        lambda: with_triggers(
+            dataclasses.replace(live(), customer_key=None), custom_sms_sender=SNS
+        ),
+        "Live.triggers.custom_email_sender",
+        "customer managed KMS key",
+    ),
+    (
+        "SES sender without the pool's SES address",
+        lambda: with_pool(live(), email=None),
+        "Live.triggers.custom_email_sender.provider",
+        "user_pool.email is None",
+    ),
+    (
+        "SMS provider as the email sender",
+        lambda: with_triggers(live(), custom_email_sender=SNS),
+        "Live.triggers.custom_email_sender.provider",
+        "delivers sms, not email",
+    ),
+    (
+        "unknown provider",
+        lambda: with_triggers(live(), custom_sms_sender=CustomSenderConfig(provider="twilio")),
+        "Live.triggers.custom_sms_sender.provider",
+        "not a provider",
+    ),
+    (
+        "API key for a provider that signs with IAM",
+        lambda: with_triggers(
+            live(),
+            custom_sms_sender=CustomSenderConfig(
+                provider="sns", api_key=SecretRef(name_or_arn="acme/live/sms")
+            ),
+        ),
+        "Live.triggers.custom_sms_sender.api_key",
+        "takes no API key",
+    ),
+    (
+        "migration without USER_PASSWORD_AUTH on any client",
+        lambda: without_password_auth(live()),
+        "Live.triggers.user_migration",
+        "user_pool.web_client.password_auth, user_pool.mobile_client.password_auth",
+    ),
+    (
+        "USER_PASSWORD_AUTH without a migration",
+        lambda: with_password_auth(sandbox()),
+        "Sandbox.user_pool.mobile_client.password_auth",
+        "triggers.user_migration is not set",
+    ),
+    (
+        "migration endpoint over plain http",
+        lambda: with_password_auth(
+            sandbox(), dataclasses.replace(MIGRATION, endpoint_url="http://legacy.example.net")
+        ),
+        "Sandbox.triggers.user_migration.endpoint_url",
+        "not an https:// base URL",
+    ),
+]
+
+
+@bad_config_cases(BAD)
+def test_bad_extension_config_names_key_and_fix(
+    make: Callable[[], StageConfig], key: str, problem: str
+) -> None:
+    assert_config_error(make, key, problem)
+
+
+@pytest.mark.parametrize(
+    ("email", "sms", "custom_message"),
+    [(None, None, True), (SES, None, True), (None, SNS, True), (SES, SNS, False)],
+    ids=["no sender", "email sender", "sms sender", "both senders"],
+)
+def test_custom_message_runs_unless_both_senders_replace_it(
+    email: CustomSenderConfig | None, sms: CustomSenderConfig | None, custom_message: bool
+) -> None:
+    triggers = with_triggers(
+        live(), custom_email_sender=email, custom_sms_sender=sms, reserved_concurrency=None
+    ).triggers
+    assert triggers is not None
+    assert triggers.runs_custom_message is custom_message
+    assert ("custom_message" in triggers.enabled) is custom_message
+    assert ("custom_email_sender" in triggers.enabled) is (email is not None)
+    assert ("custom_sms_sender" in triggers.enabled) is (sms is not None)
+
+
+def test_every_trigger_a_stage_can_run_has_a_peak_rate() -> None:
+    """Reservations are sized from PEAK_RATES: a trigger without one could not be reserved."""
+    triggers = live().triggers
+    assert triggers is not None
+    assert set(triggers.enabled) <= set(PEAK_RATES)
+    assert set(triggers.reservations) == set(triggers.enabled)
+
+
+def test_migration_with_password_auth_on_one_client_is_accepted() -> None:
+    stage = with_password_auth(sandbox(), MIGRATION)
+    assert stage.triggers is not None
+    assert "user_migration" in stage.triggers.enabled
