@@ -7,12 +7,13 @@ a matrix of IAM decisions) is set up inside the first test that uses it, so mutm
 the construct code it ran to that one test and judge the construct's mutants by it alone. This
 plugin records what each such fixture's setup ran and adds it to every test that uses it.
 
-Only the constructs' code is credited (`auth_constructs.`): nearly every fixture builds a stage
-config, and crediting the config rules' checks to every test of a module would run that module
-for each config mutant, which the rules' own bad-config cases judge directly. Session fixtures
-are left alone on purpose: they hold the apps, built once per process and reused
-by the mutant workers mutmut forks, so a construct mutant never reaches them; crediting the app's
-code to every test that reads it would only run those tests in vain.
+Only the constructs' code is credited (`auth_constructs.`), and the rest of what such a fixture
+ran is credited to no test: nearly every fixture builds a stage config from the test-owned ones,
+and each config mutant would otherwise rebuild that fixture's stacks for one test that cannot
+judge it (the config rules are judged by their own bad-config cases and the tests that build
+configs directly). Session fixtures are left alone on purpose: they hold the apps, built once per
+process and reused by the mutant workers mutmut forks, so a construct mutant never reaches them;
+crediting the app's code to every test that reads it would only run those tests in vain.
 
 It reads mutmut's record of the functions hit during the current test (`state()._stats`, mutmut
 3.8; pinned in requirements-dev.txt).
@@ -43,10 +44,10 @@ def pytest_fixture_setup(
     try:
         yield
     finally:
-        hits = request.config.stash.setdefault(HITS, {})
         ran = {name for name in state()._stats if name.startswith(CREDITED_CODE)}
-        hits.setdefault(id(fixturedef), set()).update(ran)
-        state()._stats.update(earlier)
+        request.config.stash.setdefault(HITS, {}).setdefault(id(fixturedef), set()).update(ran)
+        state()._stats.clear()
+        state()._stats.update(earlier | ran)
 
 
 @pytest.hookimpl(tryfirst=True)
