@@ -289,6 +289,7 @@ class Pair:
     build: Build
     severity: Severity
     line: str
+    """The review's whole line for it, word for word."""
 
 
 PAIRS = (
@@ -296,19 +297,20 @@ PAIRS = (
         "MfaWeakened",
         pool_pair(mfa=cognito.Mfa.OPTIONAL),
         Severity.HIGH,
-        "MFA weakened: ON -> OPTIONAL",
+        "user pool `PoolD3F588B8`: MFA weakened: ON -> OPTIONAL",
     ),
     Pair(
         "MfaFactorWeakened",
         pool_pair(mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=True)),
         Severity.HIGH,
-        "MFA factors weakened: + SMS_MFA",
+        "user pool `PoolD3F588B8`: MFA factors weakened: + SMS_MFA",
     ),
     Pair(
         "PasswordWeakened",
         pool_pair(password_policy=cognito.PasswordPolicy(min_length=8, require_symbols=False)),
         Severity.HIGH,
-        "password policy weakened: RequireSymbols True -> False; MinimumLength 12 -> 8",
+        "user pool `PoolD3F588B8`: password policy weakened: RequireSymbols True -> False; "
+        "MinimumLength 12 -> 8",
     ),
     Pair(
         "PasswordHistoryAndTemporaryValidity",
@@ -318,14 +320,14 @@ PAIRS = (
             {"MinimumLength": 12, "PasswordHistorySize": 2, "TemporaryPasswordValidityDays": 9},
         ),
         Severity.HIGH,
-        "password policy weakened: PasswordHistorySize 5 -> 2; "
+        "user pool `PoolD3F588B8`: password policy weakened: PasswordHistorySize 5 -> 2; "
         "TemporaryPasswordValidityDays 3 -> 9",
     ),
     Pair(
         "PasskeyVerificationWeakened",
         override_pair("WebAuthnUserVerification", "required", "preferred"),
         Severity.HIGH,
-        "passkey user verification weakened: required -> preferred",
+        "user pool `PoolD3F588B8`: passkey user verification weakened: required -> preferred",
     ),
     Pair(
         "FirstFactorAdded",
@@ -335,7 +337,7 @@ PAIRS = (
             ["PASSWORD", "WEB_AUTHN", "EMAIL_OTP"],
         ),
         Severity.MEDIUM,
-        "sign-in gains first factors EMAIL_OTP, WEB_AUTHN",
+        "user pool `PoolD3F588B8`: sign-in gains first factors EMAIL_OTP, WEB_AUTHN",
     ),
     Pair(
         "PlanLowered",
@@ -343,13 +345,13 @@ PAIRS = (
             feature_plan=cognito.FeaturePlan.ESSENTIALS, standard_threat_protection_mode=None
         ),
         Severity.HIGH,
-        "feature plan lowered: PLUS -> ESSENTIALS",
+        "user pool `PoolD3F588B8`: feature plan lowered: PLUS -> ESSENTIALS",
     ),
     Pair(
         "ThreatProtectionLowered",
         pool_pair(standard_threat_protection_mode=cognito.StandardThreatProtectionMode.AUDIT_ONLY),
         Severity.HIGH,
-        "threat protection lowered: ENFORCED -> AUDIT",
+        "user pool `PoolD3F588B8`: threat protection lowered: ENFORCED -> AUDIT",
     ),
     Pair(
         "GuestIdentities",
@@ -382,7 +384,7 @@ PAIRS = (
             ],
         ),
         Severity.HIGH,
-        f"gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+        "role `PhotosB9552D0D` gains write access: `s3:DeleteObject` on `arn:aws:s3:::photos/*`",
     ),
     Pair(
         "NewRole",
@@ -409,13 +411,14 @@ PAIRS = (
             [grant(["s3:GetObject"], [PHOTOS, "arn:aws:s3:::backups/latest"])],
         ),
         Severity.MEDIUM,
-        "gains read access: `s3:GetObject` on `arn:aws:s3:::backups/latest`",
+        "role `PhotosB9552D0D` gains read access: `s3:GetObject` on `arn:aws:s3:::backups/latest`",
     ),
     Pair(
         "GainsWildcardAction",
         role_pair([grant(["s3:GetObject"], [PHOTOS])], [grant(["s3:Get*"], [PHOTOS])]),
         Severity.HIGH,
-        "gains read access (wildcard): `s3:Get*` (",
+        "role `PhotosB9552D0D` gains read access (wildcard): `s3:Get*` (62 actions) on "
+        "`arn:aws:s3:::photos/*`",
     ),
     Pair(
         "GainsWildcardResource",
@@ -424,7 +427,8 @@ PAIRS = (
             [grant(["dynamodb:GetItem"], ["arn:aws:dynamodb:eu-west-1:1:table/*"])],
         ),
         Severity.HIGH,
-        "gains read access (wildcard): `dynamodb:GetItem` on `arn:aws:dynamodb:eu-west-1:1:table/*",
+        "role `PhotosB9552D0D` gains read access (wildcard): `dynamodb:GetItem` on "
+        "`arn:aws:dynamodb:eu-west-1:1:table/*`",
     ),
     Pair(
         "GainsConditionalGrant",
@@ -436,7 +440,8 @@ PAIRS = (
             ],
         ),
         Severity.HIGH,
-        f"gains write access: `kms:Decrypt` on `{KEY}` under kms:ViaService",
+        "role `PhotosB9552D0D` gains write access: `kms:Decrypt` on "
+        "`arn:aws:kms:eu-west-1:111111111111:key/1111` under kms:ViaService",
     ),
     Pair(
         "LosesCondition",
@@ -445,26 +450,27 @@ PAIRS = (
             [grant(["s3:GetObject"], [PHOTOS])],
         ),
         Severity.HIGH,
-        f"`s3:GetObject` on `{PHOTOS}` loses condition StringEquals aws:PrincipalTag/team",
+        "role `PhotosB9552D0D`: `s3:GetObject` on `arn:aws:s3:::photos/*` loses condition "
+        "StringEquals aws:PrincipalTag/team",
     ),
     Pair(
         "GainsThroughInlinePolicy",
         attached("inline"),
         Severity.HIGH,
-        f"gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+        "role `PhotosB9552D0D` gains write access: `s3:DeleteObject` on `arn:aws:s3:::photos/*`",
     ),
     Pair(
         "GainsThroughCustomerManagedPolicy",
         attached("customer"),
         Severity.HIGH,
-        f"gains write access: `s3:DeleteObject` on `{PHOTOS}`",
+        "role `PhotosB9552D0D` gains write access: `s3:DeleteObject` on `arn:aws:s3:::photos/*`",
     ),
     Pair(
         "GainsAwsManagedPolicy",
         attached("aws"),
         Severity.HIGH,
-        "gains read access (wildcard): `managed:arn:${AWS::Partition}:iam::aws:policy/"
-        "ReadOnlyAccess` on `*`",
+        "role `PhotosB9552D0D` gains read access (wildcard): "
+        "`managed:arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess` on `*`",
     ),
     Pair(
         "GainsNotAction",
@@ -476,7 +482,8 @@ PAIRS = (
             ],
         ),
         Severity.HIGH,
-        f"`NotAction s3:DeleteObject` on `NotResource {PHOTOS}`",
+        "role `PhotosB9552D0D` gains read access (wildcard): `NotAction s3:DeleteObject` on "
+        "`NotResource arn:aws:s3:::photos/*`",
     ),
     Pair(
         "GainsManyActions",
@@ -485,9 +492,9 @@ PAIRS = (
             [grant(["s3:GetObject"], [PHOTOS]), grant(WRITES, [PHOTOS])],
         ),
         Severity.HIGH,
-        "gains write access: `s3:DeleteObject`, `s3:DeleteObjectTagging`, `s3:PutObject`, "
-        "`s3:PutObjectAcl`, `s3:PutObjectRetention`, `s3:PutObjectTagging` and 1 more on "
-        f"`{PHOTOS}`",
+        "role `PhotosB9552D0D` gains write access: `s3:DeleteObject`, `s3:DeleteObjectTagging`, "
+        "`s3:PutObject`, `s3:PutObjectAcl`, `s3:PutObjectRetention`, `s3:PutObjectTagging` and 1 "
+        "more on `arn:aws:s3:::photos/*`",
     ),
     Pair(
         "GainsUnderTwoConditions",
@@ -499,7 +506,8 @@ PAIRS = (
             ],
         ),
         Severity.HIGH,
-        f"gains write access: `kms:Decrypt` on `{KEY}` under aws:PrincipalTag/team, "
+        "role `PhotosB9552D0D` gains write access: `kms:Decrypt` on "
+        "`arn:aws:kms:eu-west-1:111111111111:key/1111` under aws:PrincipalTag/team, "
         "aws:SourceAccount",
     ),
     Pair(
@@ -512,12 +520,14 @@ PAIRS = (
             ),
         ),
         Severity.HIGH,
-        "widened: now trusts Service ec2.amazonaws.com",
+        "trust of `PhotosB9552D0D` widened: now trusts Service ec2.amazonaws.com",
     ),
     Pair(
         "TrustMoreSubjects",
         trust_pair(github("repo:acme/app:ref:refs/heads/main"), github("repo:acme/app:*")),
         Severity.HIGH,
+        "trust of `PhotosB9552D0D` loosened for Federated "
+        "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com: "
         "token.actions.githubusercontent.com:sub also accepts repo:acme/app:*",
     ),
     Pair(
@@ -531,6 +541,8 @@ PAIRS = (
             ),
         ),
         Severity.HIGH,
+        "trust of `PhotosB9552D0D` loosened for Federated "
+        "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com: "
         "token.actions.githubusercontent.com:sub also accepts repo:acme/app:ref:refs/heads/dev, "
         "repo:acme/app:ref:refs/heads/exp",
     ),
@@ -543,7 +555,9 @@ PAIRS = (
             ),
         ),
         Severity.HIGH,
-        "loses condition StringEquals token.actions.githubusercontent.com:sub",
+        "trust of `PhotosB9552D0D` loosened for Federated "
+        "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com: loses "
+        "condition StringEquals token.actions.githubusercontent.com:sub",
     ),
     Pair(
         "CallbackAdded",
@@ -668,7 +682,8 @@ PAIRS = (
         "StatefulDeleted",
         lambda stack, changed: None if changed else table(stack),
         Severity.HIGH,
-        "AWS::DynamoDB::Table `Items` deleted or replaced: its logical ID vanished",
+        "AWS::DynamoDB::Table `Items` deleted or replaced: its logical ID vanished, so "
+        "CloudFormation would delete it",
     ),
     Pair(
         "RiskConfigurationRemoved",
@@ -747,7 +762,8 @@ PAIRS = (
         "StatefulReplaced",
         pool_pair(sign_in_aliases=cognito.SignInAliases(username=True, email=True)),
         Severity.HIGH,
-        "AWS::Cognito::UserPool `PoolD3F588B8` deleted or replaced: UsernameAttributes changed",
+        "AWS::Cognito::UserPool `PoolD3F588B8` deleted or replaced: UsernameAttributes changed "
+        'from ["email"] to null, which forces replacement',
     ),
 )
 
@@ -813,7 +829,7 @@ def test_each_kind_is_flagged_with_its_severity(
     templates: dict[str, dict[str, Any]], pair: Pair
 ) -> None:
     changes = changes_of(templates, pair.kind)
-    matching = [c for c in changes if pair.line in c.text]
+    matching = [c for c in changes if c.text == pair.line]
     assert matching, "\n".join(map(str, changes))
     assert matching[0].severity is pair.severity
     assert changes == sorted(changes, key=lambda c: c.severity), "most severe first"
