@@ -583,6 +583,9 @@ def test_smoke_role_from_github_trusts_this_stages_environment_on_the_branch() -
     ]
     role = built.resource(smoke.role)["Properties"]
     assert role["RoleName"] == f"smoke-{config.user_pool.domain_prefix}"
+    # A named role: a new logical id would replace it under the same name, which CloudFormation
+    # refuses, so its construct path must not move.
+    assert smoke.role.node.path == "Smoke/Smoke/Role"
     assert role["Description"] == (
         "Post-deploy smoke test: a throwaway user on this stage's pools only"
     )
