@@ -947,7 +947,7 @@ GLOBAL_TABLE, POOL, CLIENT = (
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
 )
-HANDLE = "AWS::CloudFormation::WaitConditionHandle"
+HANDLE, TOPIC = "AWS::CloudFormation::WaitConditionHandle", "AWS::SNS::Topic"
 TEMPLATE_PAIRS = {
     "global table: one replica loses deletion protection": (
         resources(Items=resource(GLOBAL_TABLE, replicas(True, True))),
@@ -1016,6 +1016,55 @@ TEMPLATE_PAIRS = {
                 "AWS::CloudFormation::WaitConditionHandle `Handle` modified (DependsOn)",
             )
         ],
+    ),
+    "MFA keeps SMS and gains an authenticator app": (
+        resources(Pool=resource(POOL, {"EnabledMfas": ["SMS_MFA"]})),
+        resources(Pool=resource(POOL, {"EnabledMfas": ["SMS_MFA", "SOFTWARE_TOKEN_MFA"]})),
+        [(Severity.OTHER, "AWS::Cognito::UserPool `Pool` modified (EnabledMfas)")],
+    ),
+    "MFA gains two weak factors": (
+        resources(Pool=resource(POOL, {"EnabledMfas": ["SOFTWARE_TOKEN_MFA"]})),
+        resources(
+            Pool=resource(POOL, {"EnabledMfas": ["SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"]})
+        ),
+        [(Severity.HIGH, "user pool `Pool`: MFA factors weakened: + EMAIL_OTP, SMS_MFA")],
+    ),
+    "a new pool listed before an existing one that is weakened": (
+        resources(Old=resource(POOL, {"MfaConfiguration": "ON"})),
+        resources(New=resource(POOL, {}), Old=resource(POOL, {"MfaConfiguration": "OPTIONAL"})),
+        [
+            (Severity.HIGH, "user pool `Old`: MFA weakened: ON -> OPTIONAL"),
+            (Severity.OTHER, "AWS::Cognito::UserPool `New` added"),
+        ],
+    ),
+    "threat protection turned on": (
+        resources(Pool=resource(POOL, {})),
+        resources(Pool=resource(POOL, {"UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"}})),
+        [(Severity.OTHER, "AWS::Cognito::UserPool `Pool` modified (UserPoolAddOns)")],
+    ),
+    "threat protection's add-ons removed": (
+        resources(Pool=resource(POOL, {"UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"}})),
+        resources(Pool=resource(POOL, {})),
+        [(Severity.HIGH, "user pool `Pool`: threat protection lowered: ENFORCED -> OFF")],
+    ),
+    "a client without a name, matched by its logical id": (
+        resources(Web=resource(CLIENT, {"CallbackURLs": ["https://a.example.net/cb"]})),
+        resources(
+            Web=resource(
+                CLIENT, {"CallbackURLs": ["https://a.example.net/cb", "https://b.example.net/cb"]}
+            )
+        ),
+        [(Severity.MEDIUM, "client `Web` gains callback URL https://b.example.net/cb")],
+    ),
+    "a retained resource gains a property": (
+        resources(Topic=resource(TOPIC, {}, DeletionPolicy="Retain")),
+        resources(Topic=resource(TOPIC, {"DisplayName": "alarms"}, DeletionPolicy="Retain")),
+        [(Severity.OTHER, "AWS::SNS::Topic `Topic` modified (DisplayName)")],
+    ),
+    "a resource loses its properties": (
+        resources(Topic=resource(TOPIC, {"DisplayName": "alarms"})),
+        resources(Topic=resource(TOPIC)),
+        [(Severity.OTHER, "AWS::SNS::Topic `Topic` modified (DisplayName)")],
     ),
 }
 """Hand-written templates for what CDK's pairs do not produce: optional properties left out
