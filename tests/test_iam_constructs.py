@@ -521,6 +521,18 @@ def test_key_policy_statement_by_statement() -> None:
             },
         ]
     )
+    # The one wildcard principal is acknowledged to checkov on the key, with why it is safe.
+    assert resource["Metadata"]["checkov"] == {
+        "skip": [
+            {
+                "id": "CKV_AWS_33",
+                "comment": "The one wildcard-principal statement only lets Cognito use the key "
+                "for callers in this account (kms:ViaService cognito-idp, kms:CallerAccount), as "
+                "the Cognito guide's key policy does; whether a caller may call Cognito is IAM's "
+                "say.",
+            }
+        ]
+    }
     for group in ("One", "Two"):
         log_group = built.resource(built.stack.node.find_child(group))
         assert log_group["Properties"]["KmsKeyId"] == {

@@ -40,7 +40,6 @@ DEFAULT_MODULES = (
 IAM_WRITERS = {
     "auth_constructs.identity.identity_access": ("xǁIdentityAccessǁ*",),
     "auth_constructs.identity.triggers": (
-        "xǁCognitoTriggersǁ__init__",
         "xǁCognitoTriggersǁ_function",
         "xǁCognitoTriggersǁ_allow_on_pool",
     ),
