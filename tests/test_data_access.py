@@ -217,6 +217,13 @@ def test_guest_access_override_needs_and_records_a_reason() -> None:
 
 BAD: list[BadCase] = [
     (
+        "no web origin",
+        lambda: with_access(sandbox(), web_origins=()),
+        "Sandbox.data_access.web_origins",
+        "no web origin is set. Fix: list the origins (scheme://host) of the web app that "
+        "uploads to the bucket",
+    ),
+    (
         "origin with a path",
         lambda: with_access(sandbox(), web_origins=("http://localhost:3000/app",)),
         "Sandbox.data_access.web_origins[0]",
