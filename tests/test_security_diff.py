@@ -948,6 +948,37 @@ GLOBAL_TABLE, POOL, CLIENT = (
     "AWS::Cognito::UserPoolClient",
 )
 HANDLE, TOPIC = "AWS::CloudFormation::WaitConditionHandle", "AWS::SNS::Topic"
+IDENTITY_POOL, BUCKET, PROVIDER = (
+    "AWS::Cognito::IdentityPool",
+    "AWS::S3::Bucket",
+    "AWS::Cognito::UserPoolIdentityProvider",
+)
+WEB_ACL, RISK, CDK_METADATA = (
+    "AWS::WAFv2::WebACL",
+    "AWS::Cognito::UserPoolRiskConfigurationAttachment",
+    "AWS::CDK::Metadata",
+)
+CALLBACK_A, CALLBACK_B = "https://a.example.net/cb", "https://b.example.net/cb"
+
+
+def rate(name: str, limit: int) -> dict[str, Any]:
+    return {"Name": name, "Statement": {"RateBasedStatement": {"Limit": limit}}}
+
+
+def google(**properties: Any) -> Any:
+    return resource(PROVIDER, {"ProviderName": "Google", "ProviderType": "Google", **properties})
+
+
+def kept_client(grace: int) -> dict[str, Any]:
+    """A client with revocation off, rotation on and user existence errors hidden."""
+    return {
+        "ClientName": "web",
+        "EnableTokenRevocation": False,
+        "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": grace},
+        "PreventUserExistenceErrors": "ENABLED",
+    }
+
+
 TEMPLATE_PAIRS = {
     "global table: one replica loses deletion protection": (
         resources(Items=resource(GLOBAL_TABLE, replicas(True, True))),
@@ -961,11 +992,11 @@ TEMPLATE_PAIRS = {
     ),
     "temporary passwords live longer than the default 7 days": (
         resources(Pool=resource(POOL, {})),
-        resources(Pool=resource(POOL, password(TemporaryPasswordValidityDays=9))),
+        resources(Pool=resource(POOL, password(TemporaryPasswordValidityDays=8))),
         [
             (
                 Severity.HIGH,
-                "user pool `Pool`: password policy weakened: TemporaryPasswordValidityDays 7 -> 9",
+                "user pool `Pool`: password policy weakened: TemporaryPasswordValidityDays 7 -> 8",
             )
         ],
     ),
@@ -1065,6 +1096,178 @@ TEMPLATE_PAIRS = {
         resources(Topic=resource(TOPIC, {"DisplayName": "alarms"})),
         resources(Topic=resource(TOPIC)),
         [(Severity.OTHER, "AWS::SNS::Topic `Topic` modified (DisplayName)")],
+    ),
+    "a custom attribute added beside a kept one and a standard one": (
+        resources(Pool=resource(POOL, {"Schema": [{"Name": "email"}, {"Name": "tier"}]})),
+        resources(
+            Pool=resource(
+                POOL,
+                {
+                    "Schema": [
+                        {"Name": "email"},
+                        {"Name": "tier"},
+                        {"Name": "theme"},
+                        {"Name": "phone_number"},
+                    ]
+                },
+            )
+        ),
+        [
+            (
+                Severity.HIGH,
+                "AWS::Cognito::UserPool `Pool` deleted or replaced: Schema: standard attribute "
+                "phone_number added, which forces replacement",
+            ),
+            (
+                Severity.MEDIUM,
+                "user pool `Pool`: custom attribute `theme` added (Cognito can never remove or "
+                "change it)",
+            ),
+        ],
+    ),
+    "self sign-up left on, now written out": (
+        resources(Pool=resource(POOL, {})),
+        resources(
+            Pool=resource(POOL, {"AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False}})
+        ),
+        [(Severity.OTHER, "AWS::Cognito::UserPool `Pool` modified (AdminCreateUserConfig)")],
+    ),
+    "self sign-up turned on by leaving the setting out": (
+        resources(
+            Pool=resource(POOL, {"AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True}})
+        ),
+        resources(Pool=resource(POOL, {})),
+        [(Severity.MEDIUM, "user pool `Pool`: self sign-up turned on")],
+    ),
+    "guests already on stay on": (
+        resources(Ids=resource(IDENTITY_POOL, {"AllowUnauthenticatedIdentities": True})),
+        resources(
+            Ids=resource(
+                IDENTITY_POOL, {"AllowUnauthenticatedIdentities": True, "IdentityPoolName": "x"}
+            )
+        ),
+        [(Severity.OTHER, "AWS::Cognito::IdentityPool `Ids` modified (IdentityPoolName)")],
+    ),
+    "two flagged lines of one severity keep the order they are found in": (
+        resources(Pool=resource(POOL, {"MfaConfiguration": "ON"}), Ids=resource(IDENTITY_POOL, {})),
+        resources(
+            Pool=resource(POOL, {"MfaConfiguration": "OPTIONAL"}),
+            Ids=resource(IDENTITY_POOL, {"AllowUnauthenticatedIdentities": True}),
+        ),
+        [
+            (Severity.HIGH, "user pool `Pool`: MFA weakened: ON -> OPTIONAL"),
+            (Severity.HIGH, "identity pool `Ids`: guest (unauthenticated) identities turned on"),
+        ],
+    ),
+    "a new client listed before an existing one that gains a callback": (
+        resources(Web=resource(CLIENT, {"ClientName": "web", "CallbackURLs": [CALLBACK_A]})),
+        resources(
+            Admin=resource(CLIENT, {"ClientName": "admin"}),
+            Web=resource(CLIENT, {"ClientName": "web", "CallbackURLs": [CALLBACK_A, CALLBACK_B]}),
+        ),
+        [
+            (Severity.MEDIUM, "new client `admin`"),
+            (Severity.MEDIUM, f"client `web` gains callback URL {CALLBACK_B}"),
+            (Severity.OTHER, "AWS::Cognito::UserPoolClient `Admin` added"),
+            (Severity.OTHER, "AWS::Cognito::UserPoolClient `Web` modified (CallbackURLs)"),
+        ],
+    ),
+    "a client's revocation off, rotation and hidden user errors kept": (
+        resources(Web=resource(CLIENT, kept_client(grace=10))),
+        resources(Web=resource(CLIENT, kept_client(grace=20))),
+        [(Severity.OTHER, "AWS::Cognito::UserPoolClient `Web` modified (RefreshTokenRotation)")],
+    ),
+    "a bucket without CORS gains an origin": (
+        resources(Photos=resource(BUCKET, {})),
+        resources(
+            Photos=resource(
+                BUCKET,
+                {
+                    "CorsConfiguration": {
+                        "CorsRules": [
+                            {"AllowedOrigins": ["https://a.example.net"], "AllowedMethods": ["GET"]}
+                        ]
+                    }
+                },
+            )
+        ),
+        [(Severity.MEDIUM, "bucket `Photos` CORS gains web origin https://a.example.net")],
+    ),
+    "a new provider listed before an existing one that changes": (
+        resources(Google=google(ProviderDetails={"client_id": "1"})),
+        resources(
+            Apple=resource(
+                PROVIDER,
+                {
+                    "ProviderName": "SignInWithApple",
+                    "ProviderType": "SignInWithApple",
+                    "ProviderDetails": {},
+                },
+            ),
+            Google=google(
+                ProviderDetails={"client_id": "2", "authorize_scopes": "email"},
+                AttributeMapping={"email": "email", "name": "name"},
+            ),
+        ),
+        [
+            (Severity.MEDIUM, "identity provider `SignInWithApple` (SignInWithApple) added"),
+            (
+                Severity.MEDIUM,
+                "identity provider `Google`: attribute mapping changed: email None -> email, "
+                "name None -> name",
+            ),
+            (Severity.MEDIUM, "identity provider `Google`: authorize_scopes, client_id changed"),
+            (Severity.OTHER, "AWS::Cognito::UserPoolIdentityProvider `Apple` added"),
+        ],
+    ),
+    "a provider loses its attribute mapping": (
+        resources(Google=google(ProviderDetails={}, AttributeMapping={"email": "email"})),
+        resources(Google=google(ProviderDetails={})),
+        [
+            (
+                Severity.MEDIUM,
+                "identity provider `Google`: attribute mapping changed: email email -> None",
+            )
+        ],
+    ),
+    "risk configuration kept, a web ACL without rules gains a rate rule": (
+        resources(Risk=resource(RISK, {}), Acl=resource(WEB_ACL, {})),
+        resources(Risk=resource(RISK, {}), Acl=resource(WEB_ACL, {"Rules": [rate("PerIp", 500)]})),
+        [(Severity.OTHER, "AWS::WAFv2::WebACL `Acl` modified (Rules)")],
+    ),
+    "a rate limit kept while a rule is added": (
+        resources(Acl=resource(WEB_ACL, {"Rules": [rate("PerIp", 500)]})),
+        resources(Acl=resource(WEB_ACL, {"Rules": [rate("PerIp", 500), rate("Burst", 100)]})),
+        [(Severity.OTHER, "AWS::WAFv2::WebACL `Acl` modified (Rules)")],
+    ),
+    "buckets without properties lose RETAIN, a new one beside them": (
+        resources(
+            Logs=resource(BUCKET, DeletionPolicy="Retain"),
+            Zed=resource(POOL, {}, DeletionPolicy="Retain"),
+        ),
+        resources(
+            Logs=resource(BUCKET, DeletionPolicy="Delete"),
+            New=resource(BUCKET),
+            Zed=resource(POOL, {}, DeletionPolicy="Delete"),
+        ),
+        [
+            (Severity.HIGH, "AWS::S3::Bucket `Logs`: DeletionPolicy RETAIN lost"),
+            (Severity.HIGH, "AWS::Cognito::UserPool `Zed`: DeletionPolicy RETAIN lost"),
+            (Severity.OTHER, "AWS::S3::Bucket `New` added"),
+        ],
+    ),
+    "CDK's metadata and an unchanged resource are left out": (
+        resources(
+            Aaa=resource(TOPIC, {}),
+            CDKMetadata=resource(CDK_METADATA, {"Analytics": "v1"}),
+            Zzz=resource(TOPIC, {}),
+        ),
+        resources(
+            Aaa=resource(TOPIC, {}),
+            CDKMetadata=resource(CDK_METADATA, {"Analytics": "v2"}),
+            Zzz=resource(TOPIC, {"DisplayName": "x"}),
+        ),
+        [(Severity.OTHER, "AWS::SNS::Topic `Zzz` modified (DisplayName)")],
     ),
 }
 """Hand-written templates for what CDK's pairs do not produce: optional properties left out
