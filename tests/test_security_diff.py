@@ -1230,6 +1230,16 @@ TEMPLATE_PAIRS = {
             )
         ],
     ),
+    "a provider without details gains them": (
+        resources(Google=google()),
+        resources(Google=google(ProviderDetails={"client_id": "1"})),
+        [(Severity.MEDIUM, "identity provider `Google`: client_id changed")],
+    ),
+    "a provider loses its details": (
+        resources(Google=google(ProviderDetails={"client_id": "1"})),
+        resources(Google=google()),
+        [(Severity.MEDIUM, "identity provider `Google`: client_id changed")],
+    ),
     "risk configuration kept, a web ACL without rules gains a rate rule": (
         resources(Risk=resource(RISK, {}), Acl=resource(WEB_ACL, {})),
         resources(Risk=resource(RISK, {}), Acl=resource(WEB_ACL, {"Rules": [rate("PerIp", 500)]})),
