@@ -1266,6 +1266,11 @@ TEMPLATE_PAIRS = {
             (Severity.OTHER, "AWS::S3::Bucket `New` added"),
         ],
     ),
+    "a pool left without properties loses its deletion protection": (
+        resources(Pool=resource(POOL, {"DeletionProtection": "ACTIVE"})),
+        resources(Pool=resource(POOL)),
+        [(Severity.HIGH, "AWS::Cognito::UserPool `Pool`: deletion protection lost")],
+    ),
     "CDK's metadata and an unchanged resource are left out": (
         resources(
             Aaa=resource(TOPIC, {}),
