@@ -144,30 +144,50 @@ def test_role_arns_are_outputs(template: Template, output: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "key", "problem"),
+    ("changes", "key", "message"),
     [
-        ({"repository": "no-owner"}, "delivery.repository", "is not 'owner/name'"),
-        ({"branch": "release/*"}, "delivery.branch", "is not a single branch name"),
-        ({"branch": "main branch"}, "delivery.branch", "'main branch' is not a single branch"),
+        (
+            {"repository": "no-owner"},
+            "delivery.repository",
+            "'no-owner' is not 'owner/name'. Fix: use the GitHub repository, e.g. "
+            "'example/photoshare-identity'",
+        ),
+        (
+            {"branch": "release/*"},
+            "delivery.branch",
+            "'release/*' is not a single branch name. Fix: name the one branch that deploys, "
+            "e.g. 'main' (no wildcards)",
+        ),
+        (
+            {"branch": "main branch"},
+            "delivery.branch",
+            "'main branch' is not a single branch name. Fix: name the one branch that deploys, "
+            "e.g. 'main' (no wildcards)",
+        ),
         (
             {"bootstrap_qualifier": "HNB659FDS"},
             "delivery.bootstrap_qualifier",
-            "'HNB659FDS' is not a CDK bootstrap qualifier",
+            "'HNB659FDS' is not a CDK bootstrap qualifier. Fix: use the qualifier you "
+            "bootstrapped with (default 'hnb659fds')",
         ),
         (
             {"github_oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/example.com"},
             "delivery.github_oidc_provider_arn",
-            "is not the ARN of a GitHub OIDC provider",
+            "'arn:aws:iam::123456789012:oidc-provider/example.com' is not the ARN of a GitHub "
+            "OIDC provider. Fix: paste arn:aws:iam::<account>:oidc-provider/"
+            "token.actions.githubusercontent.com from `aws iam list-open-id-connect-providers`, "
+            "or leave it empty to create the provider",
         ),
         (
             {"mode": DeliveryMode.CDK_PIPELINES},
             "delivery.connection_arn",
-            "needs a CodeConnections",
+            "cdk-pipelines mode needs a CodeConnections connection to GitHub. Fix: create the "
+            "connection in the console and paste its ARN",
         ),
     ],
 )
-def test_bad_delivery_config(changes: dict[str, Any], key: str, problem: str) -> None:
-    assert_config_error(lambda: dataclasses.replace(delivery(), **changes), key, problem)
+def test_bad_delivery_config(changes: dict[str, Any], key: str, message: str) -> None:
+    assert_config_error(lambda: dataclasses.replace(delivery(), **changes), key, message)
 
 
 def test_unknown_delivery_mode_from_context() -> None:

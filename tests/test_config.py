@@ -55,7 +55,11 @@ BAD: list[BadCase] = [
             web_client=HostedClientConfig(callback_urls=("http://gallery.example.net/auth",)),
         ),
         "Live.user_pool.web_client.callback_urls[0]",
-        "plain http or localhost",
+        (
+            "'http://gallery.example.net/auth' is plain http or localhost, which production "
+            "must not redirect to. Fix: use an https:// URL on your real domain (or a custom "
+            "app scheme for mobile)"
+        ),
     ),
     (
         "localhost logout in prod",
@@ -66,49 +70,74 @@ BAD: list[BadCase] = [
             ),
         ),
         "Live.user_pool.mobile_client.logout_urls[0]",
-        "plain http or localhost",
+        (
+            "'https://localhost/' is plain http or localhost, which production must not "
+            "redirect to. Fix: use an https:// URL on your real domain (or a custom app "
+            "scheme for mobile)"
+        ),
     ),
     (
         "uppercase domain prefix",
         lambda: with_pool(sandbox(), domain_prefix="AcmeGallery"),
         "Sandbox.user_pool.domain_prefix",
-        "lowercase letters, digits and hyphens",
+        (
+            "'AcmeGallery' breaks Cognito's rule: 1-63 lowercase letters, digits and hyphens, "
+            "not starting or ending with a hyphen. Fix: use something like 'photoshare-dev'"
+        ),
     ),
     (
         "reserved word in prefix",
         lambda: with_pool(sandbox(), domain_prefix="my-cognito-app"),
         "Sandbox.user_pool.domain_prefix",
-        "reserved word 'cognito'",
+        (
+            "'my-cognito-app' contains the reserved word 'cognito'. Fix: choose a prefix "
+            "without aws, amazon, cognito"
+        ),
     ),
     (
         "aws in prefix",
         lambda: with_pool(sandbox(), domain_prefix="awsome"),
         "Sandbox.user_pool.domain_prefix",
-        "reserved word 'aws'",
+        (
+            "'awsome' contains the reserved word 'aws'. Fix: choose a prefix without aws, "
+            "amazon, cognito"
+        ),
     ),
     (
         "id token too short",
         lambda: with_pool(sandbox(), tokens=tokens(id_token=timedelta(minutes=4))),
         "Sandbox.user_pool.tokens.id_token",
-        "outside Cognito's range",
+        (
+            "0:04:00 is outside Cognito's range 0:05:00 to 1 day, 0:00:00. Fix: choose a "
+            "value between 0:05:00 and 1 day, 0:00:00"
+        ),
     ),
     (
         "access token too long",
         lambda: with_pool(sandbox(), tokens=tokens(access_token=timedelta(days=2))),
         "Sandbox.user_pool.tokens.access_token",
-        "outside Cognito's range",
+        (
+            "2 days, 0:00:00 is outside Cognito's range 0:05:00 to 1 day, 0:00:00. Fix: "
+            "choose a value between 0:05:00 and 1 day, 0:00:00"
+        ),
     ),
     (
         "refresh token too short",
         lambda: with_pool(sandbox(), tokens=tokens(refresh_token=timedelta(minutes=59))),
         "Sandbox.user_pool.tokens.refresh_token",
-        "outside Cognito's range",
+        (
+            "0:59:00 is outside Cognito's range 1:00:00 to 3650 days, 0:00:00. Fix: choose a "
+            "value between 1:00:00 and 3650 days, 0:00:00"
+        ),
     ),
     (
         "refresh token too long",
         lambda: with_pool(sandbox(), tokens=tokens(refresh_token=timedelta(days=3651))),
         "Sandbox.user_pool.tokens.refresh_token",
-        "outside Cognito's range",
+        (
+            "3651 days, 0:00:00 is outside Cognito's range 1:00:00 to 3650 days, 0:00:00. "
+            "Fix: choose a value between 1:00:00 and 3650 days, 0:00:00"
+        ),
     ),
     (
         "refresh not longer than access",
@@ -117,37 +146,61 @@ BAD: list[BadCase] = [
             tokens=tokens(access_token=timedelta(hours=2), refresh_token=timedelta(hours=1)),
         ),
         "Sandbox.user_pool.tokens.refresh_token",
-        "not longer than the access token",
+        (
+            "1:00:00 is not longer than the access token (2:00:00). Fix: make the refresh "
+            "token outlive the access and ID tokens"
+        ),
     ),
     (
         "MFA required with no factor",
         lambda: with_pool(live(), mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=False)),
         "Live.user_pool.mfa.mode",
-        "no factor is enabled",
+        (
+            "mode is REQUIRED but no factor is enabled. Fix: enable at least one of mfa.totp, "
+            "mfa.sms, or set mfa.mode=OFF"
+        ),
     ),
     (
         "email MFA where email is the only recovery",
         lambda: with_pool(live(), mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=True, email=True)),
         "Live.user_pool.mfa.email",
-        "disqualifies account recovery by email",
+        (
+            "email MFA disqualifies account recovery by email (CreateUserPool API reference), "
+            "and email is this pool's only recovery method: those users could never reset a "
+            "password. Fix: use mfa.totp (or mfa.sms) as the second factor and set "
+            "email=False"
+        ),
     ),
     (
         "email as the only MFA factor",
         lambda: with_pool(live(), mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=False, email=True)),
         "Live.user_pool.mfa.email",
-        "disqualifies account recovery by email",
+        (
+            "email MFA disqualifies account recovery by email (CreateUserPool API reference), "
+            "and email is this pool's only recovery method: those users could never reset a "
+            "password. Fix: use mfa.totp (or mfa.sms) as the second factor and set "
+            "email=False"
+        ),
     ),
     (
         "production MFA optional without a reason",
         lambda: with_pool(live(), mfa=MfaConfig(mode=MfaMode.OPTIONAL, totp=True)),
         "Live.user_pool.mfa.not_required_reason",
-        "without a stated reason",
+        (
+            "a production stage has MFA OPTIONAL without a stated reason. Fix: set "
+            "mode=MfaMode.REQUIRED, or explain in a sentence (60+ characters) why production "
+            "users may sign in without a second factor"
+        ),
     ),
     (
         "email OTP sign-in with MFA required",
         lambda: with_pool(live(), passwordless=PasswordlessConfig(email_otp=True)),
         "Live.user_pool.passwordless.email_otp",
-        "when MFA is REQUIRED",
+        (
+            "Cognito does not offer one-time-password first factors when MFA is REQUIRED. "
+            "Fix: set mfa.mode=OPTIONAL (with mfa.not_required_reason in production), or "
+            "passwordless.email_otp=False"
+        ),
     ),
     (
         "more than 100 callback URLs",
@@ -158,7 +211,10 @@ BAD: list[BadCase] = [
             ),
         ),
         "Sandbox.user_pool.web_client.callback_urls",
-        "exceed Cognito's 100 per app client",
+        (
+            "101 URLs exceed Cognito's 100 per app client. Fix: keep at most 100 (use one "
+            "client per app, not per tenant)"
+        ),
     ),
     (
         "more than 100 logout URLs",
@@ -170,37 +226,46 @@ BAD: list[BadCase] = [
             ),
         ),
         "Sandbox.user_pool.mobile_client.logout_urls",
-        "exceed Cognito's 100 per app client",
+        (
+            "101 URLs exceed Cognito's 100 per app client. Fix: keep at most 100 (use one "
+            "client per app, not per tenant)"
+        ),
     ),
     (
         "multipart uploads never aborted",
         lambda: with_access(sandbox(), abort_multipart_after_days=0),
         "Sandbox.data_access.abort_multipart_after_days",
-        "0 is not 1-3650 days",
+        "0 is not 1-3650 days. Fix: choose a number of days between 1 and 3650",
     ),
     (
         "old versions kept beyond ten years",
         lambda: with_access(live(), noncurrent_versions_expire_after_days=3651),
         "Live.data_access.noncurrent_versions_expire_after_days",
-        "3651 is not 1-3650 days",
+        "3651 is not 1-3650 days. Fix: choose a number of days between 1 and 3650",
     ),
     (
         "key rotated more often than KMS allows",
         lambda: dataclasses.replace(live(), customer_key=CustomerKeyConfig(rotation_days=89)),
         "Live.customer_key.rotation_days",
-        "89 is outside KMS's rotation period range",
+        (
+            "89 is outside KMS's rotation period range. Fix: choose 90 to 2560 days (365 is "
+            "KMS's default)"
+        ),
     ),
     (
         "key rotated less often than KMS allows",
         lambda: dataclasses.replace(live(), customer_key=CustomerKeyConfig(rotation_days=2561)),
         "Live.customer_key.rotation_days",
-        "2561 is outside KMS's rotation period range",
+        (
+            "2561 is outside KMS's rotation period range. Fix: choose 90 to 2560 days (365 is "
+            "KMS's default)"
+        ),
     ),
     (
         "key deletion window too short",
         lambda: dataclasses.replace(live(), customer_key=CustomerKeyConfig(deletion_window_days=6)),
         "Live.customer_key.deletion_window_days",
-        "6 is outside KMS's waiting period range",
+        "6 is outside KMS's waiting period range. Fix: choose 7 to 30 days",
     ),
     (
         "key deletion window too long",
@@ -208,13 +273,13 @@ BAD: list[BadCase] = [
             live(), customer_key=CustomerKeyConfig(deletion_window_days=31)
         ),
         "Live.customer_key.deletion_window_days",
-        "31 is outside KMS's waiting period range",
+        "31 is outside KMS's waiting period range. Fix: choose 7 to 30 days",
     ),
     (
         "SES sender that is not an address",
         lambda: with_pool(live(), email=SesEmailConfig(from_address="gallery", ses_region=SES)),
         "Live.user_pool.email.from_address",
-        "'gallery'",
+        ("'gallery' is not an email address. Fix: use a full address such as no-reply@example.com"),
     ),
     (
         "SES reply-to that is not an address",
@@ -225,7 +290,7 @@ BAD: list[BadCase] = [
             ),
         ),
         "Live.user_pool.email.reply_to",
-        "'support'",
+        ("'support' is not an email address. Fix: use a full address such as no-reply@example.com"),
     ),
     (
         "SES region that is not a region",
@@ -234,7 +299,7 @@ BAD: list[BadCase] = [
             email=SesEmailConfig(from_address="hello@gallery.example.net", ses_region="Ireland"),
         ),
         "Live.user_pool.email.ses_region",
-        "'Ireland'",
+        "'Ireland' is not an AWS region name. Fix: use e.g. 'eu-west-1'",
     ),
     (
         "custom domain in capitals",
@@ -245,7 +310,10 @@ BAD: list[BadCase] = [
             ),
         ),
         "Live.user_pool.custom_domain.domain_name",
-        "'Login.Example.net' is not a lowercase DNS name",
+        (
+            "'Login.Example.net' is not a lowercase DNS name. Fix: use a fully qualified name "
+            "such as auth.example.com"
+        ),
     ),
     (
         "production MFA optional with a reason one character short",
@@ -258,13 +326,20 @@ BAD: list[BadCase] = [
             ),
         ),
         "Live.user_pool.mfa.not_required_reason",
-        "without a stated reason",
+        (
+            "a production stage has MFA OPTIONAL without a stated reason. Fix: set "
+            "mode=MfaMode.REQUIRED, or explain in a sentence (60+ characters) why production "
+            "users may sign in without a second factor"
+        ),
     ),
     (
         "tag key in the aws: namespace",
         lambda: dataclasses.replace(sandbox(), tags={"AWS:owner": "me"}),
         "Sandbox.tags['AWS:owner']",
-        "aws: prefix is reserved",
+        (
+            "tag keys are 1-128 characters and the aws: prefix is reserved for AWS. Fix: "
+            "rename the tag key, e.g. 'app:stage'"
+        ),
     ),
     (
         "SES in a region Cognito cannot use from the stage's",
@@ -278,7 +353,11 @@ BAD: list[BadCase] = [
             region="ap-southeast-2",
         ),
         "Live.user_pool.email.ses_region",
-        "cannot send through SES in eu-central-1",
+        (
+            "Cognito in ap-southeast-2 cannot send through SES in eu-central-1. Fix: use SES "
+            "in ap-southeast-2 (the stage's region) or in one of eu-west-1, us-east-1, "
+            "us-west-2"
+        ),
     ),
     (
         "passwordless on LITE",
@@ -289,7 +368,10 @@ BAD: list[BadCase] = [
             protection=LITE_PROTECTION,
         ),
         "Sandbox.user_pool.passwordless",
-        "ESSENTIALS or PLUS",
+        (
+            "this feature needs the ESSENTIALS or PLUS feature plan. Fix: set "
+            "feature_plan=FeaturePlan.ESSENTIALS (or PLUS)"
+        ),
     ),
     (
         "V3 token trigger on LITE",
@@ -300,7 +382,10 @@ BAD: list[BadCase] = [
             protection=LITE_PROTECTION,
         ),
         "Sandbox.user_pool.feature_plan",
-        "V3_0",
+        (
+            "the pre token generation trigger uses event version V3_0, which LITE lacks. Fix: "
+            "set feature_plan=FeaturePlan.ESSENTIALS (or PLUS), or triggers=None"
+        ),
     ),
     (
         "custom domain certificate outside us-east-1",
@@ -312,22 +397,29 @@ BAD: list[BadCase] = [
             ),
         ),
         "Live.user_pool.custom_domain.certificate_arn",
-        "in us-east-1",
+        (
+            "'arn:aws:acm:eu-west-1:210987654321:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' "
+            "is not an ACM certificate ARN in us-east-1. Fix: request the certificate in "
+            "us-east-1 (Cognito serves custom domains via CloudFront) and paste its full ARN"
+        ),
     ),
     (
         "bad account id",
         lambda: dataclasses.replace(sandbox(), account="12345"),
         "Sandbox.account",
-        "12-digit",
+        (
+            "'12345' is not a 12-digit AWS account id. Fix: set the account id, or leave it "
+            "empty for an environment-agnostic synth"
+        ),
     ),
 ]
 
 
 @bad_config_cases(BAD)
 def test_bad_config_names_key_and_fix(
-    make: Callable[[], StageConfig], key: str, problem: str
+    make: Callable[[], StageConfig], key: str, message: str
 ) -> None:
-    assert_config_error(make, key, problem)
+    assert_config_error(make, key, message)
 
 
 AT_THE_LIMITS: list[tuple[str, Callable[[], StageConfig]]] = [
@@ -477,19 +569,28 @@ BAD_TRIGGERS: list[BadCase] = [
         "server claims without a server client",
         lambda: with_triggers(sandbox(), server_claims={"acme:tenant": "x"}),
         "Sandbox.triggers.server_claims",
-        "this stage has no server client",
+        (
+            "claims for the server client's tokens, but this stage has no server client. Fix: "
+            "set user_pool.server_client=True, or remove server_claims"
+        ),
     ),
     (
         "a reserved server claim",
         lambda: with_triggers(live(), server_claims={"client_id": "x"}),
         "Live.triggers.server_claims['client_id']",
-        "reserved by Cognito or malformed",
+        (
+            "the claim name is reserved by Cognito or malformed. Fix: use a namespaced "
+            "lowercase name such as 'app:tier'"
+        ),
     ),
     (
         "domain with @",
         lambda: with_triggers(live(), denied_email_domains=("@spam.com",)),
         "Live.triggers.denied_email_domains[0]",
-        "not a lowercase email domain",
+        (
+            "'@spam.com' is not a lowercase email domain. Fix: write the part after '@', e.g. "
+            "example.com"
+        ),
     ),
     (
         "domain both allowed and denied",
@@ -497,53 +598,75 @@ BAD_TRIGGERS: list[BadCase] = [
             live(), allowed_email_domains=("a.com",), denied_email_domains=("a.com",)
         ),
         "Live.triggers.denied_email_domains",
-        "both allowed and denied",
+        "['a.com'] are both allowed and denied. Fix: keep each domain in one list",
     ),
     (
         "unknown default group",
         lambda: with_triggers(live(), default_group="nobody"),
         "Live.triggers.default_group",
-        "not one of the user pool groups",
+        (
+            "'nobody' is not one of the user pool groups ['everyone', 'moderators']. Fix: add "
+            "the group to user_pool.groups or leave default_group empty"
+        ),
     ),
     (
         "access-token scope the resource server does not define",
         lambda: with_triggers(live(), access_token_scopes=("photos/delete",)),
         "Live.triggers.access_token_scopes[0]",
-        "not a scope the resource server defines",
+        (
+            "'photos/delete' is not a scope the resource server defines. Fix: use one of "
+            "photos/read, photos/write"
+        ),
     ),
     (
         "reserved claim",
         lambda: with_triggers(live(), extra_claims={"cognito:groups": "x"}),
         "Live.triggers.extra_claims['cognito:groups']",
-        "reserved by Cognito",
+        (
+            "the claim name is reserved by Cognito or malformed. Fix: use a namespaced "
+            "lowercase name such as 'app:tier'"
+        ),
     ),
     (
         "app name too long for SMS",
         lambda: with_triggers(live(), app_name="P" * 41),
         "Live.triggers.app_name",
-        "longer than 40 characters",
+        (
+            "'PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP' is empty or longer than 40 "
+            "characters. Fix: set the short name shown in emails and SMS, e.g. 'PhotoShare'"
+        ),
     ),
     (
         "localhost app url in prod",
         lambda: with_triggers(live(), app_url="http://localhost:5173"),
         "Live.triggers.app_url",
-        "plain http or localhost",
+        (
+            "'http://localhost:5173' is plain http or localhost, which production emails must "
+            "not link to. Fix: use the https:// URL of the deployed app"
+        ),
     ),
     (
         "auto-verify without auto-confirm",
         lambda: with_triggers(live(), auto_verify_email=True),
         "Live.triggers.auto_verify_email",
-        "has no effect",
+        (
+            "auto-verifying email without auto-confirming the user has no effect. Fix: set "
+            "auto_confirm=True as well, or auto_verify_email=False"
+        ),
     ),
     (
         "log retention not offered by CloudWatch",
         lambda: with_triggers(live(), log_retention_days=31),
         "Live.triggers.log_retention_days",
-        "not a CloudWatch Logs retention period",
+        (
+            "31 is not a CloudWatch Logs retention period. Fix: use one of 1, 3, 5, 7, 14, "
+            "30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, "
+            "3288, 3653"
+        ),
     ),
 ]
 
 
 @bad_config_cases(BAD_TRIGGERS)
-def test_bad_trigger_config(make: Callable[[], StageConfig], key: str, problem: str) -> None:
-    assert_config_error(make, key, problem)
+def test_bad_trigger_config(make: Callable[[], StageConfig], key: str, message: str) -> None:
+    assert_config_error(make, key, message)

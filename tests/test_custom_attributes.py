@@ -152,25 +152,37 @@ BAD: list[BadCase] = [
         "a name Cognito refuses",
         lambda: attributes(sandbox(), CustomAttributeConfig(name="custom:tier")),
         "Sandbox.user_pool.custom_attributes[0].name",
-        "is not a custom attribute name",
+        (
+            "'custom:tier' is not a custom attribute name. Fix: use 1-20 letters, digits or "
+            "underscores (Cognito adds the custom: prefix)"
+        ),
     ),
     (
         "a name over 20 characters",
         lambda: attributes(sandbox(), CustomAttributeConfig(name="a" * 21)),
         "Sandbox.user_pool.custom_attributes[0].name",
-        "is not a custom attribute name",
+        (
+            "'aaaaaaaaaaaaaaaaaaaaa' is not a custom attribute name. Fix: use 1-20 letters, "
+            "digits or underscores (Cognito adds the custom: prefix)"
+        ),
     ),
     (
         "a string longer than Cognito keeps",
         lambda: attributes(sandbox(), CustomAttributeConfig(name="bio", max_length=2049)),
         "Sandbox.user_pool.custom_attributes[0].max_length",
-        "is not a length range Cognito takes",
+        (
+            "0-2049 is not a length range Cognito takes. Fix: use 0 <= min_length <= "
+            "max_length <= 2048"
+        ),
     ),
     (
         "value bounds on a string",
         lambda: attributes(sandbox(), CustomAttributeConfig(name="bio", min_value=1)),
         "Sandbox.user_pool.custom_attributes[0].min_value",
-        "a string attribute has lengths, not value bounds",
+        (
+            "a string attribute has lengths, not value bounds. Fix: set "
+            "kind=AttributeKind.NUMBER, or drop min_value and max_value"
+        ),
     ),
     (
         "a number range upside down",
@@ -181,13 +193,13 @@ BAD: list[BadCase] = [
             ),
         ),
         "Sandbox.user_pool.custom_attributes[0].max_value",
-        "is below min_value 10",
+        "1 is below min_value 10. Fix: make max_value at least min_value",
     ),
     (
         "a client that does not exist",
         lambda: attributes(sandbox(), CustomAttributeConfig(name="tier", readable_by=("tv",))),
         "Sandbox.user_pool.custom_attributes[0].readable_by[0]",
-        "is not an app client",
+        "'tv' is not an app client. Fix: use web, mobile, server",
     ),
     (
         "written but not read",
@@ -196,13 +208,19 @@ BAD: list[BadCase] = [
             CustomAttributeConfig(name="tier", readable_by=("web",), writable_by=("mobile",)),
         ),
         "Sandbox.user_pool.custom_attributes[0].writable_by[0]",
-        "may write the attribute but not read it",
+        (
+            "the mobile client may write the attribute but not read it. Fix: add 'mobile' to "
+            "readable_by"
+        ),
     ),
     (
         "read by a server client the stage lacks",
         lambda: attributes(sandbox(), CustomAttributeConfig(name="tier", readable_by=("server",))),
         "Sandbox.user_pool.custom_attributes[0].readable_by",
-        "names the server client, which this stage does not have",
+        (
+            "names the server client, which this stage does not have. Fix: set "
+            "server_client=True, or remove 'server'"
+        ),
     ),
     (
         "the same name twice",
@@ -210,14 +228,14 @@ BAD: list[BadCase] = [
             live(), CustomAttributeConfig(name="tier"), CustomAttributeConfig(name="tier")
         ),
         "Live.user_pool.custom_attributes",
-        "'tier' appears twice",
+        "'tier' appears twice. Fix: give each entry a unique name",
     ),
 ]
 
 
 @bad_config_cases(BAD)
-def test_bad_custom_attribute_config_names_key_and_fix(make: Any, key: str, problem: str) -> None:
-    assert_config_error(make, key, problem)
+def test_bad_custom_attribute_config_names_key_and_fix(make: Any, key: str, message: str) -> None:
+    assert_config_error(make, key, message)
 
 
 def test_limits_accept_their_edges() -> None:

@@ -173,13 +173,16 @@ BAD: list[BadCase] = [
         "rotation more often than KMS allows",
         lambda: live_with_key(rotation_days=30),
         "Live.customer_key.rotation_days",
-        "outside KMS's rotation period range",
+        (
+            "30 is outside KMS's rotation period range. Fix: choose 90 to 2560 days (365 is "
+            "KMS's default)"
+        ),
     ),
     (
         "deletion window longer than KMS allows",
         lambda: live_with_key(deletion_window_days=45),
         "Live.customer_key.deletion_window_days",
-        "outside KMS's waiting period range",
+        "45 is outside KMS's waiting period range. Fix: choose 7 to 30 days",
     ),
 ]
 
@@ -189,5 +192,5 @@ def live_with_key(**settings: int) -> StageConfig:
 
 
 @bad_config_cases(BAD)
-def test_bad_key_config_names_key_and_fix(make: Any, key: str, problem: str) -> None:
-    assert_config_error(make, key, problem)
+def test_bad_key_config_names_key_and_fix(make: Any, key: str, message: str) -> None:
+    assert_config_error(make, key, message)

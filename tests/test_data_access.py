@@ -228,44 +228,71 @@ def test_guest_access_override_needs_and_records_a_reason() -> None:
 
 BAD: list[BadCase] = [
     (
+        "no web origin",
+        lambda: with_access(sandbox(), web_origins=()),
+        "Sandbox.data_access.web_origins",
+        "no web origin is set. Fix: list the origins (scheme://host) of the web app that "
+        "uploads to the bucket",
+    ),
+    (
         "origin with a path",
         lambda: with_access(sandbox(), web_origins=("http://localhost:3000/app",)),
         "Sandbox.data_access.web_origins[0]",
-        "not a web origin",
+        (
+            "'http://localhost:3000/app' is not a web origin. Fix: use scheme://host[:port], "
+            "e.g. https://photos.example.com, without a path"
+        ),
     ),
     (
         "origin not a URL",
         lambda: with_access(sandbox(), web_origins=("gallery.example.net",)),
         "Sandbox.data_access.web_origins[0]",
-        "not a web origin",
+        (
+            "'gallery.example.net' is not a web origin. Fix: use scheme://host[:port], e.g. "
+            "https://photos.example.com, without a path"
+        ),
     ),
     (
         "plain http origin in prod",
         lambda: with_access(live(), web_origins=("http://gallery.example.net",)),
         "Live.data_access.web_origins[0]",
-        "plain http or localhost",
+        (
+            "'http://gallery.example.net' is plain http or localhost, which production must "
+            "not trust. Fix: use the https:// origin of the deployed web app"
+        ),
     ),
     (
         "guest access without a reason",
         lambda: with_access(sandbox(), allow_guest_access=True),
         "Sandbox.data_access.guest_access_reason",
-        "without a stated reason",
+        (
+            "guest (unauthenticated) access is on without a stated reason. Fix: explain in a "
+            "sentence (60+ characters) why anonymous visitors need AWS credentials, or set "
+            "allow_guest_access=False"
+        ),
     ),
     (
         "guest access with a one-word reason",
         lambda: with_access(sandbox(), allow_guest_access=True, guest_access_reason="marketing"),
         "Sandbox.data_access.guest_access_reason",
-        "without a stated reason",
+        (
+            "guest (unauthenticated) access is on without a stated reason. Fix: explain in a "
+            "sentence (60+ characters) why anonymous visitors need AWS credentials, or set "
+            "allow_guest_access=False"
+        ),
     ),
     (
         "unknown group in role mapping",
         lambda: with_access(live(), elevated_groups=(MODERATORS, "auditors")),
         "Live.data_access.elevated_groups[1]",
-        "'auditors' is not one of the user pool groups",
+        (
+            "'auditors' is not one of the user pool groups ['everyone', 'moderators']. Fix: "
+            "add the group to user_pool.groups or remove it from elevated_groups"
+        ),
     ),
 ]
 
 
 @bad_config_cases(BAD)
-def test_bad_data_access_config(make: Callable[[], StageConfig], key: str, problem: str) -> None:
-    assert_config_error(make, key, problem)
+def test_bad_data_access_config(make: Callable[[], StageConfig], key: str, message: str) -> None:
+    assert_config_error(make, key, message)

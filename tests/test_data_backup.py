@@ -151,58 +151,80 @@ BAD: list[BadCase] = [
         "backup at hour 24",
         lambda: with_backup(sandbox(), start_hour_utc=24),
         "Sandbox.backup.start_hour_utc",
-        "is not an hour of the day",
+        "24 is not an hour of the day. Fix: use 0 to 23 (UTC)",
     ),
     (
         "no retention",
         lambda: with_backup(sandbox(), retention_days=0),
         "Sandbox.backup.retention_days",
-        "outside the retention range",
+        (
+            "0 is outside the retention range (1-36500 days). Fix: keep recovery points 1 to "
+            "36500 days"
+        ),
     ),
     (
         "production vault without a lock",
         lambda: with_backup(live(), vault_lock=None),
         "Live.backup.vault_lock",
-        "a production vault without a lock",
+        (
+            "a production vault without a lock lets an administrator (or a stolen admin role) "
+            "delete every recovery point. Fix: set vault_lock=VaultLockMode.COMPLIANCE (or "
+            "GOVERNANCE)"
+        ),
     ),
     (
         "cooling-off under three days",
         lambda: with_backup(live(), vault_lock=VaultLockMode.COMPLIANCE, changeable_days=2),
         "Live.backup.changeable_days",
-        "under AWS Backup's 3-day cooling-off",
+        "2 is under AWS Backup's 3-day cooling-off. Fix: use at least 3 days",
     ),
     (
         "a reservation for a trigger that does not exist",
         lambda: with_triggers(sandbox(), reserved_concurrency={"pre_auth": 5}),
         "Sandbox.triggers.reserved_concurrency",
-        "names ['pre_auth'], not among this stage's triggers",
+        (
+            "names ['pre_auth'], not among this stage's triggers ['pre_sign_up', "
+            "'post_confirmation', 'pre_token_generation', 'custom_message']. Fix: name only "
+            "triggers the stage runs, or set reserved_concurrency=None"
+        ),
     ),
     (
         "a reservation for a trigger the stage does not run",
         lambda: with_triggers(sandbox(), reserved_concurrency={"pre_authentication": 5}),
         "Sandbox.triggers.reserved_concurrency",
-        "names ['pre_authentication'], not among this stage's triggers",
+        (
+            "names ['pre_authentication'], not among this stage's triggers ['pre_sign_up', "
+            "'post_confirmation', 'pre_token_generation', 'custom_message']. Fix: name only "
+            "triggers the stage runs, or set reserved_concurrency=None"
+        ),
     ),
     (
         "a trigger reserved nothing",
         lambda: with_triggers(sandbox(), reserved_concurrency={"custom_message": 0}),
         "Sandbox.triggers.reserved_concurrency['custom_message']",
-        "would stop the trigger",
+        (
+            "0 would stop the trigger (and every sign-in through it). Fix: reserve at least "
+            "1, or set reserved_concurrency=None"
+        ),
     ),
     (
         "reservations a new account's quota cannot hold",
         lambda: with_triggers(sandbox(), account_concurrency=10),
         "Sandbox.triggers.reserved_concurrency",
-        "leaves less than the 100 Lambda keeps unreserved",
+        (
+            "525 reserved of an account quota of 10 leaves less than the 100 Lambda keeps "
+            "unreserved, and the deploy would fail. Fix: raise the account's Lambda "
+            "concurrency in Service Quotas and set account_concurrency, or reserve less"
+        ),
     ),
 ]
 
 
 @bad_config_cases(BAD)
 def test_bad_backup_or_concurrency_config_names_key_and_fix(
-    make: Any, key: str, problem: str
+    make: Any, key: str, message: str
 ) -> None:
-    assert_config_error(make, key, problem)
+    assert_config_error(make, key, message)
 
 
 def test_reservations_up_to_the_quota_minus_the_unreserved_minimum_pass() -> None:
@@ -210,10 +232,14 @@ def test_reservations_up_to_the_quota_minus_the_unreserved_minimum_pass() -> Non
     assert config
     total = sum(config.reservations.values())
     with_triggers(sandbox(), account_concurrency=total + UNRESERVED_MINIMUM)
+    quota = total + UNRESERVED_MINIMUM - 1
     assert_config_error(
-        lambda: with_triggers(sandbox(), account_concurrency=total + UNRESERVED_MINIMUM - 1),
+        lambda: with_triggers(sandbox(), account_concurrency=quota),
         "Sandbox.triggers.reserved_concurrency",
-        "leaves less than",
+        f"{total} reserved of an account quota of {quota} leaves less than the "
+        f"{UNRESERVED_MINIMUM} Lambda keeps unreserved, and the deploy would fail. Fix: raise "
+        "the account's Lambda concurrency in Service Quotas and set account_concurrency, or "
+        "reserve less",
     )
 
 

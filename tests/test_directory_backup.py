@@ -161,13 +161,13 @@ def test_alarms_on_failed_missed_and_shrinking_backups(
         assert alarm["AlarmActions"], "to the stage's alarm topic"
 
 
-def bad(case: str, key: str, problem: str, **config: Any) -> BadCase:
-    """A sandbox whose directory backup has `config`: its error names `key` and `problem`."""
+def bad(case: str, key: str, message: str, **config: Any) -> BadCase:
+    """A sandbox whose directory backup has `config`: its error names `key`, with `message`."""
 
     def make() -> StageConfig:
         return dataclasses.replace(sandbox(), directory_backup=DirectoryBackupConfig(**config))
 
-    return case, make, f"{SANDBOX}.directory_backup.{key}", problem
+    return case, make, f"{SANDBOX}.directory_backup.{key}", message
 
 
 BAD: list[BadCase] = [
@@ -175,31 +175,67 @@ BAD: list[BadCase] = [
         "production-without-lock",
         lambda: dataclasses.replace(live(), directory_backup=DirectoryBackupConfig()),
         f"{LIVE}.directory_backup.object_lock",
-        "can be deleted",
+        (
+            "production backups without object lock can be deleted by any administrator (or a "
+            "stolen admin role) together with the users they would restore. Fix: set "
+            "object_lock=VaultLockMode.COMPLIANCE (or GOVERNANCE)"
+        ),
     ),
     bad(
-        "too-much-of-user-list", "list_requests_per_second", "UserList", list_requests_per_second=20
+        "too-much-of-user-list",
+        "list_requests_per_second",
+        (
+            "20 is not above 0 and within half of Cognito's UserList quota (30/s per account), "
+            "which sign-ups and sign-ins share. Fix: use a rate between 0 and 15"
+        ),
+        list_requests_per_second=20,
     ),
-    bad("zero-rate", "read_requests_per_second", "UserRead", read_requests_per_second=0),
-    bad("hour", "start_hour_utc", "hour", start_hour_utc=24),
-    bad("retention", "retention_days", "1-36500", retention_days=0),
-    bad("drop", "user_drop_alarm_percent", "percentage", user_drop_alarm_percent=0),
+    bad(
+        "zero-rate",
+        "read_requests_per_second",
+        (
+            "0 is not above 0 and within half of Cognito's UserRead quota (120/s per account), "
+            "which sign-ups and sign-ins share. Fix: use a rate between 0 and 60"
+        ),
+        read_requests_per_second=0,
+    ),
+    bad(
+        "hour",
+        "start_hour_utc",
+        "24 is not an hour of the day. Fix: use 0 to 23 (UTC)",
+        start_hour_utc=24,
+    ),
+    bad(
+        "retention",
+        "retention_days",
+        "0 is outside the retention range (1-36500 days). Fix: keep backups 1 to 36500 days",
+        retention_days=0,
+    ),
+    bad(
+        "drop",
+        "user_drop_alarm_percent",
+        "0 is not a percentage. Fix: use 1 to 100",
+        user_drop_alarm_percent=0,
+    ),
     (
         "owner-attribute-taken",
         lambda: with_pool(
             sandbox(), custom_attributes=(CustomAttributeConfig(name=OWNER_ATTRIBUTE_CONFIG.name),)
         ),
         f"{SANDBOX}.user_pool.custom_attributes",
-        "directory backup's own",
+        (
+            "custom:owner_id is the directory backup's own (admin-only) attribute. Fix: rename "
+            "your custom attribute"
+        ),
     ),
 ]
 
 
 @bad_config_cases(BAD)
 def test_bad_directory_backup_config_fails_with_key_and_fix(
-    make: Any, key: str, problem: str
+    make: Any, key: str, message: str
 ) -> None:
-    assert_config_error(make, key, problem)
+    assert_config_error(make, key, message)
 
 
 def test_a_locked_production_config_is_accepted() -> None:

@@ -46,25 +46,36 @@ BAD: list[BadCase] = [
             dataclasses.replace(live(), customer_key=None), custom_sms_sender=SNS
         ),
         "Live.triggers.custom_email_sender",
-        "customer managed KMS key",
+        (
+            "Cognito encrypts the codes it hands a custom sender with a customer managed KMS key, "
+            "and this stage has none (customer_key=None). Fix: keep customer_key on "
+            "(CustomerKeyConfig()), or remove the sender"
+        ),
     ),
     (
         "SES sender without the pool's SES address",
         lambda: with_pool(live(), email=None),
         "Live.triggers.custom_email_sender.provider",
-        "user_pool.email is None",
+        (
+            "the SES provider sends from the pool's SES address, and user_pool.email is None. "
+            "Fix: set user_pool.email=SesEmailConfig(...) with a verified address, or use another "
+            "provider"
+        ),
     ),
     (
         "SMS provider as the email sender",
         lambda: with_triggers(live(), custom_email_sender=SNS),
         "Live.triggers.custom_email_sender.provider",
-        "delivers sms, not email",
+        "'sns' delivers sms, not email. Fix: use a provider of email: ses",
     ),
     (
         "unknown provider",
         lambda: with_triggers(live(), custom_sms_sender=CustomSenderConfig(provider="twilio")),
         "Live.triggers.custom_sms_sender.provider",
-        "not a provider",
+        (
+            "'twilio' is not a provider in lambdas/custom_sender/catalog.py. Fix: use one of ses, "
+            "sns, or add yours to PROVIDERS"
+        ),
     ),
     (
         "API key for a provider that signs with IAM",
@@ -75,19 +86,28 @@ BAD: list[BadCase] = [
             ),
         ),
         "Live.triggers.custom_sms_sender.api_key",
-        "takes no API key",
+        "provider 'sns' takes no API key (it signs with IAM). Fix: remove api_key",
     ),
     (
         "migration without USER_PASSWORD_AUTH on any client",
         lambda: without_password_auth(live()),
         "Live.triggers.user_migration",
-        "user_pool.web_client.password_auth, user_pool.mobile_client.password_auth",
+        (
+            "the migration trigger fires only on USER_PASSWORD_AUTH sign-ins, and no client "
+            "allows them (user_pool.web_client.password_auth, "
+            "user_pool.mobile_client.password_auth are both False). Fix: set password_auth=True "
+            "on the clients whose apps sign legacy users in, for the migration window"
+        ),
     ),
     (
         "USER_PASSWORD_AUTH without a migration",
         lambda: with_password_auth(sandbox()),
         "Sandbox.user_pool.mobile_client.password_auth",
-        "triggers.user_migration is not set",
+        (
+            "USER_PASSWORD_AUTH sends the password itself to Cognito; it is only for the "
+            "migration window, and triggers.user_migration is not set. Fix: set "
+            "password_auth=False (SRP signs in without it), or configure triggers.user_migration"
+        ),
     ),
     (
         "migration endpoint over plain http",
@@ -95,16 +115,19 @@ BAD: list[BadCase] = [
             sandbox(), dataclasses.replace(MIGRATION, endpoint_url="http://legacy.example.net")
         ),
         "Sandbox.triggers.user_migration.endpoint_url",
-        "not an https:// base URL",
+        (
+            "'http://legacy.example.net' is not an https:// base URL (passwords travel to it). "
+            "Fix: use the legacy system's HTTPS endpoint, e.g. https://legacy.example.com/cognito"
+        ),
     ),
 ]
 
 
 @bad_config_cases(BAD)
 def test_bad_extension_config_names_key_and_fix(
-    make: Callable[[], StageConfig], key: str, problem: str
+    make: Callable[[], StageConfig], key: str, message: str
 ) -> None:
-    assert_config_error(make, key, problem)
+    assert_config_error(make, key, message)
 
 
 @pytest.mark.parametrize(

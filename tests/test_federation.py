@@ -199,13 +199,20 @@ BAD: list[BadCase] = [
         "google without client id",
         lambda: with_provider(0, client_id=" "),
         "Live.federation[0].client_id",
-        "without its client id",
+        (
+            "the provider is enabled without its client id. Fix: set client_id (from the "
+            "provider's developer console)"
+        ),
     ),
     (
         "raw google secret",
         lambda: with_provider(0, client_secret=SecretRef(name_or_arn="GOCSPX-abcdefghijklmnop")),
         "Live.federation[0].client_secret.name_or_arn",
-        "looks like a raw secret",
+        (
+            "this looks like a raw secret value, not a reference. Fix: store the value in "
+            "Secrets Manager and put its name or ARN here; never commit the value (rotate it "
+            "now if it was committed)"
+        ),
     ),
     (
         "raw facebook app secret",
@@ -213,7 +220,11 @@ BAD: list[BadCase] = [
             1, client_secret=SecretRef(name_or_arn="0123456789abcdef0123456789abcdef")
         ),
         "Live.federation[1].client_secret.name_or_arn",
-        "looks like a raw secret",
+        (
+            "this looks like a raw secret value, not a reference. Fix: store the value in "
+            "Secrets Manager and put its name or ARN here; never commit the value (rotate it "
+            "now if it was committed)"
+        ),
     ),
     (
         "pem key as apple secret",
@@ -222,61 +233,89 @@ BAD: list[BadCase] = [
             private_key=SecretRef(name_or_arn="-----BEGIN PRIVATE KEY-----\nMIGTAgEAMBMGByqGSM49"),
         ),
         f"Live.federation[{provider_of(AppleProviderConfig)}].private_key.name_or_arn",
-        "looks like a raw secret",
+        (
+            "this looks like a raw secret value, not a reference. Fix: store the value in "
+            "Secrets Manager and put its name or ARN here; never commit the value (rotate it "
+            "now if it was committed)"
+        ),
     ),
     (
         "apple without team id",
         lambda: with_provider(provider_of(AppleProviderConfig), team_id=""),
         f"Live.federation[{provider_of(AppleProviderConfig)}].team_id",
-        "without its team id",
+        (
+            "the provider is enabled without its team id. Fix: set team_id (from the "
+            "provider's developer console)"
+        ),
     ),
     (
         "apple bad key id",
         lambda: with_provider(provider_of(AppleProviderConfig), key_id="short"),
         f"Live.federation[{provider_of(AppleProviderConfig)}].key_id",
-        "10-character",
+        (
+            "'short' is not a 10-character Apple identifier. Fix: copy it from the Apple "
+            "developer account (Membership / Keys)"
+        ),
     ),
     (
         "secret reference that is not a name",
         lambda: with_provider(0, client_secret=SecretRef(name_or_arn="has spaces in it")),
         "Live.federation[0].client_secret.name_or_arn",
-        "neither a Secrets Manager ARN nor a secret name",
+        (
+            "'has spaces in it' is neither a Secrets Manager ARN nor a secret name. Fix: use "
+            "e.g. 'photoshare/prod/google' or the secret's full ARN"
+        ),
     ),
     (
         "saml without metadata",
         lambda: with_provider(provider_of(SamlProviderConfig), metadata_url=""),
         f"Live.federation[{provider_of(SamlProviderConfig)}].metadata_url",
-        "exactly one of metadata_url or metadata_file",
+        (
+            "exactly one of metadata_url or metadata_file must be set. Fix: point "
+            "metadata_url at the IdP's metadata endpoint, or metadata_file at a copy"
+        ),
     ),
     (
         "oidc without openid scope",
         lambda: with_provider(provider_of(OidcProviderConfig), scopes=("email",)),
         f"Live.federation[{provider_of(OidcProviderConfig)}].scopes",
-        "'openid' scope",
+        (
+            "the 'openid' scope is missing. Fix: add 'openid' (OIDC providers return no ID "
+            "token without it)"
+        ),
     ),
     (
         "apple as a client-secret provider",
         lambda: with_provider(0, kind=ProviderKind.APPLE),
         "Live.federation[0].kind",
-        "SignInWithApple is not a client-secret social provider",
+        (
+            "SignInWithApple is not a client-secret social provider. Fix: use "
+            "AppleProviderConfig, OidcProviderConfig or SamlProviderConfig instead"
+        ),
     ),
     (
         "social provider without scopes",
         lambda: with_provider(0, scopes=()),
         "Live.federation[0].scopes",
-        "no scope is requested",
+        ("no scope is requested. Fix: request at least the scope that returns the email address"),
     ),
     (
         "apple without services id",
         lambda: with_provider(provider_of(AppleProviderConfig), services_id=" "),
         f"Live.federation[{provider_of(AppleProviderConfig)}].services_id",
-        "the provider is enabled without its Services ID",
+        (
+            "the provider is enabled without its Services ID. Fix: set services_id (from the "
+            "provider's developer console)"
+        ),
     ),
     (
         "apple team id in lowercase",
         lambda: with_provider(provider_of(AppleProviderConfig), team_id="abcde12345"),
         f"Live.federation[{provider_of(AppleProviderConfig)}].team_id",
-        "'abcde12345' is not a 10-character Apple identifier",
+        (
+            "'abcde12345' is not a 10-character Apple identifier. Fix: copy it from the Apple "
+            "developer account (Membership / Keys)"
+        ),
     ),
     (
         "oidc issuer over http",
@@ -284,37 +323,49 @@ BAD: list[BadCase] = [
             provider_of(OidcProviderConfig), issuer_url="http://login.example.net"
         ),
         f"Live.federation[{provider_of(OidcProviderConfig)}].issuer_url",
-        "'http://login.example.net' is not an https issuer URL",
+        (
+            "'http://login.example.net' is not an https issuer URL. Fix: use the IdP's "
+            "issuer, e.g. https://login.example.com"
+        ),
     ),
     (
         "oidc without client id",
         lambda: with_provider(provider_of(OidcProviderConfig), client_id=""),
         f"Live.federation[{provider_of(OidcProviderConfig)}].client_id",
-        "the provider is enabled without its client id",
+        (
+            "the provider is enabled without its client id. Fix: set client_id (from the "
+            "provider's developer console)"
+        ),
     ),
     (
         "oidc attributes by PUT",
         lambda: with_provider(provider_of(OidcProviderConfig), attributes_request_method="PUT"),
         f"Live.federation[{provider_of(OidcProviderConfig)}].attributes_request_method",
-        "'PUT' is not GET or POST",
+        "'PUT' is not GET or POST. Fix: use 'GET' or 'POST'",
     ),
     (
         "provider name too short",
         lambda: with_provider(provider_of(OidcProviderConfig), name="ab"),
         f"Live.federation[{provider_of(OidcProviderConfig)}].name",
-        "'ab' is not a valid provider name",
+        (
+            "'ab' is not a valid provider name. Fix: use 3-32 letters, digits, '.' or '-' (it "
+            "appears in the hosted sign-in page)"
+        ),
     ),
     (
         "provider named like a built-in one",
         lambda: with_provider(provider_of(SamlProviderConfig), name="GOOGLE"),
         f"Live.federation[{provider_of(SamlProviderConfig)}].name",
-        "'GOOGLE' is reserved",
+        "'GOOGLE' is reserved. Fix: choose a name such as 'Corporate' or 'Okta'",
     ),
     (
         "saml with both metadata url and file",
         lambda: with_provider(provider_of(SamlProviderConfig), metadata_file="idp.xml"),
         f"Live.federation[{provider_of(SamlProviderConfig)}].metadata_url",
-        "exactly one of metadata_url or metadata_file must be set",
+        (
+            "exactly one of metadata_url or metadata_file must be set. Fix: point "
+            "metadata_url at the IdP's metadata endpoint, or metadata_file at a copy"
+        ),
     ),
     (
         "saml metadata over http",
@@ -322,26 +373,29 @@ BAD: list[BadCase] = [
             provider_of(SamlProviderConfig), metadata_url="http://idp.example.net/metadata"
         ),
         f"Live.federation[{provider_of(SamlProviderConfig)}].metadata_url",
-        "'http://idp.example.net/metadata' is not https",
+        ("'http://idp.example.net/metadata' is not https. Fix: use the IdP's https metadata URL"),
     ),
     (
         "saml identifier over 40 characters",
         lambda: with_provider(provider_of(SamlProviderConfig), identifiers=("x" * 41,)),
         f"Live.federation[{provider_of(SamlProviderConfig)}].identifiers[0]",
-        "is not a valid IdP identifier",
+        (
+            "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is not a valid IdP identifier. Fix: "
+            "use up to 40 letters, digits or +=.@-_ (usually the email domain)"
+        ),
     ),
     (
         "duplicate provider name",
         lambda: dataclasses.replace(live(), federation=(*live().federation, live().federation[0])),
         "Live.federation",
-        "'Google' appears twice",
+        "'Google' appears twice. Fix: give each entry a unique name",
     ),
 ]
 
 
 @bad_config_cases(BAD)
-def test_bad_provider_config(make: Callable[[], StageConfig], key: str, problem: str) -> None:
-    assert_config_error(make, key, problem)
+def test_bad_provider_config(make: Callable[[], StageConfig], key: str, message: str) -> None:
+    assert_config_error(make, key, message)
 
 
 def test_values_at_the_limits_are_accepted() -> None:

@@ -17,8 +17,11 @@ from aws_cdk import CfnResource
 
 from auth_constructs import cfn_text
 from stacks.auth_stack import AuthStack
+from stage_config import StageConfig
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp
+from tests.support.configs import live, sandbox
+from tests.support.construct_stacks import data_access_stack
 from tests.support.iam import (
     ACCOUNT,
     ALLOWED,
@@ -214,9 +217,27 @@ class StageRoles:
 
 
 def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
-    """Find the two roles (the user role by following the template's own references, the
-    elevated role from the stack), then resolve their policies."""
-    template = synthesized.template_json(stage)
+    """The roles of a stage of the user's app (the elevated role found from the stack)."""
+    stack = cast(AuthStack, synthesized.stack(stage))
+    elevated_role = cast(CfnResource, stack.access.elevated_role.node.default_child)
+    key_template = synthesized.key_template(stage) if synthesized.stage(stage).keys else {}
+    return roles_in(
+        synthesized.template_json(stage), stack.get_logical_id(elevated_role), key_template
+    )
+
+
+def construct_roles(config: StageConfig) -> StageRoles:
+    """The roles of the small data-access stack of a test-owned config, built afresh (so
+    `make mutate` judges the IAM-writing constructs by this matrix too)."""
+    built = data_access_stack(config)
+    return roles_in(built.template, built.logical_id(built.access.elevated_role), built.template)
+
+
+def roles_in(
+    template: dict[str, Any], elevated_role_id: str, key_template: dict[str, Any]
+) -> StageRoles:
+    """Find the user role by following the template's own references, then resolve both
+    roles' policies; the stage's key is in `key_template` (its Key stack's, or this one)."""
     resources = template["Resources"]
 
     def only(kind: str, where: Any = lambda _: True) -> tuple[str, dict[str, Any]]:
@@ -225,19 +246,15 @@ def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
 
     bucket_id, _ = only("AWS::S3::Bucket", lambda r: "CorsConfiguration" in r["Properties"])
     table_id, _ = only("AWS::DynamoDB::GlobalTable")
-    key_template = synthesized.key_template(stage) if synthesized.stage(stage).keys else {}
     keys = of_type(key_template, "AWS::KMS::Key")
+    key_arns = dict.fromkeys(keys, KEY)
     names = Names(
-        arns={bucket_id: f"arn:aws:s3:::{BUCKET}", table_id: table()},
+        arns={bucket_id: f"arn:aws:s3:::{BUCKET}", table_id: table(), **key_arns},
         refs={bucket_id: BUCKET, table_id: TABLE},
-        outputs=stack_outputs(key_template, Names(arns=dict.fromkeys(keys, KEY), refs={})),
+        outputs=stack_outputs(key_template, Names(arns=key_arns, refs={})),
     )
     _, attachment = only("AWS::Cognito::IdentityPoolRoleAttachment")
     user_role_id = attachment["Properties"]["Roles"]["authenticated"]["Fn::GetAtt"][0]
-    stack = cast(AuthStack, synthesized.stack(stage))
-    elevated_role_id = stack.get_logical_id(
-        cast(CfnResource, stack.access.elevated_role.node.default_child)
-    )
     _, bucket_policy = only(
         "AWS::S3::BucketPolicy", lambda r: r["Properties"]["Bucket"] == {"Ref": bucket_id}
     )
@@ -281,9 +298,17 @@ class Decisions:
     has_key: bool
 
 
-@pytest.fixture(scope="module", params=list(STAGES))
+CONSTRUCT_STACKS = {"constructs-without-key": sandbox, "constructs-with-key": live}
+"""Test-owned configs whose small data-access stacks the matrix also judges (one with a customer
+key, one without)."""
+
+
+@pytest.fixture(scope="module", params=[*STAGES, *CONSTRUCT_STACKS])
 def decisions(request: pytest.FixtureRequest, synthesized: SynthesizedApp) -> Decisions:
-    roles = stage_roles(synthesized, str(request.param))
+    """Each stage of the user's app, then each test-owned small stack."""
+    name = str(request.param)
+    make = CONSTRUCT_STACKS.get(name)
+    roles = construct_roles(make()) if make else stage_roles(synthesized, name)
     results = simulate([simulation(ask, roles) for ask in MATRIX])
     return Decisions(
         {ask.label: result for ask, result in zip(MATRIX, results, strict=True)}, roles.has_key

@@ -108,7 +108,8 @@ def test_a_production_stage_leaves_nothing_out() -> None:
     assert_config_error(
         lambda: dataclasses.replace(prod, leave_out=(Omission.LOG_DELIVERY,)),
         "Prod.leave_out",
-        "a production stage must deploy every resource",
+        "a production stage must deploy every resource. Fix: remove leave_out, or set "
+        "production=False",
     )
 
 

@@ -3,10 +3,14 @@ the reviewed equivalent mutants, every other survivor is listed, and the goal de
 
 from __future__ import annotations
 
+import ast
+import fnmatch
 import json
+import tomllib
 from pathlib import Path
 
-from tools.quality.mutation import report
+from tests.support.paths import ROOT
+from tools.quality.mutation import IAM_WRITERS, mutant_patterns, report
 
 KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36
 
@@ -62,3 +66,35 @@ def test_no_tests_count_against_the_rate(tmp_path: Path) -> None:
     assert "| `lambdas.pre_sign_up.index` | 1 | 0 | 0 | 0 | 1 | 0 | 0.0% |" in lines
     assert "- lambdas.pre_sign_up.index.x_f__mutmut_1 (no tests)" in lines
     assert not reached
+
+
+def mangled_functions(module: str) -> set[str]:
+    """The names mutmut gives the functions of `module` (`x_f`, `xǁClassǁmethod`)."""
+    tree = ast.parse((ROOT / Path(*module.split("."))).with_suffix(".py").read_text())
+    functions = {f"x_{node.name}" for node in tree.body if isinstance(node, ast.FunctionDef)}
+    for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
+        functions |= {
+            f"xǁ{cls.name}ǁ{node.name}" for node in cls.body if isinstance(node, ast.FunctionDef)
+        }
+    return functions
+
+
+def test_constructs_are_mutated_in_their_iam_writing_functions_only() -> None:
+    only_mutate = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"][
+        "only_mutate"
+    ]
+    for module, patterns in IAM_WRITERS.items():
+        assert f"{module.replace('.', '/')}.py" in only_mutate
+        functions = mangled_functions(module)
+        for pattern in patterns:
+            assert fnmatch.filter(functions, pattern), f"{module}: {pattern} matches nothing"
+    assert mutant_patterns("auth_constructs") == [
+        f"{module}.{pattern}__mutmut_*"
+        for module, patterns in IAM_WRITERS.items()
+        for pattern in patterns
+    ]
+    assert mutant_patterns("auth_constructs.data.photo_storage") == [
+        "auth_constructs.data.photo_storage.xǁPhotoStorageǁgrant_*__mutmut_*",
+        "auth_constructs.data.photo_storage.xǁPhotoStorageǁ_grant_*__mutmut_*",
+    ]
+    assert mutant_patterns("stage_config") == ["stage_config.*"]

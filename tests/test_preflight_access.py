@@ -9,6 +9,7 @@ operation of a service it opens a client for.
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 import botocore.session
 import pytest
@@ -16,8 +17,9 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 from botocore import xform_name
 
-from auth_constructs.operations.preflight_access import PreflightPolicy
-from stage_config import CustomDomainConfig, StageConfig
+from auth_constructs.operations.preflight_access import UNSCOPABLE_READS, PreflightPolicy
+from stacks.outputs import deployed_stack_name
+from stage_config import CustomDomainConfig, SecretRef, SocialProviderConfig, StageConfig
 from tests.support.configs import CERTIFICATE_ARN, DELIVERY, live, with_pool
 from tests.support.iam import ACCOUNT, ALLOWED, DENIED, REGION, Ask, Names, decide, resolve
 from tests.support.paths import ROOT
@@ -119,3 +121,63 @@ def test_every_preflight_call_is_in_the_matrix_as_allowed() -> None:
 )
 def test_preflight_policy_matrix(decisions: dict[Ask, str], ask: Ask) -> None:
     assert decisions[ask] == ask.expected
+
+
+def test_policy_statement_by_statement() -> None:
+    """What the matrix cannot tell apart: a secret named by ARN is granted as given, the SES
+    identities in the SES Region, and each resource written exactly."""
+    secret_arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:acme/live/google-AbCdEf"
+    config = sample()
+    google, *others = config.federation
+    assert isinstance(google, SocialProviderConfig)
+    by_arn = dataclasses.replace(google, client_secret=SecretRef(name_or_arn=secret_arn))
+    config = dataclasses.replace(config, federation=(by_arn, *others))
+    stack = Stack(App(), "Preflight")
+    PreflightPolicy(stack, "Preflight", stages=[config], delivery=DELIVERY)
+    (resource,) = Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy").values()
+    assert resource["Properties"]["Description"] == (
+        "Read-only checks before cdk deploy (make preflight)"
+    )
+    document = resolve(resource["Properties"]["PolicyDocument"], Names({}, {}))
+    account, region = config.account or ACCOUNT, config.region or "*"
+    email = config.user_pool.email
+    assert email
+    assert config.user_pool.custom_domain
+
+    def arn(service: str, resource: str, in_region: str = region) -> str:
+        return f"arn:aws:{service}:{in_region}:{account}:{resource}"
+
+    bootstrap = f"parameter/cdk-bootstrap/{DELIVERY.bootstrap_qualifier}/version"
+    assert document["Statement"] == [
+        {"Action": "ssm:GetParameter", "Effect": "Allow", "Resource": arn("ssm", bootstrap)},
+        {
+            "Action": "cloudformation:DescribeStacks",
+            "Effect": "Allow",
+            "Resource": arn("cloudformation", f"stack/{deployed_stack_name(config.name)}/*"),
+        },
+        {
+            "Action": "secretsmanager:GetSecretValue",
+            "Effect": "Allow",
+            "Resource": [
+                secret_arn,
+                *(
+                    arn("secretsmanager", f"secret:{ref.name_or_arn}-??????")
+                    for ref in list(config.secret_refs.values())[1:]
+                ),
+            ],
+        },
+        {
+            "Action": "ses:GetEmailIdentity",
+            "Effect": "Allow",
+            "Resource": [
+                arn("ses", f"identity/{email.from_address}", email.ses_region),
+                arn("ses", f"identity/{email.from_address.split('@')[1]}", email.ses_region),
+            ],
+        },
+        {
+            "Action": "acm:DescribeCertificate",
+            "Effect": "Allow",
+            "Resource": config.user_pool.custom_domain.certificate_arn,
+        },
+        {"Action": list(UNSCOPABLE_READS), "Effect": "Allow", "Resource": "*"},
+    ]

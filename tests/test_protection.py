@@ -437,7 +437,10 @@ BAD: list[BadCase] = [
             protection=ProtectionConfig(threat_protection=ThreatProtectionConfig()),
         ),
         "Sandbox.user_pool.protection.threat_protection",
-        "the ESSENTIALS plan has no threat protection",
+        (
+            "the ESSENTIALS plan has no threat protection. Fix: set "
+            "feature_plan=FeaturePlan.PLUS, or protection.threat_protection=None"
+        ),
     ),
     (
         "rotation on LITE",
@@ -447,31 +450,44 @@ BAD: list[BadCase] = [
             protection=ProtectionConfig(waf=None, refresh_token_rotation=timedelta(seconds=5)),
         ),
         "Sandbox.user_pool.protection.refresh_token_rotation",
-        "needs the ESSENTIALS or PLUS feature plan",
+        (
+            "refresh-token rotation needs the ESSENTIALS or PLUS feature plan. Fix: set "
+            "feature_plan=FeaturePlan.ESSENTIALS (or PLUS), or "
+            "protection.refresh_token_rotation=None"
+        ),
     ),
     (
         "rotation grace over a minute",
         lambda: protect(live(), refresh_token_rotation=timedelta(seconds=90)),
         "Live.user_pool.protection.refresh_token_rotation",
-        "outside Cognito's range",
+        (
+            "0:01:30 is outside Cognito's range 0:00:00 to 0:01:00. Fix: choose a value "
+            "between 0:00:00 and 0:01:00"
+        ),
     ),
     (
         "rate limit under WAF's minimum",
         lambda: protect(live(), waf=Waf(rate_limit=5)),
         "Live.user_pool.protection.waf.rate_limit",
-        "outside WAF's rate limit range",
+        (
+            "5 is outside WAF's rate limit range. Fix: use 10 to 2,000,000,000 requests per "
+            "client IP per 5 minutes"
+        ),
     ),
     (
         "unknown managed rule group",
         lambda: protect(live(), waf=Waf(extra_managed_groups=("BotControl",))),
         "Live.user_pool.protection.waf.extra_managed_groups[0]",
-        "is not the name of an AWS managed rule group",
+        (
+            "'BotControl' is not the name of an AWS managed rule group. Fix: use a name from "
+            "the WAF console, e.g. 'AWSManagedRulesAnonymousIpList'"
+        ),
     ),
     (
         "always-on rule group repeated",
         lambda: protect(live(), waf=Waf(extra_managed_groups=(ALWAYS_ON_RULE_GROUPS[0],))),
         "Live.user_pool.protection.waf.extra_managed_groups[0]",
-        "is always on",
+        ("AWSManagedRulesCommonRuleSet is always on. Fix: remove it from extra_managed_groups"),
     ),
     (
         "trusted network with host bits",
@@ -479,7 +495,10 @@ BAD: list[BadCase] = [
             live(), threat_protection=ThreatProtectionConfig(trusted_networks=("10.1.2.3/8",))
         ),
         "Live.user_pool.protection.threat_protection.trusted_networks[0]",
-        "is not a CIDR range",
+        (
+            "'10.1.2.3/8' is not a CIDR range. Fix: write it as address/prefix with the host "
+            "bits zero, e.g. '203.0.113.0/24'"
+        ),
     ),
     (
         "trusted network without a prefix",
@@ -487,25 +506,37 @@ BAD: list[BadCase] = [
             live(), threat_protection=ThreatProtectionConfig(trusted_networks=("10.0.0.1",))
         ),
         "Live.user_pool.protection.threat_protection.trusted_networks[0]",
-        "is not a CIDR range",
+        (
+            "'10.0.0.1' is not a CIDR range. Fix: write it as address/prefix with the host "
+            "bits zero, e.g. '203.0.113.0/24'"
+        ),
     ),
     (
         "short retention in production",
         lambda: protect(live(), log_retention_days=90),
         "Live.user_pool.protection.log_retention_days",
-        "too short for a production audit trail",
+        (
+            "90 days is too short for a production audit trail. Fix: use at least 365 (AWS "
+            "Control Tower's log controls expect a year)"
+        ),
     ),
     (
         "alarm topic that is not an SNS ARN",
         lambda: protect(live(), alarms=AlarmsConfig(notify_topic_arn="acme-on-call")),
         "Live.user_pool.protection.alarms.notify_topic_arn",
-        "is not an SNS topic ARN",
+        (
+            "'acme-on-call' is not an SNS topic ARN. Fix: paste the topic's ARN "
+            "(arn:aws:sns:<region>:<account>:<name>), or leave it empty"
+        ),
     ),
     (
         "production alarms that notify nobody",
         lambda: protect(live(), alarms=AlarmsConfig()),
         "Live.user_pool.protection.alarms.notify_emails",
-        "a production stage's alarms would notify nobody",
+        (
+            "a production stage's alarms would notify nobody. Fix: list the on-call addresses "
+            "in notify_emails, or set notify_topic_arn to your topic"
+        ),
     ),
     (
         "a topic of yours and the stage's own",
@@ -514,13 +545,16 @@ BAD: list[BadCase] = [
             alarms=AlarmsConfig(notify_topic_arn=ON_CALL_TOPIC, notify_emails=("a@example.net",)),
         ),
         "Live.user_pool.protection.alarms.notify_emails",
-        "both a topic of yours and the stage's own topic",
+        (
+            "both a topic of yours and the stage's own topic are configured. Fix: subscribe "
+            "the addresses to your topic and remove notify_emails, or drop notify_topic_arn"
+        ),
     ),
     (
         "an alarm address that is not one",
         lambda: protect(live(), alarms=AlarmsConfig(notify_emails=("on-call",))),
         "Live.user_pool.protection.alarms.notify_emails[0]",
-        "is not an email address",
+        ("'on-call' is not an email address. Fix: use a full address such as no-reply@example.com"),
     ),
     (
         "the stage's own alarm topic without the stage's key",
@@ -529,17 +563,26 @@ BAD: list[BadCase] = [
             customer_key=None,
         ),
         "Live.user_pool.protection.alarms.notify_emails",
-        "this stage has none",
+        (
+            "the stage's own alarm topic is encrypted with the stage's customer key, and this "
+            "stage has none (CloudWatch cannot publish to a topic under the AWS-managed SNS "
+            "key). Fix: keep customer_key on, or set notify_topic_arn to a topic of yours "
+            "instead"
+        ),
     ),
     (
         "retention CloudWatch does not offer",
         lambda: protect(sandbox(), log_retention_days=100),
         "Sandbox.user_pool.protection.log_retention_days",
-        "is not a CloudWatch Logs retention period",
+        (
+            "100 is not a CloudWatch Logs retention period. Fix: use one of 1, 3, 5, 7, 14, "
+            "30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, "
+            "3288, 3653"
+        ),
     ),
 ]
 
 
 @bad_config_cases(BAD)
-def test_bad_protection_config_names_key_and_fix(make: Any, key: str, problem: str) -> None:
-    assert_config_error(make, key, problem)
+def test_bad_protection_config_names_key_and_fix(make: Any, key: str, message: str) -> None:
+    assert_config_error(make, key, message)

@@ -274,25 +274,42 @@ CASES: list[BadCase] = [
             replica=ReplicaConfig(region=SECONDARY),
         ),
         f"{SANDBOX}.replica",
-        "ESSENTIALS or PLUS",
+        (
+            "multi-Region replication needs the ESSENTIALS or PLUS feature plan. Fix: set "
+            "user_pool.feature_plan=FeaturePlan.ESSENTIALS (or PLUS), or replica=None"
+        ),
     ),
     (
         "primary-region-unknown",
         lambda: dataclasses.replace(replicated(), region=""),
         f"{LIVE}.region",
-        "needs the stage's own (primary) Region at synth",
+        (
+            "a replica needs the stage's own (primary) Region at synth: the secondary Region's "
+            "stacks read values across Regions. Fix: set region='eu-west-1' (your primary) in "
+            "stages.py, or LIVE_REGION in the environment"
+        ),
     ),
     (
         "primary-outside-replication",
         lambda: replicated(region="af-south-1", user_pool=without_alarms()),
         f"{LIVE}.region",
-        "does not replicate user pools from af-south-1",
+        (
+            "Cognito does not replicate user pools from af-south-1. Fix: use one of "
+            "ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, "
+            "ca-central-1, eu-central-1, eu-north-1, eu-west-1, eu-west-2, eu-west-3, sa-east-1, "
+            "us-east-1, us-east-2, us-west-1, us-west-2 as the primary, or replica=None"
+        ),
     ),
     (
         "secondary-outside-replication",
         lambda: dataclasses.replace(replicated(), replica=ReplicaConfig(region="me-south-1")),
         f"{LIVE}.replica.region",
-        "does not replicate user pools to me-south-1",
+        (
+            "Cognito does not replicate user pools to me-south-1. Fix: use one of ap-northeast-1, "
+            "ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, "
+            "eu-central-1, eu-north-1, eu-west-1, eu-west-2, eu-west-3, sa-east-1, us-east-1, "
+            "us-east-2, us-west-1, us-west-2"
+        ),
     ),
     (
         "secondary-is-primary",
@@ -301,13 +318,20 @@ CASES: list[BadCase] = [
             replica=ReplicaConfig(region=PRIMARY, ses_region=PRIMARY, totp_only_reason=REASON),
         ),
         f"{LIVE}.replica.region",
-        f"is the stage's own Region ({PRIMARY})",
+        (
+            "the secondary Region is the stage's own Region (eu-west-1). Fix: choose a second "
+            "Region for the replica"
+        ),
     ),
     (
         "no-customer-key",
         lambda: replicated(customer_key=None, triggers=without_senders()),
         f"{LIVE}.customer_key",
-        "multi-Region customer managed key",
+        (
+            "replication needs the pool encrypted with a multi-Region customer managed key, and "
+            "this stage has none. Fix: set customer_key=CustomerKeyConfig() (before the first "
+            "deploy: the key is multi-Region from creation), or replica=None"
+        ),
     ),
     (
         "totp-only-without-reason",
@@ -315,7 +339,12 @@ CASES: list[BadCase] = [
             replicated(), replica=ReplicaConfig(region=SECONDARY, ses_region=SECONDARY)
         ),
         f"{LIVE}.replica.totp_only_reason",
-        "TOTP is its only factor",
+        (
+            "MFA is REQUIRED and TOTP is its only factor, which secondary replicas do not "
+            "support: during a failover nobody could sign in there. Fix: state why that is "
+            "acceptable in replica.totp_only_reason (a sentence), or offer mfa.sms as a second "
+            "factor"
+        ),
     ),
     (
         "ses-without-secondary-settings",
@@ -323,7 +352,10 @@ CASES: list[BadCase] = [
             replicated(), replica=ReplicaConfig(region=SECONDARY, totp_only_reason=REASON)
         ),
         f"{LIVE}.replica.ses_region",
-        "sends its own email",
+        (
+            "the replica sends its own email (settings per Region), through SES. Fix: set "
+            "replica.ses_region to a Region where the sender identity is verified"
+        ),
     ),
     (
         "ses-region-cognito-cannot-use",
@@ -331,7 +363,10 @@ CASES: list[BadCase] = [
             replicated(), replica=ReplicaConfig(region=SECONDARY, ses_region="ap-south-1")
         ),
         f"{LIVE}.replica.ses_region",
-        f"Cognito in {SECONDARY} cannot send through SES in ap-south-1",
+        (
+            "Cognito in eu-central-1 cannot send through SES in ap-south-1. Fix: use SES in "
+            "eu-central-1 or in one of eu-west-1, us-east-1, us-west-2"
+        ),
     ),
 ]
 
@@ -341,14 +376,17 @@ CASES.append(
         "alarm-topic-in-another-region",
         lambda: dataclasses.replace(live(), region="us-east-1"),
         f"{LIVE}.user_pool.protection.alarms.notify_topic_arn",
-        "notify topics of their own Region only",
+        (
+            "the topic is in eu-west-1, and CloudWatch alarms and EventBridge rules in us-east-1 "
+            "notify topics of their own Region only. Fix: use a topic in us-east-1"
+        ),
     )
 )
 
 
 @bad_config_cases(CASES)
-def test_bad_replica_config_names_key_and_fix(make: Any, key: str, problem: str) -> None:
-    assert_config_error(make, key, problem)
+def test_bad_replica_config_names_key_and_fix(make: Any, key: str, message: str) -> None:
+    assert_config_error(make, key, message)
 
 
 def test_what_the_rules_allow() -> None:

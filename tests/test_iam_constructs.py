@@ -1,0 +1,652 @@
+"""The policies and trust each IAM-writing construct writes, statement by statement, on small
+stacks of test-owned configs built afresh (`tests/support/construct_stacks.py`).
+
+The app-level tests (isolation matrix, smoke and trigger access) prove the composed stages; these
+pin what each construct writes itself, so a changed action, condition, principal or resource
+fails here, and `make mutate` can judge these constructs in seconds per mutant. Logical ids
+stand in for the ARNs and names the stack references (`arn:<id>`, `<id>`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack, Validations
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from trigger_common import TIMEOUT_SECONDS
+
+from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.operations.smoke_access import (
+    SmokeAccess,
+    smoke_principal,
+    smoke_role_name,
+    smoke_runner_role_name,
+)
+from stage_config import GITHUB_OIDC, CustomerKeyConfig, DeliveryConfig, DeliveryMode, StageConfig
+from tests.support.app import PIPELINE_CONNECTION, cdk_json_context
+from tests.support.configs import DELIVERY, live, sandbox, with_access, with_pool, with_triggers
+from tests.support.construct_stacks import (
+    Built,
+    DataAccessStack,
+    TriggersStack,
+    data_access_stack,
+    template_of,
+    triggers_stack,
+)
+from tests.support.iam import ACCOUNT, PARTITION, REGION, Names, resolve
+
+LAMBDA_TRUST = [
+    {
+        "Action": "sts:AssumeRole",
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+    }
+]
+ITEM_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+XRAY = {
+    "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+    "Effect": "Allow",
+    "Resource": "*",
+}
+OWNER = "${aws:PrincipalTag/sub}"
+
+
+def concrete(built: Built, node: Any) -> Any:
+    """`node` with each reference to a resource of the stack replaced by `arn:<id>` or `<id>`."""
+    ids = list(built.template["Resources"])
+    return resolve(node, Names(arns={i: f"arn:{i}" for i in ids}, refs={i: i for i in ids}))
+
+
+def canonical(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`statements` with each list of actions sorted, as CDK renders them."""
+    return [
+        {**s, "Action": sorted(s["Action"])} if isinstance(s["Action"], list) else s
+        for s in statements
+    ]
+
+
+def statements(built: Built, policy: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = concrete(built, policy["Properties"]["PolicyDocument"])[
+        "Statement"
+    ]
+    return found
+
+
+def trust(built: Built, role: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = concrete(
+        built, built.resource(role)["Properties"]["AssumeRolePolicyDocument"]
+    )["Statement"]
+    return found
+
+
+def role_statements(built: Built, role: Any) -> list[dict[str, Any]]:
+    """The statements of every AWS::IAM::Policy attached to `role`, in template order."""
+    role_id = built.logical_id(role)
+    return [
+        statement
+        for resource in built.template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role_id} in resource["Properties"]["Roles"]
+        for statement in statements(built, resource)
+    ]
+
+
+def via(built: DataAccessStack | TriggersStack, service: str, actions: list[str]) -> Any:
+    """The customer key's statement for `actions` in requests `service` makes (grant_through)."""
+    assert built.storage.key
+    conditions: dict[str, Any] = {"kms:ViaService": f"{service}.{REGION}.amazonaws.com"}
+    if service == "s3":
+        conditions["kms:EncryptionContext:aws:s3:arn"] = (
+            f"arn:{built.logical_id(built.storage.bucket)}"
+        )
+    return {
+        "Action": actions,
+        "Condition": {"StringEquals": conditions},
+        "Effect": "Allow",
+        "Resource": f"arn:{built.logical_id(built.storage.key.key)}",
+    }
+
+
+# -- identity pool roles and the grants on the photos and items (photo_storage, identity_access)
+
+CONFIGS = {"without key": sandbox, "with key": live}
+
+
+@pytest.fixture(scope="module")
+def data_stacks() -> dict[str, DataAccessStack]:
+    return {name: data_access_stack(make()) for name, make in CONFIGS.items()}
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_both_roles_trust_only_signed_in_identities_of_this_pool_with_tags(
+    data_stacks: dict[str, DataAccessStack], name: str
+) -> None:
+    built = data_stacks[name]
+    signed_in = {
+        "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+        "Condition": {
+            "StringEquals": {
+                "cognito-identity.amazonaws.com:aud": built.logical_id(built.access.identity_pool)
+            },
+            "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+        },
+        "Effect": "Allow",
+        "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+    }
+    assert trust(built, built.access.user_role) == [signed_in]
+    assert trust(built, built.access.elevated_role) == [signed_in]
+    assert built.resource(built.access.elevated_role)["Properties"]["Description"] == (
+        "Elevated groups: own data plus read access to all photos"
+    )
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_pool_maps_each_client_by_token_denies_ambiguity_and_tags_the_sub(
+    data_stacks: dict[str, DataAccessStack], name: str
+) -> None:
+    built = data_stacks[name]
+    pool_id = built.logical_id(built.access.identity_pool)
+    pool = built.template["Resources"][pool_id]
+    assert pool["Properties"]["AllowUnauthenticatedIdentities"] is False
+    assert pool["Properties"]["AllowClassicFlow"] is False
+    assert [p["ClientId"] for p in pool["Properties"]["CognitoIdentityProviders"]] == [
+        {"Ref": built.logical_id(client)} for client in built.clients
+    ]
+    (attachment_id, attachment), *others = [
+        (i, r)
+        for i, r in built.template["Resources"].items()
+        if r["Type"] == "AWS::Cognito::IdentityPoolRoleAttachment"
+    ]
+    assert not others
+    mappings = attachment["Properties"]["RoleMappings"]
+    assert list(mappings) == [client.node.id for client in built.clients]
+    for client, mapping in zip(built.clients, mappings.values(), strict=True):
+        assert mapping["Type"] == "Token"
+        assert mapping["AmbiguousRoleResolution"] == "Deny"
+        assert {"Ref": built.logical_id(client)} in mapping["IdentityProvider"]["Fn::Join"][1]
+    # Each references the user pool and its clients: no DependsOn to repeat it (cfn-lint W3005).
+    assert "DependsOn" not in pool
+    assert "DependsOn" not in attachment, attachment_id
+    (tag,) = [
+        r["Properties"]
+        for r in built.template["Resources"].values()
+        if r["Type"] == "AWS::Cognito::IdentityPoolPrincipalTag"
+    ]
+    assert tag["IdentityPoolId"] == {"Ref": pool_id}
+    assert tag["IdentityProviderName"] == {
+        "Fn::GetAtt": [built.logical_id(built.pool), "ProviderName"]
+    }
+    assert tag["PrincipalTags"] == {"sub": "sub"}
+    assert tag["UseDefaults"] is False
+
+
+def cog7_reasons(built: DataAccessStack) -> list[str]:
+    return [
+        str(entry.data["Annotation::AwsSolutions-COG7"])
+        for entry in built.access.identity_pool.node.metadata
+        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        and "Annotation::AwsSolutions-COG7" in entry.data
+    ]
+
+
+def test_guest_access_only_where_configured_and_acknowledged_with_its_reason(
+    data_stacks: dict[str, DataAccessStack],
+) -> None:
+    reason = "A public gallery: guests browse the public/ prefix, which no role here grants."
+    guests = data_access_stack(
+        with_access(live(), allow_guest_access=True, guest_access_reason=reason)
+    )
+    pool = guests.resource(guests.access.identity_pool)
+    assert pool["Properties"]["AllowUnauthenticatedIdentities"] is True
+    assert cog7_reasons(guests) == [reason]
+    assert cog7_reasons(data_stacks["with key"]) == []
+
+
+def own_data(built: DataAccessStack) -> list[dict[str, Any]]:
+    """What the user role and the elevated role both hold: their own photos and items."""
+    bucket = f"arn:{built.logical_id(built.storage.bucket)}"
+    key = bool(built.storage.key)
+    return [
+        {
+            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+            "Effect": "Allow",
+            "Resource": f"{bucket}/users/{OWNER}/*",
+            "Sid": "OwnPhotos",
+        },
+        *([via(built, "s3", ["kms:Decrypt", "kms:GenerateDataKey"])] if key else []),
+        {
+            "Action": "s3:ListBucket",
+            "Condition": {"StringLike": {"s3:prefix": [f"users/{OWNER}/", f"users/{OWNER}/*"]}},
+            "Effect": "Allow",
+            "Resource": bucket,
+            "Sid": "ListOwnPhotos",
+        },
+        {
+            "Action": [
+                "dynamodb:BatchGetItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+            ],
+            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [OWNER]}},
+            "Effect": "Allow",
+            "Resource": f"arn:{built.logical_id(built.storage.table)}",
+            "Sid": "OwnItems",
+        },
+        *([via(built, "dynamodb", ITEM_KEY_ACTIONS)] if key else []),
+    ]
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_user_role_holds_exactly_its_own_data(
+    data_stacks: dict[str, DataAccessStack], name: str
+) -> None:
+    built = data_stacks[name]
+    assert role_statements(built, built.access.user_role) == own_data(built)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_elevated_role_adds_exactly_reading_every_photo(
+    data_stacks: dict[str, DataAccessStack], name: str
+) -> None:
+    """The key's decrypt through S3 for this bucket is the owner grant's statement already (CDK
+    merges the two), since the key's statement names the bucket, not the objects."""
+    built = data_stacks[name]
+    bucket = f"arn:{built.logical_id(built.storage.bucket)}"
+    read_all = [
+        {
+            "Action": "s3:GetObject",
+            "Effect": "Allow",
+            "Resource": f"{bucket}/users/*",
+            "Sid": "ReadAllPhotos",
+        },
+        {
+            "Action": "s3:ListBucket",
+            "Condition": {"StringLike": {"s3:prefix": ["users/", "users/*"]}},
+            "Effect": "Allow",
+            "Resource": bucket,
+            "Sid": "ListAllPhotos",
+        },
+    ]
+    assert role_statements(built, built.access.elevated_role) == own_data(built) + read_all
+
+
+# -- the triggers' roles (triggers) and their grants on the table (photo_storage)
+
+
+@pytest.fixture(scope="module")
+def trigger_stacks() -> dict[str, TriggersStack]:
+    return {name: triggers_stack(make()) for name, make in CONFIGS.items()}
+
+
+def role_of(function: lambda_.Function) -> iam.IRole:
+    assert function.role
+    return function.role
+
+
+def folder_of(built: TriggersStack, function: lambda_.Function) -> str:
+    """The trigger's folder under lambdas/, as its environment names it."""
+    variables = built.resource(function)["Properties"]["Environment"]["Variables"]
+    return str(variables["POWERTOOLS_SERVICE_NAME"])
+
+
+OWN_GRANT_TESTS = frozenset({"CustomEmailSender", "CustomSmsSender", "UserMigration"})
+"""Triggers whose further grants (the key, SES/SNS, the dead letters, the legacy secret) are
+pinned by tests/test_custom_senders_template.py and tests/test_user_migration_template.py."""
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_each_trigger_role_trusts_lambda_and_writes_only_its_own_logs(
+    trigger_stacks: dict[str, TriggersStack], name: str
+) -> None:
+    built = trigger_stacks[name]
+    table = f"arn:{built.logical_id(built.storage.table)}"
+    table_access = {
+        "PostConfirmation": "dynamodb:PutItem",
+        "PreAuthentication": "dynamodb:GetItem",
+        "PostAuthentication": "dynamodb:UpdateItem",
+    }
+    for construct_id, function in built.triggers.functions.items():
+        if construct_id in OWN_GRANT_TESTS:
+            continue
+        role = role_of(function)
+        assert trust(built, role) == LAMBDA_TRUST
+        assert built.resource(role)["Properties"]["Description"] == (
+            f"Cognito {folder_of(built, function)} trigger"
+        )
+        log_group = built.triggers.node.find_child(f"{construct_id}Logs")
+        own_logs = {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": f"arn:{built.logical_id(log_group)}",
+        }
+        expected = [XRAY, own_logs]
+        if construct_id in table_access:
+            expected.append(
+                {"Action": table_access[construct_id], "Effect": "Allow", "Resource": table}
+            )
+            if built.storage.key:
+                expected.append(via(built, "dynamodb", ITEM_KEY_ACTIONS))
+        default_policy = built.resource(role.node.find_child("DefaultPolicy"))
+        assert statements(built, default_policy) == expected, construct_id
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_only_pre_sign_up_and_post_confirmation_act_on_the_pool_as_their_own_role(
+    trigger_stacks: dict[str, TriggersStack], name: str
+) -> None:
+    built = trigger_stacks[name]
+    pool = f"arn:{built.logical_id(built.pool)}"
+    policies = {
+        construct_id: (built.resource(found), role_of(function))
+        for construct_id, function in built.triggers.functions.items()
+        if (found := function.node.try_find_child("PoolAccess"))
+    }
+    assert {construct_id: statements(built, p) for construct_id, (p, _) in policies.items()} == {
+        "PreSignUp": [
+            {
+                "Action": ["cognito-idp:AdminLinkProviderForUser", "cognito-idp:ListUsers"],
+                "Effect": "Allow",
+                "Resource": pool,
+            }
+        ],
+        "PostConfirmation": [
+            {"Action": "cognito-idp:AdminAddUserToGroup", "Effect": "Allow", "Resource": pool}
+        ],
+    }
+    for resource, role in policies.values():
+        assert resource["Properties"]["Roles"] == [{"Ref": built.logical_id(role)}]
+
+
+def test_no_default_group_no_group_grant() -> None:
+    built = triggers_stack(with_triggers(sandbox(), default_group=None))
+    assert built.triggers.post_confirmation.node.try_find_child("PoolAccess") is None
+    assert built.triggers.pre_sign_up.node.try_find_child("PoolAccess") is not None
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_each_trigger_function_runs_as_configured(
+    trigger_stacks: dict[str, TriggersStack], name: str
+) -> None:
+    built = trigger_stacks[name]
+    config = CONFIGS[name]().triggers
+    assert config is not None
+    for construct_id, function in built.triggers.functions.items():
+        props = built.resource(function)["Properties"]
+        folder = folder_of(built, function)
+        assert props["Handler"] == f"{folder}.index.handler"
+        assert props["Architectures"] == ["arm64"]
+        assert props["Runtime"] == "python3.13"
+        assert props["MemorySize"] == 256
+        assert props["Timeout"] == TIMEOUT_SECONDS
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["Environment"]["Variables"]["LOG_LEVEL"] == "INFO"
+        assert props["Role"] == {"Fn::GetAtt": [built.logical_id(role_of(function)), "Arn"]}
+        assert props.get("ReservedConcurrentExecutions") == config.reservations.get(folder)
+        log_group = built.resource(built.triggers.node.find_child(f"{construct_id}Logs"))
+        assert ("KmsKeyId" in log_group["Properties"]) is bool(built.storage.key)
+        assert props["LoggingConfig"]["LogGroup"] == {
+            "Ref": built.logical_id(built.triggers.node.find_child(f"{construct_id}Logs"))
+        }
+    assert {
+        construct_id: built.resource(function)["Properties"]["Environment"]["Variables"][
+            "POWERTOOLS_SERVICE_NAME"
+        ]
+        for construct_id, function in built.triggers.functions.items()
+    } == {
+        "PreSignUp": "pre_sign_up",
+        "PostConfirmation": "post_confirmation",
+        "PreTokenGeneration": "pre_token_generation",
+        **({"CustomMessage": "custom_message"} if config.runs_custom_message else {}),
+        **(
+            {"PreAuthentication": "pre_authentication", "PostAuthentication": "post_authentication"}
+            if config.pre_authentication
+            else {}
+        ),
+        **({"CustomEmailSender": "custom_email_sender"} if config.custom_email_sender else {}),
+        **({"CustomSmsSender": "custom_sms_sender"} if config.custom_sms_sender else {}),
+        **({"UserMigration": "user_migration"} if config.user_migration else {}),
+    }
+
+
+# -- the customer key's own policy (customer_key)
+
+
+def key_stack(config: CustomerKeyConfig, *, production: bool) -> tuple[Built, CustomerKey]:
+    stack = Stack(App(context=cdk_json_context()), "Key")
+    stateful = (live() if production else sandbox()).stateful
+    key = CustomerKey(stack, "CustomerKey", config=config, stateful=stateful)
+    for name in ("One", "Two"):
+        key.encrypt_log_group(logs.LogGroup(stack, name))
+    key.allow_user_pools()
+    key.allow_alarm_topics(source_arns="arn:alarms:*", topic_arns="arn:topics:*")
+    return Built(stack, template_of(stack)), key
+
+
+def test_key_policy_statement_by_statement() -> None:
+    built, key = key_stack(CustomerKeyConfig(), production=True)
+    this_account = {"aws:SourceAccount": ACCOUNT}
+    pools = f"arn:{PARTITION}:cognito-idp:{REGION}:{ACCOUNT}:userpool/*"
+    cognito_services = {"Service": ["cognito-idp.amazonaws.com", "identitystore.amazonaws.com"]}
+    resource = built.resource(key.key)
+    assert concrete(built, resource["Properties"]["KeyPolicy"])["Statement"] == canonical(
+        [
+            {
+                "Action": "kms:*",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{PARTITION}:iam::{ACCOUNT}:root"},
+                "Resource": "*",
+            },
+            {
+                "Action": "kms:CreateGrant",
+                "Condition": {
+                    "BoolIfExists": {
+                        "kms:GrantIsForAWSResource": "false",
+                        "aws:PrincipalIsAWSService": "false",
+                    }
+                },
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Resource": "*",
+                "Sid": "GrantsOnlyForAwsResources",
+            },
+            {
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                ],
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:*"
+                        )
+                    }
+                },
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+                "Resource": "*",
+                "Sid": "CloudWatchLogsOfThisAccount",
+            },
+            {
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                ],
+                "Condition": {
+                    "StringEquals": this_account,
+                    "ArnLike": {"aws:SourceArn": pools},
+                    "StringLike": {"kms:EncryptionContext:aws:cognito-idp:userpool-arn": pools},
+                },
+                "Effect": "Allow",
+                "Principal": cognito_services,
+                "Resource": "*",
+                "Sid": "CognitoUserPoolsOfThisAccount",
+            },
+            {
+                "Action": "kms:DescribeKey",
+                "Condition": {"StringEquals": this_account, "ArnLike": {"aws:SourceArn": pools}},
+                "Effect": "Allow",
+                "Principal": cognito_services,
+                "Resource": "*",
+                "Sid": "CognitoDescribesTheKey",
+            },
+            {
+                "Action": ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
+                "Condition": {
+                    "StringEquals": {
+                        "kms:ViaService": f"cognito-idp.{REGION}.amazonaws.com",
+                        "kms:CallerAccount": ACCOUNT,
+                    }
+                },
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Resource": "*",
+                "Sid": "ThroughCognitoForThisAccount",
+            },
+            {
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Condition": {
+                    "StringEquals": this_account,
+                    "ArnLike": {
+                        "aws:SourceArn": "arn:alarms:*",
+                        "kms:EncryptionContext:aws:sns:topicArn": "arn:topics:*",
+                    },
+                },
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Resource": "*",
+                "Sid": "CloudWatchAlarmsToTopicsOfThisStack",
+            },
+        ]
+    )
+    # The one wildcard principal is acknowledged to checkov on the key, with why it is safe.
+    assert resource["Metadata"]["checkov"] == {
+        "skip": [
+            {
+                "id": "CKV_AWS_33",
+                "comment": "The one wildcard-principal statement only lets Cognito use the key "
+                "for callers in this account (kms:ViaService cognito-idp, kms:CallerAccount), as "
+                "the Cognito guide's key policy does; whether a caller may call Cognito is IAM's "
+                "say.",
+            }
+        ]
+    }
+    for group in ("One", "Two"):
+        log_group = built.resource(built.stack.node.find_child(group))
+        assert log_group["Properties"]["KmsKeyId"] == {
+            "Fn::GetAtt": [built.logical_id(key.key), "Arn"]
+        }
+
+
+@pytest.mark.parametrize("production", [True, False], ids=["production", "non-production"])
+def test_key_rotates_is_multi_region_and_kept_as_its_data(production: bool) -> None:
+    config = CustomerKeyConfig(rotation_days=90, deletion_window_days=7)
+    built, key = key_stack(config, production=production)
+    resource = built.resource(key.key)
+    assert resource["Properties"]["EnableKeyRotation"] is True
+    assert resource["Properties"]["RotationPeriodInDays"] == 90
+    assert resource["Properties"]["PendingWindowInDays"] == 7
+    assert resource["Properties"]["MultiRegion"] is True
+    assert resource["Properties"]["Description"] == {
+        "Fn::Join": ["", [{"Ref": "AWS::StackName"}, ": photos, items and logs"]]
+    }
+    kept = "Retain" if production else "Delete"
+    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == (kept, kept)
+
+
+# -- the smoke role (smoke_access)
+
+
+def smoke_stack(config: StageConfig, delivery: DeliveryConfig) -> tuple[Built, SmokeAccess]:
+    stack = Stack(App(context=cdk_json_context()), "Smoke")
+    pool = cognito.UserPool(stack, "UserPool")
+    smoke = SmokeAccess(
+        stack,
+        "Smoke",
+        user_pool=pool,
+        assumed_by=smoke_principal(config, delivery),
+        role_name=smoke_role_name(config),
+    )
+    return Built(stack, template_of(stack)), smoke
+
+
+def test_smoke_role_from_github_trusts_this_stages_environment_on_the_branch() -> None:
+    config = sandbox()
+    built, smoke = smoke_stack(config, DELIVERY)
+    provider = f"arn:{PARTITION}:iam::{ACCOUNT}:oidc-provider/{GITHUB_OIDC}"
+    subject = (
+        f"repo:{DELIVERY.repository}:environment:{config.github_environment}"
+        f":ref:refs/heads/{DELIVERY.branch}"
+    )
+    assert trust(built, smoke.role) == [
+        {
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{GITHUB_OIDC}:aud": "sts.amazonaws.com",
+                    f"{GITHUB_OIDC}:sub": subject,
+                }
+            },
+            "Effect": "Allow",
+            "Principal": {"Federated": provider},
+        }
+    ]
+    role = built.resource(smoke.role)["Properties"]
+    assert role["RoleName"] == f"smoke-{config.user_pool.domain_prefix}"
+    # A named role: a new logical id would replace it under the same name, which CloudFormation
+    # refuses, so its construct path must not move.
+    assert smoke.role.node.path == "Smoke/Smoke/Role"
+    assert role["Description"] == (
+        "Post-deploy smoke test: a throwaway user on this stage's pools only"
+    )
+    assert role_statements(built, smoke.role) == canonical(
+        [
+            {
+                "Action": [
+                    "cognito-idp:AdminCreateUser",
+                    "cognito-idp:AdminSetUserPassword",
+                    "cognito-idp:AdminDeleteUser",
+                ],
+                "Effect": "Allow",
+                "Resource": f"arn:{built.logical_id(built.stack.node.find_child('UserPool'))}",
+            }
+        ]
+    )
+
+
+def test_smoke_role_in_a_pipeline_trusts_only_the_pipelines_named_smoke_step() -> None:
+    config = sandbox()
+    pipeline = DeliveryConfig(
+        repository=DELIVERY.repository,
+        branch=DELIVERY.branch,
+        mode=DeliveryMode.CDK_PIPELINES,
+        connection_arn=PIPELINE_CONNECTION,
+    )
+    built, smoke = smoke_stack(config, pipeline)
+    runner = f"arn:{PARTITION}:iam::{ACCOUNT}:role/smoke-runner-{config.user_pool.domain_prefix}"
+    assert trust(built, smoke.role) == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"AWS": runner}}
+    ]
+    assert isinstance(smoke_principal(config, pipeline), iam.ArnPrincipal)
+
+
+def test_smoke_role_names_are_cut_to_iams_64_characters() -> None:
+    prefix = "a" * 63
+    config = with_pool(sandbox(), domain_prefix=prefix)
+    assert smoke_role_name(config) == f"smoke-{prefix}"[:64]
+    assert len(smoke_role_name(config)) == 64
+    assert smoke_runner_role_name(config) == f"smoke-runner-{prefix}"[:64]
+    assert len(smoke_runner_role_name(config)) == 64
+    assert smoke_runner_role_name(sandbox()) == f"smoke-runner-{sandbox().user_pool.domain_prefix}"
