@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from functools import reduce
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,10 @@ def test_stop_signals_only_the_emulator_it_started(
         [sys.executable, "-m", "ministack"], cwd=tmp_path, start_new_session=True
     )
     paths.pid.write_text(f"{emulator.pid}\n")
+    # Until the child has exec'd, /proc shows the forking parent's command line: wait for it.
+    deadline = time.monotonic() + 10
+    while tool.running_pid(paths) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert tool.running_pid(paths) == emulator.pid
     assert tool.stop(paths) is True
     assert emulator.wait(timeout=10) == -signal.SIGTERM
