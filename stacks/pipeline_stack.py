@@ -193,9 +193,10 @@ GENERATED_WILDCARDS = (
     ),
     ("ArtifactsBucket", "Objects of the pipeline's own artifact bucket."),
     (
-        "replicationbucket",
+        ":::pipeline-support-",
         "Objects of the pipeline's artifact bucket in a stage's second Region (CDK's "
-        "cross-Region support stack), which only the pipeline writes.",
+        "cross-Region support stack names it pipeline-support-<region>..., cut to fit), "
+        "which only the pipeline writes.",
     ),
     (
         "report-group/",
