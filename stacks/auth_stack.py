@@ -122,11 +122,7 @@ class AuthStack(Stack):
                 owner_claim=OWNER_CLAIM if config.directory_backup else "",
                 email=pool_config.email,
             )
-            self.storage.grant_item_writes(self.triggers.post_confirmation)
-            if self.triggers.pre_authentication:
-                self.storage.grant_items(self.triggers.pre_authentication, "dynamodb:GetItem")
-            if self.triggers.post_authentication:
-                self.storage.grant_items(self.triggers.post_authentication, "dynamodb:UpdateItem")
+            self.triggers.use_profiles(self.storage)
         self.clients = AppClients(
             self,
             "Clients",

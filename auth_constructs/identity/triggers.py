@@ -32,6 +32,7 @@ from user_migration.settings import UserMigrationSettings
 from auth_constructs import LAMBDAS
 from auth_constructs.compliance.accepted_findings import accept_finding
 from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.dependencies import wait_only_for_policy
 from auth_constructs.identity.custom_senders import (
     grant_secret,
@@ -186,6 +187,16 @@ class CognitoTriggers(Construct):
             self._allow_on_pool(
                 self.post_confirmation, user_pool, ["cognito-idp:AdminAddUserToGroup"]
             )
+
+    def use_profiles(self, storage: PhotoStorage) -> None:
+        """Grant each trigger what it does with the user's profile item: post confirmation
+        writes it, pre authentication reads its suspended flag, post authentication records the
+        sign-in."""
+        storage.grant_item_writes(self.post_confirmation)
+        if self.pre_authentication:
+            storage.grant_items(self.pre_authentication, "dynamodb:GetItem")
+        if self.post_authentication:
+            storage.grant_items(self.post_authentication, "dynamodb:UpdateItem")
 
     def _chosen(
         self,

@@ -113,9 +113,5 @@ def triggers_stack(config: StageConfig) -> TriggersStack:
         owner_claim=OWNER_CLAIM if config.directory_backup else "",
         email=config.pool_config.email,
     )
-    storage.grant_item_writes(triggers.post_confirmation)
-    if triggers.pre_authentication:
-        storage.grant_items(triggers.pre_authentication, "dynamodb:GetItem")
-    if triggers.post_authentication:
-        storage.grant_items(triggers.post_authentication, "dynamodb:UpdateItem")
+    triggers.use_profiles(storage)
     return TriggersStack(stack, template_of(stack), triggers, storage, pool)
