@@ -28,7 +28,7 @@ from tests.support.config_errors import BadCase, assert_config_error, bad_config
 from tests.support.configs import LIVE, SANDBOX, live, sandbox, with_pool
 from tools.review.guard import compare
 from tools.review.review import review
-from tools.review.templates import of_type
+from tools.review.templates import artifacts, of_type
 
 PRIMARY, SECONDARY = "eu-west-1", "eu-central-1"
 """The primary is the Region of the test-owned stage's alarm topic (`ON_CALL_TOPIC`)."""
@@ -88,8 +88,9 @@ def assembly_order_problems(outdir: Path, stage: str) -> list[str]:
     (a dependency in the cloud assembly, directly or not), hold that output, and be read from
     the Region that stack deploys to."""
     assembly = outdir / f"assembly-{stage}"
-    artifacts = json.loads((assembly / "manifest.json").read_text())["artifacts"]
-    stacks = {i: a for i, a in artifacts.items() if a["type"] == "aws:cloudformation:stack"}
+    stacks = {
+        i: a for i, a in artifacts(assembly).items() if a["type"] == "aws:cloudformation:stack"
+    }
     by_name = {a["properties"]["stackName"]: i for i, a in stacks.items()}
 
     def before(artifact: str) -> set[str]:
