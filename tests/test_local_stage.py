@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from functools import reduce
 from pathlib import Path
@@ -167,8 +168,13 @@ def test_stop_signals_only_the_emulator_it_started(
     while tool.running_pid(paths) is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert tool.running_pid(paths) == emulator.pid
+    # Reap the stand-in as it ends (the real emulator's parent, `make local`, is long gone): an
+    # unreaped child stays in its group as a zombie, and `stop` would wait out its timeout.
+    reaper = threading.Thread(target=emulator.wait)
+    reaper.start()
     assert tool.stop(paths) is True
-    assert emulator.wait(timeout=10) == -signal.SIGTERM
+    reaper.join(timeout=10)
+    assert emulator.returncode == -signal.SIGTERM
     assert not paths.pid.exists()
 
 

@@ -61,7 +61,8 @@ class Legacy(BaseHTTPRequestHandler):
 def legacy_url() -> Iterator[str]:
     Legacy.seen, Legacy.status = [], None
     server = ThreadingHTTPServer(("127.0.0.1", 0), Legacy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: `shutdown` waits for the loop's next look, half a second by default.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/cognito"
     server.shutdown()
