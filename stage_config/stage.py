@@ -110,12 +110,15 @@ class StageConfig(Section):
 
     @property
     def secret_refs(self) -> dict[str, SecretRef]:
-        """Every Secrets Manager reference, keyed by provider and field."""
+        """Every Secrets Manager reference, keyed by its config key (provider and field)."""
         return {
-            f"federation[{provider.name}].{f.name}": value
-            for provider in self.federation
-            for f in fields(provider)
-            if isinstance(value := getattr(provider, f.name), SecretRef)
+            **{
+                f"federation[{provider.name}].{f.name}": value
+                for provider in self.federation
+                for f in fields(provider)
+                if isinstance(value := getattr(provider, f.name), SecretRef)
+            },
+            **(self.triggers.secret_refs if self.triggers else {}),
         }
 
     def check(self, context: Context) -> None:

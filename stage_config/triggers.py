@@ -14,6 +14,7 @@ from stage_config.checks import (
     require,
 )
 from stage_config.extensions import CustomSenderConfig, UserMigrationConfig
+from stage_config.federation import SecretRef
 from stage_config.section import Context, Section
 
 _EMAIL_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -209,6 +210,21 @@ class TriggersConfig(Section):
                 sender.check_channel(channel, key)
         if self.reserved_concurrency is not None:
             self._check_concurrency(self.reserved_concurrency)
+
+    @property
+    def secret_refs(self) -> dict[str, SecretRef]:
+        """The secrets the triggers read at run time (a provider's API key, the legacy store's
+        token), keyed by their config key: preflight checks them as it checks federation's."""
+        sections = {
+            "custom_email_sender": self.custom_email_sender,
+            "custom_sms_sender": self.custom_sms_sender,
+            "user_migration": self.user_migration,
+        }
+        return {
+            f"triggers.{key}.api_key": section.api_key
+            for key, section in sections.items()
+            if section and section.api_key
+        }
 
     @property
     def runs_custom_message(self) -> bool:

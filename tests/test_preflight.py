@@ -39,7 +39,7 @@ from stage_config import (
 from stage_config.stages import delivery
 from stage_config.user_pool import CERTIFICATE_REGION
 from tests.support.aws import mocked_account
-from tests.support.configs import DELIVERY, live, sandbox, with_pool
+from tests.support.configs import DELIVERY, LEGACY_SECRET, live, sandbox, with_pool
 from tools.deploy.adopt import adopted_user_pool_id
 from tools.deploy.preflight import (
     BootstrapRequirement,
@@ -170,16 +170,25 @@ def with_secret_arns(config: StageConfig, arns: dict[str, str]) -> StageConfig:
     """`config` with each secret ARN replaced by the ARN moto gave the secret of that name
     (moto cannot create a secret under a given ARN)."""
 
-    def replaced(provider: Any) -> Any:
+    def replaced(section: Any) -> Any:
+        if section is None:
+            return None
         changes = {
             f.name: dataclasses.replace(value, name_or_arn=arns[value.name_or_arn])
-            for f in dataclasses.fields(provider)
-            if isinstance(value := getattr(provider, f.name), SecretRef)
+            for f in dataclasses.fields(section)
+            if isinstance(value := getattr(section, f.name), SecretRef)
             and value.name_or_arn in arns
         }
-        return dataclasses.replace(provider, **changes)
+        return dataclasses.replace(section, **changes)
 
-    return dataclasses.replace(config, federation=tuple(map(replaced, config.federation)))
+    config = dataclasses.replace(config, federation=tuple(map(replaced, config.federation)))
+    if config.triggers is None:
+        return config
+    sections = ("custom_email_sender", "custom_sms_sender", "user_migration")
+    triggers = dataclasses.replace(
+        config.triggers, **{key: replaced(getattr(config.triggers, key)) for key in sections}
+    )
+    return dataclasses.replace(config, triggers=triggers)
 
 
 def prepare(account: Account) -> None:
@@ -419,6 +428,16 @@ SPOILS = (
         "secrets",
         "federation[Google].client_secret: secret 'acme/live/google' does not exist",
         "aws secretsmanager create-secret --region eu-west-1 --name acme/live/google",
+    ),
+    Spoil(
+        "missing trigger secret",
+        lambda a: a.client("secretsmanager").delete_secret(
+            SecretId=LEGACY_SECRET, ForceDeleteWithoutRecovery=True
+        ),
+        "secrets",
+        f"triggers.user_migration.api_key: secret {LEGACY_SECRET!r} does not exist in {REGION}",
+        f"aws secretsmanager create-secret --region {REGION} --name {LEGACY_SECRET} "
+        """--secret-string '{"token": "..."}'""",
     ),
     Spoil(
         "secret without its field",
