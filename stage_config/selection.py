@@ -76,7 +76,8 @@ def select_stages(
 
 def check_shared_concurrency(configs: Sequence[StageConfig]) -> None:
     """Stages deployed to one account and Region share its Lambda concurrency: together their
-    reservations must leave Lambda's unreserved minimum, or the later deploy fails."""
+    reservations must leave Lambda's unreserved minimum, or the later deploy fails (a stage
+    alone is held to it by its own check)."""
     sharing: dict[tuple[str, str], list[StageConfig]] = {}
     for config in configs:
         if config.account and config.region and config.triggers:
@@ -88,7 +89,7 @@ def check_shared_concurrency(configs: Sequence[StageConfig]) -> None:
             if s.triggers and s.triggers.reservations
         }
         quota = min(s.triggers.account_concurrency for s in stages if s.triggers)
-        if len(reserved) > 1 and sum(reserved.values()) > quota - UNRESERVED_MINIMUM:
+        if sum(reserved.values()) > quota - UNRESERVED_MINIMUM:
             raise ConfigError(
                 "triggers.reserved_concurrency",
                 f"{' + '.join(f'{n} {c}' for n, c in reserved.items())} reserved in account "

@@ -8,11 +8,9 @@ import copy
 import dataclasses
 from typing import Any
 
-import pytest
-
 from auth_constructs import cfn_text
 from auth_constructs.data.directory_backup import HANDLER as EXPORT_HANDLER
-from stage_config import BackupConfig, ConfigError, StageConfig, VaultLockMode
+from stage_config import BackupConfig, StageConfig, VaultLockMode
 from stage_config.selection import check_shared_concurrency
 from stage_config.triggers import PEAK_RATES, UNRESERVED_MINIMUM, sized_from_quotas
 from tests.support.app import SynthesizedApp, bucket_ids
@@ -245,30 +243,38 @@ def test_reservations_up_to_the_quota_minus_the_unreserved_minimum_pass() -> Non
 
 def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
     """Two stages in one account and Region, each reserving more than half of what a 1000
-    quota leaves, cannot both deploy; in different Regions (or accounts) each has its own."""
+    quota leaves, cannot both deploy; at exactly what it leaves they can; in different Regions
+    or accounts each has its own quota."""
     production = live()
-    twin = dataclasses.replace(production, name="Twin")
-    account, region = "123456789012", "eu-west-1"
-    with pytest.raises(ConfigError) as raised:
-        check_shared_concurrency(
-            [
-                dataclasses.replace(production, account=account, region=region),
-                dataclasses.replace(twin, account=account, region=region),
-            ]
-        )
-    assert raised.value.key == "triggers.reserved_concurrency"
     assert production.triggers
     each = sum(production.triggers.reservations.values())
     assert each * 2 > 1000 - UNRESERVED_MINIMUM
-    assert f"Live {each} + Twin {each} reserved in account 123456789012 eu-west-1" in (
-        raised.value.problem
+    account, region = "123456789012", "eu-west-1"
+
+    def placed(name: str, quota: int = 1000, **where: str) -> StageConfig:
+        assert production.triggers
+        triggers = dataclasses.replace(production.triggers, account_concurrency=quota)
+        return dataclasses.replace(
+            production,
+            name=name,
+            triggers=triggers,
+            **({"account": account, "region": region} | where),
+        )
+
+    assert_config_error(
+        lambda: check_shared_concurrency([placed("Live"), placed("Twin", quota=2000)]),
+        "triggers.reserved_concurrency",
+        f"Live {each} + Twin {each} reserved in account {account} {region}, whose Lambda quota "
+        f"of 1000 keeps {UNRESERVED_MINIMUM} unreserved. Fix: deploy the stages to different "
+        "accounts, raise the quota (and account_concurrency), or set reserved_concurrency=None "
+        "in a non-production stage",
     )
-    check_shared_concurrency(
-        [
-            dataclasses.replace(production, account=account, region=region),
-            in_region(twin, "eu-central-1", account=account),
-        ]
-    )
+    exactly = 2 * each + UNRESERVED_MINIMUM
+    check_shared_concurrency([placed("Live", quota=exactly), placed("Twin", quota=exactly)])
+    elsewhere = in_region(placed("Twin"), "eu-central-1")
+    check_shared_concurrency([placed("Live"), elsewhere])
+    check_shared_concurrency([placed("Live"), placed("Twin", account="210987654321")])
+    check_shared_concurrency([placed("Live"), placed("Twin", account="")])
 
 
 def test_a_failed_backup_notifies_the_alarm_topic(
