@@ -3,6 +3,7 @@ plain text."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 DOLLAR = "${{{}}}"
@@ -30,7 +31,9 @@ def render(value: Any, style: str = DOLLAR) -> str:
             return style.format(f"{arg[0]}.{arg[1]}")
         if key == "Fn::Join":
             return str(arg[0]).join(render(part, style) for part in arg[1])
-        if key == "Fn::GetStackOutput":  # another stack's output (the stage's Key stack)
+        if key == "Fn::GetStackOutput":  # another stack's output (e.g. the stage's Key stack)
+            if style == ANGLE:  # cdk-nag prints an intrinsic it does not know as its JSON
+                return json.dumps(value, separators=(",", ":"))
             return style.format(f"{arg['StackName']}.{arg['OutputName']}")
         if key == "Fn::Sub" and isinstance(arg, str):
             return arg if style == DOLLAR else arg.replace("${", "<").replace("}", ">")

@@ -12,6 +12,7 @@ from auth_constructs.compliance.accepted_findings import accept_inline_policies
 from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.data.data_backup import DataBackup
 from auth_constructs.data.directory_backup import DirectoryBackup
+from auth_constructs.data.photo_replica import PhotoReplica
 from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.identity.app_clients import AppClients
 from auth_constructs.identity.federation import Federation
@@ -47,6 +48,7 @@ class AuthStack(Stack):
         delivery: DeliveryConfig,
         key: CustomerKey | None,
         replica_key: CustomerKeyReplica | None = None,
+        replica_photos: PhotoReplica | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -59,6 +61,7 @@ class AuthStack(Stack):
             stateful=config.stateful,
             key=key,
             replica_key=replica_key,
+            replica=replica_photos,
         )
         self.user_pool = PhotoUserPool(
             self, "UserPool", config=pool_config, stateful=config.stateful, key=key

@@ -8,7 +8,7 @@ from enum import StrEnum
 AUTH_STACK_ID = "Auth"
 KEY_STACK_ID = "Key"
 """The stage's customer key (when it has one), deployed before Auth."""
-REPLICA_KEY_STACK_ID = "ReplicaKey"
+REPLICA_DATA_STACK_ID = "ReplicaData"
 """The key's replica in the secondary Region (with a replica), deployed before Auth."""
 SECONDARY_STACK_ID = "Secondary"
 """The pool replica's settings in the secondary Region, deployed after Auth."""

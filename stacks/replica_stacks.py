@@ -1,8 +1,9 @@
 """The stage's stacks in its secondary Region, when it has a replica (`StageConfig.replica`).
 
 Deploy order, which `cdk deploy '<Stage>/*'` follows from the references between them:
-`Key` (primary), `ReplicaKey` (secondary: the key's replica, which the table's and the pool's
-replicas there use), `Auth` (primary: the pool and its replica, the table and its replica),
+`Key` (primary), `ReplicaData` (secondary: the key's replica, which the table's and the pool's
+replicas there use, and the bucket the photos replicate into, which S3 requires to exist
+first), `Auth` (primary: the pool and its replica, the table and its replica),
 `Secondary` (secondary: what the pool's replica holds for itself, which Cognito accepts only
 once the replica exists).
 """
@@ -15,12 +16,20 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
+from auth_constructs.data.photo_replica import PhotoReplica
 from auth_constructs.identity.pool_replica import RegionalSettings
-from stage_config import CustomerKeyConfig, ReplicaConfig, SesEmailConfig, StatefulPolicy
+from stage_config import (
+    CustomerKeyConfig,
+    DataAccessConfig,
+    ReplicaConfig,
+    SesEmailConfig,
+    StatefulPolicy,
+)
 
 
-class ReplicaKeyStack(Stack):
-    """The key's replica only. Its construct ids are part of its logical id: never rename."""
+class ReplicaDataStack(Stack):
+    """The key's replica and the photos' replica bucket. Their construct ids are part of their
+    logical ids: never rename."""
 
     def __init__(
         self,
@@ -29,12 +38,16 @@ class ReplicaKeyStack(Stack):
         *,
         primary: CustomerKey,
         config: CustomerKeyConfig,
+        data_access: DataAccessConfig,
         stateful: StatefulPolicy,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.replica = CustomerKeyReplica(
             self, "CustomerKeyReplica", primary=primary, config=config, stateful=stateful
+        )
+        self.photos = PhotoReplica(
+            self, "Photos", config=data_access, stateful=stateful, key=self.replica
         )
 
 

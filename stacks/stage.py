@@ -8,8 +8,8 @@ from constructs import Construct
 from auth_constructs.compliance import compliance_packs
 from stacks.auth_stack import AuthStack
 from stacks.key_stack import KeyStack
-from stacks.outputs import AUTH_STACK_ID, KEY_STACK_ID, REPLICA_KEY_STACK_ID, SECONDARY_STACK_ID
-from stacks.replica_stacks import ReplicaKeyStack, SecondaryStack
+from stacks.outputs import AUTH_STACK_ID, KEY_STACK_ID, REPLICA_DATA_STACK_ID, SECONDARY_STACK_ID
+from stacks.replica_stacks import ReplicaDataStack, SecondaryStack
 from stage_config import DeliveryConfig, StageConfig
 
 
@@ -34,18 +34,20 @@ class IdentityStage(Stage):
                 termination_protection=config.production,
                 description=f"Cognito identity layer ({config.name}): the customer key",
             )
-        self.replica_key: ReplicaKeyStack | None = None
+        self.replica_data: ReplicaDataStack | None = None
         secondary = replica_env(config)
         if self.keys and config.customer_key and secondary:
-            self.replica_key = ReplicaKeyStack(
+            self.replica_data = ReplicaDataStack(
                 self,
-                REPLICA_KEY_STACK_ID,
+                REPLICA_DATA_STACK_ID,
                 env=secondary,
                 primary=self.keys.customer_key,
                 config=config.customer_key,
+                data_access=config.data_access,
                 stateful=config.stateful,
                 termination_protection=config.production,
-                description=f"Cognito identity layer ({config.name}): the key's replica",
+                description=f"Cognito identity layer ({config.name}): the key's replica and "
+                "the photos' replica bucket",
             )
         self.auth = AuthStack(
             self,
@@ -53,7 +55,8 @@ class IdentityStage(Stage):
             config=config,
             delivery=delivery,
             key=self.keys.customer_key if self.keys else None,
-            replica_key=self.replica_key.replica if self.replica_key else None,
+            replica_key=self.replica_data.replica if self.replica_data else None,
+            replica_photos=self.replica_data.photos if self.replica_data else None,
             termination_protection=config.production,
             description=f"Cognito identity layer ({config.name})",
         )
@@ -71,7 +74,7 @@ class IdentityStage(Stage):
             )
         self.stacks: tuple[Stack, ...] = tuple(
             stack
-            for stack in (self.keys, self.replica_key, self.auth, self.secondary)
+            for stack in (self.keys, self.replica_data, self.auth, self.secondary)
             if stack is not None
         )
         """The stage's stacks in deploy order."""

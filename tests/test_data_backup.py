@@ -251,14 +251,11 @@ def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
     assert each * 2 > 1000 - UNRESERVED_MINIMUM
     account, region = "123456789012", "eu-west-1"
 
-    def placed(name: str, quota: int = 1000, **where: str) -> StageConfig:
+    def placed(name: str, quota: int = 1000, in_account: str = account) -> StageConfig:
         assert production.triggers
         triggers = dataclasses.replace(production.triggers, account_concurrency=quota)
         return dataclasses.replace(
-            production,
-            name=name,
-            triggers=triggers,
-            **({"account": account, "region": region} | where),
+            production, name=name, triggers=triggers, account=in_account, region=region
         )
 
     assert_config_error(
@@ -273,8 +270,8 @@ def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
     check_shared_concurrency([placed("Live", quota=exactly), placed("Twin", quota=exactly)])
     elsewhere = in_region(placed("Twin"), "eu-central-1")
     check_shared_concurrency([placed("Live"), elsewhere])
-    check_shared_concurrency([placed("Live"), placed("Twin", account="210987654321")])
-    check_shared_concurrency([placed("Live"), placed("Twin", account="")])
+    check_shared_concurrency([placed("Live"), placed("Twin", in_account="210987654321")])
+    check_shared_concurrency([placed("Live"), placed("Twin", in_account="")])
 
 
 def test_a_failed_backup_notifies_the_alarm_topic(

@@ -29,10 +29,10 @@ from tests.support.iam import (
     ALLOWED,
     DENIED,
     REGION,
+    Case,
     Names,
-    request,
+    answers,
     role_policies,
-    simulate,
     stack_outputs,
 )
 from tests.support.paths import ROOT
@@ -297,7 +297,7 @@ def export_policies(synthesized: SynthesizedApp) -> list[dict[str, Any]]:
 
 def asks() -> list[tuple[str, str, dict[str, Any], str]]:
     """(action, resource, context, expected)"""
-    cases: list[tuple[str, str, dict[str, Any], str]] = []
+    cases: list[Case] = []
     for action in EXPORT_CALLS:
         cases += [(action, POOL_ARN, {}, ALLOWED), (action, OTHER_POOL_ARN, {}, DENIED)]
     for action in (
@@ -333,19 +333,7 @@ ASKS = asks()
 
 @pytest.fixture(scope="module")
 def decisions(export_policies: list[dict[str, Any]]) -> list[str]:
-    return simulate(
-        [
-            request(
-                role="export",
-                session="run",
-                action=action,
-                resource=resource,
-                policies=export_policies,
-                context=context,
-            )
-            for action, resource, context, _ in ASKS
-        ]
-    )
+    return answers("export", export_policies, ASKS)
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 def test_stage_stack_templates(
     synthesized: SynthesizedApp, stage_name: str, snapshot_json: SnapshotAssertion
 ) -> None:
-    """One snapshot per stack of the stage (`Key`, `ReplicaKey`, `Auth`, `Secondary`)."""
+    """One snapshot per stack of the stage (`Key`, `ReplicaData`, `Auth`, `Secondary`)."""
     for stack in synthesized.stage(stage_name).stacks:
         template = normalized(synthesized.template_json(stage_name, stack))
         assert template == snapshot_json(name=stack.node.id)
@@ -63,9 +63,11 @@ def stateful(synthesized: SynthesizedApp, stage_name: str) -> dict[str, Construc
     }
     if stack.customer_key:
         resources["customer key"] = stack.customer_key.key
-    replica_key = synthesized.stage(stage_name).replica_key
-    if replica_key:
-        resources["key replica"] = replica_key.replica.key
+    replica_data = synthesized.stage(stage_name).replica_data
+    if replica_data:
+        resources["key replica"] = replica_data.replica.key
+        resources["photos replica bucket"] = replica_data.photos.bucket
+        resources["replica access-log bucket"] = replica_data.photos.access_logs
     if stack.pool_replica:
         resources["pool replica"] = stack.pool_replica.replica
     return resources

@@ -26,6 +26,16 @@ from stage_config import (
 from tests.support.app import SynthesizedApp, synthesize_configs
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import LIVE, SANDBOX, live, sandbox, with_pool
+from tests.support.iam import (
+    ALLOWED,
+    DENIED,
+    Case,
+    Names,
+    answers,
+    resolve,
+    role_policies,
+    stack_outputs,
+)
 from tools.review.guard import compare
 from tools.review.review import review
 from tools.review.templates import artifacts, of_type
@@ -120,7 +130,7 @@ def assembly_order_problems(outdir: Path, stage: str) -> list[str]:
             )
             if read["Region"] not in (producer_region, expected):
                 problems.append(f"{where} in {read['Region']}, not in {producer_region}")
-    return problems
+    return sorted(set(problems))  # once per pair of stacks, however many values it reads
 
 
 def test_every_stage_deploys_in_one_pass(synthesized: SynthesizedApp, stage_name: str) -> None:
@@ -145,7 +155,7 @@ def test_the_replicated_stage_deploys_in_one_pass(
 ) -> None:
     _, app = pair
     names = [stack.stack_name for stack in app.stage(LIVE).stacks]
-    assert names == [f"{LIVE}-Key", f"{LIVE}-ReplicaKey", f"{LIVE}-Auth", f"{LIVE}-Secondary"]
+    assert names == [f"{LIVE}-Key", f"{LIVE}-ReplicaData", f"{LIVE}-Auth", f"{LIVE}-Secondary"]
     assert [stack.region for stack in app.stage(LIVE).stacks] == [
         PRIMARY,
         SECONDARY,
@@ -168,11 +178,11 @@ def test_a_stack_read_before_it_deploys_is_caught(
         (assembly / path.name).write_text(path.read_text())
     manifest = json.loads((source / "manifest.json").read_text())
     auth = app.stage(LIVE).auth.artifact_id
-    replica_key = app.key_stack(LIVE)  # the primary key stays a dependency
-    manifest["artifacts"][auth]["dependencies"] = [replica_key.artifact_id]
+    primary_key = app.key_stack(LIVE)  # the primary key stays a dependency
+    manifest["artifacts"][auth]["dependencies"] = [primary_key.artifact_id]
     (assembly / "manifest.json").write_text(json.dumps(manifest))
     assert assembly_order_problems(out, LIVE) == [
-        f"{LIVE}-Auth reads {LIVE}-ReplicaKey, which does not deploy before it"
+        f"{LIVE}-Auth reads {LIVE}-ReplicaData, which does not deploy before it"
     ]
 
 
@@ -196,8 +206,8 @@ def test_the_table_replica_uses_the_key_replica_of_its_region(
     _, app = pair
     (table,) = of_type(app.template_json(LIVE), "AWS::DynamoDB::GlobalTable").values()
     keys = {r["Region"]: r["SSESpecification"]["KMSMasterKeyId"] for r in table["Replicas"]}
-    replica_key = app.stage(LIVE).replica_key
-    assert replica_key is not None
+    replica_data = app.stage(LIVE).replica_data
+    assert replica_data is not None
     assert keys == {
         PRIMARY: {
             "Fn::GetStackOutput": {
@@ -207,7 +217,7 @@ def test_the_table_replica_uses_the_key_replica_of_its_region(
         },
         SECONDARY: keys[SECONDARY],
     }
-    assert keys[SECONDARY]["Fn::GetStackOutput"]["StackName"] == replica_key.stack_name
+    assert keys[SECONDARY]["Fn::GetStackOutput"]["StackName"] == replica_data.stack_name
     assert keys[SECONDARY]["Fn::GetStackOutput"]["Region"] == SECONDARY
     secondary = next(r for r in table["Replicas"] if r["Region"] == SECONDARY)
     assert secondary["DeletionProtectionEnabled"] is True
@@ -239,9 +249,9 @@ def test_the_key_replica_has_its_own_policy_for_its_regions_pools(
     pair: tuple[SynthesizedApp, SynthesizedApp],
 ) -> None:
     _, app = pair
-    replica_key = app.stage(LIVE).replica_key
-    assert replica_key is not None
-    (key,) = of_type(app.template_json(LIVE, replica_key), "AWS::KMS::ReplicaKey").values()
+    replica_data = app.stage(LIVE).replica_data
+    assert replica_data is not None
+    (key,) = of_type(app.template_json(LIVE, replica_data), "AWS::KMS::ReplicaKey").values()
     statements = {s.get("Sid", "account"): s for s in key["KeyPolicy"]["Statement"]}
     assert set(statements) == {
         "account",
@@ -253,7 +263,7 @@ def test_the_key_replica_has_its_own_policy_for_its_regions_pools(
     assert statements["GrantsOnlyForAwsResources"]["Effect"] == "Deny"
     assert key["PrimaryKeyArn"]["Fn::GetStackOutput"]["StackName"] == f"{LIVE}-Key"
     assert key["PendingWindowInDays"] == live().customer_key.deletion_window_days  # type: ignore[union-attr]
-    resource = app.template_json(LIVE, replica_key)["Resources"]
+    resource = app.template_json(LIVE, replica_data)["Resources"]
     (kept,) = [r for r in resource.values() if r["Type"] == "AWS::KMS::ReplicaKey"]
     assert (kept["DeletionPolicy"], kept["UpdateReplacePolicy"]) == ("Retain", "Retain")
 
@@ -410,3 +420,157 @@ def test_the_summary_shows_the_replica(pair: tuple[SynthesizedApp, SynthesizedAp
     issuer = live().user_pool.issuer.value
     assert f"- Issuer: {issuer}; replica: {SECONDARY}\n" in review(replicated_app.outdir)
     assert f"- Issuer: {issuer}; replica: none (one Region)\n" in review(alone.outdir)
+
+
+# --- the photos' replica ----------------------------------------------------------------------
+
+
+def replication_names(app: SynthesizedApp) -> tuple[Names, dict[str, str]]:
+    """Concrete ARNs for the Auth template's resources and the stacks it reads, and the
+    buckets' and keys' ARNs by role."""
+    replica_data = app.stage(LIVE).replica_data
+    assert replica_data is not None
+    auth = app.template_json(LIVE)
+    arn = {
+        "photos": "arn:aws:s3:::live-photos",
+        "replica": "arn:aws:s3:::live-photos-replica",
+        "key": f"arn:aws:kms:{PRIMARY}:123456789012:key/mrk-1",
+        "replica key": f"arn:aws:kms:{SECONDARY}:123456789012:key/mrk-1",
+    }
+    (photos_id,) = (i for i in of_type(auth, "AWS::S3::Bucket") if i.startswith("StoragePhotos"))
+    replica_template = app.template_json(LIVE, replica_data)
+    (replica_id,) = (
+        i for i in of_type(replica_template, "AWS::S3::Bucket") if i.startswith("Photos4")
+    )
+    (replica_key_id,) = of_type(replica_template, "AWS::KMS::ReplicaKey")
+    (key_id,) = of_type(app.key_template(LIVE), "AWS::KMS::Key")
+    outputs = {
+        **stack_outputs(app.key_template(LIVE), Names(arns={key_id: arn["key"]}, refs={})),
+        **stack_outputs(
+            replica_template,
+            Names(arns={replica_id: arn["replica"], replica_key_id: arn["replica key"]}, refs={}),
+        ),
+    }
+    arns = {i: f"arn:aws:iam::123456789012:role/{i}" for i in of_type(auth, "AWS::IAM::Role")}
+    return Names(arns={**arns, photos_id: arn["photos"]}, refs={}, outputs=outputs), arn
+
+
+def test_photos_replicate_into_the_secondary_under_the_key_replica(
+    pair: tuple[SynthesizedApp, SynthesizedApp],
+) -> None:
+    alone, app = pair
+    names, arn = replication_names(app)
+    buckets = of_type(app.template_json(LIVE), "AWS::S3::Bucket")
+    replicating = {i: b for i, b in buckets.items() if "ReplicationConfiguration" in b}
+    ((photos_id, photos),) = replicating.items()
+    assert photos_id.startswith("StoragePhotos")
+    configuration = resolve(photos["ReplicationConfiguration"], names)
+    (role_id,) = (i for i, a in names.arns.items() if a == configuration["Role"])
+    assert role_id.startswith("StorageReplicationRole")
+    assert configuration["Rules"] == [
+        {
+            "Id": "PhotosToSecondaryRegion",
+            "Status": "Enabled",
+            "Priority": 0,
+            "Filter": {"Prefix": ""},
+            "DeleteMarkerReplication": {"Status": "Enabled"},
+            "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+            "Destination": {
+                "Bucket": arn["replica"],
+                "EncryptionConfiguration": {"ReplicaKmsKeyID": arn["replica key"]},
+            },
+        }
+    ]
+    replica_data = app.stage(LIVE).replica_data
+    assert replica_data is not None
+    (replica,) = (
+        b
+        for i, b in of_type(app.template_json(LIVE, replica_data), "AWS::S3::Bucket").items()
+        if i.startswith("Photos4")
+    )
+    # The destination as the source: versioned (replication needs it), the same expiry of
+    # noncurrent versions (an erased photo's versions go in both Regions), the key's replica.
+    assert replica["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert replica["LifecycleConfiguration"] == photos["LifecycleConfiguration"]
+    (encryption,) = replica["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["BucketKeyEnabled"] is True
+    default = encryption["ServerSideEncryptionByDefault"]
+    assert default["SSEAlgorithm"] == "aws:kms"
+    assert default["KMSMasterKeyID"] == {
+        "Fn::GetAtt": [
+            *of_type(app.template_json(LIVE, replica_data), "AWS::KMS::ReplicaKey"),
+            "Arn",
+        ]
+    }
+    assert all(
+        "ReplicationConfiguration" not in b
+        for b in of_type(alone.template_json(LIVE), "AWS::S3::Bucket").values()
+    ), "a stage without a replica replicates nothing"
+
+
+def test_the_replication_role_is_s3s_and_moves_only_the_photos_between_the_two_buckets(
+    pair: tuple[SynthesizedApp, SynthesizedApp],
+) -> None:
+    _, app = pair
+    names, arn = replication_names(app)
+    auth = app.template_json(LIVE)
+    (role_id,) = (i for i in of_type(auth, "AWS::IAM::Role") if i.startswith("StorageReplication"))
+    trust = of_type(auth, "AWS::IAM::Role")[role_id]["AssumeRolePolicyDocument"]
+    assert trust["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+        }
+    ]
+    policies = role_policies(auth, role_id, names)
+
+    def via(region: str, bucket: str) -> dict[str, str]:
+        return {
+            "kms:ViaService": f"s3.{region}.amazonaws.com",
+            "kms:EncryptionContext:aws:s3:arn": bucket,
+        }
+
+    photo, replica = f"{arn['photos']}/users/a/1.jpg", f"{arn['replica']}/users/a/1.jpg"
+    other = "arn:aws:s3:::someone-elses/users/a/1.jpg"
+    cases: list[Case] = [
+        ("s3:GetReplicationConfiguration", arn["photos"], {}, ALLOWED),
+        ("s3:GetObjectVersionForReplication", photo, {}, ALLOWED),
+        ("s3:GetObjectVersionForReplication", other, {}, DENIED),
+        ("s3:GetObject", photo, {}, DENIED),
+        ("s3:ReplicateObject", replica, {}, ALLOWED),
+        ("s3:ReplicateDelete", replica, {}, ALLOWED),
+        ("s3:ReplicateObject", photo, {}, DENIED),
+        ("s3:ReplicateObject", other, {}, DENIED),
+        ("s3:DeleteObjectVersion", replica, {}, DENIED),
+        # The key through S3 in another Region, or for what the role never does: denied.
+        ("kms:Decrypt", arn["key"], via(SECONDARY, arn["photos"]), DENIED),
+        ("kms:Encrypt", arn["key"], via(PRIMARY, arn["photos"]), DENIED),
+        ("kms:Encrypt", arn["replica key"], via(PRIMARY, arn["replica"]), DENIED),
+        ("kms:GenerateDataKey", arn["replica key"], via(SECONDARY, arn["replica"]), DENIED),
+        ("kms:CreateGrant", arn["replica key"], via(SECONDARY, arn["replica"]), DENIED),
+    ]
+    decisions = answers(role_id, policies, cases)
+    assert [
+        (action, resource, decision)
+        for (action, resource, _, _), decision in zip(cases, decisions, strict=True)
+    ] == [(action, resource, expected) for action, resource, _, expected in cases]
+    # What the evaluator cannot judge (it ignores `kms:EncryptionContext:*`, see
+    # tests/test_isolation.py key_asks), pinned: each key through S3 in its own Region, for its
+    # own bucket (with a Bucket Key, S3's encryption context is the bucket ARN); Decrypt on the
+    # replica key because S3 checks the replica's Bucket Key with it.
+    kms = [s for p in policies for s in p["Statement"] if "Condition" in s]
+    assert kms == [
+        {
+            "Action": "kms:Decrypt",
+            "Condition": {"StringEquals": via(PRIMARY, arn["photos"])},
+            "Effect": "Allow",
+            "Resource": arn["key"],
+        },
+        {
+            "Action": ["kms:Decrypt", "kms:Encrypt"],
+            "Condition": {"StringEquals": via(SECONDARY, arn["replica"])},
+            "Effect": "Allow",
+            "Resource": arn["replica key"],
+        },
+    ]

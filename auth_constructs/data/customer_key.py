@@ -161,16 +161,29 @@ class CustomerKey(Construct):
     ) -> None:
         """Let `grantee` use the key for `actions` only in requests `service` makes for it
         (e.g. 's3'), and, with `encryption_context`, only for that resource."""
-        conditions: dict[str, dict[str, str]] = {
-            "StringEquals": {"kms:ViaService": f"{service}.{Aws.REGION}.amazonaws.com"}
-        }
-        for name, value in (encryption_context or {}).items():
-            conditions["StringEquals"][f"kms:EncryptionContext:{name}"] = value
         grantee.grant_principal.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=actions, resources=[self.key.key_arn], conditions=conditions
+            key_use_statement(
+                self.key.key_arn, service, Aws.REGION, actions, encryption_context or {}
             )
         )
+
+
+def key_use_statement(
+    key_arn: str,
+    service: str,
+    region: str,
+    actions: list[str],
+    encryption_context: dict[str, str],
+) -> iam.PolicyStatement:
+    """`actions` on the key `key_arn` only in requests `service` makes in `region` (a key's
+    replica serves its own Region's services), and only for the resource the encryption context
+    names."""
+    conditions = {"kms:ViaService": f"{service}.{region}.amazonaws.com"} | {
+        f"kms:EncryptionContext:{name}": value for name, value in encryption_context.items()
+    }
+    return iam.PolicyStatement(
+        actions=actions, resources=[key_arn], conditions={"StringEquals": conditions}
+    )
 
 
 def grants_only_for_aws_resources() -> iam.PolicyStatement:

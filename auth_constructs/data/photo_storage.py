@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import cast
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -18,6 +18,8 @@ from constructs import Construct
 from auth_constructs.compliance.accepted_findings import accept_finding
 from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica, bucket_encryption
 from auth_constructs.data.data_layout import PARTITION_KEY, SORT_KEY, USER_PREFIX, user_prefix
+from auth_constructs.data.photo_buckets import access_log_bucket, photos_bucket
+from auth_constructs.data.photo_replica import PhotoReplica, PhotoReplication
 from auth_constructs.data.stateful import removal_policy
 from stage_config import DataAccessConfig, StatefulPolicy
 
@@ -44,74 +46,18 @@ class PhotoStorage(Construct):
         stateful: StatefulPolicy,
         key: CustomerKey | None = None,
         replica_key: CustomerKeyReplica | None = None,
+        replica: PhotoReplica | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = key
         removal = removal_policy(stateful)
-        self.access_logs = s3.Bucket(
+        self.access_logs = access_log_bucket(self, removal)
+        self.bucket = photos_bucket(
             self,
-            "AccessLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            versioned=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=Duration.days(365),
-                    noncurrent_version_expiration=Duration.days(30),
-                )
-            ],
-            removal_policy=removal,
-        )
-        accept_finding(
-            self.access_logs,
-            nag="AwsSolutions-S1",
-            checkov=("CKV_AWS_18",),
-            control_tower=("s3_bucket_logging_enabled_check",),
-            reason="This bucket is the server access log target; logging it to itself would "
-            "loop and logging it elsewhere only moves the problem.",
-        )
-        accept_finding(
-            self.access_logs,
-            nag_packs=("S3DefaultEncryptionKMS",),
-            control_tower=("s3_bucket_default_encryption_kms_check",),
-            reason="S3 server access logging delivers only to buckets encrypted with SSE-S3; "
-            "the logs hold request metadata, not photos.",
-        )
-        self.bucket = s3.Bucket(
-            self,
-            "Photos",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            **bucket_encryption(key),
-            enforce_ssl=True,
-            versioned=True,
-            server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix="photos/",
-            cors=[
-                s3.CorsRule(
-                    allowed_methods=[
-                        s3.HttpMethods.GET,
-                        s3.HttpMethods.PUT,
-                        s3.HttpMethods.HEAD,
-                        s3.HttpMethods.DELETE,
-                    ],
-                    allowed_origins=list(config.web_origins),
-                    allowed_headers=["*"],
-                    exposed_headers=["ETag"],
-                    max_age=3000,
-                )
-            ],
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    abort_incomplete_multipart_upload_after=Duration.days(
-                        config.abort_multipart_after_days
-                    ),
-                    noncurrent_version_expiration=Duration.days(
-                        config.noncurrent_versions_expire_after_days
-                    ),
-                )
-            ],
-            removal_policy=removal,
+            config=config,
+            encryption=bucket_encryption(key),
+            removal=removal,
+            access_logs=self.access_logs,
         )
         # A global table (AWS::DynamoDB::GlobalTable) from the first deploy, in every stage: a
         # replica Region is then an update. A plain AWS::DynamoDB::Table cannot become one in
@@ -132,7 +78,7 @@ class PhotoStorage(Construct):
         )
         if replica_key:
             # The replica in the secondary Region, under the key's replica there (which the
-            # stage's ReplicaKey stack creates before this one).
+            # stage's ReplicaData stack creates before this one).
             self.table.add_replica(
                 region=Stack.of(replica_key).region,
                 deletion_protection=stateful.deletion_protection,
@@ -145,21 +91,19 @@ class PhotoStorage(Construct):
             arns = [replica_key.key_arn] if replica_key else []
             for index, arn in enumerate([*arns, key.key.key_arn]):
                 _encrypt_with(self.table, index, arn)
-        for bucket in (self.access_logs, self.bucket):
-            _accept_bucket_controls(bucket)
-        accept_finding(
-            self.bucket,
-            nag_packs=("S3BucketReplicationEnabled",),
-            reason="The stage has no second Region to replicate to (a replica Region is what "
-            "cross-Region replication needs); versioning keeps every overwritten or deleted "
-            "photo recoverable for the configured days.",
-        )
-        accept_finding(
-            self.access_logs,
-            nag_packs=("S3BucketReplicationEnabled",),
-            reason="Server access logs are request diagnostics kept a year in the stage's own "
-            "Region; a copy elsewhere would protect no user's data.",
-        )
+        self.replication: PhotoReplication | None = None
+        if replica:
+            self.replication = PhotoReplication(
+                self, "Replication", source=self.bucket, key=key, replica=replica
+            )
+        else:
+            accept_finding(
+                self.bucket,
+                nag_packs=("S3BucketReplicationEnabled",),
+                reason="The stage has no second Region to replicate to (a replica Region is "
+                "what cross-Region replication needs); versioning keeps every overwritten or "
+                "deleted photo recoverable for the configured days.",
+            )
         if not key:
             _accept_aws_owned_keys(self.bucket, self.table)
 
@@ -277,22 +221,6 @@ class PhotoStorage(Construct):
             nag=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{shown}]",
             reason=reason,
         )
-
-
-def _accept_bucket_controls(bucket: s3.Bucket) -> None:
-    """Control Tower controls that do not fit a per-user photo store, each with its reason."""
-    accept_finding(
-        bucket,
-        control_tower=("s3_bucket_object_lock_enabled_check",),
-        reason="Object lock would make a user's photos undeletable (account deletion, erasure "
-        "requests); versioning with expiring noncurrent versions gives recovery instead.",
-    )
-    accept_finding(
-        bucket,
-        control_tower=("s3_event_notifications_enabled_check",),
-        reason="Nothing in this design reacts to object events; a notification without a "
-        "consumer adds nothing. Add one with the backend that processes uploads.",
-    )
 
 
 def _encrypt_with(table: dynamodb.TableV2, replica: int, key_arn: str) -> None:

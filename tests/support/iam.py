@@ -124,6 +124,27 @@ def decide(asks: Sequence[Ask], role: str, policies: Sequence[dict[str, Any]]) -
     return dict(zip(asks, simulate(requests), strict=True))
 
 
+Case = tuple[str, str, dict[str, Any], str]
+"""(action, resource, request context, the expected answer): one row of a role's matrix."""
+
+
+def answers(role: str, policies: Sequence[dict[str, Any]], cases: Sequence[Case]) -> list[str]:
+    """The evaluator's answer to each case, for a session of `role` under `policies`."""
+    return simulate(
+        [
+            request(
+                role=role,
+                session="test",
+                action=action,
+                resource=resource,
+                policies=policies,
+                context=context,
+            )
+            for action, resource, context, _ in cases
+        ]
+    )
+
+
 def simulate(simulations: list[dict[str, Any]]) -> list[str]:
     """Run the npm IAM evaluator once for a batch of requests; one decision per request."""
     node = ROOT / "node_modules" / ".bin" / "node"
