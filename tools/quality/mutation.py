@@ -52,6 +52,7 @@ IAM_WRITERS = {
         "xǁCustomerKeyǁgrant_through",
     ),
     "auth_constructs.data.photo_storage": ("xǁPhotoStorageǁgrant_*", "xǁPhotoStorageǁ_grant_*"),
+    "auth_constructs.data.photo_replica": ("xǁPhotoReplicationǁ__init__",),
 }
 """The functions of the constructs that write IAM policies and trust, the only ones of theirs
 mutated: each mutant builds the small test-owned stacks of the tests that cover it (about a
