@@ -27,7 +27,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
 	smoke-env client-config sandbox sandbox-destroy format adopt mutate docs backup restore \
-	local local-stop local-smoke local-web local-test sender-layer
+	local local-stop local-smoke local-web local-test sender-layer failover-status failover failback
 
 BASELINE ?= guard/baselines
 BASE ?=
@@ -180,6 +180,20 @@ smoke: $(PYTHON_DEV)
 ## (STAGE=Prod OUTPUTS=outputs.json; docs/backup-and-restore.md)
 backup: $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.operations.directory_backup $(STAGE) --outputs $(OUTPUTS)
+
+## failover-status: a replicated stage's replica status, managed login routing and the primary's
+## health, and whether the replica's regional settings are the config's (read-only;
+## STAGE=Prod OUTPUTS=outputs.json; docs/multi-region.md)
+failover-status: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.operations.failover status $(STAGE) --outputs $(OUTPUTS)
+
+## failover: activate the replica and route managed login to it, after a typed confirmation
+failover: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.operations.failover failover $(STAGE) --outputs $(OUTPUTS)
+
+## failback: route managed login on the primary's health again (the replica stays ACTIVE)
+failback: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.operations.failover failback $(STAGE) --outputs $(OUTPUTS)
 
 ## restore: put a directory backup back into a stage's user pool; a dry run unless APPLY=1
 ## (STAGE=Prod OUTPUTS=outputs.json BACKUP=s3://<bucket>[/<manifest key>] or a local manifest)

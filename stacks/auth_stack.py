@@ -17,6 +17,7 @@ from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.identity.app_clients import AppClients
 from auth_constructs.identity.federation import Federation
 from auth_constructs.identity.identity_access import OWNER, IdentityAccess
+from auth_constructs.identity.login_failover import LoginFailover
 from auth_constructs.identity.managed_login import ManagedLogin
 from auth_constructs.identity.pool_replica import PoolReplica
 from auth_constructs.identity.triggers import TIMEOUT, CognitoTriggers
@@ -141,6 +142,18 @@ class AuthStack(Stack):
             clients=self.clients.hosted_clients,
             branding=Omission.MANAGED_LOGIN_BRANDING not in config.leave_out,
         )
+        self.login_failover: LoginFailover | None = None
+        custom_domain = self.managed_login.custom_domain
+        if config.replica and config.replica.managed_login_failover and self.pool_replica:
+            assert custom_domain is not None  # noqa: S101 (the config requires one)
+            self.login_failover = LoginFailover(
+                self,
+                "LoginFailover",
+                user_pool=pool,
+                domain=custom_domain,
+                replica=self.pool_replica.replica,
+                secondary_region=config.replica.region,
+            )
         self.access = IdentityAccess(
             self,
             "IdentityAccess",
@@ -235,6 +248,10 @@ class AuthStack(Stack):
             values[StackOutput.DIRECTORY_BACKUP_BUCKET] = self.directory_backup.bucket.bucket_name
             values[StackOutput.DIRECTORY_BACKUP_RUN] = (
                 self.directory_backup.state_machine.state_machine_arn
+            )
+        if self.login_failover:
+            values[StackOutput.FAILOVER_HEALTH_CHECK] = (
+                self.login_failover.health_check.attr_health_check_id
             )
         self.outputs = {
             name: CfnOutput(self, name.value, value=value) for name, value in values.items()

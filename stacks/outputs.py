@@ -32,6 +32,8 @@ class StackOutput(StrEnum):
     DIRECTORY_BACKUP_BUCKET = "DirectoryBackupBucket"
     DIRECTORY_BACKUP_RUN = "DirectoryBackupStateMachine"
     """Both only when the stage backs up its user directory (`make backup`, `make restore`)."""
+    FAILOVER_HEALTH_CHECK = "FailoverHealthCheckId"
+    """Only with managed login failover: the Route 53 health check `make failover` inverts."""
 
 
 OPTIONAL_OUTPUTS = frozenset(
@@ -40,6 +42,7 @@ OPTIONAL_OUTPUTS = frozenset(
         StackOutput.ISSUER_URL,
         StackOutput.DIRECTORY_BACKUP_BUCKET,
         StackOutput.DIRECTORY_BACKUP_RUN,
+        StackOutput.FAILOVER_HEALTH_CHECK,
     }
 )
 CROSS_STACK_OUTPUT_PREFIX = "PublishOutput"

@@ -44,6 +44,10 @@ class ReplicaConfig(Section):
     totp_only_reason: str = ""
     """TOTP is not supported in secondary replicas: a stage whose only MFA factor is TOTP and
     that requires MFA must say why its users may go without sign-in there during a failover."""
+    managed_login_failover: bool = False
+    """Route the managed login's custom domain to the secondary Region while a Route 53 health
+    check on the primary fails (`UserPoolDomain.Routing.Failover`): needs
+    `user_pool.custom_domain`, as Cognito routes custom domains only."""
 
     def check(self, context: Context) -> None:
         check_region(self.region, "region")

@@ -259,6 +259,14 @@ class StageConfig(Section):
             "state why that is acceptable in replica.totp_only_reason (a sentence), or offer "
             "mfa.sms as a second factor",
         )
+        require(
+            not replica.managed_login_failover or self.user_pool.custom_domain is not None,
+            "replica.managed_login_failover",
+            "managed login fails over a custom domain only, and this stage has its prefix "
+            "domain alone",
+            "set user_pool.custom_domain=CustomDomainConfig(...) (a certificate in us-east-1), "
+            "or managed_login_failover=False",
+        )
         email = self.user_pool.email
         require(
             email is None or bool(replica.ses_region),

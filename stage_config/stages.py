@@ -34,6 +34,7 @@ from stage_config.replica import ReplicaConfig
 from stage_config.stage import StageConfig
 from stage_config.triggers import TriggersConfig
 from stage_config.user_pool import (
+    CustomDomainConfig,
     FeaturePlan,
     GroupConfig,
     HostedClientConfig,
@@ -98,6 +99,14 @@ def prod() -> StageConfig:
         production=True,
         user_pool=UserPoolConfig(
             domain_prefix="photoshare-prod",
+            # Managed login's own name, and what fails over to the replica's Region (below).
+            custom_domain=CustomDomainConfig(
+                domain_name="login.photos.example.com",
+                certificate_arn=(
+                    "arn:aws:acm:us-east-1:123456789012:certificate/"
+                    "00000000-0000-4000-8000-000000000000"
+                ),
+            ),
             feature_plan=FeaturePlan.PLUS,
             mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=True),
             email=SesEmailConfig(
@@ -202,6 +211,7 @@ def prod() -> StageConfig:
         replica=ReplicaConfig(
             region="eu-central-1",
             ses_region="eu-central-1",
+            managed_login_failover=True,
             totp_only_reason=(
                 "During a failover, signed-in users keep refreshing their tokens through the "
                 "replica; new sign-ins wait for the primary rather than fall back to SMS codes, "

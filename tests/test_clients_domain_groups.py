@@ -173,6 +173,8 @@ def test_outputs_are_the_contract(
         expected.add(StackOutput.SERVER_CLIENT_ID.value)
     if stage_config.directory_backup:
         expected |= {StackOutput.DIRECTORY_BACKUP_BUCKET, StackOutput.DIRECTORY_BACKUP_RUN}
+    if stage_config.replica and stage_config.replica.managed_login_failover:
+        expected.add(StackOutput.FAILOVER_HEALTH_CHECK)
     expected.add(StackOutput.ISSUER_URL.value)  # every deployed stage has it; only Local not
     assert {name for name in outputs if not name.startswith(CROSS_STACK_OUTPUT_PREFIX)} == expected
     issuer = outputs[StackOutput.ISSUER_URL]["Value"]["Fn::Join"][1]

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from stacks.outputs import StackOutput
 from stage_config import (
+    CustomDomainConfig,
     CustomerKeyConfig,
     FeaturePlan,
     MfaConfig,
@@ -48,10 +50,27 @@ REASON = (
 )
 
 
+LOGIN_DOMAIN = CustomDomainConfig(
+    domain_name="login.gallery.example.net",
+    certificate_arn=(
+        "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-4333-8444-555555555555"
+    ),
+)
+
+
 def replicated(**changes: Any) -> StageConfig:
-    """The test-owned Live stage with a replica (SES in its secondary Region)."""
-    replica = ReplicaConfig(region=SECONDARY, ses_region=SECONDARY, totp_only_reason=REASON)
-    return dataclasses.replace(live(), **{"region": PRIMARY, "replica": replica, **changes})
+    """The test-owned Live stage with a replica (SES in its secondary Region) and managed
+    login failing over on its custom domain."""
+    replica = ReplicaConfig(
+        region=SECONDARY,
+        ses_region=SECONDARY,
+        totp_only_reason=REASON,
+        managed_login_failover=True,
+    )
+    pool = dataclasses.replace(live().user_pool, custom_domain=LOGIN_DOMAIN)
+    return dataclasses.replace(
+        live(), **{"region": PRIMARY, "replica": replica, "user_pool": pool, **changes}
+    )
 
 
 def without_senders() -> TriggersConfig | None:
@@ -384,6 +403,18 @@ CASES: list[BadCase] = [
 
 CASES.append(
     (
+        "failover-on-a-prefix-domain",
+        lambda: replicated(user_pool=live().user_pool),
+        f"{LIVE}.replica.managed_login_failover",
+        (
+            "managed login fails over a custom domain only, and this stage has its prefix "
+            "domain alone. Fix: set user_pool.custom_domain=CustomDomainConfig(...) (a "
+            "certificate in us-east-1), or managed_login_failover=False"
+        ),
+    )
+)
+CASES.append(
+    (
         "alarm-topic-in-another-region",
         lambda: dataclasses.replace(live(), region="us-east-1"),
         f"{LIVE}.user_pool.protection.alarms.notify_topic_arn",
@@ -574,3 +605,67 @@ def test_the_replication_role_is_s3s_and_moves_only_the_photos_between_the_two_b
             "Resource": arn["replica key"],
         },
     ]
+
+
+# --- managed login failover -------------------------------------------------------------------
+
+
+def test_the_custom_domain_fails_over_on_the_primarys_health_check(
+    pair: tuple[SynthesizedApp, SynthesizedApp],
+) -> None:
+    """The check asks the primary Region's user-pool service for this pool's discovery document
+    (the pool id in the body); the domain routes to the secondary while it fails, and is created
+    only after the replica it routes to."""
+    alone, app = pair
+    auth = app.template_json(LIVE)
+    checks = of_type(auth, "AWS::Route53::HealthCheck")
+    ((probe_id, probe),) = (
+        (i, c) for i, c in checks.items() if c["HealthCheckConfig"]["Type"] != "CALCULATED"
+    )
+    ((check_id, check),) = (
+        (i, c) for i, c in checks.items() if c["HealthCheckConfig"]["Type"] == "CALCULATED"
+    )
+    # The domain routes on a calculated check over the probe: healthy while the probe is, and
+    # the operators' override (a threshold above its one child is always unhealthy).
+    assert check["HealthCheckConfig"] == {
+        "Type": "CALCULATED",
+        "ChildHealthChecks": [{"Fn::GetAtt": [probe_id, "HealthCheckId"]}],
+        "HealthThreshold": 1,
+    }
+    pool_id = next(iter(of_type(auth, "AWS::Cognito::UserPool")))
+    assert probe["HealthCheckConfig"] == {
+        "Type": "HTTPS_STR_MATCH",
+        "FullyQualifiedDomainName": f"cognito-idp.{PRIMARY}.amazonaws.com",
+        "ResourcePath": {
+            "Fn::Join": ["", ["/", {"Ref": pool_id}, "/.well-known/openid-configuration"]]
+        },
+        "SearchString": {"Ref": pool_id},
+        "Port": 443,
+        "EnableSNI": True,
+        "RequestInterval": 30,
+        "FailureThreshold": 3,
+    }
+    domains = auth["Resources"]
+    (custom,) = (
+        d
+        for d in of_type(auth, "AWS::Cognito::UserPoolDomain").values()
+        if d.get("CustomDomainConfig")
+    )
+    assert custom["Domain"] == LOGIN_DOMAIN.domain_name
+    assert custom["Routing"] == {
+        "Failover": {
+            "SecondaryRegion": SECONDARY,
+            "PrimaryRoute53HealthCheckId": {"Fn::GetAtt": [check_id, "HealthCheckId"]},
+        }
+    }
+    ((replica_id, _),) = of_type(auth, "AWS::Cognito::UserPoolReplica").items()
+    (custom_id,) = (
+        i
+        for i, d in domains.items()
+        if d["Type"] == "AWS::Cognito::UserPoolDomain" and "CustomDomainConfig" in d["Properties"]
+    )
+    assert replica_id in domains[custom_id]["DependsOn"]
+    assert auth["Outputs"][StackOutput.FAILOVER_HEALTH_CHECK]["Value"] == {
+        "Fn::GetAtt": [check_id, "HealthCheckId"]
+    }
+    assert of_type(alone.template_json(LIVE), "AWS::Route53::HealthCheck") == {}

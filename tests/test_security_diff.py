@@ -247,6 +247,25 @@ def log_delivery(stack: Stack) -> CfnResource:
     return cognito.CfnLogDeliveryConfiguration(stack, "Logs", user_pool_id="eu-west-1_Pool")
 
 
+def failover_domain(stack: Stack, changed: bool) -> None:
+    """A custom domain that fails over to the replica's Region (BASE), then no longer does."""
+    routing = cognito.CfnUserPoolDomain.RoutingTypeProperty(
+        failover=cognito.CfnUserPoolDomain.FailoverTypeProperty(
+            secondary_region="eu-central-1", primary_route53_health_check_id="hc-1"
+        )
+    )
+    cognito.CfnUserPoolDomain(
+        stack,
+        "Domain",
+        domain="login.example.com",
+        user_pool_id="eu-west-1_Pool",
+        custom_domain_config=cognito.CfnUserPoolDomain.CustomDomainConfigTypeProperty(
+            certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/c"
+        ),
+        routing=None if changed else routing,
+    )
+
+
 def removed_pair(protection: Callable[[Stack], CfnResource]) -> Build:
     """BASE has the pool and the protection; the change keeps only the pool."""
 
@@ -712,6 +731,12 @@ PAIRS = (
         removed_pair(log_delivery),
         Severity.HIGH,
         "protection removed: the log delivery is gone",
+    ),
+    Pair(
+        "FailoverRoutingRemoved",
+        failover_domain,
+        Severity.HIGH,
+        "protection removed: domain `login.example.com` no longer fails over to the replica",
     ),
     Pair(
         "ProviderDetailsChanged",

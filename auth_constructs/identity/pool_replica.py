@@ -34,8 +34,9 @@ class PoolReplica(Construct):
 class RegionalSettings(Construct):
     """`AWS::Cognito::UserPoolRegionalConfigurationAttachment`, in the secondary Region's
     stack: what a replica holds for itself rather than syncing from the primary. Email goes
-    through SES in `ses_region`. The replica's status is not set here: `cdk deploy` must never
-    turn a failover back; the operators' failover commands own it."""
+    through SES in `ses_region`. The replica's status is not set here, so a deploy does not set
+    it: the operators' failover commands own it (`make failover-status` shows it after a deploy,
+    as CloudFormation documents INACTIVE as the default)."""
 
     def __init__(
         self,

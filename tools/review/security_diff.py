@@ -267,10 +267,17 @@ PROTECTIONS = {
 
 
 def protection_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
-    """A protection removed, or the WAF rate limit raised."""
+    """A protection removed (managed login's failover routing included), or the WAF rate limit
+    raised."""
     for kind, what in PROTECTIONS.items():
         if of_type(before, kind) and not of_type(after, kind):
             yield Change(Severity.HIGH, f"protection removed: the {what} is gone")
+    for domain, old, new in _matched(before, after, "AWS::Cognito::UserPoolDomain", "Domain"):
+        if old and "Routing" in old and "Routing" not in new:
+            yield Change(
+                Severity.HIGH,
+                f"protection removed: domain `{domain}` no longer fails over to the replica",
+            )
     for logical_id, old, new in _matched(before, after, "AWS::WAFv2::WebACL"):
         limits = [
             {
