@@ -40,6 +40,16 @@ LOCAL_OMISSIONS: dict[str, str] = {
         "object-locked bucket); the local directory is seeded, not backed up"
     ),
     "replica": "the emulator is one Region, and Dev has no replica either",
+    "user_pool.custom_domain": (
+        "not tried against the emulator (a custom domain is served by CloudFront with an ACM "
+        "certificate); Dev has none either"
+    ),
+    "user_pool.web_client.password_auth": (
+        "only for a user migration window, and the Local stage has no triggers"
+    ),
+    "user_pool.mobile_client.password_auth": (
+        "only for a user migration window, and the Local stage has no triggers"
+    ),
     f"leave_out.{Omission.MANAGED_LOGIN_BRANDING}": (
         "the emulator rejects AWS::Cognito::ManagedLoginBranding"
     ),
@@ -69,6 +79,9 @@ def local() -> StageConfig:
         user_pool=dataclasses.replace(
             pool,
             domain_prefix=f"{pool.domain_prefix}-local",
+            custom_domain=None,
+            web_client=dataclasses.replace(pool.web_client, password_auth=False),
+            mobile_client=dataclasses.replace(pool.mobile_client, password_auth=False),
             protection=dataclasses.replace(
                 pool.protection, waf=None, threat_protection=None, alarms=None
             ),

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from functools import reduce
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,14 @@ import pytest
 from moto import mock_aws
 
 from stacks.outputs import StackOutput
-from stage_config import ConfigError
+from stage_config import ConfigError, StageConfig
 from stage_config.emulator import Omission
 from stage_config.local import LOCAL_OF, LOCAL_OMISSIONS, LOCAL_STAGE, local
 from stage_config.selection import select_stages
 from stage_config.stages import STAGES
 from tests.support.app import PIPELINE_CONNECTION, SynthesizedApp, normalized, synthesize
 from tests.support.config_errors import assert_config_error
+from tests.support.configs import replicated
 from tests.support.paths import ROOT
 from tools.deploy import local as tool
 from tools.deploy.client_config import Client, client_config
@@ -80,7 +82,28 @@ def test_local_holds_nothing_the_emulator_rejects(with_local: SynthesizedApp) ->
     assert StackOutput.USER_POOL_ID.value in outputs
 
 
-def test_every_omission_is_off_in_the_local_stage_and_named_in_the_doc() -> None:
+def everything_on() -> StageConfig:
+    """A non-production stage with every omission's feature on (a user's Dev may grow any)."""
+    sample = replicated()
+    pool = sample.user_pool
+    clients = {
+        name: dataclasses.replace(getattr(pool, name), password_auth=True)
+        for name in ("web_client", "mobile_client")
+    }
+    full = dataclasses.replace(
+        sample, production=False, user_pool=dataclasses.replace(pool, **clients)
+    )
+    for key in LOCAL_OMISSIONS:
+        if not key.startswith("leave_out."):
+            assert reduce(getattr, key.split("."), full), f"{key} is off in the sample already"
+    return full
+
+
+@pytest.mark.parametrize("base", [STAGES[LOCAL_OF], everything_on], ids=[LOCAL_OF, "everything"])
+def test_every_omission_is_off_in_the_local_stage_and_named_in_the_doc(
+    base: Callable[[], StageConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(STAGES, LOCAL_OF, base)
     config, doc = local(), (ROOT / "docs" / "local-backend.md").read_text()
     for key in LOCAL_OMISSIONS:
         if key.startswith("leave_out."):
@@ -89,6 +112,22 @@ def test_every_omission_is_off_in_the_local_stage_and_named_in_the_doc() -> None
             assert not reduce(getattr, key.split("."), config), key
         assert f"`{key}`" in doc, f"docs/local-backend.md does not list the omission {key}"
     assert {f"leave_out.{o}" for o in Omission} <= set(LOCAL_OMISSIONS)
+    # Its own names, so it never collides with the stage it copies.
+    assert config.name == LOCAL_STAGE
+    assert config.user_pool.domain_prefix == f"{base().user_pool.domain_prefix}-local"
+    assert config.tags == {**base().tags, "stage": "local"}
+
+
+def test_the_local_stage_refuses_to_copy_a_production_stage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(STAGES, LOCAL_OF, STAGES["Prod"])
+    assert_config_error(
+        local,
+        "local",
+        f"{LOCAL_OF} is a production stage, which the local stage must not copy. Fix: point "
+        "LOCAL_OF at a non-production stage",
+    )
 
 
 def test_local_is_asked_for_by_name_and_never_delivered_by_the_pipeline(tmp_path: Path) -> None:

@@ -14,20 +14,29 @@ import pytest
 
 from stacks.outputs import StackOutput
 from stage_config import (
-    CustomDomainConfig,
     CustomerKeyConfig,
     FeaturePlan,
     MfaConfig,
     MfaMode,
     PasswordlessConfig,
     ReplicaConfig,
-    StageConfig,
     TriggersConfig,
     UserPoolConfig,
 )
 from tests.support.app import SynthesizedApp, synthesize_configs
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
-from tests.support.configs import LIVE, SANDBOX, live, sandbox, with_pool
+from tests.support.configs import (
+    LIVE,
+    LOGIN_DOMAIN,
+    PRIMARY,
+    REASON,
+    SANDBOX,
+    SECONDARY,
+    live,
+    replicated,
+    sandbox,
+    with_pool,
+)
 from tests.support.iam import (
     ALLOWED,
     DENIED,
@@ -41,36 +50,6 @@ from tests.support.iam import (
 from tools.review.guard import compare
 from tools.review.review import review
 from tools.review.templates import artifacts, of_type
-
-PRIMARY, SECONDARY = "eu-west-1", "eu-central-1"
-"""The primary is the Region of the test-owned stage's alarm topic (`ON_CALL_TOPIC`)."""
-REASON = (
-    "Signed-in users keep refreshing tokens through the replica during a failover; "
-    "new sign-ins wait for the primary Region."
-)
-
-
-LOGIN_DOMAIN = CustomDomainConfig(
-    domain_name="login.gallery.example.net",
-    certificate_arn=(
-        "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-4333-8444-555555555555"
-    ),
-)
-
-
-def replicated(**changes: Any) -> StageConfig:
-    """The test-owned Live stage with a replica (SES in its secondary Region) and managed
-    login failing over on its custom domain."""
-    replica = ReplicaConfig(
-        region=SECONDARY,
-        ses_region=SECONDARY,
-        totp_only_reason=REASON,
-        managed_login_failover=True,
-    )
-    pool = dataclasses.replace(live().user_pool, custom_domain=LOGIN_DOMAIN)
-    return dataclasses.replace(
-        live(), **{"region": PRIMARY, "replica": replica, "user_pool": pool, **changes}
-    )
 
 
 def without_senders() -> TriggersConfig | None:

@@ -17,6 +17,7 @@ from stage_config import (
     AttributeKind,
     BackupConfig,
     CustomAttributeConfig,
+    CustomDomainConfig,
     CustomSenderConfig,
     DataAccessConfig,
     DeliveryConfig,
@@ -30,6 +31,7 @@ from stage_config import (
     PasswordlessConfig,
     ProtectionConfig,
     ProviderKind,
+    ReplicaConfig,
     SamlProviderConfig,
     SecretRef,
     SesEmailConfig,
@@ -220,6 +222,38 @@ def live() -> StageConfig:
             list_requests_per_second=2.0,
             mfa_preferences=False,
         ),
+    )
+
+
+PRIMARY, SECONDARY = "eu-west-1", "eu-central-1"
+"""A replicated test stage's two Regions; the primary is that of the test-owned stage's
+alarm topic (`ON_CALL_TOPIC`)."""
+REASON = (
+    "Signed-in users keep refreshing tokens through the replica during a failover; "
+    "new sign-ins wait for the primary Region."
+)
+
+
+LOGIN_DOMAIN = CustomDomainConfig(
+    domain_name="login.gallery.example.net",
+    certificate_arn=(
+        "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-4333-8444-555555555555"
+    ),
+)
+
+
+def replicated(**changes: Any) -> StageConfig:
+    """The test-owned Live stage with a replica (SES in its secondary Region) and managed
+    login failing over on its custom domain."""
+    replica = ReplicaConfig(
+        region=SECONDARY,
+        ses_region=SECONDARY,
+        totp_only_reason=REASON,
+        managed_login_failover=True,
+    )
+    pool = dataclasses.replace(live().user_pool, custom_domain=LOGIN_DOMAIN)
+    return dataclasses.replace(
+        live(), **{"region": PRIMARY, "replica": replica, "user_pool": pool, **changes}
     )
 
 
