@@ -77,7 +77,7 @@ class DeliveryConfig(Section):
             "use the GitHub repository, e.g. 'example/photoshare-identity'",
         )
         require(
-            bool(re.fullmatch(r"[A-Za-z0-9._/-]{1,255}", self.branch)) and "*" not in self.branch,
+            bool(re.fullmatch(r"[A-Za-z0-9._/-]{1,255}", self.branch)),
             "branch",
             f"{self.branch!r} is not a single branch name",
             "name the one branch that deploys, e.g. 'main' (no wildcards)",

@@ -223,6 +223,17 @@ BAD: list[BadCase] = [
         ),
     ),
     (
+        "a client twice among the writers",
+        lambda: attributes(
+            sandbox(),
+            CustomAttributeConfig(
+                name="tier", readable_by=("web", "mobile"), writable_by=("web", "web")
+            ),
+        ),
+        "Sandbox.user_pool.custom_attributes[0].writable_by",
+        "'web' appears twice. Fix: give each entry a unique name",
+    ),
+    (
         "the same name twice",
         lambda: attributes(
             live(), CustomAttributeConfig(name="tier"), CustomAttributeConfig(name="tier")
@@ -236,6 +247,18 @@ BAD: list[BadCase] = [
 @bad_config_cases(BAD)
 def test_bad_custom_attribute_config_names_key_and_fix(make: Any, key: str, message: str) -> None:
     assert_config_error(make, key, message)
+
+
+def test_what_the_attribute_rules_allow() -> None:
+    """The other side of each rule: letters of either case; a fixed length (min = max); a
+    number bounded on one side only."""
+    attributes(
+        sandbox(),
+        CustomAttributeConfig(name="Tier_2"),
+        CustomAttributeConfig(name="code", min_length=6, max_length=6),
+        CustomAttributeConfig(name="credits", kind=AttributeKind.NUMBER, min_value=0),
+        CustomAttributeConfig(name="debt", kind=AttributeKind.NUMBER, max_value=-1),
+    )
 
 
 def test_limits_accept_their_edges() -> None:

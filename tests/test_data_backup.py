@@ -8,9 +8,11 @@ import copy
 import dataclasses
 from typing import Any
 
+import pytest
+
 from auth_constructs import cfn_text
 from auth_constructs.data.directory_backup import HANDLER as EXPORT_HANDLER
-from stage_config import BackupConfig, StageConfig, VaultLockMode
+from stage_config import BackupConfig, ConfigError, StageConfig, VaultLockMode
 from stage_config.selection import check_shared_concurrency
 from stage_config.triggers import PEAK_RATES, UNRESERVED_MINIMUM, sized_from_quotas
 from tests.support.app import SynthesizedApp, bucket_ids
@@ -258,8 +260,12 @@ def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
             production, name=name, triggers=triggers, account=in_account, region=region
         )
 
+    idle = dataclasses.replace(
+        placed("Idle"),
+        triggers=dataclasses.replace(production.triggers, reserved_concurrency=None),
+    )
     assert_config_error(
-        lambda: check_shared_concurrency([placed("Live"), placed("Twin", quota=2000)]),
+        lambda: check_shared_concurrency([placed("Live"), placed("Twin", quota=2000), idle]),
         "triggers.reserved_concurrency",
         f"Live {each} + Twin {each} reserved in account {account} {region}, whose Lambda quota "
         f"of 1000 keeps {UNRESERVED_MINIMUM} unreserved. Fix: deploy the stages to different "
@@ -268,6 +274,12 @@ def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
     )
     exactly = 2 * each + UNRESERVED_MINIMUM
     check_shared_concurrency([placed("Live", quota=exactly), placed("Twin", quota=exactly)])
+    with pytest.raises(ConfigError):  # one short of it
+        check_shared_concurrency([placed("Live", quota=exactly - 1), placed("Twin")])
+    # Without an account or a Region at synth, nothing says two stages share one.
+    unplaced = [dataclasses.replace(placed(n), account="") for n in ("Live", "Twin")]
+    check_shared_concurrency(unplaced)
+    check_shared_concurrency([dataclasses.replace(placed(n), region="") for n in ("Live", "Twin")])
     elsewhere = in_region(placed("Twin"), "eu-central-1")
     check_shared_concurrency([placed("Live"), elsewhere])
     check_shared_concurrency([placed("Live"), placed("Twin", in_account="210987654321")])

@@ -382,6 +382,26 @@ CASES: list[BadCase] = [
 
 CASES.append(
     (
+        "secondary-not-a-region-name",
+        lambda: replicated(replica=ReplicaConfig(region="Frankfurt", totp_only_reason=REASON)),
+        f"{LIVE}.replica.region",
+        "'Frankfurt' is not an AWS region name. Fix: use e.g. 'eu-west-1'",
+    )
+)
+CASES.append(
+    (
+        "ses-region-not-a-region-name",
+        lambda: replicated(
+            replica=ReplicaConfig(
+                region=SECONDARY, ses_region="eu_central_1", totp_only_reason=REASON
+            )
+        ),
+        f"{LIVE}.replica.ses_region",
+        "'eu_central_1' is not an AWS region name. Fix: use e.g. 'eu-west-1'",
+    )
+)
+CASES.append(
+    (
         "failover-on-a-prefix-domain",
         lambda: replicated(user_pool=live().user_pool),
         f"{LIVE}.replica.managed_login_failover",

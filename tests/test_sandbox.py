@@ -21,6 +21,7 @@ from stage_config.sandbox import SANDBOX_OF, sandbox, sandbox_name
 from stage_config.selection import select_stages
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp, synthesize
+from tests.support.config_errors import assert_config_error
 from tools.deploy import sandbox as tool
 
 NAME = "alice"
@@ -96,14 +97,27 @@ def test_several_sandboxes_coexist() -> None:
 
 @pytest.mark.parametrize("bad", ["", "Alice", "9lives", "a-b", "x" * 21])
 def test_bad_sandbox_names_are_refused(bad: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        sandbox(bad)
-    assert raised.value.key == "sandbox"
-    assert "NAME=alice" in raised.value.fix
+    assert_config_error(
+        lambda: sandbox(bad),
+        "sandbox",
+        f"{bad!r} is not a sandbox name. Fix: use 1-20 lowercase letters and digits starting "
+        "with a letter, e.g. NAME=alice",
+    )
+
+
+def test_a_sandbox_refuses_to_copy_a_production_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(STAGES, SANDBOX_OF, STAGES["Prod"])
+    assert_config_error(
+        lambda: sandbox("alice"),
+        "sandbox",
+        f"{SANDBOX_OF} is a production stage, which sandboxes must not copy. Fix: point "
+        "SANDBOX_OF at a non-production stage",
+    )
 
 
 def test_the_name_comes_from_git_when_none_is_given() -> None:
     assert sandbox_name("Alice O'Neil-Smith") == "aliceoneilsmith"
+    assert sandbox_name("Maximiliana Wolkenstein-Ostrowska") == "maximilianawolkenste"  # 20
     assert tool.developer(None, git_name=lambda: "Bob 2") == "bob2"
     assert tool.developer("carol", git_name=lambda: "ignored") == "carol"
 
