@@ -39,7 +39,15 @@ from stage_config import (
 from stage_config.stages import delivery
 from stage_config.user_pool import CERTIFICATE_REGION
 from tests.support.aws import mocked_account
-from tests.support.configs import DELIVERY, LEGACY_SECRET, live, sandbox, with_pool
+from tests.support.configs import (
+    DELIVERY,
+    LEGACY_SECRET,
+    SECONDARY,
+    live,
+    replicated,
+    sandbox,
+    with_pool,
+)
 from tools.deploy.adopt import adopted_user_pool_id
 from tools.deploy.preflight import (
     BootstrapRequirement,
@@ -103,7 +111,8 @@ def idp_server() -> Iterator[ThreadingHTTPServer]:
 class AccountState:
     """What moto cannot hold: the SES and SNS sandbox states, the Lambda concurrency quota."""
 
-    ses_production: bool = True
+    ses_sandboxed: frozenset[str] = frozenset()
+    """The Regions where SES is still in the sandbox (production access is per Region)."""
     sms_sandbox: bool = False
     lambda_quota: int = 1000
 
@@ -151,17 +160,25 @@ class Account:
 def answer_unmocked_reads(session: boto3.Session, state: AccountState) -> None:
     """SES GetAccount, SNS GetSMSSandboxAccountStatus and Lambda GetAccountSettings, which the
     moto services here lack, from `state`."""
-    answers: dict[str, Callable[[], dict[str, Any]]] = {
-        "sesv2.GetAccount": lambda: {"ProductionAccessEnabled": state.ses_production},
-        "sns.GetSMSSandboxAccountStatus": lambda: {"IsInSandbox": state.sms_sandbox},
-        "lambda.GetAccountSettings": lambda: {
+    answers: dict[str, Callable[[str], dict[str, Any]]] = {
+        "sesv2.GetAccount": lambda region: {
+            "ProductionAccessEnabled": region not in state.ses_sandboxed
+        },
+        "sns.GetSMSSandboxAccountStatus": lambda _: {"IsInSandbox": state.sms_sandbox},
+        "lambda.GetAccountSettings": lambda _: {
             "AccountLimit": {"ConcurrentExecutions": state.lambda_quota}
         },
     }
     for event, body in answers.items():
 
-        def respond(body: Callable[[], dict[str, Any]] = body, **_: Any) -> Any:
-            return AWSResponse("https://stub.invalid", 200, {}, None), body()
+        def respond(
+            body: Callable[[str], dict[str, Any]] = body,
+            context: dict[str, Any] | None = None,
+            **_: Any,
+        ) -> Any:
+            """botocore's request context names the client's Region."""
+            region = (context or {}).get("client_region", "")
+            return AWSResponse("https://stub.invalid", 200, {}, None), body(region)
 
         session.events.register(f"before-call.{event}", respond)
 
@@ -209,9 +226,16 @@ def prepare(account: Account) -> None:
     account.config = with_secret_arns(config, arns)
     if config.user_pool.email:
         domain = config.user_pool.email.from_address.rsplit("@", 1)[1]
-        ses_region = config.user_pool.email.ses_region
-        account.client("sesv2", ses_region).create_email_identity(EmailIdentity=domain)
-        verify_dkim(account, ses_region, domain)
+        ses_regions = {config.user_pool.email.ses_region}
+        if config.replica and config.replica.ses_region:
+            ses_regions.add(config.replica.ses_region)
+        for ses_region in ses_regions:
+            account.client("sesv2", ses_region).create_email_identity(EmailIdentity=domain)
+            verify_dkim(account, ses_region, domain)
+    if config.replica:
+        account.client("ssm", config.replica.region).put_parameter(
+            Name=BOOTSTRAP[0], Value="27", Type="String"
+        )
     for provider in config.federation:
         if isinstance(provider, OidcProviderConfig):
             host_path = provider.issuer_url.removeprefix("https://").rstrip("/")
@@ -285,7 +309,7 @@ def prepared(
             monkeypatch.setenv("MOTO_ACCOUNT_ID", config.account)
         idp_server.documents = {}  # type: ignore[attr-defined]
         fresh = AccountState()
-        state.ses_production, state.sms_sandbox = fresh.ses_production, fresh.sms_sandbox
+        state.ses_sandboxed, state.sms_sandbox = fresh.ses_sandboxed, fresh.sms_sandbox
         state.lambda_quota = fresh.lambda_quota
         account = Account(
             session,
@@ -301,17 +325,9 @@ def prepared(
 
 
 def full_sample() -> StageConfig:
-    """The production sample with every check in play: SMS MFA and a custom domain too."""
-    config = live()
-    return with_pool(
-        config,
-        mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=True, sms=True),
-        custom_domain=CustomDomainConfig(
-            domain_name="login.gallery.example.net",
-            certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/"
-            "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
-        ),
-    )
+    """The production sample with every check in play: SMS MFA, a custom domain and a replica
+    in a second Region too."""
+    return with_pool(replicated(), mfa=MfaConfig(mode=MfaMode.REQUIRED, totp=True, sms=True))
 
 
 @pytest.mark.usefixtures("aws")
@@ -341,6 +357,7 @@ def test_the_full_sample_runs_every_check_and_passes(
         "custom domain certificate",
         "Lambda concurrency",
         "domain",
+        "secondary Region",
     ]
     assert all(not found for _, found in results)
 
@@ -423,6 +440,30 @@ SPOILS = (
         "upgrade it",
     ),
     Spoil(
+        "secondary Region not bootstrapped",
+        lambda a: a.client("ssm", SECONDARY).delete_parameter(Name=BOOTSTRAP[0]),
+        "secondary Region",
+        f"replica.region: this account is not CDK-bootstrapped in {SECONDARY}",
+        f"npx cdk bootstrap aws://<account>/{SECONDARY}",
+    ),
+    Spoil(
+        "SES identity missing in the secondary",
+        lambda a: a.client("sesv2", SECONDARY).delete_email_identity(
+            EmailIdentity="gallery.example.net"
+        ),
+        "secondary Region",
+        "replica.ses_region: neither hello@gallery.example.net nor gallery.example.net is an SES "
+        f"identity in {SECONDARY}",
+        f"create-email-identity --region {SECONDARY} --email-identity gallery.example.net",
+    ),
+    Spoil(
+        "SES sandbox in the secondary",
+        lambda a: setattr(a.state, "ses_sandboxed", frozenset({SECONDARY})),
+        "secondary Region",
+        f"replica.ses_region: SES in {SECONDARY} is in the sandbox",
+        "request SES production access",
+    ),
+    Spoil(
         "missing secret",
         drop_secret,
         "secrets",
@@ -458,7 +499,7 @@ SPOILS = (
     ),
     Spoil(
         "SES sandbox",
-        lambda a: setattr(a.state, "ses_production", False),
+        lambda a: setattr(a.state, "ses_sandboxed", frozenset({"us-west-2"})),
         "SES",
         "SES in us-west-2 is in the sandbox",
         "request SES production access",

@@ -61,12 +61,12 @@ def preflight_statements(
     def arn(service: str, resource: str, in_region: str = region) -> str:
         return f"arn:{partition}:{service}:{in_region}:{account}:{resource}"
 
+    parameter = f"parameter/cdk-bootstrap/{delivery.bootstrap_qualifier}/version"
+    regions = [region, *([config.replica.region] if config.replica else [])]
     statements = [
         iam.PolicyStatement(
             actions=["ssm:GetParameter"],
-            resources=[
-                arn("ssm", f"parameter/cdk-bootstrap/{delivery.bootstrap_qualifier}/version")
-            ],
+            resources=[arn("ssm", parameter, in_region) for in_region in regions],
         ),
         iam.PolicyStatement(
             actions=["cloudformation:DescribeStacks"],
@@ -85,11 +85,15 @@ def preflight_statements(
         )
     if email := config.user_pool.email:
         domain = email.from_address.rsplit("@", 1)[1]
+        ses_regions = [email.ses_region]
+        if config.replica and config.replica.ses_region not in ("", email.ses_region):
+            ses_regions.append(config.replica.ses_region)
         statements.append(
             iam.PolicyStatement(
                 actions=["ses:GetEmailIdentity"],
                 resources=[
-                    arn("ses", f"identity/{name}", email.ses_region)
+                    arn("ses", f"identity/{name}", ses_region)
+                    for ses_region in ses_regions
                     for name in (email.from_address, domain)
                 ],
             )

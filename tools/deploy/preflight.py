@@ -114,6 +114,8 @@ class Preflight:
         if self.config.triggers and self.config.triggers.reservations:
             yield "Lambda concurrency", self.check_concurrency
         yield "domain", self.check_domains
+        if self.config.replica:
+            yield "secondary Region", self.check_secondary
 
     def run(self) -> list[tuple[str, list[Finding]]]:
         results = []
@@ -145,24 +147,26 @@ class Preflight:
                 f"{self.config.name.upper()}_ACCOUNT",
             )
 
-    def check_bootstrap(self) -> Iterator[Finding]:
+    def check_bootstrap(self, region: str | None = None) -> Iterator[Finding]:
+        """The CDK bootstrap stack in `region` (the stage's own by default) is recent enough."""
         parameter, required = self.bootstrap
+        region = region or self.region
         try:
-            value = self.client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"]
+            value = self.client("ssm", region).get_parameter(Name=parameter)["Parameter"]["Value"]
         except ClientError as error:
             if error.response["Error"]["Code"] != "ParameterNotFound":
                 raise
             yield Finding(
-                f"this account is not CDK-bootstrapped in {self.region} ({parameter} is missing)",
-                f"run `npx cdk bootstrap aws://<account>/{self.region}"
+                f"this account is not CDK-bootstrapped in {region} ({parameter} is missing)",
+                f"run `npx cdk bootstrap aws://<account>/{region}"
                 f"{self._qualifier_flag()}` once with administrator credentials",
             )
             return
         if int(value) < required:
             yield Finding(
-                f"the CDK bootstrap stack is version {value}; this app needs {required}",
-                f"upgrade it: `npx cdk bootstrap aws://<account>/{self.region}"
-                f"{self._qualifier_flag()}`",
+                f"the CDK bootstrap stack in {region} is version {value}; this app needs "
+                f"{required}",
+                f"upgrade it: `npx cdk bootstrap aws://<account>/{region}{self._qualifier_flag()}`",
             )
 
     def _qualifier_flag(self) -> str:
@@ -198,7 +202,13 @@ class Preflight:
     def check_ses(self) -> Iterator[Finding]:
         email = self.config.user_pool.email
         assert email is not None  # noqa: S101 (checks() only yields this check with SES on)
-        ses = self.client("sesv2", email.ses_region)
+        yield from self._check_ses_in(email.ses_region)
+
+    def _check_ses_in(self, region: str) -> Iterator[Finding]:
+        """The stage's sender is a verified SES identity in `region`, out of the sandbox."""
+        email = self.config.user_pool.email
+        assert email is not None  # noqa: S101 (only called for a stage that sends with SES)
+        ses = self.client("sesv2", region)
         domain = email.from_address.rsplit("@", 1)[1]
         identity = None
         for name in (email.from_address, domain):
@@ -210,18 +220,31 @@ class Preflight:
                     raise
         if identity is None:
             yield Finding(
-                f"neither {email.from_address} nor {domain} is an SES identity in "
-                f"{email.ses_region}",
-                f"verify the domain: aws sesv2 create-email-identity --region {email.ses_region} "
+                f"neither {email.from_address} nor {domain} is an SES identity in {region}",
+                f"verify the domain: aws sesv2 create-email-identity --region {region} "
                 f"--email-identity {domain}, then publish the DKIM records it returns",
             )
         elif not identity.get("VerifiedForSendingStatus"):
             yield Finding(
-                f"the SES identity for {email.from_address} in {email.ses_region} is not verified",
+                f"the SES identity for {email.from_address} in {region} is not verified",
                 "publish its DKIM CNAME records (domain) or open the verification email (address)",
             )
         if not ses.get_account().get("ProductionAccessEnabled"):
-            yield self._sandbox("SES", email.ses_region, "mail reaches verified addresses only")
+            yield self._sandbox("SES", region, "mail reaches verified addresses only")
+
+    def check_secondary(self) -> Iterator[Finding]:
+        """What the replica's Region needs before the first deploy: the CDK bootstrap (its
+        stacks deploy there) and, for a stage that sends with SES, the sender verified in the
+        replica's own `ses_region` (email settings are per Region)."""
+        replica = self.config.replica
+        assert replica is not None  # noqa: S101 (checks() only yields this with a replica)
+        for finding in self.check_bootstrap(replica.region):
+            yield Finding(f"replica.region: {finding.problem}", finding.fix, finding.blocking)
+        if self.config.user_pool.email and replica.ses_region:
+            for finding in self._check_ses_in(replica.ses_region):
+                yield Finding(
+                    f"replica.ses_region: {finding.problem}", finding.fix, finding.blocking
+                )
 
     def check_sms(self) -> Iterator[Finding]:
         if self.client("sns").get_sms_sandbox_account_status()["IsInSandbox"]:
