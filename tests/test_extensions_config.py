@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
+from custom_sender.catalog import EMAIL, PROVIDERS, Provider
 
 from stage_config import CustomSenderConfig, SecretRef, StageConfig, UserMigrationConfig
 from stage_config.triggers import PEAK_RATES
@@ -128,6 +129,33 @@ def test_bad_extension_config_names_key_and_fix(
     make: Callable[[], StageConfig], key: str, message: str
 ) -> None:
     assert_config_error(make, key, message)
+
+
+def test_a_provider_a_team_adds_is_held_to_its_catalog_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A provider of the team's own that needs an API key (none shipped does), beside a second
+    email provider: the key is required, and the channel's providers are all offered."""
+    monkeypatch.setitem(PROVIDERS, "acme-mail", Provider(EMAIL, True, "acme:Mail"))
+    monkeypatch.setitem(PROVIDERS, "postbox", Provider(EMAIL, False, "postbox:Mail"))
+    assert_config_error(
+        lambda: with_triggers(live(), custom_email_sender=CustomSenderConfig(provider="acme-mail")),
+        "Live.triggers.custom_email_sender.api_key",
+        "provider 'acme-mail' needs an API key. Fix: set api_key to the Secrets Manager "
+        "reference of the key",
+    )
+    key = SecretRef(name_or_arn="acme/live/mail", json_field="api_key")
+    with_triggers(live(), custom_email_sender=CustomSenderConfig(provider="acme-mail", api_key=key))
+    assert_config_error(
+        lambda: with_triggers(live(), custom_sms_sender=CustomSenderConfig(provider="postbox")),
+        "Live.triggers.custom_sms_sender.provider",
+        "'postbox' delivers email, not sms. Fix: use a provider of sms: sns",
+    )
+    assert_config_error(
+        lambda: with_triggers(live(), custom_email_sender=SNS),
+        "Live.triggers.custom_email_sender.provider",
+        "'sns' delivers sms, not email. Fix: use a provider of email: acme-mail, postbox, ses",
+    )
 
 
 @pytest.mark.parametrize(

@@ -400,11 +400,12 @@ def test_bad_provider_config(make: Callable[[], StageConfig], key: str, message:
 
 def test_values_at_the_limits_are_accepted() -> None:
     """The other side of the rules above: a 40-character identifier, a 3- and a 32-character
-    provider name, a secret file instead of a URL."""
+    provider name, a secret file instead of a URL, attributes requested by POST."""
     saml = provider_of(SamlProviderConfig)
     with_provider(saml, identifiers=("x" * 40, "acme.example.net"))
     with_provider(saml, name="Abc")
     with_provider(saml, name="A" * 32, metadata_url="", metadata_file="idp.xml")
+    with_provider(provider_of(OidcProviderConfig), attributes_request_method="POST")
 
 
 def test_secret_arn_is_a_valid_reference() -> None:
