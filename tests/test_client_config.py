@@ -24,10 +24,14 @@ from tests.support.app import SynthesizedApp
 from tests.support.configs import (
     APP_SCHEME,
     LIVE,
+    LOGIN_DOMAIN,
     MODERATORS,
+    PRIMARY,
     SANDBOX,
+    SECONDARY,
     WEB_ORIGIN,
     live,
+    replicated,
     sandbox,
     with_access,
 )
@@ -246,3 +250,45 @@ def test_amplify_js_signs_in_through_every_provider_to_the_callback(
         assert query["client_id"] == [config["auth"]["user_pool_client_id"]]
         assert query["response_type"] == ["code"]
         assert query["code_challenge_method"] == ["S256"], "PKCE"
+
+
+def test_a_replicated_stage_names_its_failover_endpoint_and_amplify_js_uses_it(
+    tmp_path: Path,
+) -> None:
+    """The user-pool endpoint of the replica's Region under `custom.failover`: Amplify JS v6,
+    pointed at it, sends its sign-in there (same pool id and client id; managed login needs
+    none of it, as its custom domain fails over by itself)."""
+    config = replicated()
+    outputs = stage_outputs({f"{LIVE}-Auth": {o.value: f"x-{o.value}" for o in StackOutput}}, LIVE)
+    outputs = {
+        **outputs,
+        StackOutput.REGION: PRIMARY,
+        StackOutput.USER_POOL_ID: f"{PRIMARY}_AbCdEf123",
+        StackOutput.DOMAIN_URL: f"https://{LOGIN_DOMAIN.domain_name}",
+    }
+    document = client_config(outputs, config, Client.WEB)
+    assert document["custom"]["failover"] == {
+        "aws_region": SECONDARY,
+        "endpoints": {"user_pool": f"https://cognito-idp.{SECONDARY}.amazonaws.com"},
+    }
+    path = tmp_path / "amplify_outputs.json"
+    path.write_text(json.dumps(document))
+    sent = subprocess.run(
+        [
+            str(ROOT / "node_modules" / ".bin" / "node"),
+            str(ROOT / "tests" / "ci" / "amplify_endpoint.mjs"),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    requests = json.loads(sent.stdout)
+    assert requests, "Amplify sent nothing"
+    assert {urlsplit(r["url"]).netloc for r in requests} == {
+        f"cognito-idp.{SECONDARY}.amazonaws.com"
+    }
+    assert requests[0]["target"] == "AWSCognitoIdentityProviderService.InitiateAuth"
+    without = client_config(outputs, live(), Client.WEB)
+    assert "failover" not in without["custom"], "a stage without a replica has none"

@@ -104,6 +104,8 @@ def client_config(
         custom["passwordless"] = passwordless
     if endpoint:
         custom["endpoints"] = dict.fromkeys(("user_pool", "identity_pool", "s3"), endpoint)
+    if config.replica:
+        custom["failover"] = failover(config.replica.region)
     return {
         "version": SCHEMA_VERSION,
         "auth": {
@@ -141,6 +143,17 @@ def client_config(
         },
         "storage": {"aws_region": region, "bucket_name": outputs[StackOutput.PHOTOS_BUCKET]},
         "custom": custom,
+    }
+
+
+def failover(secondary: str) -> dict[str, Any]:
+    """Where an app that calls Cognito's API itself (SRP sign-in, token refresh) goes while the
+    primary Region is out: the replica's Region and its user-pool endpoint, which Amplify JS v6
+    takes as `Auth.Cognito.userPoolEndpoint` (the pool id stays the same). Managed login needs
+    none of it: its custom domain fails over by itself."""
+    return {
+        "aws_region": secondary,
+        "endpoints": {"user_pool": f"https://cognito-idp.{secondary}.amazonaws.com"},
     }
 
 
