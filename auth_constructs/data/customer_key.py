@@ -301,13 +301,14 @@ class CustomerKeyReplica(Construct):
         self.key_arn = self.key.attr_arn
 
 
-def bucket_encryption(key: CustomerKey | None) -> dict[str, Any]:
-    """A bucket's encryption settings: SSE-KMS with the stage's key and an S3 Bucket Key (one
-    KMS call per bucket and period, not per object), or SSE-S3 without a key."""
+def bucket_encryption(key: CustomerKey | kms.IKey | None) -> dict[str, Any]:
+    """A bucket's encryption settings: SSE-KMS with the stage's key (or the key's replica in
+    the secondary Region) and an S3 Bucket Key (one KMS call per bucket and period, not per
+    object), or SSE-S3 without a key."""
     if key is None:
         return {"encryption": s3.BucketEncryption.S3_MANAGED}
     return {
         "encryption": s3.BucketEncryption.KMS,
-        "encryption_key": key.key,
+        "encryption_key": key.key if isinstance(key, CustomerKey) else key,
         "bucket_key_enabled": True,
     }

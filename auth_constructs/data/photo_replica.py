@@ -19,7 +19,12 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
 from auth_constructs.compliance.accepted_findings import accept_finding, accept_wildcards
-from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica, key_use_statement
+from auth_constructs.data.customer_key import (
+    CustomerKey,
+    CustomerKeyReplica,
+    bucket_encryption,
+    key_use_statement,
+)
 from auth_constructs.data.photo_buckets import access_log_bucket, photos_bucket
 from auth_constructs.data.stateful import removal_policy
 from stage_config import DataAccessConfig, StatefulPolicy
@@ -53,11 +58,7 @@ class PhotoReplica(Construct):
         self.bucket = photos_bucket(
             self,
             config=config,
-            encryption={
-                "encryption": s3.BucketEncryption.KMS,
-                "encryption_key": kms.Key.from_key_arn(self, "ReplicaKey", key.key_arn),
-                "bucket_key_enabled": True,
-            },
+            encryption=bucket_encryption(kms.Key.from_key_arn(self, "ReplicaKey", key.key_arn)),
             removal=removal,
             access_logs=self.access_logs,
         )
