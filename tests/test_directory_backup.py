@@ -355,6 +355,10 @@ def test_sessions_are_tagged_with_the_owner_claim(
     ).items()
     continuity = stage_config.directory_backup is not None and stage_config.triggers is not None
     assert tag["Properties"]["PrincipalTags"] == {"sub": OWNER_CLAIM if continuity else "sub"}
+    if not continuity and stack.triggers is not None:
+        function = stack.triggers.pre_token_generation
+        function_id = stack.get_logical_id(cast(CfnResource, function.node.default_child))
+        assert function_id not in tag.get("DependsOn", []), "it reads no claim of the trigger's"
     if continuity:
         assert stack.triggers is not None
         function = stack.triggers.pre_token_generation

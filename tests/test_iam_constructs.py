@@ -20,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from trigger_common import TIMEOUT_SECONDS
 
 from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.identity.identity_access import IdentityAccess
 from auth_constructs.operations.smoke_access import (
     SmokeAccess,
     smoke_principal,
@@ -182,6 +183,41 @@ def test_pool_maps_each_client_by_token_denies_ambiguity_and_tags_the_sub(
     }
     assert tag["PrincipalTags"] == {"sub": "sub"}
     assert tag["UseDefaults"] is False
+
+
+@pytest.mark.parametrize("owner_claim", ["", "data_owner"], ids=["sub", "owner claim"])
+def test_the_tag_waits_for_the_trigger_only_when_it_reads_the_triggers_claim(
+    owner_claim: str,
+) -> None:
+    """The principal tag depends on the pre token generation function only when it maps a
+    claim that function adds (a restored user's owner claim), never otherwise."""
+    stack = Stack(App(context=cdk_json_context()), "Tagging")
+    pool = cognito.UserPool(stack, "UserPool")
+    trigger = lambda_.Function(
+        stack,
+        "PreTokenGeneration",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): return event"),
+    )
+    IdentityAccess(
+        stack,
+        "IdentityAccess",
+        user_pool=pool,
+        clients=[pool.add_client("web")],
+        config=sandbox().data_access,
+        owner_claim=owner_claim or None,
+        after=trigger,
+    )
+    template = template_of(stack)
+    (tag,) = [
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Cognito::IdentityPoolPrincipalTag"
+    ]
+    function_id = stack.get_logical_id(trigger.node.default_child)  # type: ignore[arg-type]
+    assert tag["Properties"]["PrincipalTags"] == {"sub": owner_claim or "sub"}
+    assert (function_id in tag.get("DependsOn", [])) is bool(owner_claim)
 
 
 def cog7_reasons(built: DataAccessStack) -> list[str]:
