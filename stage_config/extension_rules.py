@@ -17,7 +17,7 @@ PASSWORD_AUTH_CLIENTS = ("web_client", "mobile_client")
 def check_extensions(stage: StageConfig) -> None:
     triggers = stage.triggers
     for key in ("custom_email_sender", "custom_sms_sender"):
-        sender = getattr(triggers, key, None) if triggers else None
+        sender = getattr(triggers, key, None)
         if sender is None:
             continue
         require(

@@ -12,6 +12,7 @@ from stage_config import (
     ConfigError,
     CustomDomainConfig,
     CustomerKeyConfig,
+    CustomSenderConfig,
     FeaturePlan,
     HostedClientConfig,
     MfaConfig,
@@ -119,6 +120,38 @@ BAD: list[BadCase] = [
         (
             "2 days, 0:00:00 is outside Cognito's range 0:05:00 to 1 day, 0:00:00. Fix: "
             "choose a value between 0:05:00 and 1 day, 0:00:00"
+        ),
+    ),
+    (
+        "refresh token as long as the access token",
+        lambda: with_pool(
+            sandbox(),
+            tokens=tokens(
+                id_token=timedelta(hours=1),
+                access_token=timedelta(hours=2),
+                refresh_token=timedelta(hours=2),
+            ),
+        ),
+        "Sandbox.user_pool.tokens.refresh_token",
+        (
+            "2:00:00 is not longer than the access token (2:00:00). Fix: make the refresh "
+            "token outlive the access and ID tokens"
+        ),
+    ),
+    (
+        "refresh token as long as the ID token",
+        lambda: with_pool(
+            sandbox(),
+            tokens=tokens(
+                id_token=timedelta(hours=2),
+                access_token=timedelta(hours=1),
+                refresh_token=timedelta(hours=2),
+            ),
+        ),
+        "Sandbox.user_pool.tokens.refresh_token",
+        (
+            "2:00:00 is not longer than the ID token (2:00:00). Fix: make the refresh token "
+            "outlive the access and ID tokens"
         ),
     ),
     (
@@ -566,6 +599,25 @@ def test_errors_are_rooted_at_the_stage_for_nested_sections() -> None:
 
 BAD_TRIGGERS: list[BadCase] = [
     (
+        "a reservation of none",
+        lambda: with_triggers(sandbox(), reserved_concurrency={"pre_sign_up": 0}),
+        "Sandbox.triggers.reserved_concurrency['pre_sign_up']",
+        (
+            "0 would stop the trigger (and every sign-in through it). Fix: reserve at least 1, "
+            "or set reserved_concurrency=None"
+        ),
+    ),
+    (
+        "an SMS sender without the customer key",
+        lambda: with_triggers(sandbox(), custom_sms_sender=CustomSenderConfig(provider="sns")),
+        "Sandbox.triggers.custom_sms_sender",
+        (
+            "Cognito encrypts the codes it hands a custom sender with a customer managed KMS "
+            "key, and this stage has none (customer_key=None). Fix: keep customer_key on "
+            "(CustomerKeyConfig()), or remove the sender"
+        ),
+    ),
+    (
         "server claims without a server client",
         lambda: with_triggers(sandbox(), server_claims={"acme:tenant": "x"}),
         "Sandbox.triggers.server_claims",
@@ -670,3 +722,8 @@ BAD_TRIGGERS: list[BadCase] = [
 @bad_config_cases(BAD_TRIGGERS)
 def test_bad_trigger_config(make: Callable[[], StageConfig], key: str, message: str) -> None:
     assert_config_error(make, key, message)
+
+
+def test_a_reservation_of_one_is_accepted() -> None:
+    """The other side of "a reservation of none": one concurrent run keeps a trigger alive."""
+    with_triggers(sandbox(), reserved_concurrency={"pre_sign_up": 1})

@@ -196,6 +196,23 @@ def provider_of(kind: type) -> int:
 
 BAD: list[BadCase] = [
     (
+        "a secret's JSON field that is not a key name",
+        lambda: with_provider(
+            0, client_secret=SecretRef(name_or_arn="acme/live/google", json_field="not a key!")
+        ),
+        "Live.federation[0].client_secret.json_field",
+        "'not a key!' is not a JSON key name. Fix: use e.g. 'client_secret'",
+    ),
+    *(
+        (
+            f"a provider named {name}",
+            lambda name=name: with_provider(provider_of(OidcProviderConfig), name=name),
+            f"Live.federation[{provider_of(OidcProviderConfig)}].name",
+            f"{name!r} is reserved. Fix: choose a name such as 'Corporate' or 'Okta'",
+        )
+        for name in ("Cognito", "CognitoUserPool")
+    ),
+    (
         "google without client id",
         lambda: with_provider(0, client_id=" "),
         "Live.federation[0].client_id",

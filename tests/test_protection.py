@@ -429,7 +429,90 @@ def protect(config: StageConfig, **changes: Any) -> StageConfig:
     return with_pool(config, protection=protection)
 
 
+def live_protection(**changes: Any) -> StageConfig:
+    """The test-owned Live stage with its protection's sections changed by `changes`, each a
+    function of the section (e.g. `waf=lambda w: replace(w, rate_limit=9)`)."""
+    config = live()
+    protection = config.user_pool.protection
+    return with_pool(
+        config,
+        protection=dataclasses.replace(
+            protection, **{k: change(getattr(protection, k)) for k, change in changes.items()}
+        ),
+    )
+
+
+WAF_RANGE = (
+    "is outside WAF's rate limit range. Fix: use 10 to 2,000,000,000 requests per client IP per "
+    "5 minutes"
+)
+MAX_NETWORKS = 200
+"""Cognito's limit on threat protection's IP exceptions."""
+
 BAD: list[BadCase] = [
+    (
+        "WAF rate limit under 10",
+        lambda: live_protection(waf=lambda w: dataclasses.replace(w, rate_limit=9)),
+        "Live.user_pool.protection.waf.rate_limit",
+        f"9 {WAF_RANGE}",
+    ),
+    (
+        "WAF rate limit over two billion",
+        lambda: live_protection(waf=lambda w: dataclasses.replace(w, rate_limit=2_000_000_001)),
+        "Live.user_pool.protection.waf.rate_limit",
+        f"2000000001 {WAF_RANGE}",
+    ),
+    (
+        "a managed rule group twice",
+        lambda: live_protection(
+            waf=lambda w: dataclasses.replace(w, extra_managed_groups=w.extra_managed_groups * 2)
+        ),
+        "Live.user_pool.protection.waf.extra_managed_groups",
+        f"{ANONYMOUS_IP_GROUP!r} appears twice. Fix: give each entry a unique name",
+    ),
+    (
+        "a trusted network twice",
+        lambda: live_protection(
+            threat_protection=lambda t: dataclasses.replace(
+                t, trusted_networks=t.trusted_networks * 2
+            )
+        ),
+        "Live.user_pool.protection.threat_protection.trusted_networks",
+        f"{TRUSTED_NETWORK!r} appears twice. Fix: give each entry a unique name",
+    ),
+    (
+        "more trusted networks than Cognito takes",
+        lambda: live_protection(
+            threat_protection=lambda t: dataclasses.replace(
+                t, trusted_networks=tuple(f"10.{i}.0.0/16" for i in range(MAX_NETWORKS + 1))
+            )
+        ),
+        "Live.user_pool.protection.threat_protection.trusted_networks",
+        "201 ranges; Cognito accepts 200. Fix: merge ranges into wider CIDR blocks",
+    ),
+    (
+        "a trusted network with host bits",
+        lambda: live_protection(
+            threat_protection=lambda t: dataclasses.replace(t, trusted_networks=("10.0.0.1/24",))
+        ),
+        "Live.user_pool.protection.threat_protection.trusted_networks[0]",
+        (
+            "'10.0.0.1/24' is not a CIDR range. Fix: write it as address/prefix with the host "
+            "bits zero, e.g. '203.0.113.0/24'"
+        ),
+    ),
+    (
+        "an alarm recipient twice",
+        lambda: with_pool(
+            sandbox(),
+            protection=dataclasses.replace(
+                sandbox().user_pool.protection,
+                alarms=AlarmsConfig(notify_emails=("a@example.com", "a@example.com")),
+            ),
+        ),
+        "Sandbox.user_pool.protection.alarms.notify_emails",
+        "'a@example.com' appears twice. Fix: give each entry a unique name",
+    ),
     (
         "threat protection without PLUS",
         lambda: with_pool(
@@ -586,3 +669,14 @@ BAD: list[BadCase] = [
 @bad_config_cases(BAD)
 def test_bad_protection_config_names_key_and_fix(make: Any, key: str, message: str) -> None:
     assert_config_error(make, key, message)
+
+
+def test_protection_at_its_limits_is_accepted() -> None:
+    """The other side: a rate limit of exactly 10 or two billion, exactly 200 trusted networks."""
+    live_protection(waf=lambda w: dataclasses.replace(w, rate_limit=10))
+    live_protection(waf=lambda w: dataclasses.replace(w, rate_limit=2_000_000_000))
+    live_protection(
+        threat_protection=lambda t: dataclasses.replace(
+            t, trusted_networks=tuple(f"10.{i}.0.0/16" for i in range(MAX_NETWORKS))
+        )
+    )
