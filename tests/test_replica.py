@@ -545,7 +545,9 @@ def test_the_replication_role_is_s3s_and_moves_only_the_photos_between_the_two_b
     names, arn = replication_names(app)
     auth = app.template_json(LIVE)
     (role_id,) = (i for i in of_type(auth, "AWS::IAM::Role") if i.startswith("StorageReplication"))
-    trust = of_type(auth, "AWS::IAM::Role")[role_id]["AssumeRolePolicyDocument"]
+    role = of_type(auth, "AWS::IAM::Role")[role_id]
+    assert role["Description"] == "S3 replication of the photos to the secondary Region"
+    trust = role["AssumeRolePolicyDocument"]
     assert trust["Statement"] == [
         {
             "Action": "sts:AssumeRole",
