@@ -407,6 +407,22 @@ def test_no_default_group_no_group_grant() -> None:
 
 
 @pytest.mark.parametrize("name", CONFIGS)
+def test_only_the_synchronous_triggers_go_without_a_dead_letter_queue(
+    trigger_stacks: dict[str, TriggersStack], name: str
+) -> None:
+    """Cognito invokes every trigger synchronously except the custom senders, which have their
+    dead-letter queue: the scanners' DLQ check is acknowledged for the others only."""
+    built = trigger_stacks[name]
+    senders = {built.triggers.custom_email_sender, built.triggers.custom_sms_sender} - {None}
+    assert senders <= set(built.triggers.functions.values())
+    assert bool(senders) is (name == "with key")
+    for construct_id, function in built.triggers.functions.items():
+        metadata = built.resource(function).get("Metadata", {})
+        skipped = {skip["id"] for skip in metadata.get("checkov", {}).get("skip", [])}
+        assert ("CKV_AWS_116" in skipped) is (function not in senders), construct_id
+
+
+@pytest.mark.parametrize("name", CONFIGS)
 def test_each_trigger_function_runs_as_configured(
     trigger_stacks: dict[str, TriggersStack], name: str
 ) -> None:
