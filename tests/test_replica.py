@@ -567,6 +567,8 @@ def test_the_replication_role_is_s3s_and_moves_only_the_photos_between_the_two_b
     other = "arn:aws:s3:::someone-elses/users/a/1.jpg"
     cases: list[Case] = [
         ("s3:GetReplicationConfiguration", arn["photos"], {}, ALLOWED),
+        ("s3:ListBucket", arn["photos"], {}, ALLOWED),
+        ("s3:ListBucket", arn["replica"], {}, DENIED),
         ("s3:GetObjectVersionForReplication", photo, {}, ALLOWED),
         ("s3:GetObjectVersionForReplication", other, {}, DENIED),
         ("s3:GetObject", photo, {}, DENIED),
@@ -591,7 +593,30 @@ def test_the_replication_role_is_s3s_and_moves_only_the_photos_between_the_two_b
     # tests/test_isolation.py key_asks), pinned: each key through S3 in its own Region, for its
     # own bucket (with a Bucket Key, S3's encryption context is the bucket ARN); Decrypt on the
     # replica key because S3 checks the replica's Bucket Key with it.
-    kms = [s for p in policies for s in p["Statement"] if "Condition" in s]
+    # Pinned, as IAM reads them (the evaluator matches actions in any case).
+    statements = [s for p in policies for s in p["Statement"]]
+    assert [s for s in statements if "Condition" not in s] == [
+        {
+            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            "Effect": "Allow",
+            "Resource": arn["photos"],
+        },
+        {
+            "Action": [
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionTagging",
+            ],
+            "Effect": "Allow",
+            "Resource": f"{arn['photos']}/*",
+        },
+        {
+            "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
+            "Effect": "Allow",
+            "Resource": f"{arn['replica']}/*",
+        },
+    ]
+    kms = [s for s in statements if "Condition" in s]
     assert kms == [
         {
             "Action": "kms:Decrypt",
