@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 from tests.support.paths import ROOT
-from tools.quality.mutation import IAM_WRITERS, mutant_patterns, report
+from tools.quality.mutation import IAM_WRITERS, batches, mutant_patterns, report
 
 KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36
 
@@ -116,3 +116,20 @@ def test_every_module_with_bad_config_cases_judges_the_config_mutants() -> None:
     }
     assert asserting, "the bad-config tests moved: update this test"
     assert asserting - set(selection) == set()
+
+
+def test_each_source_file_is_a_run_of_its_own() -> None:
+    """One `mutmut run` per file, so no run outlives the jsii process's heap: every rule file of
+    the config (not the user's stages.py, not a file without a function), each construct of
+    IAM_WRITERS with its own patterns, a single module as one run."""
+    rule_files = sorted(
+        path.stem
+        for path in (ROOT / "stage_config").glob("*.py")
+        if path.stem not in {"stages", "__init__"} and "def " in path.read_text()
+    )
+    assert batches("stage_config") == [[f"stage_config.{stem}.*"] for stem in rule_files]
+    assert batches("auth_constructs") == [
+        [p for p in mutant_patterns("auth_constructs") if p.startswith(f"{module}.")]
+        for module in sorted(IAM_WRITERS)
+    ]
+    assert batches("tools.review.guard") == [["tools.review.guard.*"]]
