@@ -14,6 +14,7 @@ from stage_config import (
     CustomerKeyConfig,
     CustomSenderConfig,
     FeaturePlan,
+    GroupConfig,
     HostedClientConfig,
     MfaConfig,
     MfaMode,
@@ -223,6 +224,80 @@ BAD: list[BadCase] = [
             "a production stage has MFA OPTIONAL without a stated reason. Fix: set "
             "mode=MfaMode.REQUIRED, or explain in a sentence (60+ characters) why production "
             "users may sign in without a second factor"
+        ),
+    ),
+    (
+        "email OTP sign-in without SES",
+        lambda: with_pool(
+            sandbox(), email=None, passwordless=PasswordlessConfig(email_otp=True, passkeys=True)
+        ),
+        "Sandbox.user_pool.passwordless.email_otp",
+        (
+            "email OTP sign-in needs SES to deliver codes. Fix: set email=SesEmailConfig(...), "
+            "or passwordless.email_otp=False"
+        ),
+    ),
+    (
+        "a group name twice",
+        lambda: with_pool(
+            sandbox(),
+            groups=(
+                GroupConfig(name="editors", precedence=3),
+                GroupConfig(name="editors", precedence=4),
+            ),
+        ),
+        "Sandbox.user_pool.groups",
+        "'editors' appears twice. Fix: give each entry a unique name",
+    ),
+    (
+        "a group precedence twice",
+        lambda: with_pool(
+            sandbox(),
+            groups=(
+                GroupConfig(name="editors", precedence=3),
+                GroupConfig(name="viewers", precedence=3),
+            ),
+        ),
+        "Sandbox.user_pool.groups.precedence",
+        "'3' appears twice. Fix: give each entry a unique name",
+    ),
+    (
+        "a group name Cognito refuses",
+        lambda: with_pool(sandbox(), groups=(GroupConfig(name="bad name!", precedence=1),)),
+        "Sandbox.user_pool.groups[0].name",
+        (
+            "'bad name!' is not a valid Cognito group name. Fix: use 1-128 letters, digits or "
+            "+=,.@-_"
+        ),
+    ),
+    (
+        "a negative group precedence",
+        lambda: with_pool(sandbox(), groups=(GroupConfig(name="editors", precedence=-1),)),
+        "Sandbox.user_pool.groups[0].precedence",
+        "-1 is negative. Fix: use 0 or more (lower wins when a user is in several groups)",
+    ),
+    (
+        "a hosted client without a callback URL",
+        lambda: with_pool(
+            sandbox(),
+            web_client=dataclasses.replace(sandbox().user_pool.web_client, callback_urls=()),
+        ),
+        "Sandbox.user_pool.web_client.callback_urls",
+        (
+            "no callback URL is set. Fix: list at least one URL the managed login pages may "
+            "redirect to"
+        ),
+    ),
+    (
+        "a hosted client without a logout URL",
+        lambda: with_pool(
+            sandbox(),
+            web_client=dataclasses.replace(sandbox().user_pool.web_client, logout_urls=()),
+        ),
+        "Sandbox.user_pool.web_client.logout_urls",
+        (
+            "no logout URL is set. Fix: list at least one URL the pages may return to after "
+            "sign-out (Amplify's signOut and its outputs schema need one)"
         ),
     ),
     (
