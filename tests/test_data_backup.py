@@ -275,7 +275,7 @@ def test_stages_sharing_an_account_and_region_share_its_concurrency() -> None:
     exactly = 2 * each + UNRESERVED_MINIMUM
     check_shared_concurrency([placed("Live", quota=exactly), placed("Twin", quota=exactly)])
     with pytest.raises(ConfigError):  # one short of it
-        check_shared_concurrency([placed("Live", quota=exactly - 1), placed("Twin")])
+        check_shared_concurrency([placed("Live", quota=exactly - 1), placed("Twin", quota=exactly)])
     # Without an account or a Region at synth, nothing says two stages share one.
     unplaced = [dataclasses.replace(placed(n), account="") for n in ("Live", "Twin")]
     check_shared_concurrency(unplaced)
