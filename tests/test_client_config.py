@@ -204,13 +204,14 @@ COGNITO_PROVIDER_NAMES = {
 }
 
 
-def amplify_redirects(config: dict[str, Any], path: Path) -> list[dict[str, str]]:
-    """Where Amplify JS v6 sends the browser for each sign-in option of this config file."""
+def amplify_js(script: str, config: dict[str, Any], path: Path) -> Any:
+    """What `tests/ci/<script>` prints (JSON) once it has loaded `config`, written to `path`,
+    into Amplify JS v6."""
     path.write_text(json.dumps(config))
     result = subprocess.run(
         [
             str(ROOT / "node_modules" / ".bin" / "node"),
-            str(ROOT / "tests" / "ci" / "amplify_redirect.mjs"),
+            str(ROOT / "tests" / "ci" / script),
             str(path),
         ],
         capture_output=True,
@@ -218,7 +219,12 @@ def amplify_redirects(config: dict[str, Any], path: Path) -> list[dict[str, str]
         check=True,
         cwd=ROOT,
     )
-    redirects: list[dict[str, str]] = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+def amplify_redirects(config: dict[str, Any], path: Path) -> list[dict[str, str]]:
+    """Where Amplify JS v6 sends the browser for each sign-in option of this config file."""
+    redirects: list[dict[str, str]] = amplify_js("amplify_redirect.mjs", config, path)
     return redirects
 
 
@@ -271,20 +277,7 @@ def test_a_replicated_stage_names_its_failover_endpoint_and_amplify_js_uses_it(
         "aws_region": SECONDARY,
         "endpoints": {"user_pool": f"https://cognito-idp.{SECONDARY}.amazonaws.com"},
     }
-    path = tmp_path / "amplify_outputs.json"
-    path.write_text(json.dumps(document))
-    sent = subprocess.run(
-        [
-            str(ROOT / "node_modules" / ".bin" / "node"),
-            str(ROOT / "tests" / "ci" / "amplify_endpoint.mjs"),
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    requests = json.loads(sent.stdout)
+    requests = amplify_js("amplify_endpoint.mjs", document, tmp_path / "amplify_outputs.json")
     assert requests, "Amplify sent nothing"
     assert {urlsplit(r["url"]).netloc for r in requests} == {
         f"cognito-idp.{SECONDARY}.amazonaws.com"
