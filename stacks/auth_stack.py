@@ -61,7 +61,6 @@ class AuthStack(Stack):
             config=config.data_access,
             stateful=config.stateful,
             key=key,
-            replica_key=replica_key,
             replica=replica_photos,
         )
         self.user_pool = PhotoUserPool(

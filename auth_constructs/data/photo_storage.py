@@ -16,7 +16,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_finding
-from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica, bucket_encryption
+from auth_constructs.data.customer_key import CustomerKey, bucket_encryption
 from auth_constructs.data.data_layout import PARTITION_KEY, SORT_KEY, USER_PREFIX, user_prefix
 from auth_constructs.data.photo_buckets import access_log_bucket, photos_bucket
 from auth_constructs.data.photo_replica import PhotoReplica, PhotoReplication
@@ -45,7 +45,6 @@ class PhotoStorage(Construct):
         config: DataAccessConfig,
         stateful: StatefulPolicy,
         key: CustomerKey | None = None,
-        replica_key: CustomerKeyReplica | None = None,
         replica: PhotoReplica | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -76,11 +75,11 @@ class PhotoStorage(Construct):
             deletion_protection=stateful.deletion_protection,
             removal_policy=removal,
         )
-        if replica_key:
+        if replica:
             # The replica in the secondary Region, under the key's replica there (which the
             # stage's ReplicaData stack creates before this one).
             self.table.add_replica(
-                region=Stack.of(replica_key).region,
+                region=replica.region,
                 deletion_protection=stateful.deletion_protection,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True
@@ -88,7 +87,7 @@ class PhotoStorage(Construct):
             )
         if key:
             # TableV2 renders the added replicas first and the stack's own Region last.
-            arns = [replica_key.key_arn] if replica_key else []
+            arns = [replica.key_arn] if replica else []
             for index, arn in enumerate([*arns, key.key.key_arn]):
                 _encrypt_with(self.table, index, arn)
         self.replication: PhotoReplication | None = None
