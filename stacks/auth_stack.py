@@ -16,12 +16,11 @@ from auth_constructs.data.photo_replica import PhotoReplica
 from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.identity.app_clients import AppClients
 from auth_constructs.identity.federation import Federation
-from auth_constructs.identity.identity_access import OWNER, IdentityAccess
+from auth_constructs.identity.identity_pool import IdentityPool
 from auth_constructs.identity.login_failover import LoginFailover
 from auth_constructs.identity.managed_login import ManagedLogin
 from auth_constructs.identity.pool_replica import PoolReplica
 from auth_constructs.identity.triggers import TIMEOUT, CognitoTriggers
-from auth_constructs.identity.user_groups import UserGroups
 from auth_constructs.identity.user_pool import PhotoUserPool
 from auth_constructs.operations.alarms import OperationalAlarms
 from auth_constructs.operations.audit_logs import AuditLogs
@@ -34,7 +33,8 @@ from stage_config.emulator import Omission
 
 
 class AuthStack(Stack):
-    """User pool, clients, federation, managed login, identity pool and per-user data.
+    """User pool, clients, federation, managed login, identity pool and per-user data (the
+    roles on the data, and the groups that name them, are the Access stack's).
 
     Construct ids here are part of the logical ids of stateful resources: renaming one replaces
     the resource (and loses its users or data). The guard baselines record them (`make guard`).
@@ -153,24 +153,17 @@ class AuthStack(Stack):
                 replica=self.pool_replica.replica,
                 secondary_region=config.replica.region,
             )
-        self.access = IdentityAccess(
+        # `IdentityAccess`: the id it had when it also held the roles, which the identity pool's
+        # logical id is made from. The roles are the Access stack's (`stacks/access_stacks.py`).
+        self.identity_pool = IdentityPool(
             self,
             "IdentityAccess",
-            user_pool=pool,
-            clients=self.clients.hosted_clients,
+            providers={"": pool.user_pool_provider_name},
+            clients={c.node.id: c.user_pool_client_id for c in self.clients.hosted_clients},
             config=config.data_access,
+            stateful=config.stateful,
             owner_claim=(OWNER_CLAIM if config.directory_backup and self.triggers else None),
             after=self.triggers.pre_token_generation if self.triggers else None,
-        )
-        for role in (self.access.user_role, self.access.elevated_role):
-            self.storage.grant_owner_access(role, OWNER)
-        self.storage.grant_read_all_photos(self.access.elevated_role)
-        self.groups = UserGroups(
-            self,
-            "Groups",
-            user_pool=pool,
-            groups=pool_config.groups,
-            roles=dict.fromkeys(config.data_access.elevated_groups, self.access.elevated_role),
         )
         self.smoke = SmokeAccess(
             self,
@@ -234,7 +227,7 @@ class AuthStack(Stack):
             StackOutput.DOMAIN_URL: self.managed_login.base_url,
             StackOutput.WEB_CLIENT_ID: self.clients.web.user_pool_client_id,
             StackOutput.MOBILE_CLIENT_ID: self.clients.mobile.user_pool_client_id,
-            StackOutput.IDENTITY_POOL_ID: self.access.identity_pool.identity_pool_id,
+            StackOutput.IDENTITY_POOL_ID: self.identity_pool.identity_pool_id,
             StackOutput.PHOTOS_BUCKET: self.storage.bucket.bucket_name,
             StackOutput.ITEMS_TABLE: self.storage.table.table_name,
             StackOutput.SMOKE_ROLE_ARN: self.smoke.role.role_arn,

@@ -1,5 +1,5 @@
-"""The Auth stack's outputs: one name list for the stack, the client config, the smoke test and
-the tests. (Plain Python, no CDK: the command-line tools import it cheaply.)"""
+"""The stage stacks' ids and outputs: one name list for the stacks, the client config, the smoke
+test and the tests. (Plain Python, no CDK: the command-line tools import it cheaply.)"""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ KEY_STACK_ID = "Key"
 REPLICA_DATA_STACK_ID = "ReplicaData"
 """The key's replica in the secondary Region (with a replica), deployed before Auth."""
 SECONDARY_STACK_ID = "Secondary"
-"""The pool replica's settings in the secondary Region, deployed after Auth."""
+"""The pool replica's settings and the secondary identity pool (with a replica), after Auth."""
+ACCESS_STACK_ID = "Access"
+"""The roles the identity pools hand out and the groups naming them, after both pools."""
+SECONDARY_ACCESS_STACK_ID = "SecondaryAccess"
+"""The secondary identity pool's attachment of those roles (with a replica), after Access."""
 
 
 class StackOutput(StrEnum):
@@ -36,6 +40,13 @@ class StackOutput(StrEnum):
     """Only with managed login failover: the Route 53 health check `make failover` inverts."""
 
 
+class SecondaryOutput(StrEnum):
+    """The Secondary stack's outputs (stages with a replica)."""
+
+    IDENTITY_POOL_ID = "IdentityPoolId"
+    """The secondary Region's identity pool, which an app fails over to."""
+
+
 OPTIONAL_OUTPUTS = frozenset(
     {
         StackOutput.SERVER_CLIENT_ID,
@@ -50,6 +61,6 @@ CROSS_STACK_OUTPUT_PREFIX = "PublishOutput"
 `Fn::GetStackOutput`): wiring between stacks, not part of the contract above."""
 
 
-def deployed_stack_name(stage: str) -> str:
-    """The name `cdk deploy --outputs-file` files a stage's Auth outputs under."""
-    return f"{stage}-{AUTH_STACK_ID}"
+def deployed_stack_name(stage: str, stack: str = AUTH_STACK_ID) -> str:
+    """The name `cdk deploy --outputs-file` files a stage stack's outputs under."""
+    return f"{stage}-{stack}"

@@ -5,19 +5,23 @@ Deploy order, which `cdk deploy '<Stage>/*'` follows from the references between
 replicas there use, and the bucket the photos replicate into, which S3 requires to exist
 first), `Auth` (primary: the pool and its replica, the table and its replica),
 `Secondary` (secondary: what the pool's replica holds for itself, which Cognito accepts only
-once the replica exists).
+once the replica exists, and the secondary Region's identity pool), then the roles both identity
+pools hand out (`stacks/access_stacks.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.data.photo_replica import PhotoReplica
+from auth_constructs.identity.identity_pool import IdentityPool, provider_name
 from auth_constructs.identity.pool_replica import RegionalSettings
+from stacks.outputs import SecondaryOutput
 from stage_config import (
     CustomerKeyConfig,
     DataAccessConfig,
@@ -52,7 +56,7 @@ class ReplicaDataStack(Stack):
 
 
 class SecondaryStack(Stack):
-    """The pool replica's regional settings, in the secondary Region."""
+    """The pool replica's regional settings and the secondary Region's identity pool."""
 
     def __init__(
         self,
@@ -60,8 +64,13 @@ class SecondaryStack(Stack):
         construct_id: str,
         *,
         user_pool_id: str,
+        primary_region: str,
+        clients: Mapping[str, str],
         replica: ReplicaConfig,
         email: SesEmailConfig | None,
+        data_access: DataAccessConfig,
+        stateful: StatefulPolicy,
+        owner_claim: str | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -71,4 +80,21 @@ class SecondaryStack(Stack):
             user_pool_id=user_pool_id,
             email=email,
             ses_region=replica.ses_region,
+        )
+        # Which Region a replica's tokens name in their `iss` under the ORIGINAL issuer is not
+        # documented (docs/multi-region.md): the pool accepts the user pool under both names.
+        self.identity_pool = IdentityPool(
+            self,
+            "IdentityPool",
+            providers={
+                "": provider_name(replica.region, user_pool_id),
+                "PrimaryRegion": provider_name(primary_region, user_pool_id),
+            },
+            clients=clients,
+            config=data_access,
+            stateful=stateful,
+            owner_claim=owner_claim,
+        )
+        CfnOutput(
+            self, SecondaryOutput.IDENTITY_POOL_ID.value, value=self.identity_pool.identity_pool_id
         )

@@ -6,9 +6,17 @@ from aws_cdk import Environment, Stack, Stage, Tags
 from constructs import Construct
 
 from auth_constructs.compliance import compliance_packs
+from stacks.access_stacks import AccessStack, SecondaryAccessStack
 from stacks.auth_stack import AuthStack
 from stacks.key_stack import KeyStack
-from stacks.outputs import AUTH_STACK_ID, KEY_STACK_ID, REPLICA_DATA_STACK_ID, SECONDARY_STACK_ID
+from stacks.outputs import (
+    ACCESS_STACK_ID,
+    AUTH_STACK_ID,
+    KEY_STACK_ID,
+    REPLICA_DATA_STACK_ID,
+    SECONDARY_ACCESS_STACK_ID,
+    SECONDARY_STACK_ID,
+)
 from stacks.replica_stacks import ReplicaDataStack, SecondaryStack
 from stage_config import DeliveryConfig, StageConfig
 
@@ -67,14 +75,54 @@ class IdentityStage(Stage):
                 SECONDARY_STACK_ID,
                 env=secondary,
                 user_pool_id=self.auth.user_pool.user_pool.user_pool_id,
+                primary_region=config.region,
+                clients=self.auth.identity_pool.clients,
                 replica=config.replica,
                 email=config.user_pool.email,
+                data_access=config.data_access,
+                stateful=config.stateful,
+                owner_claim=self.auth.identity_pool.owner_claim,
                 termination_protection=config.production,
-                description=f"Cognito identity layer ({config.name}): the replica's settings",
+                description=f"Cognito identity layer ({config.name}): the replica's settings "
+                "and the secondary identity pool",
+            )
+        pools = (self.auth.identity_pool,) + (
+            (self.secondary.identity_pool,) if self.secondary else ()
+        )
+        self.access = AccessStack(
+            self,
+            ACCESS_STACK_ID,
+            pools=pools,
+            storage=self.auth.storage,
+            user_pool=self.auth.user_pool.user_pool,
+            groups=config.pool_config.groups,
+            config=config.data_access,
+            termination_protection=config.production,
+            description=f"Cognito identity layer ({config.name}): the identity pools' roles "
+            "and the user groups",
+        )
+        self.secondary_access: SecondaryAccessStack | None = None
+        if self.secondary:
+            self.secondary_access = SecondaryAccessStack(
+                self,
+                SECONDARY_ACCESS_STACK_ID,
+                env=secondary,
+                access=self.access.access,
+                pool=self.secondary.identity_pool,
+                termination_protection=config.production,
+                description=f"Cognito identity layer ({config.name}): the secondary identity "
+                "pool's roles",
             )
         self.stacks: tuple[Stack, ...] = tuple(
             stack
-            for stack in (self.keys, self.replica_data, self.auth, self.secondary)
+            for stack in (
+                self.keys,
+                self.replica_data,
+                self.auth,
+                self.secondary,
+                self.access,
+                self.secondary_access,
+            )
             if stack is not None
         )
         """The stage's stacks in deploy order."""

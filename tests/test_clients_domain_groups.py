@@ -4,9 +4,10 @@ every stage of the user's config."""
 from __future__ import annotations
 
 import dataclasses
+from typing import cast
 
-from aws_cdk import Stack
-from aws_cdk.assertions import Capture, Match
+from aws_cdk import CfnResource, Stack
+from aws_cdk.assertions import Capture, Match, Template
 
 from auth_constructs.identity.managed_login import ManagedLogin
 from auth_constructs.identity.user_pool import PhotoUserPool
@@ -138,10 +139,15 @@ def test_custom_domain_override_uses_certificate() -> None:
 
 
 def test_groups_with_precedence_and_roles_from_config(samples: SynthesizedApp) -> None:
-    template = samples.template(LIVE)
+    """The groups are the Access stack's, next to the elevated role they name."""
+    access = samples.stage(LIVE).access
+    template = Template.from_json(samples.template_json(LIVE, access))
+    elevated = access.get_logical_id(
+        cast(CfnResource, access.access.elevated_role.node.default_child)
+    )
     template.has_resource_properties(
         "AWS::Cognito::UserPoolGroup",
-        {"GroupName": MODERATORS, "Precedence": 1, "RoleArn": Match.any_value()},
+        {"GroupName": MODERATORS, "Precedence": 1, "RoleArn": {"Fn::GetAtt": [elevated, "Arn"]}},
     )
     template.has_resource_properties(
         "AWS::Cognito::UserPoolGroup",
@@ -154,8 +160,7 @@ def test_every_configured_group_exists_elevated_ones_with_a_role(
 ) -> None:
     groups = {
         r["Properties"]["GroupName"]: r["Properties"]
-        for r in synthesized.template_json(stage_name)["Resources"].values()
-        if r["Type"] == "AWS::Cognito::UserPoolGroup"
+        for r in synthesized.resources(stage_name, "AWS::Cognito::UserPoolGroup").values()
     }
     assert set(groups) == stage_config.user_pool.group_names
     for group in stage_config.user_pool.groups:

@@ -11,6 +11,8 @@ from stage_config import CustomerKeyConfig, StageConfig
 from tests.support.app import SynthesizedApp, bucket_ids
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import LIVE, SANDBOX, live
+from tests.support.iam import follow
+from tools.review.templates import of_type
 
 KEY = "AWS::KMS::Key"
 VENDED = "/aws/vendedlogs/cognito/"
@@ -120,24 +122,29 @@ def test_signed_in_users_reach_the_key_only_through_s3_for_the_photos_bucket(
     only with its backup bucket's."""
     ids = bucket_ids(samples, LIVE)
     bucket_of = {
-        "IdentityAccessPoolAuthenticated": ids["photos"],
+        "IdentityAccessUser": ids["photos"],
         "IdentityAccessElevated": ids["photos"],
         "DirectoryBackupExport": ids["directory backup"],
     }
+    templates = samples.templates(LIVE)
+    auth = samples.stack(LIVE).stack_name
     s3_key_statements = [
-        (policy_id, statement)
-        for policy_id, policy in samples.resources(LIVE, "AWS::IAM::Policy").items()
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        (name, policy_id, statement)
+        for name, template in templates.items()
+        for policy_id, policy in of_type(template, "AWS::IAM::Policy").items()
+        for statement in policy["PolicyDocument"]["Statement"]
         if "kms:ViaService" in statement.get("Condition", {}).get("StringEquals", {})
         and "s3." in str(statement["Condition"]["StringEquals"]["kms:ViaService"])
     ]
-    assert {policy_id.split("Role")[0] for policy_id, _ in s3_key_statements} == set(bucket_of)
-    for policy_id, statement in s3_key_statements:
+    assert {policy_id.split("Role")[0] for _, policy_id, _ in s3_key_statements} == set(bucket_of)
+    for name, policy_id, statement in s3_key_statements:
         assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
         assert statement["Resource"] == samples.key_reference(LIVE)
-        assert statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"] == {
-            "Fn::GetAtt": [bucket_of[policy_id.split("Role")[0]], "Arn"]
-        }
+        context = statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"]
+        assert follow(context, name, templates) == (
+            auth,
+            {"Fn::GetAtt": [bucket_of[policy_id.split("Role")[0]], "Arn"]},
+        )
 
 
 def test_access_log_bucket_and_cognito_logs_never_use_the_key(samples: SynthesizedApp) -> None:

@@ -3,116 +3,126 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 
-from aws_cdk import Stack
+from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_cognito as cognito
-from aws_cdk.assertions import Capture, Match
+from aws_cdk.assertions import Match
 from directory_backup.records import OWNER_CLAIM
 
 from auth_constructs import cfn_text
-from auth_constructs.identity.identity_access import IdentityAccess
+from auth_constructs.identity.identity_pool import IdentityPool
 from stage_config import DataAccessConfig, StageConfig
 from tests.support.app import SynthesizedApp
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import MODERATORS, live, sandbox, with_access
 from tests.support.harness import template_of
-
-TRUST = {
-    "Effect": "Allow",
-    "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-    "Condition": {
-        "StringEquals": {
-            "cognito-identity.amazonaws.com:aud": {
-                "Ref": Match.string_like_regexp("IdentityAccessPool")
-            }
-        },
-        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
-    },
-}
+from tests.support.iam import follow
+from tools.review.templates import of_type
 
 
-def test_identity_pool_guests_as_configured_and_classic_flow_off(
+def identity_pools(synthesized: SynthesizedApp, stage: str) -> list[tuple[str, Any]]:
+    """(stack name, Ref) of each of the stage's identity pools: its own and, with a replica,
+    the secondary Region's."""
+    return [
+        (name, {"Ref": logical_id})
+        for name, template in synthesized.templates(stage).items()
+        for logical_id in of_type(template, "AWS::Cognito::IdentityPool")
+    ]
+
+
+def test_identity_pools_guests_as_configured_and_classic_flow_off(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
-    template = synthesized.template(stage_name)
-    clients = Capture()
-    template.has_resource_properties(
-        "AWS::Cognito::IdentityPool",
-        {
-            "AllowUnauthenticatedIdentities": stage_config.data_access.allow_guest_access,
-            "AllowClassicFlow": False,
-            "CognitoIdentityProviders": clients,
-        },
-    )
-    assert len(clients.as_array()) == 2
-    for provider in clients.as_array():
-        assert provider["ServerSideTokenCheck"] is True
+    pools = synthesized.resources(stage_name, "AWS::Cognito::IdentityPool")
+    assert len(pools) == (2 if stage_config.replica else 1)
+    for pool in pools.values():
+        properties = pool["Properties"]
+        assert properties["AllowUnauthenticatedIdentities"] is (
+            stage_config.data_access.allow_guest_access
+        )
+        assert properties["AllowClassicFlow"] is False
+        providers = properties["CognitoIdentityProviders"]
+        assert len(providers) in (2, 4), "web and mobile, under one provider name or two"
+        assert all(provider["ServerSideTokenCheck"] is True for provider in providers)
 
 
-def test_roles_trust_this_pool_signed_in_only_with_tag_session(
+def test_roles_trust_the_stages_pools_signed_in_only_with_tag_session(
     synthesized: SynthesizedApp, stage_name: str
 ) -> None:
-    roles = synthesized.template(stage_name).find_resources(
-        "AWS::IAM::Role",
-        {
-            "Properties": {
-                "AssumeRolePolicyDocument": {
-                    "Statement": Match.array_with(
-                        [Match.object_like({**TRUST, "Action": Match.any_value()})]
-                    )
-                }
-            }
-        },
-    )
-    assert len(roles) == 2, "the user role and the elevated role"
-    for role in roles.values():
-        statements = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        actions = {a for s in statements for a in cfn_text.listed(s["Action"])}
-        assert actions == {"sts:AssumeRoleWithWebIdentity", "sts:TagSession"}
-        pool_id = next(
-            iter(synthesized.template(stage_name).find_resources("AWS::Cognito::IdentityPool"))
+    """The user and elevated roles (the Access stack's) trust every identity pool of the stage
+    and nothing else."""
+    templates = synthesized.templates(stage_name)
+    access = synthesized.stage(stage_name).access.stack_name
+    federated = {
+        logical_id: role
+        for logical_id, role in of_type(templates[access], "AWS::IAM::Role").items()
+        if "Federated" in str(role["AssumeRolePolicyDocument"])
+    }
+    assert len(federated) == 2, "the user role and the elevated role"
+    for role in federated.values():
+        (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+        assert sorted(statement["Action"]) == ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"]
+        assert statement["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}
+        condition = statement["Condition"]
+        assert set(condition) == {"StringEquals", "ForAnyValue:StringLike"}
+        assert condition["ForAnyValue:StringLike"] == {
+            "cognito-identity.amazonaws.com:amr": "authenticated"
+        }
+        (aud,) = condition["StringEquals"].values()
+        trusted = [follow(a, access, templates) for a in cfn_text.listed(aud)]
+        assert len(trusted) == len(set(map(str, trusted)))
+        assert sorted(map(str, trusted)) == sorted(
+            map(str, identity_pools(synthesized, stage_name))
         )
-        for statement in statements:
-            assert statement["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}
-            assert statement["Condition"] == {
-                "StringEquals": {"cognito-identity.amazonaws.com:aud": {"Ref": pool_id}},
-                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
-            }
 
 
-def test_sub_claim_is_the_principal_tag(
+def test_sub_claim_is_the_principal_tag_of_every_pool(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
     """The `sub` claim, or with the directory backup the owner claim (the `sub` unless a restore
-    recreated the user: tests/test_directory_backup.py)."""
+    recreated the user: tests/test_directory_backup.py), for each provider name of each pool."""
     owner = stage_config.directory_backup is not None and stage_config.triggers is not None
+    tags = synthesized.resources(stage_name, "AWS::Cognito::IdentityPoolPrincipalTag")
+    assert len(tags) == (3 if stage_config.replica else 1)
+    for tag in tags.values():
+        assert tag["Properties"]["PrincipalTags"] == {"sub": OWNER_CLAIM if owner else "sub"}
+        assert tag["Properties"]["UseDefaults"] is False
     synthesized.template(stage_name).has_resource_properties(
         "AWS::Cognito::IdentityPoolPrincipalTag",
         {
-            "PrincipalTags": {"sub": OWNER_CLAIM if owner else "sub"},
-            "UseDefaults": False,
             "IdentityProviderName": {
                 "Fn::GetAtt": [Match.string_like_regexp("UserPool"), "ProviderName"]
-            },
+            }
         },
     )
 
 
-def test_token_role_mapping_denies_ambiguity(synthesized: SynthesizedApp, stage_name: str) -> None:
-    mappings = Capture()
-    authenticated = Capture()
-    synthesized.template(stage_name).has_resource_properties(
-        "AWS::Cognito::IdentityPoolRoleAttachment",
-        {
-            "Roles": {"authenticated": {"Fn::GetAtt": [authenticated, "Arn"]}},
-            "RoleMappings": mappings,
-        },
+def test_every_pool_maps_roles_by_token_denying_ambiguity(
+    synthesized: SynthesizedApp, stage_name: str
+) -> None:
+    """Each pool's attachment gives signed-in users the Access stack's user role (guests
+    nothing) and maps each client's tokens to their group's role, denying an ambiguous one."""
+    templates = synthesized.templates(stage_name)
+    stage = synthesized.stage(stage_name)
+    user_role = stage.access.get_logical_id(
+        cast(CfnResource, stage.access.access.user_role.node.default_child)
     )
-    assert set(mappings.as_object()) == {"Web", "Mobile"}
-    for mapping in mappings.as_object().values():
-        assert mapping["Type"] == "Token"
-        assert mapping["AmbiguousRoleResolution"] == "Deny"
-    assert "IdentityAccessPoolAuthenticatedRole" in authenticated.as_string()
+    attached = []
+    for name, template in templates.items():
+        for properties in of_type(template, "AWS::Cognito::IdentityPoolRoleAttachment").values():
+            attached.append(follow(properties["IdentityPoolId"], name, templates))
+            assert set(properties["Roles"]) == {"authenticated"}
+            assert follow(properties["Roles"]["authenticated"], name, templates) == (
+                stage.access.stack_name,
+                {"Fn::GetAtt": [user_role, "Arn"]},
+            )
+            mappings = properties["RoleMappings"]
+            assert {key.removesuffix("PrimaryRegion") for key in mappings} == {"Web", "Mobile"}
+            for mapping in mappings.values():
+                assert mapping["Type"] == "Token"
+                assert mapping["AmbiguousRoleResolution"] == "Deny"
+    assert sorted(map(str, attached)) == sorted(map(str, identity_pools(synthesized, stage_name)))
 
 
 def test_photos_bucket_baseline(
@@ -219,8 +229,13 @@ def test_guest_access_override_needs_and_records_a_reason() -> None:
 
     def build(stack: Stack) -> None:
         pool = cognito.UserPool(stack, "Pool")
-        IdentityAccess(
-            stack, "Access", user_pool=pool, clients=[pool.add_client("C")], config=config
+        IdentityPool(
+            stack,
+            "IdentityPool",
+            providers={"": pool.user_pool_provider_name},
+            clients={"C": pool.add_client("C").user_pool_client_id},
+            config=config,
+            stateful=sandbox().stateful,
         )
 
     template_of(build).has_resource_properties(

@@ -20,7 +20,7 @@ from aws_cdk import aws_logs as logs
 from trigger_common import TIMEOUT_SECONDS
 
 from auth_constructs.data.customer_key import CustomerKey
-from auth_constructs.identity.identity_access import IdentityAccess
+from auth_constructs.identity.identity_pool import IdentityPool
 from auth_constructs.operations.smoke_access import (
     SmokeAccess,
     smoke_principal,
@@ -122,67 +122,155 @@ def data_stacks() -> dict[str, DataAccessStack]:
     return {name: data_access_stack(make()) for name, make in CONFIGS.items()}
 
 
-@pytest.mark.parametrize("name", CONFIGS)
-def test_both_roles_trust_only_signed_in_identities_of_this_pool_with_tags(
-    data_stacks: dict[str, DataAccessStack], name: str
-) -> None:
-    built = data_stacks[name]
-    signed_in = {
+@pytest.fixture(scope="module")
+def replicated() -> DataAccessStack:
+    """Two identity pools (the stage's and its secondary Region's) sharing the roles."""
+    return data_access_stack(live(), replicated=True)
+
+
+def signed_in(aud: Any) -> dict[str, Any]:
+    return {
         "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
         "Condition": {
-            "StringEquals": {
-                "cognito-identity.amazonaws.com:aud": built.logical_id(built.access.identity_pool)
-            },
+            "StringEquals": {"cognito-identity.amazonaws.com:aud": aud},
             "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
         },
         "Effect": "Allow",
         "Principal": {"Federated": "cognito-identity.amazonaws.com"},
     }
-    assert trust(built, built.access.user_role) == [signed_in]
-    assert trust(built, built.access.elevated_role) == [signed_in]
-    assert built.resource(built.access.elevated_role)["Properties"]["Description"] == (
-        "Elevated groups: own data plus read access to all photos"
-    )
 
 
 @pytest.mark.parametrize("name", CONFIGS)
-def test_pool_maps_each_client_by_token_denies_ambiguity_and_tags_the_sub(
+def test_both_roles_trust_only_signed_in_identities_of_this_pool_with_tags(
     data_stacks: dict[str, DataAccessStack], name: str
 ) -> None:
     built = data_stacks[name]
-    pool_id = built.logical_id(built.access.identity_pool)
-    pool = built.template["Resources"][pool_id]
-    assert pool["Properties"]["AllowUnauthenticatedIdentities"] is False
-    assert pool["Properties"]["AllowClassicFlow"] is False
-    assert [p["ClientId"] for p in pool["Properties"]["CognitoIdentityProviders"]] == [
-        {"Ref": built.logical_id(client)} for client in built.clients
-    ]
-    (attachment_id, attachment), *others = [
-        (i, r)
-        for i, r in built.template["Resources"].items()
+    only_pool = signed_in(built.logical_id(built.identity_pools[0].pool))
+    assert trust(built, built.access.user_role) == [only_pool]
+    assert trust(built, built.access.elevated_role) == [only_pool]
+    assert built.resource(built.access.user_role)["Properties"]["Description"] == (
+        "Signed-in users: their own photos and items"
+    )
+    assert built.resource(built.access.elevated_role)["Properties"]["Description"] == (
+        "Elevated groups: own data plus read access to all photos"
+    )
+    assert built.access.guest_role is None
+
+
+def test_with_a_second_pool_both_roles_trust_exactly_both_pools(
+    replicated: DataAccessStack,
+) -> None:
+    both = signed_in([replicated.logical_id(p.pool) for p in replicated.identity_pools])
+    assert trust(replicated, replicated.access.user_role) == [both]
+    assert trust(replicated, replicated.access.elevated_role) == [both]
+
+
+def attachments(built: DataAccessStack) -> dict[str, dict[str, Any]]:
+    """Each identity pool's role attachment, by the pool's logical id."""
+    found = [
+        r["Properties"]
+        for r in built.template["Resources"].values()
         if r["Type"] == "AWS::Cognito::IdentityPoolRoleAttachment"
     ]
-    assert not others
-    mappings = attachment["Properties"]["RoleMappings"]
-    assert list(mappings) == [client.node.id for client in built.clients]
-    for client, mapping in zip(built.clients, mappings.values(), strict=True):
-        assert mapping["Type"] == "Token"
-        assert mapping["AmbiguousRoleResolution"] == "Deny"
-        assert {"Ref": built.logical_id(client)} in mapping["IdentityProvider"]["Fn::Join"][1]
-    # Each references the user pool and its clients: no DependsOn to repeat it (cfn-lint W3005).
-    assert "DependsOn" not in pool
-    assert "DependsOn" not in attachment, attachment_id
-    (tag,) = [
+    by_pool = {a["IdentityPoolId"]["Ref"]: a for a in found}
+    assert len(by_pool) == len(found)
+    return by_pool
+
+
+def principal_tags(built: DataAccessStack) -> list[dict[str, Any]]:
+    return [
         r["Properties"]
         for r in built.template["Resources"].values()
         if r["Type"] == "AWS::Cognito::IdentityPoolPrincipalTag"
     ]
-    assert tag["IdentityPoolId"] == {"Ref": pool_id}
-    assert tag["IdentityProviderName"] == {
-        "Fn::GetAtt": [built.logical_id(built.pool), "ProviderName"]
+
+
+@pytest.mark.parametrize("name", [*CONFIGS, "replicated"])
+def test_each_pool_maps_each_client_by_token_denies_ambiguity_and_tags_the_sub(
+    data_stacks: dict[str, DataAccessStack], replicated: DataAccessStack, name: str
+) -> None:
+    built = replicated if name == "replicated" else data_stacks[name]
+    user_role = {"Fn::GetAtt": [built.logical_id(built.access.user_role), "Arn"]}
+    assert set(attachments(built)) == {built.logical_id(p.pool) for p in built.identity_pools}
+    tags = principal_tags(built)
+    assert len(tags) == len(built.identity_pools)
+    for identity_pool in built.identity_pools:
+        pool_id = built.logical_id(identity_pool.pool)
+        pool = built.template["Resources"][pool_id]
+        (provider,) = identity_pool.providers.values()
+        assert pool["Properties"]["AllowUnauthenticatedIdentities"] is False
+        assert pool["Properties"]["AllowClassicFlow"] is False
+        assert pool["Properties"]["CognitoIdentityProviders"] == [
+            {
+                "ClientId": {"Ref": built.logical_id(client)},
+                "ProviderName": built.stack.resolve(provider),
+                "ServerSideTokenCheck": True,
+            }
+            for client in built.clients
+        ]
+        attachment = attachments(built)[pool_id]
+        assert attachment["Roles"] == {"authenticated": user_role}
+        mappings = attachment["RoleMappings"]
+        assert list(mappings) == [client.node.id for client in built.clients]
+        for client, mapping in zip(built.clients, mappings.values(), strict=True):
+            assert mapping == {
+                "Type": "Token",
+                "AmbiguousRoleResolution": "Deny",
+                "IdentityProvider": built.stack.resolve(f"{provider}:{client.user_pool_client_id}"),
+            }
+        # Each references the user pool and its clients: no DependsOn to repeat it (cfn-lint W3005).
+        assert "DependsOn" not in pool
+        (tag,) = [t for t in tags if t["IdentityPoolId"] == {"Ref": pool_id}]
+        assert tag == {
+            "IdentityPoolId": {"Ref": pool_id},
+            "IdentityProviderName": built.stack.resolve(provider),
+            "PrincipalTags": {"sub": "sub"},
+            "UseDefaults": False,
+        }
+    first, *second = built.identity_pools
+    assert first.providers == {"": built.pool.user_pool_provider_name}
+    if second:
+        assert built.stack.resolve(second[0].providers[""])["Fn::Join"][1][0] == (
+            "cognito-idp.eu-central-1."
+        )
+
+
+def test_a_pool_under_two_provider_names_maps_tags_and_trusts_each() -> None:
+    """The secondary Region's pool names the user pool as tokens of either Region may (its
+    `iss`): each name gets its own provider entries, role mappings and tag."""
+    stack = Stack(App(context=cdk_json_context()), "TwoNames")
+    identity_pool = IdentityPool(
+        stack,
+        "IdentityPool",
+        providers={"": "cognito-idp.b.example/p", "PrimaryRegion": "cognito-idp.a.example/p"},
+        clients={"Web": "w", "Mobile": "m"},
+        config=sandbox().data_access,
+        stateful=sandbox().stateful,
+    )
+    template = template_of(stack)
+    (pool,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Cognito::IdentityPool"
+    ]
+    assert [(p["ProviderName"], p["ClientId"]) for p in pool["CognitoIdentityProviders"]] == [
+        ("cognito-idp.b.example/p", "w"),
+        ("cognito-idp.b.example/p", "m"),
+        ("cognito-idp.a.example/p", "w"),
+        ("cognito-idp.a.example/p", "m"),
+    ]
+    assert {k: v.identity_provider for k, v in identity_pool.role_mappings().items()} == {
+        "Web": "cognito-idp.b.example/p:w",
+        "Mobile": "cognito-idp.b.example/p:m",
+        "WebPrimaryRegion": "cognito-idp.a.example/p:w",
+        "MobilePrimaryRegion": "cognito-idp.a.example/p:m",
     }
-    assert tag["PrincipalTags"] == {"sub": "sub"}
-    assert tag["UseDefaults"] is False
+    tags = sorted(
+        (r["Properties"]["IdentityProviderName"], r["Properties"]["PrincipalTags"]["sub"])
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Cognito::IdentityPoolPrincipalTag"
+    )
+    assert tags == [("cognito-idp.a.example/p", "sub"), ("cognito-idp.b.example/p", "sub")]
 
 
 @pytest.mark.parametrize("owner_claim", ["", "data_owner"], ids=["sub", "owner claim"])
@@ -200,12 +288,14 @@ def test_the_tag_waits_for_the_trigger_only_when_it_reads_the_triggers_claim(
         handler="index.handler",
         code=lambda_.Code.from_inline("def handler(event, context): return event"),
     )
-    IdentityAccess(
+    client = pool.add_client("web")
+    IdentityPool(
         stack,
         "IdentityAccess",
-        user_pool=pool,
-        clients=[pool.add_client("web")],
+        providers={"": pool.user_pool_provider_name},
+        clients={"Web": client.user_pool_client_id},
         config=sandbox().data_access,
+        stateful=sandbox().stateful,
         owner_claim=owner_claim or None,
         after=trigger,
     )
@@ -223,7 +313,8 @@ def test_the_tag_waits_for_the_trigger_only_when_it_reads_the_triggers_claim(
 def cog7_reasons(built: DataAccessStack) -> list[str]:
     return [
         str(entry.data["Annotation::AwsSolutions-COG7"])
-        for entry in built.access.identity_pool.node.metadata
+        for identity_pool in built.identity_pools
+        for entry in identity_pool.pool.node.metadata
         if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
         and "Annotation::AwsSolutions-COG7" in entry.data
     ]
@@ -232,14 +323,35 @@ def cog7_reasons(built: DataAccessStack) -> list[str]:
 def test_guest_access_only_where_configured_and_acknowledged_with_its_reason(
     data_stacks: dict[str, DataAccessStack],
 ) -> None:
+    """Guests get a role of their own that trusts only this pool's unauthenticated identities
+    and holds nothing: a team grants it what guests may see."""
     reason = "A public gallery: guests browse the public/ prefix, which no role here grants."
     guests = data_access_stack(
         with_access(live(), allow_guest_access=True, guest_access_reason=reason)
     )
-    pool = guests.resource(guests.access.identity_pool)
-    assert pool["Properties"]["AllowUnauthenticatedIdentities"] is True
+    (identity_pool,) = guests.identity_pools
+    pool_id = guests.logical_id(identity_pool.pool)
+    assert guests.resource(identity_pool.pool)["Properties"]["AllowUnauthenticatedIdentities"]
     assert cog7_reasons(guests) == [reason]
     assert cog7_reasons(data_stacks["with key"]) == []
+    assert guests.access.guest_role is not None
+    assert trust(guests, guests.access.guest_role) == [
+        {
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"},
+            },
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+        }
+    ]
+    assert role_statements(guests, guests.access.guest_role) == []
+    assert attachments(guests)[pool_id]["Roles"] == {
+        "authenticated": {"Fn::GetAtt": [guests.logical_id(guests.access.user_role), "Arn"]},
+        "unauthenticated": {"Fn::GetAtt": [guests.logical_id(guests.access.guest_role), "Arn"]},
+    }
+    assert "unauthenticated" not in attachments(data_stacks["with key"]).popitem()[1]["Roles"]
 
 
 def own_data(built: DataAccessStack) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ import pytest
 from aws_cdk import CfnResource
 
 from auth_constructs import cfn_text
-from stacks.auth_stack import AuthStack
+from auth_constructs.identity.identity_pool import SUB_TAG
 from stage_config import StageConfig
 from stage_config.stages import STAGES
 from tests.support.app import SynthesizedApp
@@ -28,6 +28,8 @@ from tests.support.iam import (
     DENIED,
     REGION,
     Names,
+    Templates,
+    follow,
     request,
     resolve,
     role_policies,
@@ -216,29 +218,57 @@ class StageRoles:
         return self.key_policy is not None
 
 
-def stage_roles(synthesized: SynthesizedApp, stage: str) -> StageRoles:
-    """The roles of a stage of the user's app (the elevated role found from the stack)."""
-    stack = cast(AuthStack, synthesized.stack(stage))
-    elevated_role = cast(CfnResource, stack.access.elevated_role.node.default_child)
+def identity_pools(templates: Templates) -> list[tuple[str, str]]:
+    """(stack name, logical id) of every identity pool of the stage, the primary's first."""
+    return [
+        (name, logical_id)
+        for name, template in templates.items()
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Cognito::IdentityPool"
+    ]
+
+
+def stage_roles(synthesized: SynthesizedApp, stage: str, pool: int = 0) -> StageRoles:
+    """The roles a user arriving through the stage's `pool`-th identity pool gets."""
+    access = synthesized.stage(stage).access
+    elevated_role = cast(CfnResource, access.access.elevated_role.node.default_child)
     key_template = synthesized.key_template(stage) if synthesized.stage(stage).keys else {}
     return roles_in(
-        synthesized.template_json(stage), stack.get_logical_id(elevated_role), key_template
+        synthesized.templates(stage),
+        synthesized.stack(stage).stack_name,
+        (access.stack_name, access.get_logical_id(elevated_role)),
+        key_template,
+        pool,
     )
 
 
-def construct_roles(config: StageConfig) -> StageRoles:
+def construct_roles(config: StageConfig, pool: int = 0) -> StageRoles:
     """The roles of the small data-access stack of a test-owned config, built afresh (so
     `make mutate` judges the IAM-writing constructs by this matrix too)."""
-    built = data_access_stack(config)
-    return roles_in(built.template, built.logical_id(built.access.elevated_role), built.template)
+    built = data_access_stack(config, replicated=pool > 0)
+    name = built.stack.stack_name
+    return roles_in(
+        {name: built.template},
+        name,
+        (name, built.logical_id(built.access.elevated_role)),
+        built.template,
+        pool,
+    )
 
 
 def roles_in(
-    template: dict[str, Any], elevated_role_id: str, key_template: dict[str, Any]
+    templates: Templates,
+    data_stack: str,
+    elevated_role: tuple[str, str],
+    key_template: dict[str, Any],
+    pool: int,
 ) -> StageRoles:
-    """Find the user role by following the template's own references, then resolve both
-    roles' policies; the stage's key is in `key_template` (its Key stack's, or this one)."""
-    resources = template["Resources"]
+    """Follow the `pool`-th identity pool's own references to the role it hands signed-in users,
+    check that both roles trust that pool and that it tags sessions with the owner id, then
+    resolve both roles' policies. The photos and items are in `data_stack`'s template, the
+    stage's key in `key_template` (its Key stack's, or the same one)."""
+    data = templates[data_stack]
+    resources = data["Resources"]
 
     def only(kind: str, where: Any = lambda _: True) -> tuple[str, dict[str, Any]]:
         (found,) = [(i, r) for i, r in resources.items() if r["Type"] == kind and where(r)]
@@ -248,20 +278,58 @@ def roles_in(
     table_id, _ = only("AWS::DynamoDB::GlobalTable")
     keys = of_type(key_template, "AWS::KMS::Key")
     key_arns = dict.fromkeys(keys, KEY)
-    names = Names(
+    local = Names(
         arns={bucket_id: f"arn:aws:s3:::{BUCKET}", table_id: table(), **key_arns},
         refs={bucket_id: BUCKET, table_id: TABLE},
-        outputs=stack_outputs(key_template, Names(arns=key_arns, refs={})),
     )
-    _, attachment = only("AWS::Cognito::IdentityPoolRoleAttachment")
-    user_role_id = attachment["Properties"]["Roles"]["authenticated"]["Fn::GetAtt"][0]
+    names = Names(
+        arns=local.arns,
+        refs=local.refs,
+        outputs=stack_outputs(key_template, local) | stack_outputs(data, local),
+    )
+    pools = identity_pools(templates)
+
+    def of_pool(kind: str, index: int = pool) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (name, r["Properties"])
+            for name, template in templates.items()
+            for r in template["Resources"].values()
+            if r["Type"] == kind
+            and follow(r["Properties"]["IdentityPoolId"], name, templates)
+            == (pools[index][0], {"Ref": pools[index][1]})
+        ]
+
+    pool_stack, pool_id = pools[pool]
+    ((attachment_stack, attachment),) = of_pool("AWS::Cognito::IdentityPoolRoleAttachment")
+    role_stack, user_role = follow(
+        attachment["Roles"]["authenticated"], attachment_stack, templates
+    )
+    assert role_stack == elevated_role[0], "both roles live in one stack"
+    user_role_id = user_role["Fn::GetAtt"][0]
+
+    def claims(index: int) -> list[str]:
+        tags = of_pool("AWS::Cognito::IdentityPoolPrincipalTag", index)
+        assert tags, f"identity pool {index} tags no session"
+        assert all(set(tag["PrincipalTags"]) == {SUB_TAG} for _, tag in tags)
+        return sorted({tag["PrincipalTags"][SUB_TAG] for _, tag in tags})
+
+    # The owner id comes from the same claim whichever pool the user arrives through.
+    assert len(claims(pool)) == 1
+    assert claims(pool) == claims(0)
+    roles = templates[role_stack]["Resources"]
+    for role_id in (user_role_id, elevated_role[1]):
+        (statement,) = roles[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        aud = statement["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:aud"]
+        trusted = [follow(a, role_stack, templates) for a in cfn_text.listed(aud)]
+        assert (pool_stack, {"Ref": pool_id}) in trusted, f"{role_id} does not trust {pool_id}"
+    role_template = templates[role_stack]
     _, bucket_policy = only(
         "AWS::S3::BucketPolicy", lambda r: r["Properties"]["Bucket"] == {"Ref": bucket_id}
     )
     return StageRoles(
         policies={
-            "user": role_policies(template, user_role_id, names),
-            "elevated": role_policies(template, elevated_role_id, names),
+            "user": role_policies(role_template, user_role_id, names),
+            "elevated": role_policies(role_template, elevated_role[1], names),
         },
         bucket_policy=resolve(bucket_policy["Properties"]["PolicyDocument"], names),
         key_policy=next((resolve(k["KeyPolicy"], names) for k in keys.values()), None),
@@ -298,17 +366,30 @@ class Decisions:
     has_key: bool
 
 
-CONSTRUCT_STACKS = {"constructs-without-key": sandbox, "constructs-with-key": live}
+CONSTRUCT_STACKS = {
+    "constructs-without-key": (sandbox, 0),
+    "constructs-with-key": (live, 0),
+    "constructs-second-pool": (live, 1),
+}
 """Test-owned configs whose small data-access stacks the matrix also judges (one with a customer
-key, one without)."""
+key, one without, and users arriving through a second identity pool)."""
+THROUGH = {
+    f"{name}-{'secondary' if pool else 'primary'}-pool": (name, pool)
+    for name, make in STAGES.items()
+    for pool in range(2 if make().replica else 1)
+}
+"""Each stage of the user's app, for users arriving through each of its identity pools."""
 
 
-@pytest.fixture(scope="module", params=[*STAGES, *CONSTRUCT_STACKS])
+@pytest.fixture(scope="module", params=[*THROUGH, *CONSTRUCT_STACKS])
 def decisions(request: pytest.FixtureRequest, synthesized: SynthesizedApp) -> Decisions:
-    """Each stage of the user's app, then each test-owned small stack."""
+    """Each stage of the user's app through each identity pool, then each test-owned stack."""
     name = str(request.param)
-    make = CONSTRUCT_STACKS.get(name)
-    roles = construct_roles(make()) if make else stage_roles(synthesized, name)
+    if name in CONSTRUCT_STACKS:
+        make, pool = CONSTRUCT_STACKS[name]
+        roles = construct_roles(make(), pool)
+    else:
+        roles = stage_roles(synthesized, *THROUGH[name])
     results = simulate([simulation(ask, roles) for ask in MATRIX])
     return Decisions(
         {ask.label: result for ask, result in zip(MATRIX, results, strict=True)}, roles.has_key

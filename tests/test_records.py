@@ -31,7 +31,8 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 def test_stage_stack_templates(
     synthesized: SynthesizedApp, stage_name: str, snapshot_json: SnapshotAssertion
 ) -> None:
-    """One snapshot per stack of the stage (`Key`, `ReplicaData`, `Auth`, `Secondary`)."""
+    """One snapshot per stack of the stage (`Key`, `ReplicaData`, `Auth`, `Secondary`, `Access`,
+    `SecondaryAccess`)."""
     for stack in synthesized.stage(stage_name).stacks:
         template = normalized(synthesized.template_json(stage_name, stack))
         assert template == snapshot_json(name=stack.node.id)
@@ -59,7 +60,7 @@ def stateful(synthesized: SynthesizedApp, stage_name: str) -> dict[str, Construc
         "photos bucket": stack.storage.bucket,
         "access-log bucket": stack.storage.access_logs,
         "items table": stack.storage.table,
-        "identity pool": stack.access.identity_pool,
+        "identity pool": stack.identity_pool.pool,
     }
     if stack.customer_key:
         resources["customer key"] = stack.customer_key.key
@@ -70,6 +71,9 @@ def stateful(synthesized: SynthesizedApp, stage_name: str) -> dict[str, Construc
         resources["replica access-log bucket"] = replica_data.photos.access_logs
     if stack.pool_replica:
         resources["pool replica"] = stack.pool_replica.replica
+    secondary = synthesized.stage(stage_name).secondary
+    if secondary:
+        resources["secondary identity pool"] = secondary.identity_pool.pool
     return resources
 
 
@@ -115,8 +119,6 @@ def test_stateful_resources_follow_the_stage_policy(
     resources = synthesized.template_json(stage_name)["Resources"]
     expected = "Retain" if stage_config.stateful.retain else "Delete"
     for name, construct in stateful(synthesized, stage_name).items():
-        if name == "identity pool":  # the template gives it no policy; the guard pins its ID
-            continue
         owner = Stack.of(construct)
         template = synthesized.template_json(stage_name, owner)
         resource = template["Resources"][owner.get_logical_id(resource_of(construct))]

@@ -153,8 +153,17 @@ def test_the_replicated_stage_deploys_in_one_pass(
 ) -> None:
     _, app = pair
     names = [stack.stack_name for stack in app.stage(LIVE).stacks]
-    assert names == [f"{LIVE}-Key", f"{LIVE}-ReplicaData", f"{LIVE}-Auth", f"{LIVE}-Secondary"]
+    assert names == [
+        f"{LIVE}-Key",
+        f"{LIVE}-ReplicaData",
+        f"{LIVE}-Auth",
+        f"{LIVE}-Secondary",
+        f"{LIVE}-Access",
+        f"{LIVE}-SecondaryAccess",
+    ]
     assert [stack.region for stack in app.stage(LIVE).stacks] == [
+        PRIMARY,
+        SECONDARY,
         PRIMARY,
         SECONDARY,
         PRIMARY,

@@ -95,7 +95,7 @@ def decisions(synthesized: SynthesizedApp, stage_name: str) -> dict[Ask, str]:
     stack = cast(AuthStack, synthesized.stack(stage_name))
     template = synthesized.template_json(stage_name)
     pool_id = logical_id(stack, stack.user_pool.user_pool)
-    ids_id = logical_id(stack, stack.access.identity_pool)
+    ids_id = stack.get_logical_id(stack.identity_pool.pool)
     names = Names(arns={pool_id: user_pool_arn(OWN_POOL)}, refs={ids_id: OWN_IDS})
     policies = role_policies(template, logical_id(stack, stack.smoke.role), names)
     return decide(MATRIX, "smoke", policies)

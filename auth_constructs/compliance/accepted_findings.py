@@ -7,12 +7,14 @@ all, so the scanners share one reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, cast
 
-from aws_cdk import Acknowledgment, CfnResource, Validations
+import jsii
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from aws_cdk import aws_iam as iam
-from constructs import IConstruct
+from constructs import IConstruct, IValidation
 
 from auth_constructs import cfn_text
 from stage_config.compliance import CompliancePack
@@ -72,6 +74,28 @@ def accept_wildcards(policy: IConstruct, document: Any, reasons: Sequence[tuple[
             if reason is None:
                 raise ValueError(f"unreviewed wildcard in {policy.node.path}: {finding}")
             accept_finding(policy, nag=f"AwsSolutions-IAM5[{finding}]", reason=reason)
+
+
+def accept_resource_wildcard(construct: IConstruct, resource: str, reason: str) -> None:
+    """Accept cdk-nag's IAM5 finding for the wildcard resource `resource` (e.g. an object
+    pattern of a bucket) in `construct`'s policy, once references are resolved: a value of
+    another stack of the stage is named (`Fn::GetStackOutput`) only then, and construct
+    validation runs after that, before the scanners."""
+    construct.node.add_validation(_ResourceWildcard(construct, resource, reason))
+
+
+@jsii.implements(IValidation)
+class _ResourceWildcard:
+    def __init__(self, construct: IConstruct, resource: str, reason: str) -> None:
+        self.construct, self.resource, self.reason = construct, resource, reason
+
+    def validate(self) -> list[str]:
+        rendered = cfn_text.render(Stack.of(self.construct).resolve(self.resource), cfn_text.ANGLE)
+        shown = re.sub(r"\$\{([^}]+)\}", r"<\1>", rendered)  # cdk-nag's form of a variable
+        accept_finding(
+            self.construct, nag=f"AwsSolutions-IAM5[Resource::{shown}]", reason=self.reason
+        )
+        return []
 
 
 INLINE_POLICY = (

@@ -6,16 +6,14 @@ Keyed on the user-pool `sub` so triggers, backends and the identity pool agree; 
 
 from __future__ import annotations
 
-import re
 from typing import cast
 
-from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from auth_constructs.compliance.accepted_findings import accept_finding
+from auth_constructs.compliance.accepted_findings import accept_finding, accept_resource_wildcard
 from auth_constructs.data.customer_key import CustomerKey, bucket_encryption
 from auth_constructs.data.data_layout import PARTITION_KEY, SORT_KEY, USER_PREFIX, user_prefix
 from auth_constructs.data.photo_buckets import access_log_bucket, photos_bucket
@@ -210,15 +208,12 @@ class PhotoStorage(Construct):
             self.key.grant_through(grantee, "dynamodb", ITEM_KEY_ACTIONS)
 
     def _acknowledge_wildcard(self, grantee: iam.IGrantable, key_pattern: str, reason: str) -> None:
-        """Acknowledge cdk-nag IAM5 for exactly this object pattern on exactly this grantee."""
-        bucket_id = Stack.of(self).get_logical_id(
-            cast(s3.CfnBucket, self.bucket.node.default_child)
-        )
-        shown = re.sub(r"\$\{([^}]+)\}", r"<\1>", key_pattern)
-        accept_finding(
+        """Acknowledge cdk-nag IAM5 for exactly this object pattern on exactly this grantee (a
+        role of this stack or of another: the Access stack's)."""
+        accept_resource_wildcard(
             cast(Construct, grantee.grant_principal),
-            nag=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{shown}]",
-            reason=reason,
+            self.bucket.arn_for_objects(key_pattern),
+            reason,
         )
 
 

@@ -1,37 +1,25 @@
-"""The identity pool: exchanges user-pool tokens for short-lived AWS credentials."""
+"""The roles the identity pools hand out, and each pool's attachment of them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import cast
 
-from aws_cdk import CfnResource
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_cognito_identitypool as identitypool
 from aws_cdk import aws_iam as iam
-from constructs import Construct, IConstruct
+from constructs import Construct
 
-from auth_constructs.compliance.accepted_findings import accept_finding
-from auth_constructs.dependencies import drop_depends_on
+from auth_constructs.identity.identity_pool import IdentityPool
 from stage_config import DataAccessConfig
-
-SUB_TAG = "sub"
-"""Principal tag carrying the user's owner id, which is their user-pool `sub` unless a directory
-restore recreated them (then the `sub` they had before: `docs/backup-and-restore.md`); policies
-use `${aws:PrincipalTag/sub}`."""
-OWNER = "${aws:PrincipalTag/" + SUB_TAG + "}"
 
 
 class IdentityAccess(Construct):
-    """Identity pool federated with the hosted app clients, plus the roles it hands out.
+    """The user role, the elevated role (for the elevated groups, through the groups' roles) and,
+    only where guests are allowed, a guest role holding nothing.
 
-    Every permission is keyed on the user's owner id (mapped to a principal tag), never on the
-    identity id: triggers and backends only know the user pool's view, so both sides use the
-    same key. The owner id is the `sub`; with the directory backup it comes from the
-    `owner_claim` pre token generation sets: the `sub` again, except for a user a restore
-    recreated (a new `sub`), whose claim holds the `sub` their data is filed under.
-    Group roles are token-based: a group with a role puts it in `cognito:preferred_role`
-    (lowest precedence wins) and an ambiguous token is denied, not given the default role.
+    Each trusts web identities of `identity_pool_ids` alone (the stage's pool, and its secondary
+    Region's with a replica), signed in for the user and elevated roles, with session tags (the
+    owner id). The grants on the data are the storage's (`PhotoStorage.grant_*`).
     """
 
     def __init__(
@@ -39,80 +27,66 @@ class IdentityAccess(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        user_pool: cognito.UserPool,
-        clients: Sequence[cognito.UserPoolClient],
+        identity_pool_ids: Sequence[str],
         config: DataAccessConfig,
-        owner_claim: str | None = None,
-        after: IConstruct | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.identity_pool = identitypool.IdentityPool(
+        self.identity_pool_ids = tuple(identity_pool_ids)
+        signed_in = self._principal("authenticated").with_session_tags()
+        self.user_role = iam.Role(
             self,
-            "Pool",
-            allow_unauthenticated_identities=config.allow_guest_access,
-            allow_classic_flow=False,
-            authentication_providers=identitypool.IdentityPoolAuthenticationProviders(
-                user_pools=[
-                    identitypool.UserPoolAuthenticationProvider(
-                        user_pool=user_pool, user_pool_client=client
-                    )
-                    for client in clients
-                ]
-            ),
-            role_mappings=[
-                identitypool.IdentityPoolRoleMapping(
-                    mapping_key=client.node.id,
-                    provider_url=identitypool.IdentityPoolProviderUrl.user_pool(user_pool, client),
-                    use_token=True,
-                    resolve_ambiguous_roles=False,
-                )
-                for client in clients
-            ],
-        )
-        for resource in (
-            self.identity_pool.node.default_child,
-            self.identity_pool.node.find_child("DefaultRoleAttachment").node.default_child,
-        ):
-            drop_depends_on(cast(CfnResource, resource))
-        principal = self._principal()
-        # The pool's default authenticated role already trusts this pool (aud) for signed-in
-        # identities (amr); it also needs sts:TagSession for the principal tags.
-        self.user_role: iam.IRole = self.identity_pool.authenticated_role
-        cast(iam.Role, self.user_role).assume_role_policy.add_statements(  # type: ignore[union-attr]
-            iam.PolicyStatement(actions=["sts:TagSession"], principals=[principal])
+            "UserRole",
+            assumed_by=signed_in,
+            description="Signed-in users: their own photos and items",
         )
         self.elevated_role = iam.Role(
             self,
             "ElevatedRole",
-            assumed_by=principal.with_session_tags(),
+            assumed_by=signed_in,
             description="Elevated groups: own data plus read access to all photos",
         )
-        tag = cognito.CfnIdentityPoolPrincipalTag(
-            self,
-            "SubTag",
-            identity_pool_id=self.identity_pool.identity_pool_id,
-            identity_provider_name=user_pool.user_pool_provider_name,
-            principal_tags={SUB_TAG: owner_claim or "sub"},
-            use_defaults=False,
-        )
-        if owner_claim and after:
-            # The tag reads the claim only once the trigger that sets it is in place: a token
-            # without it would get no tag, and so no data, until its next refresh.
-            tag.node.add_dependency(after)
+        self.guest_role: iam.Role | None = None
         if config.allow_guest_access:
-            accept_finding(
-                self.identity_pool, nag="AwsSolutions-COG7", reason=config.guest_access_reason
+            self.guest_role = iam.Role(
+                self,
+                "GuestRole",
+                assumed_by=self._principal("unauthenticated"),
+                description="Guests: nothing unless a team grants it",
             )
 
-    def _principal(self) -> iam.FederatedPrincipal:
-        """Web identities from this pool that signed in (never guests)."""
+    def attach(
+        self, scope: Construct, construct_id: str, pool: IdentityPool
+    ) -> cognito.CfnIdentityPoolRoleAttachment:
+        """The roles `pool` hands out, created in `scope` (a stack in the pool's Region)."""
+        roles = {"authenticated": _arn(self.user_role)}
+        if self.guest_role:
+            roles["unauthenticated"] = _arn(self.guest_role)
+        return cognito.CfnIdentityPoolRoleAttachment(
+            scope,
+            construct_id,
+            identity_pool_id=pool.identity_pool_id,
+            roles=roles,
+            role_mappings=pool.role_mappings(),
+        )
+
+    def _principal(self, amr: str) -> iam.FederatedPrincipal:
+        """Web identities of the stage's identity pools, signed in or guests (`amr`)."""
+        pools = self.identity_pool_ids
         return iam.FederatedPrincipal(
             "cognito-identity.amazonaws.com",
             conditions={
                 "StringEquals": {
-                    "cognito-identity.amazonaws.com:aud": self.identity_pool.identity_pool_id
+                    "cognito-identity.amazonaws.com:aud": pools[0]
+                    if len(pools) == 1
+                    else list(pools)
                 },
-                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr},
             },
             assume_role_action="sts:AssumeRoleWithWebIdentity",
         )
+
+
+def _arn(role: iam.Role) -> str:
+    """The role's ARN as its resource's attribute, which another Region's stack reads as a
+    stack output (the L2's ARN refuses to cross environments unless the role has a name)."""
+    return cast(iam.CfnRole, role.node.default_child).attr_arn

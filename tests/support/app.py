@@ -58,6 +58,12 @@ class SynthesizedApp:
         parsed: dict[str, Any] = json.loads(self.template_path(stage, stack).read_text())
         return parsed
 
+    def templates(self, stage: str) -> dict[str, dict[str, Any]]:
+        """The stage's templates by stack name, in deploy order."""
+        return {
+            stack.stack_name: self.template_json(stage, stack) for stack in self.stage(stage).stacks
+        }
+
     def key_template(self, stage: str) -> dict[str, Any]:
         return self.template_json(stage, self.key_stack(stage))
 

@@ -20,7 +20,8 @@ from directory_backup.records import OWNER_CLAIM
 
 from auth_constructs.data.customer_key import CustomerKey
 from auth_constructs.data.photo_storage import PhotoStorage
-from auth_constructs.identity.identity_access import OWNER, IdentityAccess
+from auth_constructs.identity.identity_access import IdentityAccess
+from auth_constructs.identity.identity_pool import OWNER, IdentityPool, provider_name
 from auth_constructs.identity.triggers import CognitoTriggers
 from stage_config import StageConfig
 from tests.support.app import cdk_json_context
@@ -47,6 +48,7 @@ class DataAccessStack(Built):
     key: CustomerKey | None
     storage: PhotoStorage
     access: IdentityAccess
+    identity_pools: list[IdentityPool]
     pool: cognito.UserPool
     clients: list[cognito.UserPoolClient]
 
@@ -72,8 +74,13 @@ def _key(stack: Stack, config: StageConfig) -> CustomerKey | None:
     return CustomerKey(stack, "CustomerKey", config=config.customer_key, stateful=config.stateful)
 
 
-def data_access_stack(config: StageConfig) -> DataAccessStack:
-    """The stage's key, storage and identity pool, with the grants AuthStack gives its roles."""
+SECOND_REGION = "eu-central-1"
+"""Where the second identity pool of a replicated test stack federates the user pool from."""
+
+
+def data_access_stack(config: StageConfig, *, replicated: bool = False) -> DataAccessStack:
+    """The stage's key, storage, identity pool (and with `replicated`, a second one, as the
+    secondary Region's) and the roles with the grants and attachments the Access stacks give."""
     stack = _stack("DataAccess")
     key = _key(stack, config)
     storage = PhotoStorage(
@@ -81,13 +88,40 @@ def data_access_stack(config: StageConfig) -> DataAccessStack:
     )
     pool = cognito.UserPool(stack, "UserPool")
     clients = [pool.add_client("web"), pool.add_client("mobile")]
+    client_ids = {client.node.id: client.user_pool_client_id for client in clients}
+    pools = [
+        IdentityPool(
+            stack,
+            "IdentityPool",
+            providers={"": pool.user_pool_provider_name},
+            clients=client_ids,
+            config=config.data_access,
+            stateful=config.stateful,
+        )
+    ]
+    if replicated:
+        pools.append(
+            IdentityPool(
+                stack,
+                "SecondIdentityPool",
+                providers={"": provider_name(SECOND_REGION, pool.user_pool_id)},
+                clients=client_ids,
+                config=config.data_access,
+                stateful=config.stateful,
+            )
+        )
     access = IdentityAccess(
-        stack, "IdentityAccess", user_pool=pool, clients=clients, config=config.data_access
+        stack,
+        "IdentityAccess",
+        identity_pool_ids=[p.identity_pool_id for p in pools],
+        config=config.data_access,
     )
     for role in (access.user_role, access.elevated_role):
         storage.grant_owner_access(role, OWNER)
     storage.grant_read_all_photos(access.elevated_role)
-    return DataAccessStack(stack, template_of(stack), key, storage, access, pool, clients)
+    for index, identity_pool in enumerate(pools):
+        access.attach(stack, f"RoleAttachment{index}", identity_pool)
+    return DataAccessStack(stack, template_of(stack), key, storage, access, pools, pool, clients)
 
 
 def triggers_stack(config: StageConfig) -> TriggersStack:

@@ -22,11 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from auth_constructs import cfn_text
+from stacks.outputs import deployed_stack_name
 from stage_config.selection import select_delivery
 from tools.review.base_synth import BaseError, resolve_base, synthesized
 from tools.review.changes import readable as render
 from tools.review.security_diff import markdown, stage_changes
-from tools.review.templates import ROOT, of_type, reviewed_templates, stage_templates
+from tools.review.templates import (
+    ROOT,
+    of_type,
+    reviewed_templates,
+    stage_stack_templates,
+    with_outputs_inlined,
+)
 
 
 def user_pool_lines(template: dict[str, Any]) -> Iterator[str]:
@@ -138,18 +145,37 @@ def role_lines(template: dict[str, Any]) -> Iterator[str]:
 
 
 def review(cdk_out: Path) -> str:
+    """Per stage: the Auth stack's pool, clients and providers, then the roles of every stack
+    of the stage (the identity pools' roles are the Access stack's)."""
     lines = []
-    for stage, template in stage_templates(cdk_out).items():
+    for stage, stacks in stage_stack_templates(cdk_out).items():
+        stacks = with_outputs_inlined(stacks)
+        auth = stacks[deployed_stack_name(stage)]
         lines += [f"## {stage}", ""]
-        for section in (user_pool_lines, client_lines, provider_lines, role_lines):
-            lines += [*section(template), ""]
+        for section in (user_pool_lines, client_lines, provider_lines):
+            lines += [*section(auth), ""]
+        lines += [*role_lines(iam_resources(stacks)), ""]
     return "\n".join(lines)
+
+
+def iam_resources(stacks: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The roles and policies of a stage's stacks as one template (CDK's logical ids of roles
+    and policies are unique in a stage: each has its construct path in it)."""
+    resources: dict[str, Any] = {}
+    for template in stacks.values():
+        for logical_id, resource in template.get("Resources", {}).items():
+            if resource["Type"] in {"AWS::IAM::Role", "AWS::IAM::Policy"}:
+                if logical_id in resources:
+                    raise ValueError(f"{logical_id} is in two stacks of the stage")
+                resources[logical_id] = resource
+    return {"Resources": resources}
 
 
 def change_review(base_out: Path, cdk_out: Path, base: str) -> tuple[str, bool]:
     """The Markdown review from BASE's cloud assembly to the current one, and whether any
     change is flagged."""
-    before, after = reviewed_templates(base_out), reviewed_templates(cdk_out)
+    before = with_outputs_inlined(reviewed_templates(base_out))
+    after = with_outputs_inlined(reviewed_templates(cdk_out))
     empty: dict[str, Any] = {"Resources": {}}
     lines, flagged = [f"# Security review against {base}", ""], False
     for name in [*after, *(n for n in before if n not in after)]:

@@ -25,10 +25,45 @@ def stack_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
     `cdk.out/assembly-<Stage>/`: only the stages the last synth wrote (its manifest lists them).
     `cdk synth` leaves the folder of a stage an earlier synth had (a sandbox, a removed stage)
     in place. Keyed by stack, not stage: a resource that moves between stacks is replaced."""
-    templates = {name: json.loads(path.read_text()) for name, path in _paths(cdk_out).items()}
-    if not templates:
+    return {
+        name: template
+        for stacks in stage_stack_templates(cdk_out).values()
+        for name, template in stacks.items()
+    }
+
+
+def stage_stack_templates(cdk_out: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """{stage name: {deployed stack name: its template}}, each stage's stacks in deploy order."""
+    stages: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in sorted(_nested_assemblies(cdk_out)):
+        assembly = cdk_out / name
+        stages[name.removeprefix("assembly-")] = {
+            stack["properties"]["stackName"]: json.loads(
+                (assembly / stack["properties"]["templateFile"]).read_text()
+            )
+            for stack in _stacks(assembly)
+        }
+    if not stages:
         raise FileNotFoundError(f"no stage templates in {cdk_out}: run `make synth` first")
-    return templates
+    return stages
+
+
+def with_outputs_inlined(templates: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`templates` (one stage's, by stack name) with each read of another of them's output
+    (`Fn::GetStackOutput`) replaced by what that output holds, so a review names the resource
+    (`${Bucket.Arn}`), not the output CDK named after it."""
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        read = node.get("Fn::GetStackOutput")
+        if len(node) == 1 and isinstance(read, dict) and read.get("StackName") in templates:
+            return inline(templates[read["StackName"]]["Outputs"][read["OutputName"]]["Value"])
+        return {key: inline(value) for key, value in node.items()}
+
+    return {name: inline(template) for name, template in templates.items()}
 
 
 def template_path(cdk_out: Path, stack_name: str) -> Path:
