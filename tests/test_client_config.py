@@ -42,6 +42,7 @@ from tools.deploy.client_config import (
     OutputsError,
     client_config,
     main,
+    secondary_identity_pool,
     stage_outputs,
 )
 
@@ -49,23 +50,35 @@ REGION, POOL = "eu-west-1", "eu-west-1_AbC123"
 
 
 def deployed_outputs(synthesized: SynthesizedApp, stage: str) -> dict[str, dict[str, str]]:
-    """What `cdk deploy --outputs-file` would write: the template's output names, with values."""
-    names = [
-        name
-        for name in synthesized.template_json(stage)["Outputs"]
-        if not name.startswith(CROSS_STACK_OUTPUT_PREFIX)
-    ]
-    values = {
+    """What `cdk deploy '<stage>/*' --outputs-file` would write: each stack's output names (not
+    the cross-stack wiring), with values."""
+    values: dict[str, str] = {
         StackOutput.REGION: REGION,
         StackOutput.DOMAIN_URL: "https://acme.auth.eu-west-1.amazoncognito.com",
         StackOutput.USER_POOL_ID: POOL,
         StackOutput.ISSUER_URL: f"https://cognito-idp.{REGION}.amazonaws.com/{POOL}",
     }
-    return {
-        deployed_stack_name(stage): {
-            name: values.get(StackOutput(name), f"{name.lower()}-value") for name in names
-        }
-    }
+    files = {}
+    for stack in synthesized.stage(stage).stacks:
+        outputs = synthesized.template_json(stage, stack).get("Outputs", {})
+        names = [name for name in outputs if not name.startswith(CROSS_STACK_OUTPUT_PREFIX)]
+        if names:
+            files[stack.stack_name] = {
+                name: values.get(name, f"{stack.node.id.lower()}-{name.lower()}-value")
+                for name in names
+            }
+    return files
+
+
+def documents(
+    app: SynthesizedApp, stage: str, config: StageConfig, client: Client
+) -> dict[str, Any]:
+    """The client file `make client-config` writes for `client` from the stage's deploy."""
+    deployed = deployed_outputs(app, stage)
+    secondary = secondary_identity_pool(deployed, stage) if config.replica else None
+    return client_config(
+        stage_outputs(deployed, stage), config, client, secondary_identity_pool_id=secondary
+    )
 
 
 def test_every_stage_has_every_output_the_client_needs(
@@ -83,8 +96,8 @@ def live_web(samples: SynthesizedApp) -> dict[str, Any]:
 def test_web_config_from_outputs_and_stage_config(live_web: dict[str, Any]) -> None:
     auth = live_web["auth"]
     assert live_web["version"] == "1.4"
-    assert (auth["user_pool_id"], auth["user_pool_client_id"]) == (POOL, "webclientid-value")
-    assert auth["identity_pool_id"] == "identitypoolid-value"
+    assert (auth["user_pool_id"], auth["user_pool_client_id"]) == (POOL, "auth-webclientid-value")
+    assert auth["identity_pool_id"] == "auth-identitypoolid-value"
     assert auth["oauth"] == {
         "identity_providers": ["GOOGLE", "FACEBOOK", "SIGN_IN_WITH_APPLE", "LOGIN_WITH_AMAZON"],
         "domain": "acme.auth.eu-west-1.amazoncognito.com",
@@ -104,7 +117,7 @@ def test_web_config_from_outputs_and_stage_config(live_web: dict[str, Any]) -> N
     assert auth["username_attributes"] == auth["user_verification_types"] == ["email"]
     assert auth["unauthenticated_identities_enabled"] is False
     assert {MODERATORS: {"precedence": 1}} in auth["groups"]
-    assert live_web["storage"] == {"aws_region": REGION, "bucket_name": "photosbucket-value"}
+    assert live_web["storage"] == {"aws_region": REGION, "bucket_name": "auth-photosbucket-value"}
     assert live_web["custom"]["custom_identity_providers"] == ["Workforce", "Supplier"]
     assert live_web["custom"]["issuer"] == f"https://cognito-idp.{REGION}.amazonaws.com/{POOL}"
 
@@ -112,7 +125,7 @@ def test_web_config_from_outputs_and_stage_config(live_web: dict[str, Any]) -> N
 def test_mobile_config_uses_the_mobile_client_and_app_scheme(samples: SynthesizedApp) -> None:
     outputs = stage_outputs(deployed_outputs(samples, LIVE), LIVE)
     mobile = client_config(outputs, live(), Client.MOBILE)
-    assert mobile["auth"]["user_pool_client_id"] == "mobileclientid-value"
+    assert mobile["auth"]["user_pool_client_id"] == "auth-mobileclientid-value"
     assert mobile["auth"]["oauth"]["redirect_sign_in_uri"] == [f"{APP_SCHEME}://auth"]
     assert mobile["auth"]["oauth"]["redirect_sign_out_uri"] == [f"{APP_SCHEME}://bye"]
 
@@ -146,9 +159,8 @@ def tsc_errors(
         (samples, LIVE, live()),
         (samples, SANDBOX, sandbox()),
     ]:
-        outputs = stage_outputs(deployed_outputs(app, stage), stage)
         for client in Client:
-            configs[f"{stage}_{client.value}"] = client_config(outputs, config, client)
+            configs[f"{stage}_{client.value}"] = documents(app, stage, config, client)
     oauth = {k: v for k, v in live_web["auth"]["oauth"].items() if k != "redirect_sign_in_uri"}
     configs["broken"] = {**live_web, "auth": {**live_web["auth"], "oauth": oauth}}
     result = type_check(configs, tmp_path_factory.mktemp("tsc"))
@@ -236,8 +248,7 @@ def test_amplify_js_signs_in_through_every_provider_to_the_callback(
     client: Client,
     tmp_path: Path,
 ) -> None:
-    outputs = stage_outputs(deployed_outputs(synthesized, stage_name), stage_name)
-    config = client_config(outputs, stage_config, client)
+    config = documents(synthesized, stage_name, stage_config, client)
     oauth = config["auth"]["oauth"]
     redirects = amplify_redirects(config, tmp_path / FILE_NAME[client])
     expected = [
@@ -258,12 +269,13 @@ def test_amplify_js_signs_in_through_every_provider_to_the_callback(
         assert query["code_challenge_method"] == ["S256"], "PKCE"
 
 
-def test_a_replicated_stage_names_its_failover_endpoint_and_amplify_js_uses_it(
+def test_a_replicated_stage_names_its_failover_endpoints_and_amplify_js_uses_them(
     tmp_path: Path,
 ) -> None:
-    """The user-pool endpoint of the replica's Region under `custom.failover`: Amplify JS v6,
-    pointed at it, sends its sign-in there (same pool id and client id; managed login needs
-    none of it, as its custom domain fails over by itself)."""
+    """The replica Region's user-pool endpoint and its identity pool (id and endpoint) under
+    `custom.failover`: Amplify JS v6, pointed at them, sends its sign-in and its credential
+    calls there (same user pool and client ids; managed login needs none of it, as its custom
+    domain fails over by itself)."""
     config = replicated()
     outputs = stage_outputs({f"{LIVE}-Auth": {o.value: f"x-{o.value}" for o in StackOutput}}, LIVE)
     outputs = {
@@ -272,16 +284,38 @@ def test_a_replicated_stage_names_its_failover_endpoint_and_amplify_js_uses_it(
         StackOutput.USER_POOL_ID: f"{PRIMARY}_AbCdEf123",
         StackOutput.DOMAIN_URL: f"https://{LOGIN_DOMAIN.domain_name}",
     }
-    document = client_config(outputs, config, Client.WEB)
+    secondary_pool = f"{SECONDARY}:11111111-2222-3333-4444-555555555555"
+    with pytest.raises(OutputsError, match="secondary identity pool is needed"):
+        client_config(outputs, config, Client.WEB)
+    document = client_config(outputs, config, Client.WEB, secondary_identity_pool_id=secondary_pool)
     assert document["custom"]["failover"] == {
         "aws_region": SECONDARY,
-        "endpoints": {"user_pool": f"https://cognito-idp.{SECONDARY}.amazonaws.com"},
+        "identity_pool_id": secondary_pool,
+        "endpoints": {
+            "user_pool": f"https://cognito-idp.{SECONDARY}.amazonaws.com",
+            "identity_pool": f"https://cognito-identity.{SECONDARY}.amazonaws.com",
+        },
     }
     requests = amplify_js("amplify_endpoint.mjs", document, tmp_path / "amplify_outputs.json")
-    assert requests, "Amplify sent nothing"
-    assert {urlsplit(r["url"]).netloc for r in requests} == {
-        f"cognito-idp.{SECONDARY}.amazonaws.com"
-    }
-    assert requests[0]["target"] == "AWSCognitoIdentityProviderService.InitiateAuth"
+    assert [(urlsplit(r["url"]).netloc, r["target"]) for r in requests] == [
+        (
+            f"cognito-idp.{SECONDARY}.amazonaws.com",
+            "AWSCognitoIdentityProviderService.InitiateAuth",
+        ),
+        (f"cognito-identity.{SECONDARY}.amazonaws.com", "AWSCognitoIdentityService.GetId"),
+        (
+            f"cognito-identity.{SECONDARY}.amazonaws.com",
+            "AWSCognitoIdentityService.GetCredentialsForIdentity",
+        ),
+    ]
+    assert requests[1]["body"]["IdentityPoolId"] == secondary_pool
     without = client_config(outputs, live(), Client.WEB)
     assert "failover" not in without["custom"], "a stage without a replica has none"
+
+
+def test_a_replicated_stage_needs_its_secondary_outputs(samples: SynthesizedApp) -> None:
+    outputs = deployed_outputs(samples, LIVE)
+    with pytest.raises(OutputsError, match=f"no IdentityPoolId of '{LIVE}-Secondary'"):
+        secondary_identity_pool(outputs, LIVE)
+    outputs[f"{LIVE}-Secondary"] = {"IdentityPoolId": "eu-central-1:abc"}
+    assert secondary_identity_pool(outputs, LIVE) == "eu-central-1:abc"

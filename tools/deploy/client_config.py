@@ -26,7 +26,13 @@ from typing import Any
 
 from auth_constructs.data.data_layout import hosted_client_scopes, user_prefix
 from auth_constructs.identity.sign_in import PASSWORD_POLICY, USERNAME_ATTRIBUTE
-from stacks.outputs import OPTIONAL_OUTPUTS, StackOutput, deployed_stack_name
+from stacks.outputs import (
+    OPTIONAL_OUTPUTS,
+    SECONDARY_STACK_ID,
+    SecondaryOutput,
+    StackOutput,
+    deployed_stack_name,
+)
 from stage_config import ConfigError, HostedClientConfig, MfaMode, ProviderKind, StageConfig
 from stage_config.selection import select_stages
 
@@ -70,16 +76,34 @@ def stage_outputs(all_outputs: Mapping[str, Mapping[str, str]], stage: str) -> O
     return {o: found[o.value] for o in StackOutput if o.value in found}
 
 
+def secondary_identity_pool(all_outputs: Mapping[str, Mapping[str, str]], stage: str) -> str:
+    """The secondary Region's identity pool id, from the stage's Secondary stack outputs."""
+    stack = deployed_stack_name(stage, SECONDARY_STACK_ID)
+    found = all_outputs.get(stack, {}).get(SecondaryOutput.IDENTITY_POOL_ID.value)
+    if found is None:
+        raise OutputsError(
+            f"{stage} has a replica but the file has no {SecondaryOutput.IDENTITY_POOL_ID.value} "
+            f"of {stack!r}: deploy '{stage}/*' with --outputs-file, which writes every stack's"
+        )
+    return found
+
+
 def _hosted(config: StageConfig, client: Client) -> HostedClientConfig:
     pool = config.user_pool
     return pool.web_client if client is Client.WEB else pool.mobile_client
 
 
 def client_config(
-    outputs: Outputs, config: StageConfig, client: Client, *, endpoint: str | None = None
+    outputs: Outputs,
+    config: StageConfig,
+    client: Client,
+    *,
+    endpoint: str | None = None,
+    secondary_identity_pool_id: str | None = None,
 ) -> dict[str, Any]:
     """The Amplify outputs document; with `endpoint` (the local emulator's), `custom.endpoints`
-    names where the app sends its Cognito and S3 calls instead of AWS."""
+    names where the app sends its Cognito and S3 calls instead of AWS. A stage with a replica
+    needs `secondary_identity_pool_id` (its Secondary stack's output)."""
     region = outputs[StackOutput.REGION]
     pool = config.user_pool
     hosted = _hosted(config, client)
@@ -105,7 +129,11 @@ def client_config(
     if endpoint:
         custom["endpoints"] = dict.fromkeys(("user_pool", "identity_pool", "s3"), endpoint)
     if config.replica:
-        custom["failover"] = failover(config.replica.region)
+        if secondary_identity_pool_id is None:
+            raise OutputsError(
+                f"{config.name} has a replica: its secondary identity pool is needed"
+            )
+        custom["failover"] = failover(config.replica.region, secondary_identity_pool_id)
     return {
         "version": SCHEMA_VERSION,
         "auth": {
@@ -146,14 +174,20 @@ def client_config(
     }
 
 
-def failover(secondary: str) -> dict[str, Any]:
-    """Where an app that calls Cognito's API itself (SRP sign-in, token refresh) goes while the
-    primary Region is out: the replica's Region and its user-pool endpoint, which Amplify JS v6
-    takes as `Auth.Cognito.userPoolEndpoint` (the pool id stays the same). Managed login needs
-    none of it: its custom domain fails over by itself."""
+def failover(secondary: str, identity_pool_id: str) -> dict[str, Any]:
+    """Where an app goes while the primary Region is out: the replica's Region, its user-pool
+    endpoint for the calls the app makes itself (SRP sign-in, token refresh; Amplify JS v6 takes
+    it as `Auth.Cognito.userPoolEndpoint`, and the pool and client ids stay the same), and the
+    secondary identity pool with its endpoint (`identityPoolId`, `identityPoolEndpoint`), which
+    hands out the same roles. Managed login needs none of it: its custom domain fails over by
+    itself."""
     return {
         "aws_region": secondary,
-        "endpoints": {"user_pool": f"https://cognito-idp.{secondary}.amazonaws.com"},
+        "identity_pool_id": identity_pool_id,
+        "endpoints": {
+            "user_pool": f"https://cognito-idp.{secondary}.amazonaws.com",
+            "identity_pool": f"https://cognito-identity.{secondary}.amazonaws.com",
+        },
     }
 
 
@@ -165,13 +199,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         (config,) = select_stages([args.stage])
-        outputs = stage_outputs(json.loads(args.outputs_file.read_text()), args.stage)
+        all_outputs = json.loads(args.outputs_file.read_text())
+        outputs = stage_outputs(all_outputs, args.stage)
+        secondary = secondary_identity_pool(all_outputs, args.stage) if config.replica else None
     except (ConfigError, OutputsError, OSError, json.JSONDecodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for client in Client:
         target = args.out_dir / FILE_NAME[client]
-        target.write_text(json.dumps(client_config(outputs, config, client), indent=2) + "\n")
+        document = client_config(outputs, config, client, secondary_identity_pool_id=secondary)
+        target.write_text(json.dumps(document, indent=2) + "\n")
         print(f"wrote {target} ({client.value} client)")
     return 0
 
