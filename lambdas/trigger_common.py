@@ -83,7 +83,10 @@ Handler = TypeVar("Handler", bound=Callable[..., dict[str, Any]])
 
 def user_safe(handler: Handler) -> Handler:
     """Let user-facing and malformed-event errors through; log anything else and show the user
-    a generic message instead of an AWS error string."""
+    a generic message instead of an AWS error string.
+
+    Triggers apply it by assignment (`handler = user_safe(handle)`), not as a decorator:
+    mutation testing (mutmut) skips decorated functions, and `handle` is what it must reach."""
 
     @functools.wraps(handler)
     def wrapper(event: dict[str, Any], context: object, **seams: Any) -> dict[str, Any]:

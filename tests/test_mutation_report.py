@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 from tests.support.paths import ROOT
-from tools.quality.mutation import IAM_WRITERS, batches, mutant_patterns, report
+from tools.quality.mutation import IAM_WRITERS, batches, mutable, mutant_patterns, report
 
 KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36
 
@@ -133,3 +133,30 @@ def test_each_source_file_is_a_run_of_its_own() -> None:
         for module in sorted(IAM_WRITERS)
     ]
     assert batches("tools.review.guard") == [["tools.review.guard.*"]]
+
+
+def test_a_file_whose_functions_are_all_decorated_is_no_run() -> None:
+    """mutmut skips a decorated function (but a static or class method): a batch for a file
+    with only such functions would fail its run ("nothing matches"), as the trigger handlers'
+    `@user_safe` did. The handlers are wrapped by assignment so that their bodies are judged."""
+    source = ast.parse(
+        "@cache\ndef a(): pass\n"
+        "class C:\n    @staticmethod\n    def b(): pass\n    @property\n    def c(self): pass\n"
+        "def d(): pass\n"
+    )
+    verdicts = {
+        node.name: mutable(node) for node in ast.walk(source) if isinstance(node, ast.FunctionDef)
+    }
+    assert verdicts == {"a": False, "b": True, "c": False, "d": True}
+    handlers = sorted(
+        path for path in (ROOT / "lambdas").glob("*/index.py") if "user_safe" in path.read_text()
+    )
+    assert handlers, "the triggers moved: update this test"
+    for path in handlers:
+        tree = ast.parse(path.read_text())
+        (handle,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "handle"]
+        assert mutable(handle), path
+    # Every handler's file is a run of its own.
+    assert {f"lambdas.{path.parent.name}.index.*" for path in handlers} <= {
+        pattern for batch in batches("lambdas") for pattern in batch
+    }

@@ -20,8 +20,7 @@ from custom_message.settings import CustomMessageSettings
 PREFIX = "CustomMessage"
 
 
-@user_safe
-def handler(
+def handle(
     event: dict[str, Any], context: object, *, settings: CustomMessageSettings | None = None
 ) -> dict[str, Any]:
     check_shape(
@@ -54,3 +53,6 @@ def handler(
         emailSubject=message.subject, emailMessage=message.email, smsMessage=message.sms
     )
     return event
+
+
+handler = user_safe(handle)  # the entry point; not a decorator (see user_safe)

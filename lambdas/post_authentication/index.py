@@ -61,8 +61,7 @@ class DynamoProfiles:
         return True
 
 
-@user_safe
-def handler(
+def handle(
     event: dict[str, Any],
     context: object,
     *,
@@ -82,3 +81,6 @@ def handler(
         profiles or DynamoProfiles(aws_calls.client("dynamodb"), settings.table_name),
     )
     return event
+
+
+handler = user_safe(handle)  # the entry point; not a decorator (see user_safe)

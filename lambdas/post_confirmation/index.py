@@ -106,8 +106,7 @@ def _store(table: str) -> Store:
     return AwsStore(aws_calls.client("dynamodb"), aws_calls.client("cognito-idp"), table)
 
 
-@user_safe
-def handler(
+def handle(
     event: dict[str, Any],
     context: object,
     *,
@@ -131,3 +130,6 @@ def handler(
         now=datetime.now(UTC),
     )
     return event
+
+
+handler = user_safe(handle)  # the entry point; not a decorator (see user_safe)

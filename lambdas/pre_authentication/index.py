@@ -51,8 +51,7 @@ class DynamoProfiles:
         return found.get("Item", {}).get("suspended", {}).get("BOOL") is True
 
 
-@user_safe
-def handler(
+def handle(
     event: dict[str, Any],
     context: object,
     *,
@@ -74,3 +73,6 @@ def handler(
         profiles or DynamoProfiles(aws_calls.client("dynamodb"), settings.table_name),
     )
     return event
+
+
+handler = user_safe(handle)  # the entry point; not a decorator (see user_safe)

@@ -146,8 +146,7 @@ def _directory() -> Directory:
     return CognitoDirectory(aws_calls.client("cognito-idp"))
 
 
-@user_safe
-def handler(
+def handle(
     event: dict[str, Any],
     context: object,
     *,
@@ -178,3 +177,6 @@ def handler(
     event["response"]["autoConfirmUser"] = decision.auto_confirm
     event["response"]["autoVerifyEmail"] = decision.auto_verify_email
     return event
+
+
+handler = user_safe(handle)  # the entry point; not a decorator (see user_safe)

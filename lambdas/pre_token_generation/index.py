@@ -38,8 +38,7 @@ def _names(event: dict[str, Any], path: str) -> list[str]:
     return names
 
 
-@user_safe
-def handler(
+def handle(
     event: dict[str, Any], context: object, *, settings: PreTokenGenerationSettings | None = None
 ) -> dict[str, Any]:
     check_shape(event, strings=("userPoolId", "triggerSource"), mappings=("request", "response"))
@@ -78,3 +77,6 @@ def handler(
         },
     }
     return event
+
+
+handler = user_safe(handle)  # the entry point; not a decorator (see user_safe)

@@ -49,8 +49,7 @@ def store_for(settings: UserMigrationSettings) -> LegacyStore:
     )
 
 
-@user_safe
-def handler(
+def handle(
     event: dict[str, Any],
     context: object,
     *,
@@ -84,3 +83,6 @@ def handler(
     )
     LOGGER.info("%s: migrated", source)
     return event
+
+
+handler = user_safe(handle)  # the entry point; not a decorator (see user_safe)

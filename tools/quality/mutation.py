@@ -39,7 +39,8 @@ DEFAULT_MODULES = (
     "auth_constructs",
 )
 IAM_WRITERS = {
-    "auth_constructs.identity.identity_access": ("xǁIdentityAccessǁ*",),
+    "auth_constructs.identity.identity_access": ("xǁIdentityAccessǁ*", "x__arn"),
+    "auth_constructs.identity.identity_pool": ("xǁIdentityPoolǁ*", "x_provider_name"),
     "auth_constructs.identity.triggers": (
         "xǁCognitoTriggersǁ_function",
         "xǁCognitoTriggersǁ_allow_on_pool",
@@ -199,18 +200,29 @@ def batches(module: str) -> list[list[str]]:
 
 
 def mutated_modules() -> list[str]:
-    """Every module `[tool.mutmut]` mutates that has a function to mutate (mutmut mutates
-    function bodies only, and a run filtered to a file without one is an error)."""
+    """Every module `[tool.mutmut]` mutates that has a function mutmut mutates (function bodies
+    only, never a decorated function's: `mutable`), since a run filtered to a file without one
+    is an error."""
     settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
     skipped = {path for glob in settings.get("do_not_mutate", []) for path in ROOT.glob(glob)}
     files = {path for glob in settings["only_mutate"] for path in ROOT.glob(glob)} - skipped
     return sorted(
         ".".join(path.relative_to(ROOT).with_suffix("").parts)
         for path in files
-        if any(
-            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            for node in ast.walk(ast.parse(path.read_text()))
-        )
+        if any(mutable(node) for node in ast.walk(ast.parse(path.read_text())))
+    )
+
+
+def mutable(node: ast.AST) -> bool:
+    """A function mutmut mutates: not decorated, or only as a static or class method (mutmut
+    3.8's rule, `file_mutation.py`, so that defining it has no side effect)."""
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    decorators = node.decorator_list
+    return not decorators or (
+        len(decorators) == 1
+        and isinstance(decorators[0], ast.Name)
+        and decorators[0].id in {"staticmethod", "classmethod"}
     )
 
 
