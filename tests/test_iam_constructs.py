@@ -19,6 +19,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from trigger_common import TIMEOUT_SECONDS
 
+from auth_constructs.compliance.accepted_findings import CONTROL_TOWER
 from auth_constructs.data.customer_key import CustomerKey
 from auth_constructs.identity.identity_pool import IdentityPool
 from auth_constructs.operations.smoke_access import (
@@ -582,7 +583,10 @@ def test_each_trigger_function_runs_as_configured(
 # -- the customer key's own policy (customer_key)
 
 
-def key_stack(config: CustomerKeyConfig, *, production: bool) -> tuple[Built, CustomerKey]:
+def key_stack(
+    config: CustomerKeyConfig, *, production: bool, senders: int = 0
+) -> tuple[Built, CustomerKey]:
+    """The key with log groups, pools and alarm topics allowed, and `senders` custom senders."""
     stack = Stack(App(context=cdk_json_context()), "Key")
     stateful = (live() if production else sandbox()).stateful
     key = CustomerKey(stack, "CustomerKey", config=config, stateful=stateful)
@@ -590,6 +594,8 @@ def key_stack(config: CustomerKeyConfig, *, production: bool) -> tuple[Built, Cu
         key.encrypt_log_group(logs.LogGroup(stack, name))
     key.allow_user_pools()
     key.allow_alarm_topics(source_arns="arn:alarms:*", topic_arns="arn:topics:*")
+    for _ in range(senders):
+        key.allow_custom_senders()
     return Built(stack, template_of(stack)), key
 
 
@@ -712,6 +718,57 @@ def test_key_policy_statement_by_statement() -> None:
         assert log_group["Properties"]["KmsKeyId"] == {
             "Fn::GetAtt": [built.logical_id(key.key), "Arn"]
         }
+
+
+def acknowledged(construct: Any) -> dict[str, str]:
+    """{finding id: reason} acknowledged on `construct` itself (CDK's Validations metadata)."""
+    return {
+        key.removeprefix("Annotation::"): str(reason)
+        for entry in construct.node.metadata
+        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for key, reason in entry.data.items()
+    }
+
+
+def test_custom_senders_may_have_cognito_encrypt_their_codes_once() -> None:
+    """Cognito encrypts each code for the custom senders with the key (`CreateGrant`,
+    `Encrypt`), for this account's pools only; the statement is added once however many
+    senders ask."""
+    built, key = key_stack(CustomerKeyConfig(), production=True, senders=2)
+    statements = concrete(built, built.resource(key.key)["Properties"]["KeyPolicy"])["Statement"]
+    senders = [s for s in statements if s.get("Sid") == "CognitoCustomSendersOfThisAccount"]
+    assert senders == [
+        {
+            "Action": ["kms:CreateGrant", "kms:Encrypt"],
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                "ArnLike": {
+                    "aws:SourceArn": f"arn:{PARTITION}:cognito-idp:{REGION}:{ACCOUNT}:userpool/*"
+                },
+            },
+            "Effect": "Allow",
+            "Principal": {"Service": "cognito-idp.amazonaws.com"},
+            "Resource": "*",
+            "Sid": "CognitoCustomSendersOfThisAccount",
+        }
+    ]
+
+
+def test_a_log_group_of_another_stack_is_acknowledged_to_control_tower() -> None:
+    """Control Tower's log-group encryption control reads an imported key ARN as no key: a log
+    group encrypted from another stack of the stage carries the acknowledgment, one in the
+    key's own stack does not."""
+    app = App(context=cdk_json_context())
+    key = CustomerKey(
+        Stack(app, "Key"), "CustomerKey", config=CustomerKeyConfig(), stateful=live().stateful
+    )
+    here, elsewhere = logs.LogGroup(key, "Here"), logs.LogGroup(Stack(app, "Auth"), "Elsewhere")
+    for group in (here, elsewhere):
+        key.encrypt_log_group(group)
+    control = f"{CONTROL_TOWER}cloudwatch_log_group_encrypted_check"
+    assert list(acknowledged(elsewhere)) == [control]
+    assert "the key id is that key's ARN, imported" in acknowledged(elsewhere)[control]
+    assert acknowledged(here) == {}
 
 
 @pytest.mark.parametrize("production", [True, False], ids=["production", "non-production"])
