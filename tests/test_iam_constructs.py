@@ -39,7 +39,7 @@ from tests.support.construct_stacks import (
     template_of,
     triggers_stack,
 )
-from tests.support.iam import ACCOUNT, PARTITION, REGION, Names, resolve
+from tests.support.iam import ACCOUNT, PARTITION, REGION, Names, follow, resolve
 
 LAMBDA_TRUST = [
     {
@@ -164,6 +164,65 @@ def test_with_a_second_pool_both_roles_trust_exactly_both_pools(
     both = signed_in([replicated.logical_id(p.pool) for p in replicated.identity_pools])
     assert trust(replicated, replicated.access.user_role) == [both]
     assert trust(replicated, replicated.access.elevated_role) == [both]
+
+
+def test_with_replicas_the_roles_read_the_photos_replica_with_its_key_there_only(
+    replicated: DataAccessStack,
+) -> None:
+    """The evaluator ignores `kms:EncryptionContext:*` keys, so the replica key's statements
+    are pinned here: through S3 in the secondary Region for the replica bucket only, through
+    DynamoDB there for the table's replica; the photos' replica is read, never written."""
+    assert replicated.replica
+    assert replicated.keys
+    templates = {
+        b.stack.stack_name: b.template for b in (replicated, replicated.replica, replicated.keys)
+    }
+    (bucket_id,) = [
+        i
+        for i, r in replicated.replica.template["Resources"].items()
+        if r["Type"] == "AWS::S3::Bucket" and "CorsConfiguration" in r["Properties"]
+    ]
+    (replica_key_id,) = [
+        i
+        for i, r in replicated.replica.template["Resources"].items()
+        if r["Type"] == "AWS::KMS::ReplicaKey"
+    ]
+    here = replicated.stack.stack_name
+    secondary = replicated.replica.stack.stack_name
+    for role in (replicated.access.user_role, replicated.access.elevated_role):
+        role_id = replicated.logical_id(role)
+        found = [
+            statement
+            for r in replicated.template["Resources"].values()
+            if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+            for statement in r["Properties"]["PolicyDocument"]["Statement"]
+        ]
+        on_replica_key = [
+            s
+            for s in found
+            if follow(s["Resource"], here, templates)
+            == (secondary, {"Fn::GetAtt": [replica_key_id, "Arn"]})
+        ]
+        assert sorted(
+            (str(s["Action"]), s["Condition"]["StringEquals"]["kms:ViaService"])
+            for s in on_replica_key
+        ) == [
+            (str(ITEM_KEY_ACTIONS), "dynamodb.eu-central-1.amazonaws.com"),
+            ("kms:Decrypt", "s3.eu-central-1.amazonaws.com"),
+        ]
+        (through_s3,) = [s for s in on_replica_key if s["Action"] == "kms:Decrypt"]
+        context = through_s3["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"]
+        assert follow(context, here, templates) == (secondary, {"Fn::GetAtt": [bucket_id, "Arn"]})
+        replica_reads = {
+            s["Sid"]: s["Action"] for s in found if "PhotoReplicas" in s.get("Sid", "")
+        }
+        everyone = {"ReadOwnPhotoReplicas": "s3:GetObject", "ListOwnPhotoReplicas": "s3:ListBucket"}
+        moderators = {
+            "ReadAllPhotoReplicas": "s3:GetObject",
+            "ListAllPhotoReplicas": "s3:ListBucket",
+        }
+        elevated = role is replicated.access.elevated_role
+        assert replica_reads == (everyone | moderators if elevated else everyone)
 
 
 def attachments(built: DataAccessStack) -> dict[str, dict[str, Any]]:

@@ -42,6 +42,10 @@ BUCKET = "photoshare-photos"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
 OTHER_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/99999999-8888-7777-6666-555555555555"
 TABLE = "photoshare-items"
+SECONDARY = "{secondary}"
+"""Stands for the stage's secondary Region in an ask, until the stage's own is known."""
+REPLICA_BUCKET = "photoshare-photos-replica"
+REPLICA_KEY = f"arn:aws:kms:{SECONDARY}:{ACCOUNT}:key/mrk-1111aaaa2222bbbb3333cccc4444dddd"
 OTHER_TABLE = "someone-elses-table"
 EXPLICITLY_DENIED = "ExplicitlyDenied"
 TABLE_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
@@ -78,20 +82,26 @@ class Ask:
     def label(self) -> str:
         extra = ",".join(f"{k}={v}" for k, v in self.context)
         who = f"{self.role}({self.sub or 'no-tag'}{'' if self.secure_transport else ',http'})"
-        return f"{who}:{self.action}:{self.resource.split(':')[-1]}[{extra}]->{self.expected}"
+        where = self.resource.split(":")[-1] + ("@secondary" if SECONDARY in self.resource else "")
+        return f"{who}:{self.action}:{where}[{extra}]->{self.expected}"
 
 
-def obj(key: str) -> str:
-    return f"arn:aws:s3:::{BUCKET}/{key}"
+def obj(key: str, bucket: str = BUCKET) -> str:
+    return f"arn:aws:s3:::{bucket}/{key}"
 
 
-def table(name: str = TABLE) -> str:
-    return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+def table(name: str = TABLE, region: str = REGION) -> str:
+    return f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/{name}"
 
 
-def via(service: str) -> tuple[tuple[str, str], ...]:
+def via(service: str, region: str = REGION) -> tuple[tuple[str, str], ...]:
     """A KMS request that `service` makes for the caller."""
-    return (("kms:ViaService", f"{service}.{REGION}.amazonaws.com"),)
+    return (("kms:ViaService", f"{service}.{region}.amazonaws.com"),)
+
+
+def in_secondary(ask: Ask) -> bool:
+    """An ask about the secondary Region's data (the photos' replica, the table's replica)."""
+    return SECONDARY in ask.resource or REPLICA_BUCKET in ask.resource
 
 
 def key_asks(role: str) -> list[Ask]:
@@ -117,9 +127,53 @@ def key_asks(role: str) -> list[Ask]:
     ]
 
 
-def expected(ask: Ask, has_key: bool) -> str:
-    """Without a customer key (customer_key=None) nothing may use any key."""
+def expected(ask: Ask, has_key: bool, has_replica: bool) -> str:
+    """Without a customer key (customer_key=None) nothing may use any key; without a replica,
+    nothing in a secondary Region."""
+    if in_secondary(ask) and not has_replica:
+        return DENIED
     return ask.expected if has_key or not ask.action.startswith("kms:") else DENIED
+
+
+def secondary_asks(role: str) -> list[Ask]:
+    """While the primary Region is out: the user's own photos in the replica, read only (the
+    replication runs one way), and their own items in the table's replica, read and written
+    (a global table replicates both ways); nobody else's; the replica key only through those
+    services there."""
+    elevated = role == "elevated"
+    replica = f"arn:aws:s3:::{REPLICA_BUCKET}"
+    asks = [
+        Ask(role, "s3:GetObject", obj(f"users/{ALICE}/cat.jpg", REPLICA_BUCKET), ALLOWED),
+        Ask(role, "s3:PutObject", obj(f"users/{ALICE}/cat.jpg", REPLICA_BUCKET), DENIED),
+        Ask(role, "s3:DeleteObject", obj(f"users/{ALICE}/cat.jpg", REPLICA_BUCKET), DENIED),
+        Ask(
+            role,
+            "s3:GetObject",
+            obj(f"users/{BOB}/cat.jpg", REPLICA_BUCKET),
+            ALLOWED if elevated else DENIED,
+        ),
+        Ask(role, "s3:ListBucket", replica, ALLOWED, (("s3:prefix", f"users/{ALICE}/"),)),
+        Ask(
+            role,
+            "s3:ListBucket",
+            replica,
+            ALLOWED if elevated else DENIED,
+            (("s3:prefix", f"users/{BOB}/"),),
+        ),
+        Ask(role, "kms:Decrypt", REPLICA_KEY, DENIED, via("s3", SECONDARY)),
+        Ask(role, "kms:Decrypt", REPLICA_KEY, DENIED),
+        *(
+            Ask(role, action, REPLICA_KEY, ALLOWED, via("dynamodb", SECONDARY))
+            for action in TABLE_KEY_ACTIONS
+        ),
+    ]
+    for action in ITEM_ACTIONS:
+        replica_table = table(region=SECONDARY)
+        asks.append(
+            Ask(role, action, replica_table, ALLOWED, (("dynamodb:LeadingKeys", (ALICE,)),))
+        )
+        asks.append(Ask(role, action, replica_table, DENIED, (("dynamodb:LeadingKeys", (BOB,)),)))
+    return asks
 
 
 def matrix() -> list[Ask]:
@@ -193,6 +247,7 @@ def matrix() -> list[Ask]:
             Ask(role, "dynamodb:DeleteTable", table(), DENIED),
             Ask(role, "iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/mallory", DENIED),
             *key_asks(role),
+            *secondary_asks(role),
         ]
     asks.append(
         Ask(
@@ -212,10 +267,17 @@ class StageRoles:
     bucket_policy: dict[str, Any]
     key_policy: dict[str, Any] | None
     """The customer key's own policy; KMS needs it to allow too (it delegates to IAM)."""
+    secondary_region: str | None = None
+    replica_bucket_policy: dict[str, Any] | None = None
+    replica_key_policy: dict[str, Any] | None = None
 
     @property
     def has_key(self) -> bool:
         return self.key_policy is not None
+
+    @property
+    def has_replica(self) -> bool:
+        return self.secondary_region is not None
 
 
 def identity_pools(templates: Templates) -> list[tuple[str, str]]:
@@ -233,12 +295,14 @@ def stage_roles(synthesized: SynthesizedApp, stage: str, pool: int = 0) -> Stage
     access = synthesized.stage(stage).access
     elevated_role = cast(CfnResource, access.access.elevated_role.node.default_child)
     key_template = synthesized.key_template(stage) if synthesized.stage(stage).keys else {}
+    replica_data = synthesized.stage(stage).replica_data
     return roles_in(
         synthesized.templates(stage),
         synthesized.stack(stage).stack_name,
         (access.stack_name, access.get_logical_id(elevated_role)),
         key_template,
         pool,
+        (replica_data.stack_name, replica_data.region) if replica_data else None,
     )
 
 
@@ -247,12 +311,17 @@ def construct_roles(config: StageConfig, pool: int = 0) -> StageRoles:
     `make mutate` judges the IAM-writing constructs by this matrix too)."""
     built = data_access_stack(config, replicated=pool > 0)
     name = built.stack.stack_name
+    templates = {name: built.template}
+    for other in (built.keys, built.replica):
+        if other:
+            templates[other.stack.stack_name] = other.template
     return roles_in(
-        {name: built.template},
+        templates,
         name,
         (name, built.logical_id(built.access.elevated_role)),
-        built.template,
+        built.keys.template if built.keys else built.template,
         pool,
+        (built.replica.stack.stack_name, built.replica.stack.region) if built.replica else None,
     )
 
 
@@ -262,11 +331,13 @@ def roles_in(
     elevated_role: tuple[str, str],
     key_template: dict[str, Any],
     pool: int,
+    replica: tuple[str, str] | None = None,
 ) -> StageRoles:
     """Follow the `pool`-th identity pool's own references to the role it hands signed-in users,
     check that both roles trust that pool and that it tags sessions with the owner id, then
     resolve both roles' policies. The photos and items are in `data_stack`'s template, the
-    stage's key in `key_template` (its Key stack's, or the same one)."""
+    stage's key in `key_template` (its Key stack's, or the same one), and with a `replica`
+    (stack name, Region) the photos' replica bucket and the key's replica in that stack."""
     data = templates[data_stack]
     resources = data["Resources"]
 
@@ -278,14 +349,30 @@ def roles_in(
     table_id, _ = only("AWS::DynamoDB::GlobalTable")
     keys = of_type(key_template, "AWS::KMS::Key")
     key_arns = dict.fromkeys(keys, KEY)
+    replica_template: dict[str, Any] = templates[replica[0]] if replica else {}
+    replica_buckets = {
+        i: f"arn:aws:s3:::{REPLICA_BUCKET}"
+        for i, r in of_type(replica_template, "AWS::S3::Bucket").items()
+        if "CorsConfiguration" in r
+    }
+    replica_keys = of_type(replica_template, "AWS::KMS::ReplicaKey")
+    secondary_key = REPLICA_KEY.replace(SECONDARY, replica[1]) if replica else ""
     local = Names(
-        arns={bucket_id: f"arn:aws:s3:::{BUCKET}", table_id: table(), **key_arns},
+        arns={
+            bucket_id: f"arn:aws:s3:::{BUCKET}",
+            table_id: table(),
+            **key_arns,
+            **replica_buckets,
+            **dict.fromkeys(replica_keys, secondary_key),
+        },
         refs={bucket_id: BUCKET, table_id: TABLE},
     )
     names = Names(
         arns=local.arns,
         refs=local.refs,
-        outputs=stack_outputs(key_template, local) | stack_outputs(data, local),
+        outputs=stack_outputs(key_template, local)
+        | stack_outputs(data, local)
+        | stack_outputs(replica_template, local),
     )
     pools = identity_pools(templates)
 
@@ -333,28 +420,58 @@ def roles_in(
         },
         bucket_policy=resolve(bucket_policy["Properties"]["PolicyDocument"], names),
         key_policy=next((resolve(k["KeyPolicy"], names) for k in keys.values()), None),
+        secondary_region=replica[1] if replica else None,
+        replica_bucket_policy=next(
+            (
+                resolve(p["PolicyDocument"], names)
+                for p in of_type(replica_template, "AWS::S3::BucketPolicy").values()
+                if p["Bucket"]["Ref"] in replica_buckets
+            ),
+            None,
+        ),
+        replica_key_policy=next(
+            (resolve(k["KeyPolicy"], names) for k in replica_keys.values()), None
+        ),
     )
 
 
 def simulation(ask: Ask, roles: StageRoles) -> dict[str, Any]:
+    """The evaluator's request for `ask`, in the stage's own secondary Region (or, for a stage
+    without one, a Region nothing names)."""
+    region = roles.secondary_region or "nowhere-1"
+
+    def placed(value: str) -> str:
+        return value.replace(SECONDARY, region)
+
     context: dict[str, Any] = {
-        key: list(v) if isinstance(v, tuple) else v for key, v in ask.context
+        key: [placed(x) for x in v] if isinstance(v, tuple) else placed(v) for key, v in ask.context
     }
     context["aws:SecureTransport"] = "true" if ask.secure_transport else "false"
     if ask.sub:
         context["aws:PrincipalTag/sub"] = ask.sub
-    resource_policies = {f"arn:aws:s3:::{BUCKET}": roles.bucket_policy, KEY: roles.key_policy}
+    resource = placed(ask.resource)
+    resource_policies = {
+        f"arn:aws:s3:::{BUCKET}": roles.bucket_policy,
+        KEY: roles.key_policy,
+        f"arn:aws:s3:::{REPLICA_BUCKET}": roles.replica_bucket_policy,
+        placed(REPLICA_KEY): roles.replica_key_policy,
+    }
     return request(
         role=ask.role,
         session="cognito-session",
         action=ask.action,
-        resource=ask.resource,
+        resource=resource,
         policies=roles.policies[ask.role],
         context=context,
         resource_policy=next(
-            (p for prefix, p in resource_policies.items() if ask.resource.startswith(prefix)), None
+            (p for prefix, p in resource_policies.items() if _names(resource, prefix)), None
         ),
     )
+
+
+def _names(resource: str, prefix: str) -> bool:
+    """`resource` is the bucket or key `prefix` names, or an object in that bucket."""
+    return resource == prefix or resource.startswith(f"{prefix}/")
 
 
 MATRIX = matrix()
@@ -364,6 +481,7 @@ MATRIX = matrix()
 class Decisions:
     results: dict[str, str]
     has_key: bool
+    has_replica: bool
 
 
 CONSTRUCT_STACKS = {
@@ -392,13 +510,15 @@ def decisions(request: pytest.FixtureRequest, synthesized: SynthesizedApp) -> De
         roles = stage_roles(synthesized, *THROUGH[name])
     results = simulate([simulation(ask, roles) for ask in MATRIX])
     return Decisions(
-        {ask.label: result for ask, result in zip(MATRIX, results, strict=True)}, roles.has_key
+        {ask.label: result for ask, result in zip(MATRIX, results, strict=True)},
+        roles.has_key,
+        roles.has_replica,
     )
 
 
 @pytest.mark.parametrize("ask", MATRIX, ids=[a.label for a in MATRIX])
 def test_isolation_matrix(decisions: Decisions, ask: Ask) -> None:
-    assert decisions.results[ask.label] == expected(ask, decisions.has_key)
+    assert decisions.results[ask.label] == expected(ask, decisions.has_key, decisions.has_replica)
 
 
 def test_matrix_covers_every_granted_action(synthesized: SynthesizedApp, stage_name: str) -> None:
@@ -414,7 +534,7 @@ def test_matrix_covers_every_granted_action(synthesized: SynthesizedApp, stage_n
     granted = {
         action for statement in statements for action in cfn_text.listed(statement["Action"])
     }
-    allowed = {a.action for a in MATRIX if expected(a, roles.has_key) == ALLOWED}
-    denied = {a.action for a in MATRIX if expected(a, roles.has_key) != ALLOWED}
+    allowed = {a.action for a in MATRIX if expected(a, roles.has_key, roles.has_replica) == ALLOWED}
+    denied = {a.action for a in MATRIX if expected(a, roles.has_key, roles.has_replica) != ALLOWED}
     assert granted == allowed
     assert granted <= denied

@@ -14,7 +14,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_finding, accept_resource_wildcard
-from auth_constructs.data.customer_key import CustomerKey, bucket_encryption
+from auth_constructs.data.customer_key import CustomerKey, bucket_encryption, key_use_statement
 from auth_constructs.data.data_layout import PARTITION_KEY, SORT_KEY, USER_PREFIX, user_prefix
 from auth_constructs.data.photo_buckets import access_log_bucket, photos_bucket
 from auth_constructs.data.photo_replica import PhotoReplica, PhotoReplication
@@ -47,6 +47,8 @@ class PhotoStorage(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = key
+        self.replica = replica
+        self._replica_table: dynamodb.ITableV2 | None = None
         removal = removal_policy(stateful)
         self.access_logs = access_log_bucket(self, removal)
         self.bucket = photos_bucket(
@@ -154,11 +156,25 @@ class PhotoStorage(Construct):
                     "dynamodb:Query",
                     "dynamodb:BatchGetItem",
                 ],
-                resources=[self.table.table_arn],
+                resources=self._table_arns(),
                 conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [owner]}},
             )
         )
         self._grant_item_key(grantee)
+        if self.key and self.replica:  # the table's replica, under the key's replica there
+            grantee.grant_principal.add_to_principal_policy(
+                key_use_statement(
+                    self.replica.key_arn, "dynamodb", self.replica.region, ITEM_KEY_ACTIONS, {}
+                )
+            )
+        self._grant_replica_reads(
+            grantee,
+            "Own",
+            prefix,
+            "The wildcard is the object key below the caller's own users/<sub>/ prefix in the "
+            "photos' replica (read while the primary Region is out); <sub> is the session's "
+            "principal tag.",
+        )
 
     def grant_item_writes(self, grantee: iam.IGrantable) -> None:
         """Put any item (a trigger writing a new user's profile)."""
@@ -186,6 +202,13 @@ class PhotoStorage(Construct):
             "Elevated (moderator) groups read every user's photos by design; the grant is "
             "GetObject only, below users/, with no write or delete.",
         )
+        self._grant_replica_reads(
+            grantee,
+            "All",
+            USER_PREFIX,
+            "Elevated (moderator) groups read every user's photos, in the replica too while the "
+            "primary Region is out; GetObject only, below users/.",
+        )
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ListAllPhotos",
@@ -194,6 +217,53 @@ class PhotoStorage(Construct):
                 conditions={"StringLike": {"s3:prefix": [USER_PREFIX, f"{USER_PREFIX}*"]}},
             )
         )
+
+    def _table_arns(self) -> list[str]:
+        """The table, and its replica in the secondary Region (a global table is written in
+        either Region)."""
+        if not self.replica:
+            return [self.table.table_arn]
+        if self._replica_table is None:
+            self._replica_table = self.table.replica(self.replica.region)
+        return [self.table.table_arn, self._replica_table.table_arn]
+
+    def _grant_replica_reads(
+        self, grantee: iam.IGrantable, whose: str, prefix: str, reason: str
+    ) -> None:
+        """Read and list objects under `prefix` in the photos' replica, with its key through
+        S3 there. Reads only: replication runs one way, so a photo written to the replica
+        would never reach the primary."""
+        if not self.replica:
+            return
+        replica = self.replica
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid=f"Read{whose}PhotoReplicas",
+                actions=["s3:GetObject"],
+                resources=[f"{replica.bucket_arn}/{prefix}*"],
+            )
+        )
+        accept_resource_wildcard(
+            cast(Construct, grantee.grant_principal), f"{replica.bucket_arn}/{prefix}*", reason
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid=f"List{whose}PhotoReplicas",
+                actions=["s3:ListBucket"],
+                resources=[replica.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
+            )
+        )
+        if self.key:
+            grantee.grant_principal.add_to_principal_policy(
+                key_use_statement(
+                    replica.key_arn,
+                    "s3",
+                    replica.region,
+                    ["kms:Decrypt"],
+                    {"aws:s3:arn": replica.bucket_arn},
+                )
+            )
 
     def _grant_object_key(self, grantee: iam.IGrantable, actions: list[str]) -> None:
         """The key, for S3 requests on this bucket only (with a Bucket Key, S3's encryption

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import App, CfnResource, Stack
+from aws_cdk import App, CfnResource, Environment, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk.assertions import Template
 from constructs import IConstruct
 from directory_backup.records import OWNER_CLAIM
 
-from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
+from auth_constructs.data.photo_replica import PhotoReplica
 from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.identity.identity_access import IdentityAccess
 from auth_constructs.identity.identity_pool import OWNER, IdentityPool, provider_name
@@ -51,6 +52,10 @@ class DataAccessStack(Built):
     identity_pools: list[IdentityPool]
     pool: cognito.UserPool
     clients: list[cognito.UserPoolClient]
+    replica: Built | None = None
+    """With `replicated`: the secondary Region's stack of the key's replica and the photos'."""
+    keys: Built | None = None
+    """With `replicated`: the stack of the key (in this one otherwise), deployed first."""
 
 
 @dataclass
@@ -74,17 +79,49 @@ def _key(stack: Stack, config: StageConfig) -> CustomerKey | None:
     return CustomerKey(stack, "CustomerKey", config=config.customer_key, stateful=config.stateful)
 
 
-SECOND_REGION = "eu-central-1"
-"""Where the second identity pool of a replicated test stack federates the user pool from."""
+FIRST_REGION, SECOND_REGION = "eu-west-1", "eu-central-1"
+"""A replicated test stack's Regions: its second identity pool federates the user pool as the
+second's, and its photos and key have their replicas there."""
 
 
 def data_access_stack(config: StageConfig, *, replicated: bool = False) -> DataAccessStack:
-    """The stage's key, storage, identity pool (and with `replicated`, a second one, as the
-    secondary Region's) and the roles with the grants and attachments the Access stacks give."""
-    stack = _stack("DataAccess")
-    key = _key(stack, config)
+    """The stage's key, storage, identity pool and the roles with the grants and attachments
+    the Access stacks give; with `replicated` (a config with a customer key), a second identity
+    pool, as the secondary Region's, and the key's and the photos' replicas in a stack there."""
+    replica_stack: Stack | None = None
+    key_stack: Stack | None = None
+    photos: PhotoReplica | None = None
+    if replicated:
+        assert config.customer_key, "a replica needs the customer key"
+        app = App(context=cdk_json_context())
+        key_stack = Stack(app, "Key", env=Environment(region=FIRST_REGION))
+        replica_stack = Stack(app, "ReplicaData", env=Environment(region=SECOND_REGION))
+        stack = Stack(app, "DataAccess", env=Environment(region=FIRST_REGION))
+    else:
+        stack = _stack("DataAccess")
+    key = _key(key_stack or stack, config)
+    if replica_stack and key and config.customer_key:
+        replica_key = CustomerKeyReplica(
+            replica_stack,
+            "CustomerKeyReplica",
+            primary=key,
+            config=config.customer_key,
+            stateful=config.stateful,
+        )
+        photos = PhotoReplica(
+            replica_stack,
+            "Photos",
+            config=config.data_access,
+            stateful=config.stateful,
+            key=replica_key,
+        )
     storage = PhotoStorage(
-        stack, "Storage", config=config.data_access, stateful=config.stateful, key=key
+        stack,
+        "Storage",
+        config=config.data_access,
+        stateful=config.stateful,
+        key=key,
+        replica=photos,
     )
     pool = cognito.UserPool(stack, "UserPool")
     clients = [pool.add_client("web"), pool.add_client("mobile")]
@@ -121,7 +158,11 @@ def data_access_stack(config: StageConfig, *, replicated: bool = False) -> DataA
     storage.grant_read_all_photos(access.elevated_role)
     for index, identity_pool in enumerate(pools):
         access.attach(stack, f"RoleAttachment{index}", identity_pool)
-    return DataAccessStack(stack, template_of(stack), key, storage, access, pools, pool, clients)
+    replica = Built(replica_stack, template_of(replica_stack)) if replica_stack else None
+    keys = Built(key_stack, template_of(key_stack)) if key_stack else None
+    return DataAccessStack(
+        stack, template_of(stack), key, storage, access, pools, pool, clients, replica, keys
+    )
 
 
 def triggers_stack(config: StageConfig) -> TriggersStack:

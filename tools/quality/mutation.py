@@ -53,7 +53,11 @@ IAM_WRITERS = {
         "xǁCustomerKeyǁallow_*",
         "xǁCustomerKeyǁgrant_through",
     ),
-    "auth_constructs.data.photo_storage": ("xǁPhotoStorageǁgrant_*", "xǁPhotoStorageǁ_grant_*"),
+    "auth_constructs.data.photo_storage": (
+        "xǁPhotoStorageǁgrant_*",
+        "xǁPhotoStorageǁ_grant_*",
+        "xǁPhotoStorageǁ_table_arns",
+    ),
     "auth_constructs.data.photo_replica": ("xǁPhotoReplicationǁ__init__",),
 }
 """The functions of the constructs that write IAM policies and trust, the only ones of theirs
