@@ -129,12 +129,14 @@ def check_redirect_urls(urls: Iterable[str], key: str, *, production: bool) -> N
 
 
 def check_web_origin(origin: str, key: str, *, production: bool) -> None:
-    """A CORS origin is scheme://host[:port] and nothing else."""
+    """A CORS origin is scheme://host[:port] and nothing else, not even a trailing slash:
+    browsers send `Origin` without one and S3 matches a bucket's CORS origins exactly, so
+    `https://host/` would never match."""
     parts = urlsplit(origin)
     require(
         parts.scheme in {"http", "https"}
         and bool(parts.hostname)
-        and parts.path in {"", "/"}
+        and not parts.path
         and not parts.query
         and not parts.fragment,
         key,

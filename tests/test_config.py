@@ -51,6 +51,35 @@ def tokens(**changes: timedelta) -> TokenValidityConfig:
 
 BAD: list[BadCase] = [
     (
+        "callback URL without a scheme",
+        lambda: with_pool(
+            sandbox(),
+            web_client=dataclasses.replace(
+                sandbox().user_pool.web_client, callback_urls=("gallery.example.net/auth",)
+            ),
+        ),
+        "Sandbox.user_pool.web_client.callback_urls[0]",
+        (
+            "'gallery.example.net/auth' is not an absolute URL. Fix: use e.g. "
+            "https://app.example.com/callback"
+        ),
+    ),
+    (
+        "callback URL with a fragment",
+        lambda: with_pool(
+            sandbox(),
+            web_client=dataclasses.replace(
+                sandbox().user_pool.web_client,
+                callback_urls=("http://localhost:3000/auth", "http://localhost:3000/auth#done"),
+            ),
+        ),
+        "Sandbox.user_pool.web_client.callback_urls[1]",
+        (
+            "'http://localhost:3000/auth#done' has a #fragment, which OAuth forbids. Fix: drop "
+            "the part after '#'"
+        ),
+    ),
+    (
         "http callback in prod",
         lambda: with_pool(
             live(),

@@ -245,6 +245,23 @@ def test_guest_access_override_needs_and_records_a_reason() -> None:
 
 BAD: list[BadCase] = [
     (
+        "an origin twice",
+        lambda: with_access(
+            sandbox(), web_origins=("http://localhost:3000", "http://localhost:3000")
+        ),
+        "Sandbox.data_access.web_origins",
+        "'http://localhost:3000' appears twice. Fix: give each entry a unique name",
+    ),
+    (
+        "origin with a trailing slash",
+        lambda: with_access(live(), web_origins=("https://gallery.example.net/",)),
+        "Live.data_access.web_origins[0]",
+        (
+            "'https://gallery.example.net/' is not a web origin. Fix: use scheme://host[:port], "
+            "e.g. https://photos.example.com, without a path"
+        ),
+    ),
+    (
         "no web origin",
         lambda: with_access(sandbox(), web_origins=()),
         "Sandbox.data_access.web_origins",

@@ -148,6 +148,15 @@ def with_backup(config: StageConfig, **changes: Any) -> StageConfig:
 
 BAD: list[BadCase] = [
     (
+        "retention beyond 36500 days",
+        lambda: with_backup(sandbox(), retention_days=36501),
+        "Sandbox.backup.retention_days",
+        (
+            "36501 is outside the retention range (1-36500 days). Fix: keep recovery points 1 to "
+            "36500 days"
+        ),
+    ),
+    (
         "backup at hour 24",
         lambda: with_backup(sandbox(), start_hour_utc=24),
         "Sandbox.backup.start_hour_utc",
@@ -218,6 +227,17 @@ BAD: list[BadCase] = [
         ),
     ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("start_hour_utc", "retention_days"), [(0, 1), (23, 36500)], ids=["first", "last"]
+)
+def test_a_backup_at_its_limits_is_accepted(start_hour_utc: int, retention_days: int) -> None:
+    """The other side of BAD: hours 0 and 23, and 1 and 36500 days of retention, are accepted."""
+    config = with_backup(sandbox(), start_hour_utc=start_hour_utc, retention_days=retention_days)
+    assert config.backup == BackupConfig(
+        start_hour_utc=start_hour_utc, retention_days=retention_days
+    )
 
 
 @bad_config_cases(BAD)

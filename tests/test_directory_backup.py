@@ -171,6 +171,12 @@ def bad(case: str, key: str, message: str, **config: Any) -> BadCase:
 
 
 BAD: list[BadCase] = [
+    bad(
+        "drop-over-100",
+        "user_drop_alarm_percent",
+        "101 is not a percentage. Fix: use 1 to 100",
+        user_drop_alarm_percent=101,
+    ),
     (
         "production-without-lock",
         lambda: dataclasses.replace(live(), directory_backup=DirectoryBackupConfig()),
@@ -236,6 +242,25 @@ def test_bad_directory_backup_config_fails_with_key_and_fix(
     make: Any, key: str, message: str
 ) -> None:
     assert_config_error(make, key, message)
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"list_requests_per_second": 0.5},
+        {"read_requests_per_second": 0.5},
+        {"list_requests_per_second": 15},
+        {"read_requests_per_second": 60},
+        {"user_drop_alarm_percent": 1},
+        {"user_drop_alarm_percent": 100},
+    ],
+    ids=["slow-list", "slow-read", "half-of-user-list", "half-of-user-read", "drop-1", "drop-100"],
+)
+def test_a_directory_backup_at_its_limits_is_accepted(limits: dict[str, Any]) -> None:
+    """The other side of BAD: a rate just above 0 or at half its quota, and a drop alarm at 1 or
+    100 percent, are accepted."""
+    config = DirectoryBackupConfig(**limits)
+    assert dataclasses.replace(sandbox(), directory_backup=config).directory_backup == config
 
 
 def test_a_locked_production_config_is_accepted() -> None:
