@@ -17,6 +17,7 @@ from stacks.outputs import deployed_stack_name
 from stacks.stage import IdentityStage
 from tests.support.app import SynthesizedApp, configs_app
 from tests.support.configs import LIVE, SANDBOX, live
+from tools.review import guard
 from tools.review.guard import (
     DEFAULT_BASELINE,
     Finding,
@@ -125,6 +126,38 @@ def resource(kind: str, **properties: Any) -> dict[str, Any]:
 
 
 TABLE = resource("AWS::DynamoDB::Table", TableName="items")
+POOL = "AWS::Cognito::UserPool"
+TIER = {"Name": "tier", "AttributeDataType": "String", "Mutable": True}
+
+
+def test_a_schema_finding_names_its_stack_and_both_versions_of_the_attribute() -> None:
+    baseline = {"Resources": {"Pool": resource(POOL, Schema=[TIER])}}
+    current = {"Resources": {"Pool": resource(POOL, Schema=[{**TIER, "Mutable": False}])}}
+    assert compare(LIVE, baseline, current) == [
+        Finding(
+            LIVE,
+            "Pool",
+            POOL,
+            'Schema: attribute tier changed from {"Name": "tier", "AttributeDataType": "String", '
+            '"Mutable": true} to {"Name": "tier", "AttributeDataType": "String", "Mutable": '
+            "false}, which forces replacement",
+        )
+    ]
+
+
+def test_a_pool_recorded_without_properties_is_judged_on_its_schema() -> None:
+    """Every property of AWS::Cognito::UserPool is optional: a pool recorded without the
+    section, which then gains a standard attribute, is refused like any other."""
+    baseline = {"Resources": {"Pool": {"Type": POOL}}}
+    current = {"Resources": {"Pool": resource(POOL, Schema=[{"Name": "phone_number"}])}}
+    assert compare(LIVE, baseline, current) == [
+        Finding(
+            LIVE,
+            "Pool",
+            POOL,
+            "Schema: standard attribute phone_number added, which forces replacement",
+        )
+    ]
 
 
 def test_every_stateful_resource_is_judged_after_a_finding() -> None:
@@ -193,9 +226,42 @@ def test_cli_reports_and_fails(
     accept(tmp_path, samples.outdir)
     (tmp_path / f"{AUTH}.template.json").write_text(json.dumps(old))
     assert main(["--baseline", str(tmp_path), "--cdk-out", str(samples.outdir)]) == 1
-    err = capsys.readouterr().err
-    assert f"REPLACEMENT GUARD: {AUTH}: AWS::Cognito::UserPool UserPoolFromAnOldName" in err
-    assert "make accept" in err
+    assert capsys.readouterr().err.splitlines() == [
+        f"REPLACEMENT GUARD: {AUTH}: AWS::Cognito::UserPool UserPoolFromAnOldName: its logical "
+        "ID vanished, so CloudFormation would delete it",
+        "If this is intended, review it, run `make accept` and commit the new records.",
+    ]
+
+
+def test_cli_help_says_what_the_guard_does(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")  # argparse wraps help to the terminal's width
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
+    assert "Fail on deletion or replacement of stateful resources." in lines
+    assert "--accept print the changes, then record the baselines" in lines
+
+
+def test_cli_defaults_to_the_recorded_baselines_and_the_last_synth(
+    tmp_path: Path,
+    samples: SynthesizedApp,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without flags the guard judges <ROOT>/cdk.out (what `make guard`, which passes only
+    --baseline, judges) against DEFAULT_BASELINE."""
+    records = tmp_path / "records"
+    accept(records, samples.outdir)
+    (tmp_path / "cdk.out").symlink_to(samples.outdir.resolve(), target_is_directory=True)
+    monkeypatch.setattr(guard, "DEFAULT_BASELINE", records)
+    monkeypatch.setattr(guard, "ROOT", tmp_path)
+    assert main([]) == 0
+    assert capsys.readouterr().out == (
+        f"guard: no stateful resource would be deleted or replaced ({records})\n"
+    )
 
 
 def test_a_stage_gone_from_the_app_fails_and_the_others_are_still_checked(
@@ -284,9 +350,13 @@ def sample_stacks(samples: SynthesizedApp) -> set[str]:
 def test_a_stage_without_a_baseline_fails_until_accepted(
     tmp_path: Path, samples: SynthesizedApp
 ) -> None:
-    findings = check(tmp_path, samples.outdir)
-    assert {f.stack for f in findings} == sample_stacks(samples)
-    assert all("no baseline is recorded" in f.reason for f in findings)
+    assert sorted(check(tmp_path, samples.outdir), key=str) == sorted(
+        (
+            Finding(stack, "-", "stack", "no baseline is recorded for it")
+            for stack in sample_stacks(samples)
+        ),
+        key=str,
+    )
 
 
 def test_accept_reports_changes_then_records(

@@ -1335,3 +1335,156 @@ def test_template_pairs_give_exactly_these_lines(
     before: dict[str, Any], after: dict[str, Any], lines: list[tuple[Severity, str]]
 ) -> None:
     assert [(c.severity, c.text) for c in stage_changes("Stage", before, after)] == lines
+
+
+ROLE, MANAGED_POLICY = "AWS::IAM::Role", "AWS::IAM::ManagedPolicy"
+LAMBDA_TRUST = {
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+}
+
+
+def allow(actions: list[str], on: list[str], condition: dict[str, Any] | None = None) -> Any:
+    """An Allow statement, as CDK writes one (a condition only when there is one)."""
+    return {"Effect": "Allow", "Action": actions, "Resource": on} | (
+        {} if condition is None else {"Condition": condition}
+    )
+
+
+def iam_role(*statements: Any, trust: Any = LAMBDA_TRUST, **properties: Any) -> Any:
+    """A role with its statements inline (none: no Policies section)."""
+    inline = [{"PolicyName": "photos", "PolicyDocument": {"Statement": list(statements)}}]
+    return resource(
+        ROLE,
+        {"AssumeRolePolicyDocument": trust, **({"Policies": inline} if statements else {})}
+        | properties,
+    )
+
+
+READS = allow(["s3:GetObject"], [PHOTOS])
+IAM_PAIRS = {
+    "a role gains exactly as many actions as are shown, with no 'and 0 more'": (
+        resources(Photos=iam_role(READS)),
+        resources(
+            Photos=iam_role(
+                READS,
+                allow(
+                    [
+                        "s3:PutObject",
+                        "s3:DeleteObject",
+                        "s3:PutObjectAcl",
+                        "s3:PutObjectTagging",
+                        "s3:DeleteObjectTagging",
+                        "s3:PutObjectRetention",
+                    ],
+                    [PHOTOS],
+                ),
+            )
+        ),
+        [
+            (
+                Severity.HIGH,
+                "role `Photos` gains write access: `s3:DeleteObject`, `s3:DeleteObjectTagging`, "
+                "`s3:PutObject`, `s3:PutObjectAcl`, `s3:PutObjectRetention`, "
+                "`s3:PutObjectTagging` on `arn:aws:s3:::photos/*`",
+            )
+        ],
+    ),
+    "a customer managed policy attached through the role's ManagedPolicyArns": (
+        resources(Photos=iam_role(READS)),
+        resources(
+            Photos=iam_role(READS, ManagedPolicyArns=[{"Ref": "Extra"}]),
+            Extra=resource(
+                MANAGED_POLICY,
+                {"PolicyDocument": {"Statement": [allow(["s3:DeleteObject"], [PHOTOS])]}},
+            ),
+        ),
+        [
+            (
+                Severity.HIGH,
+                "role `Photos` gains write access: `s3:DeleteObject` on `arn:aws:s3:::photos/*`",
+            )
+        ],
+    ),
+    "a grant kept under its condition is not loosened": (
+        resources(Photos=iam_role(allow(["s3:GetObject"], [PHOTOS], TAGGED))),
+        resources(Photos=iam_role(allow(["s3:GetObject", "s3:DeleteObject"], [PHOTOS], TAGGED))),
+        [
+            (
+                Severity.HIGH,
+                "role `Photos` gains write access: `s3:DeleteObject` on "
+                "`arn:aws:s3:::photos/*` under aws:PrincipalTag/team",
+            )
+        ],
+    ),
+    "a grant loses both its conditions, and the role gains a write": (
+        resources(Photos=iam_role(allow(["s3:GetObject"], [PHOTOS], TWO_KEYS))),
+        resources(Photos=iam_role(allow(["s3:GetObject", "s3:DeleteObject"], [PHOTOS]))),
+        [
+            (
+                Severity.HIGH,
+                "role `Photos`: `s3:GetObject` on `arn:aws:s3:::photos/*` loses condition "
+                "StringEquals aws:PrincipalTag/team; loses condition StringEquals "
+                "aws:SourceAccount",
+            ),
+            (
+                Severity.HIGH,
+                "role `Photos` gains write access: `s3:DeleteObject` on `arn:aws:s3:::photos/*`",
+            ),
+        ],
+    ),
+    "a new role nobody may assume": (
+        resources(),
+        resources(
+            Locked=iam_role(
+                trust={
+                    "Statement": [
+                        {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+                    ]
+                }
+            )
+        ),
+        [(Severity.MEDIUM, "new role `Locked` trusted by nobody")],
+    ),
+    "a role gains every action": (
+        resources(Photos=iam_role(READS)),
+        resources(Photos=iam_role(READS, allow(["*"], [PHOTOS]))),
+        [
+            (
+                Severity.HIGH,
+                "role `Photos` gains write access (wildcard): `*` on `arn:aws:s3:::photos/*`",
+            )
+        ],
+    ),
+    "a role gains one action on two resources: one line": (
+        resources(Photos=iam_role(READS)),
+        resources(
+            Photos=iam_role(
+                allow(
+                    ["s3:GetObject"],
+                    [PHOTOS, "arn:aws:s3:::backups/a", "arn:aws:s3:::backups/b"],
+                )
+            )
+        ),
+        [
+            (
+                Severity.MEDIUM,
+                "role `Photos` gains read access: `s3:GetObject` on `arn:aws:s3:::backups/a`, "
+                "`arn:aws:s3:::backups/b`",
+            )
+        ],
+    ),
+}
+"""Hand-written role templates: what iam_changes says of each, line for line."""
+
+
+@pytest.mark.parametrize(("before", "after", "lines"), IAM_PAIRS.values(), ids=IAM_PAIRS)
+def test_iam_pairs_give_exactly_these_lines(
+    before: dict[str, Any], after: dict[str, Any], lines: list[tuple[Severity, str]]
+) -> None:
+    assert list(iam_changes(before, after)) == [Change(s, text) for s, text in lines]
