@@ -28,7 +28,7 @@ from typing import Any
 import boto3
 
 from auth_constructs.identity.login_failover import FOLLOW_THE_PROBE
-from stacks.outputs import SECONDARY_STACK_ID, StackOutput
+from stacks.outputs import SECONDARY_STACK_ID, StackOutput, deployed_stack_name
 from stage_config import StageConfig
 from stage_config.selection import select_stages
 from tools.deploy.client_config import Outputs, OutputsError, stage_outputs
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cognito = boto3.client("cognito-idp", region_name=stage.secondary)
     route53 = boto3.client("route53")
-    secondary_stack = f"{stage.name}-{SECONDARY_STACK_ID}"
+    secondary_stack = deployed_stack_name(stage.name, SECONDARY_STACK_ID)
     try:
         synthesized = json.loads(template_path(CDK_OUT, secondary_stack).read_text())
     except (KeyError, FileNotFoundError):
