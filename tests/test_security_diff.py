@@ -23,7 +23,7 @@ from auth_constructs.protection.edge_protection import EdgeProtection
 from stage_config import StatefulPolicy, WafConfig
 from tools.review.changes import Change, Severity
 from tools.review.iam_diff import iam_changes
-from tools.review.security_diff import markdown, stage_changes
+from tools.review.security_diff import GROUP, markdown, stage_changes
 
 PHOTOS = "arn:aws:s3:::photos/*"
 Build = Callable[[Stack, bool], None]
@@ -930,9 +930,10 @@ def test_other_changes_name_what_moved() -> None:
         for c in (False, True)
     )
     assert [str(c) for c in stage_changes("Modified", before, after)] == [
+        "- **MEDIUM** user group `Viewers` (Viewers) deleted or replaced: its members lose it "
+        "(and its role)",
         "- AWS::Cognito::UserPoolGroup `Editors` modified "
         "(Description, Precedence, DeletionPolicy)",
-        "- AWS::Cognito::UserPoolGroup `Viewers` removed",
         "- output `Added` added",
         "- output `Changed` changed",
         "- output `Removed` removed",
@@ -1021,6 +1022,33 @@ def kept_client(grace: int) -> dict[str, Any]:
 
 
 TEMPLATE_PAIRS = {
+    "a user group gone from the stack (moved, or removed from config)": (
+        resources(Admins=resource(GROUP, {"GroupName": "admins"})),
+        resources(),
+        [
+            (
+                Severity.MEDIUM,
+                "user group `Admins` (admins) deleted or replaced: its members lose it (and its "
+                "role)",
+            )
+        ],
+    ),
+    "a user group renamed in place (GroupName is fixed at creation)": (
+        resources(Admins=resource(GROUP, {"GroupName": "admins"})),
+        resources(Admins=resource(GROUP, {"GroupName": "moderators"})),
+        [
+            (
+                Severity.MEDIUM,
+                "user group `Admins` (admins) deleted or replaced: its members lose it (and its "
+                "role)",
+            )
+        ],
+    ),
+    "a user group's precedence changed: kept": (
+        resources(Admins=resource(GROUP, {"GroupName": "admins", "Precedence": 0})),
+        resources(Admins=resource(GROUP, {"GroupName": "admins", "Precedence": 1})),
+        [(Severity.OTHER, "AWS::Cognito::UserPoolGroup `Admins` modified (Precedence)")],
+    ),
     "global table: one replica loses deletion protection": (
         resources(Items=resource(GLOBAL_TABLE, replicas(True, True))),
         resources(Items=resource(GLOBAL_TABLE, replicas(True, False))),

@@ -5,8 +5,8 @@ the web ACL, risk configuration or log delivery removed, rotation off, the rate 
 guest identities or the classic flow turned on; IAM grants and trust widened
 (`tools.review.iam_diff`); callback/logout URLs and web origins added (http and localhost
 called out); providers added or remapped; token lifetimes lengthened; deletion protection or
-RETAIN lost; a stateful resource replaced (the replacement guard's own comparison). Everything
-else that moved is one line each.
+RETAIN lost; a stateful resource replaced (the replacement guard's own comparison); a user group
+deleted or replaced (its members lose it). Everything else that moved is one line each.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from tools.review.iam_diff import iam_changes
 from tools.review.templates import of_type
 
 Props = dict[str, Any]
+GROUP = "AWS::Cognito::UserPoolGroup"
 RANKS = {
     "MfaConfiguration": ("OFF", "OPTIONAL", "ON"),
     "UserPoolTier": ("LITE", "ESSENTIALS", "PLUS"),
@@ -318,6 +319,21 @@ def stateful_changes(stage: str, before: dict[str, Any], after: dict[str, Any]) 
             yield Change(Severity.HIGH, f"{subject}: deletion protection lost")
 
 
+def group_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
+    """A user group deleted or replaced (gone from this stack, or renamed: `GroupName` is fixed
+    at creation): Cognito keeps no membership for a new group, so its members lose it and the
+    role it carries. A group moved to another stack of the stage is such a case."""
+    now = of_type(after, GROUP)
+    for logical_id, props in of_type(before, GROUP).items():
+        name = props.get("GroupName", logical_id)
+        if logical_id not in now or now[logical_id].get("GroupName", logical_id) != name:
+            yield Change(
+                Severity.MEDIUM,
+                f"user group `{logical_id}` ({name}) deleted or replaced: its members lose it "
+                "(and its role)",
+            )
+
+
 def _protected(table: dict[str, Any]) -> bool:
     """A table's deletion protection: its own, or (a global table's) that of every replica."""
     replicas = table.get("Replicas", [])
@@ -376,6 +392,7 @@ def stage_changes(stage: str, before: dict[str, Any], after: dict[str, Any]) -> 
     """Every change from BASE's template to the current one, most severe first."""
     flagged = [
         *stateful_changes(stage, before, after),
+        *group_changes(before, after),
         *user_pool_changes(before, after),
         *identity_pool_changes(before, after),
         *protection_changes(before, after),
