@@ -10,7 +10,15 @@ import tomllib
 from pathlib import Path
 
 from tests.support.paths import ROOT
-from tools.quality.mutation import IAM_WRITERS, batches, mutable, mutant_patterns, report
+from tools.quality.mutation import (
+    EQUIVALENT,
+    IAM_WRITERS,
+    batches,
+    mutable,
+    mutant_patterns,
+    mutated_modules,
+    report,
+)
 
 KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36
 
@@ -161,3 +169,13 @@ def test_a_file_whose_functions_are_all_decorated_is_no_run() -> None:
     assert {f"lambdas.{path.parent.name}.index.*" for path in handlers} <= {
         pattern for batch in batches("lambdas") for pattern in batch
     }
+
+
+def test_the_reviewed_equivalents_parse_and_each_names_a_mutated_module_with_a_reason() -> None:
+    """A duplicate key makes the file unreadable, and `make mutate` with it."""
+    equivalent = tomllib.loads(EQUIVALENT.read_text())["equivalent"]
+    modules = set(mutated_modules())
+    for name, reason in equivalent.items():
+        assert name.rsplit(".", 1)[0] in modules, name
+        assert "__mutmut_" in name, name
+        assert reason.strip(), name
