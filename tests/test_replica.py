@@ -172,6 +172,22 @@ def test_the_replicated_stage_deploys_in_one_pass(
     assert assembly_order_problems(app.outdir, LIVE) == []
 
 
+def test_the_summary_lists_both_identity_pools(
+    pair: tuple[SynthesizedApp, SynthesizedApp],
+) -> None:
+    """`make summary`: the secondary Region's pool, under both of the user pool's names."""
+    _, app = pair
+    lines = review(app.outdir).splitlines()
+    pools = [line for line in lines if "classic flow" in line]
+    assert pools == [
+        f"- `IdentityAccessPoolC6B30B21` ({LIVE}-Auth): guests False; classic flow False; "
+        "providers ${UserPoolDAD9161D.ProviderName}",
+        f"- `IdentityPoolAA95ECA5` ({LIVE}-Secondary): guests False; classic flow False; "
+        f"providers cognito-idp.{SECONDARY}.${{AWS::URLSuffix}}/${{UserPoolDAD9161D}}, "
+        f"cognito-idp.{PRIMARY}.${{AWS::URLSuffix}}/${{UserPoolDAD9161D}}",
+    ]
+
+
 def test_a_stack_read_before_it_deploys_is_caught(
     pair: tuple[SynthesizedApp, SynthesizedApp], tmp_path: Path
 ) -> None:

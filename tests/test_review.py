@@ -57,6 +57,14 @@ def test_providers_and_triggers(stages: dict[str, str]) -> None:
     assert "(event V3_0)" in stages[LIVE]
 
 
+def test_each_identity_pool_with_its_guests_flow_and_providers(stages: dict[str, str]) -> None:
+    assert (
+        f"- `IdentityAccessPoolC6B30B21` ({LIVE}-Auth): guests False; classic flow False; "
+        "providers ${UserPoolDAD9161D.ProviderName}"
+    ) in stages[LIVE]
+    assert stages[LIVE].count("classic flow") == 1, "one identity pool without a replica"
+
+
 def test_roles_with_actions_and_resources(samples: SynthesizedApp, stages: dict[str, str]) -> None:
     stack = cast(AuthStack, samples.stack(LIVE))
 

@@ -10,7 +10,8 @@ one line per other change, or "no change". The pull-request workflow posts it an
 flagged change unless the pull request carries the `security-accepted` label.
 
 The state summary lists what each stage deploys: sign-in options, MFA, password policy, token
-lifetimes, clients, providers, triggers, and every IAM role's actions and resource patterns.
+lifetimes, clients, providers, triggers, identity pools, and every IAM role's actions and
+resource patterns, across the stage's stacks.
 """
 
 from __future__ import annotations
@@ -154,8 +155,23 @@ def review(cdk_out: Path) -> str:
         lines += [f"## {stage}", ""]
         for section in (user_pool_lines, client_lines, provider_lines):
             lines += [*section(auth), ""]
+        lines += [*identity_pool_lines(stacks), ""]
         lines += [*role_lines(iam_resources(stacks)), ""]
     return "\n".join(lines)
+
+
+def identity_pool_lines(stacks: dict[str, dict[str, Any]]) -> Iterator[str]:
+    """Each identity pool of the stage (with a replica, the secondary Region's too)."""
+    yield "**Identity pools**"
+    for stack, template in stacks.items():
+        for pool_id, props in of_type(template, "AWS::Cognito::IdentityPool").items():
+            providers = dict.fromkeys(
+                render(p["ProviderName"]) for p in props.get("CognitoIdentityProviders", [])
+            )
+            yield (
+                f"- `{pool_id}` ({stack}): guests {props.get('AllowUnauthenticatedIdentities')}; "
+                f"classic flow {props.get('AllowClassicFlow')}; providers {', '.join(providers)}"
+            )
 
 
 def iam_resources(stacks: dict[str, dict[str, Any]]) -> dict[str, Any]:
