@@ -17,8 +17,3 @@ def wait_only_for_policy(resource: CfnResource, role: iam.Role) -> None:
     policy = cast(iam.CfnPolicy, role.node.find_child("DefaultPolicy").node.default_child)
     resource.add_override("DependsOn", [Stack.of(resource).get_logical_id(policy)])
 
-
-def drop_depends_on(resource: CfnResource) -> None:
-    """Remove every DependsOn of `resource`, for a resource that references (Ref/GetAtt) each
-    thing CDK made it depend on, such as the identity pool and its user pool and clients."""
-    resource.add_deletion_override("DependsOn")
