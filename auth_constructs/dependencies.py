@@ -16,4 +16,3 @@ def wait_only_for_policy(resource: CfnResource, role: iam.Role) -> None:
     """
     policy = cast(iam.CfnPolicy, role.node.find_child("DefaultPolicy").node.default_child)
     resource.add_override("DependsOn", [Stack.of(resource).get_logical_id(policy)])
-

@@ -17,10 +17,12 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from auth_constructs.compliance.accepted_findings import accept_inline_policies
 from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.data.photo_replica import PhotoReplica
 from auth_constructs.identity.identity_pool import IdentityPool, provider_name
 from auth_constructs.identity.pool_replica import RegionalSettings
+from auth_constructs.identity.replica_triggers import ReplicaTriggers
 from stacks.outputs import SecondaryOutput
 from stage_config import (
     CustomerKeyConfig,
@@ -28,6 +30,7 @@ from stage_config import (
     ReplicaConfig,
     SesEmailConfig,
     StatefulPolicy,
+    TriggersConfig,
 )
 
 
@@ -56,7 +59,8 @@ class ReplicaDataStack(Stack):
 
 
 class SecondaryStack(Stack):
-    """The pool replica's regional settings and the secondary Region's identity pool."""
+    """The pool replica's regional settings (with its pre token generation trigger) and the
+    secondary Region's identity pool."""
 
     def __init__(
         self,
@@ -71,15 +75,30 @@ class SecondaryStack(Stack):
         data_access: DataAccessConfig,
         stateful: StatefulPolicy,
         owner_claim: str | None,
+        triggers: TriggersConfig | None,
+        key: CustomerKeyReplica | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.triggers: ReplicaTriggers | None = None
+        if triggers:
+            self.triggers = ReplicaTriggers(
+                self,
+                "Triggers",
+                user_pool_id=user_pool_id,
+                config=triggers,
+                stateful=stateful,
+                elevated_groups=data_access.elevated_groups,
+                owner_claim=owner_claim or "",
+                key=key,
+            )
         self.settings = RegionalSettings(
             self,
             "RegionalSettings",
             user_pool_id=user_pool_id,
             email=email,
             ses_region=replica.ses_region,
+            lambda_config=self.triggers.lambda_config if self.triggers else None,
         )
         # Which Region a replica's tokens name in their `iss` under the ORIGINAL issuer is not
         # documented (docs/multi-region.md): the pool accepts the user pool under both names.
@@ -98,3 +117,4 @@ class SecondaryStack(Stack):
         CfnOutput(
             self, SecondaryOutput.IDENTITY_POOL_ID.value, value=self.identity_pool.identity_pool_id
         )
+        accept_inline_policies(self)

@@ -82,6 +82,8 @@ class IdentityStage(Stage):
                 data_access=config.data_access,
                 stateful=config.stateful,
                 owner_claim=self.auth.identity_pool.owner_claim,
+                triggers=config.triggers,
+                key=self.replica_data.replica if self.replica_data else None,
                 termination_protection=config.production,
                 description=f"Cognito identity layer ({config.name}): the replica's settings "
                 "and the secondary identity pool",

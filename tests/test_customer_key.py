@@ -33,6 +33,26 @@ def log_groups(app: SynthesizedApp, stage: str) -> dict[str, dict[str, Any]]:
     return {i: r["Properties"] for i, r in app.resources(stage, "AWS::Logs::LogGroup").items()}
 
 
+def replica_reference(app: SynthesizedApp, stage: str) -> dict[str, Any]:
+    """The key replica's ARN as the secondary Region's stacks read it."""
+    replica_data = app.stage(stage).replica_data
+    assert replica_data is not None
+    template = app.template_json(stage, replica_data)
+    (key_id,) = of_type(template, "AWS::KMS::ReplicaKey")
+    (output,) = (
+        name
+        for name, o in template["Outputs"].items()
+        if o["Value"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    )
+    return {
+        "Fn::GetStackOutput": {
+            "StackName": replica_data.stack_name,
+            "Region": replica_data.region,
+            "OutputName": output,
+        }
+    }
+
+
 def is_cognito_delivery(group: dict[str, Any]) -> bool:
     name = group.get("LogGroupName", {})
     return isinstance(name, dict) and name.get("Fn::Join", ["", [""]])[1][0] == VENDED
@@ -62,9 +82,17 @@ def test_stage_data_and_logs_use_the_key_when_configured(
     }
     assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
     assert replica["SSESpecification"] == {"KMSMasterKeyId": arn}
-    for logical_id, group in groups.items():
-        expected = None if is_cognito_delivery(group) else arn
-        assert group.get("KmsKeyId") == expected, logical_id
+    stage = synthesized.stage(stage_name)
+    for stack in stage.stacks:
+        # In the secondary Region, the key's replica there (the ReplicaData stack's output).
+        key_there = (
+            arn if stack.region == stage.auth.region else replica_reference(synthesized, stage_name)
+        )
+        for logical_id, group in of_type(
+            synthesized.template_json(stage_name, stack), "AWS::Logs::LogGroup"
+        ).items():
+            expected = None if is_cognito_delivery(group) else key_there
+            assert group.get("KmsKeyId") == expected, (stack.stack_name, logical_id)
     # The key rotates, and is kept as the stage keeps the data it encrypts.
     config = stage_config.customer_key
     (key,) = synthesized.resources(stage_name, KEY).values()

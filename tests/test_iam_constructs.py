@@ -9,6 +9,7 @@ stand in for the ARNs and names the stack references (`arn:<id>`, `<id>`).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from trigger_common import TIMEOUT_SECONDS
 from auth_constructs.compliance.accepted_findings import CONTROL_TOWER
 from auth_constructs.data.customer_key import CustomerKey
 from auth_constructs.identity.identity_pool import IdentityPool
+from auth_constructs.identity.replica_triggers import ReplicaTriggers
 from auth_constructs.operations.smoke_access import (
     SmokeAccess,
     smoke_principal,
@@ -570,6 +572,65 @@ def test_only_pre_sign_up_and_post_confirmation_act_on_the_pool_as_their_own_rol
     }
     for resource, role in policies.values():
         assert resource["Properties"]["Roles"] == [{"Ref": built.logical_id(role)}]
+
+
+def test_the_replicas_pre_token_generation_runs_the_primarys_settings_for_its_replica_only(
+    trigger_stacks: dict[str, TriggersStack],
+) -> None:
+    """In the secondary Region: the same function and settings as the primary's, a role that
+    writes only its own logs, invocable only by Cognito for this account's replica of the pool
+    there, attached to the replica as pre token generation V3_0."""
+    config = live()
+    assert config.triggers
+    stack = Stack(App(context=cdk_json_context()), "Secondary")
+    replica = ReplicaTriggers(
+        stack,
+        "Triggers",
+        user_pool_id="eu-west-1_Pool",
+        config=config.triggers,
+        stateful=config.stateful,
+        elevated_groups=config.data_access.elevated_groups,
+        owner_claim="data_owner",
+        key=None,
+    )
+    built = Built(stack, template_of(stack))
+    function = replica.pre_token_generation
+    properties = built.resource(function)["Properties"]
+    primary = trigger_stacks["with key"]
+    primary_function = primary.resource(primary.triggers.pre_token_generation)["Properties"]
+    settings = json.loads(properties["Environment"]["Variables"]["TRIGGER_SETTINGS"])
+    assert settings == json.loads(
+        primary_function["Environment"]["Variables"]["TRIGGER_SETTINGS"]
+    ) | {"owner_claim": "data_owner"}
+    for same in ("Handler", "Runtime", "Architectures", "Timeout", "MemorySize"):
+        assert properties[same] == primary_function[same], same
+    role = role_of(function)
+    assert trust(built, role) == LAMBDA_TRUST
+    own_logs = {
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Effect": "Allow",
+        "Resource": f"arn:{built.logical_id(replica.node.find_child('PreTokenGenerationLogs'))}",
+    }
+    policy = built.resource(role.node.find_child("DefaultPolicy"))
+    assert statements(built, policy) == [XRAY, own_logs]
+    (permission,) = [
+        r["Properties"]
+        for r in built.template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Permission"
+    ]
+    assert concrete(built, permission) == {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": f"arn:{built.logical_id(function)}",
+        "Principal": "cognito-idp.amazonaws.com",
+        "SourceAccount": ACCOUNT,
+        "SourceArn": f"arn:{PARTITION}:cognito-idp:{REGION}:{ACCOUNT}:userpool/eu-west-1_Pool",
+    }
+    assert built.stack.resolve(replica.lambda_config) == {
+        "preTokenGenerationConfig": {
+            "lambdaArn": {"Fn::GetAtt": [built.logical_id(function), "Arn"]},
+            "lambdaVersion": "V3_0",
+        }
+    }
 
 
 def test_no_default_group_no_group_grant() -> None:

@@ -279,11 +279,37 @@ def test_the_key_replica_has_its_own_policy_for_its_regions_pools(
     assert set(statements) == {
         "account",
         "GrantsOnlyForAwsResources",
+        "CloudWatchLogsOfThisAccount",
         "CognitoUserPoolsOfThisAccount",
         "CognitoDescribesTheKey",
         "ThroughCognitoForThisAccount",
     }
     assert statements["GrantsOnlyForAwsResources"]["Effect"] == "Deny"
+    # The replica trigger's log group there is encrypted with it: CloudWatch Logs of that
+    # Region (the stack's own), for this account's log groups only.
+    assert replica_data.region == SECONDARY
+    logs = statements["CloudWatchLogsOfThisAccount"]
+    assert logs["Principal"] == {
+        "Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+    }
+    assert logs["Condition"] == {
+        "ArnLike": {
+            "kms:EncryptionContext:aws:logs:arn": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":logs:",
+                        {"Ref": "AWS::Region"},
+                        ":",
+                        {"Ref": "AWS::AccountId"},
+                        ":log-group:*",
+                    ],
+                ]
+            }
+        }
+    }
     assert key["PrimaryKeyArn"]["Fn::GetStackOutput"]["StackName"] == f"{LIVE}-Key"
     assert key["PendingWindowInDays"] == live().customer_key.deletion_window_days  # type: ignore[union-attr]
     resource = app.template_json(LIVE, replica_data)["Resources"]

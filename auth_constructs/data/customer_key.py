@@ -58,41 +58,12 @@ class CustomerKey(Construct):
         if self._logs_allowed:
             return
         self._logs_allowed = True
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncryptFrom",
-                    "kms:ReEncryptTo",
-                    "kms:GenerateDataKey",
-                    "kms:DescribeKey",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
-                        )
-                    }
-                },
-            )
-        )
+        self.key.add_to_resource_policy(cloudwatch_logs_statement())
 
     def used_across_stacks(self, user: IConstruct, control: str) -> None:
         """Acknowledge Control Tower's encryption `control` on `user`, encrypted with this key
-        from another stack of the stage (the Key stack): the control resolves only references
-        within one template, and reads the imported key ARN as no key."""
-        if Stack.of(user) is not Stack.of(self):
-            accept_finding(
-                user,
-                control_tower=(control,),
-                reason="Encrypted with the stage's customer key, which lives in the stage's Key "
-                "stack: the key id is that key's ARN, imported. The control resolves only "
-                "references within one template (the template tests check the key).",
-            )
+        from another stack of the stage (the Key stack)."""
+        used_across_stacks(self, user, control)
 
     def allow_user_pools(self) -> None:
         """Let Cognito encrypt this account's user pools in this Region with the key."""
@@ -256,6 +227,44 @@ def cognito_statements() -> list[iam.PolicyStatement]:
     ]
 
 
+def cloudwatch_logs_statement() -> iam.PolicyStatement:
+    """CloudWatch Logs of this Region may use the key for this account's log groups only."""
+    return iam.PolicyStatement(
+        sid="CloudWatchLogsOfThisAccount",
+        principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+        actions=[
+            "kms:Encrypt",
+            "kms:Decrypt",
+            "kms:ReEncryptFrom",
+            "kms:ReEncryptTo",
+            "kms:GenerateDataKey",
+            "kms:DescribeKey",
+        ],
+        resources=["*"],
+        conditions={
+            "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": (
+                    f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                )
+            }
+        },
+    )
+
+
+def used_across_stacks(key: IConstruct, user: IConstruct, control: str) -> None:
+    """Acknowledge Control Tower's encryption `control` on `user` when `key` (the stage's key
+    or its replica) lives in another stack: the control resolves only references within one
+    template, and reads the imported key ARN as no key."""
+    if Stack.of(user) is not Stack.of(key):
+        accept_finding(
+            user,
+            control_tower=(control,),
+            reason="Encrypted with the stage's customer key, which lives in the stage's Key "
+            "stack: the key id is that key's ARN, imported. The control resolves only "
+            "references within one template (the template tests check the key).",
+        )
+
+
 def accept_wildcard_principal(key: IConstruct) -> None:
     accept_finding(
         key,
@@ -286,7 +295,12 @@ class CustomerKeyReplica(Construct):
             principals=[iam.AccountRootPrincipal()], actions=["kms:*"], resources=["*"]
         )
         policy = iam.PolicyDocument(
-            statements=[account, grants_only_for_aws_resources(), *cognito_statements()]
+            statements=[
+                account,
+                grants_only_for_aws_resources(),
+                cloudwatch_logs_statement(),
+                *cognito_statements(),
+            ]
         )
         self.key = kms.CfnReplicaKey(
             self,
@@ -299,6 +313,12 @@ class CustomerKeyReplica(Construct):
         self.key.apply_removal_policy(removal_policy(stateful))
         accept_wildcard_principal(self.key)
         self.key_arn = self.key.attr_arn
+
+    def encrypt_log_group(self, group: logs.LogGroup) -> None:
+        """Encrypt `group` (a log group of this Region) with the key's replica, whose policy
+        lets CloudWatch Logs use it for this account's log groups."""
+        cast(logs.CfnLogGroup, group.node.default_child).kms_key_id = self.key_arn
+        used_across_stacks(self, group, "cloudwatch_log_group_encrypted_check")
 
 
 def bucket_encryption(key: CustomerKey | kms.IKey | None) -> dict[str, Any]:

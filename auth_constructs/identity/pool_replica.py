@@ -34,9 +34,10 @@ class PoolReplica(Construct):
 class RegionalSettings(Construct):
     """`AWS::Cognito::UserPoolRegionalConfigurationAttachment`, in the secondary Region's
     stack: what a replica holds for itself rather than syncing from the primary. Email goes
-    through SES in `ses_region`. The replica's status is not set here, so a deploy does not set
-    it: the operators' failover commands own it (`make failover-status` shows it after a deploy,
-    as CloudFormation documents INACTIVE as the default)."""
+    through SES in `ses_region`; its triggers are `lambda_config` (`ReplicaTriggers`). The
+    replica's status is not set here, so a deploy does not set it: the operators' failover
+    commands own it (`make failover-status` shows it after a deploy, as CloudFormation
+    documents INACTIVE as the default)."""
 
     def __init__(
         self,
@@ -46,6 +47,8 @@ class RegionalSettings(Construct):
         user_pool_id: str,
         email: SesEmailConfig | None,
         ses_region: str,
+        lambda_config: cognito.CfnUserPoolRegionalConfigurationAttachment.LambdaConfigProperty
+        | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         email_configuration = None
@@ -63,5 +66,9 @@ class RegionalSettings(Construct):
                 )
             )
         self.attachment = cognito.CfnUserPoolRegionalConfigurationAttachment(
-            self, "Attachment", user_pool_id=user_pool_id, email_configuration=email_configuration
+            self,
+            "Attachment",
+            user_pool_id=user_pool_id,
+            email_configuration=email_configuration,
+            lambda_config=lambda_config,
         )

@@ -31,7 +31,7 @@ from user_migration.settings import UserMigrationSettings
 
 from auth_constructs import LAMBDAS
 from auth_constructs.compliance.accepted_findings import accept_finding
-from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.dependencies import wait_only_for_policy
 from auth_constructs.identity.custom_senders import (
@@ -78,14 +78,8 @@ class CognitoTriggers(Construct):
         self._config = config
         self._stateful = stateful
         self._key = key
-        self._code = lambda_.Code.from_asset(str(LAMBDAS), exclude=["__pycache__", "*.pyc"])
-        self._powertools = lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "Powertools",
-            POWERTOOLS_LAYER.format(
-                partition=Aws.PARTITION, region=Aws.REGION, version=config.powertools_layer_version
-            ),
-        )
+        self._code = trigger_code()
+        self._powertools = powertools_layer(self, config)
         self.pre_sign_up = self._function(
             "PreSignUp",
             "pre_sign_up",
@@ -108,13 +102,7 @@ class CognitoTriggers(Construct):
         self.pre_token_generation = self._function(
             "PreTokenGeneration",
             "pre_token_generation",
-            PreTokenGenerationSettings(
-                elevated_groups=elevated_groups,
-                extra_claims=config.extra_claims,
-                server_claims=config.server_claims,
-                access_token_scopes=config.access_token_scopes,
-                owner_claim=owner_claim,
-            ),
+            pre_token_generation_settings(config, elevated_groups, owner_claim),
         )
         self.functions = {
             "PreSignUp": self.pre_sign_up,
@@ -289,56 +277,18 @@ class CognitoTriggers(Construct):
         layers: list[lambda_.ILayerVersion] | None = None,
         asynchronous: bool = False,
     ) -> lambda_.Function:
-        log_group = log_groups.log_group(
-            self,
-            f"{construct_id}Logs",
-            retention_days=self._config.log_retention_days,
-            stateful=self._stateful,
-            key=self._key,
-            unencrypted_because="This stage has no customer key (customer_key=None); CloudWatch "
-            "Logs encrypts every log group at rest, and handlers log no secrets.",
-        )
-        role = iam.Role(
-            self,
-            f"{construct_id}Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Cognito {folder} trigger",
-        )
-        function = lambda_.Function(
+        return trigger_function(
             self,
             construct_id,
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            handler=f"{folder}.index.handler",
+            folder,
+            settings,
             code=self._code,
             layers=[self._powertools, *(layers or [])],
-            timeout=TIMEOUT,
-            memory_size=256,
-            reserved_concurrent_executions=self._config.reservations.get(folder),
-            tracing=lambda_.Tracing.ACTIVE,
-            role=role,
-            log_group=log_group,
-            environment={
-                **settings.to_environment(),
-                "POWERTOOLS_SERVICE_NAME": folder,
-                "LOG_LEVEL": "INFO",
-            },
+            config=self._config,
+            stateful=self._stateful,
+            key=self._key,
+            asynchronous=asynchronous,
         )
-        log_group.grant_write(role)
-        wait_only_for_policy(cast(lambda_.CfnFunction, function.node.default_child), role)
-        _accept_trigger_findings(
-            function, role.node.find_child("DefaultPolicy"), asynchronous=asynchronous
-        )
-        if self._config.reserved_concurrency is None:
-            accept_finding(
-                function,
-                checkov=("CKV_AWS_115",),
-                nag_packs=("LambdaConcurrency",),
-                reason="This stage's config reserves no concurrency (reserved_concurrency=None): "
-                "Cognito's own quotas bound the invocation rate, and the trigger shares the "
-                "account's unreserved concurrency.",
-            )
-        return function
 
     @staticmethod
     def _allow_on_pool(
@@ -360,6 +310,102 @@ class CognitoTriggers(Construct):
                 ],
             )
         )
+
+
+def trigger_code() -> lambda_.Code:
+    """The one asset every trigger runs: the `lambdas/` folder as is."""
+    return lambda_.Code.from_asset(str(LAMBDAS), exclude=["__pycache__", "*.pyc"])
+
+
+def powertools_layer(scope: Construct, config: TriggersConfig) -> lambda_.ILayerVersion:
+    """Powertools' public layer in the Region of `scope`'s stack, at the config's version."""
+    return lambda_.LayerVersion.from_layer_version_arn(
+        scope,
+        "Powertools",
+        POWERTOOLS_LAYER.format(
+            partition=Aws.PARTITION, region=Aws.REGION, version=config.powertools_layer_version
+        ),
+    )
+
+
+def pre_token_generation_settings(
+    config: TriggersConfig, elevated_groups: tuple[str, ...], owner_claim: str
+) -> PreTokenGenerationSettings:
+    """The claims every token gets, the same in each Region that issues tokens."""
+    return PreTokenGenerationSettings(
+        elevated_groups=elevated_groups,
+        extra_claims=config.extra_claims,
+        server_claims=config.server_claims,
+        access_token_scopes=config.access_token_scopes,
+        owner_claim=owner_claim,
+    )
+
+
+def trigger_function(
+    scope: Construct,
+    construct_id: str,
+    folder: str,
+    settings: TriggerSettings,
+    *,
+    code: lambda_.Code,
+    layers: list[lambda_.ILayerVersion],
+    config: TriggersConfig,
+    stateful: StatefulPolicy,
+    key: CustomerKey | CustomerKeyReplica | None,
+    asynchronous: bool = False,
+) -> lambda_.Function:
+    """One trigger's function in `scope`, with its own role (logs and tracing only: grants are
+    added per trigger), its own log group and its settings in the environment."""
+    log_group = log_groups.log_group(
+        scope,
+        f"{construct_id}Logs",
+        retention_days=config.log_retention_days,
+        stateful=stateful,
+        key=key,
+        unencrypted_because="This stage has no customer key (customer_key=None); CloudWatch "
+        "Logs encrypts every log group at rest, and handlers log no secrets.",
+    )
+    role = iam.Role(
+        scope,
+        f"{construct_id}Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"Cognito {folder} trigger",
+    )
+    function = lambda_.Function(
+        scope,
+        construct_id,
+        runtime=RUNTIME,
+        architecture=lambda_.Architecture.ARM_64,
+        handler=f"{folder}.index.handler",
+        code=code,
+        layers=layers,
+        timeout=TIMEOUT,
+        memory_size=256,
+        reserved_concurrent_executions=config.reservations.get(folder),
+        tracing=lambda_.Tracing.ACTIVE,
+        role=role,
+        log_group=log_group,
+        environment={
+            **settings.to_environment(),
+            "POWERTOOLS_SERVICE_NAME": folder,
+            "LOG_LEVEL": "INFO",
+        },
+    )
+    log_group.grant_write(role)
+    wait_only_for_policy(cast(lambda_.CfnFunction, function.node.default_child), role)
+    _accept_trigger_findings(
+        function, role.node.find_child("DefaultPolicy"), asynchronous=asynchronous
+    )
+    if config.reserved_concurrency is None:
+        accept_finding(
+            function,
+            checkov=("CKV_AWS_115",),
+            nag_packs=("LambdaConcurrency",),
+            reason="This stage's config reserves no concurrency (reserved_concurrency=None): "
+            "Cognito's own quotas bound the invocation rate, and the trigger shares the "
+            "account's unreserved concurrency.",
+        )
+    return function
 
 
 def _accept_trigger_findings(

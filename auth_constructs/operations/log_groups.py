@@ -9,7 +9,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_finding
-from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.data.stateful import removal_policy
 from stage_config import StatefulPolicy
 from stage_config.checks import PRODUCTION_MIN_RETENTION_DAYS
@@ -22,11 +22,11 @@ def log_group(
     retention_days: int,
     stateful: StatefulPolicy,
     unencrypted_because: str,
-    key: CustomerKey | None = None,
+    key: CustomerKey | CustomerKeyReplica | None = None,
     name: str | None = None,
 ) -> logs.LogGroup:
     """A log group kept `retention_days` (removed with a dev stack, retained in production),
-    encrypted with the stage's `key` if it has one.
+    encrypted with the stage's `key` (or, in the secondary Region, its replica) if it has one.
 
     `unencrypted_because` is the reason it has no customer-managed key without one (checkov
     CKV_AWS_158, Control Tower's log group encryption control).

@@ -44,7 +44,9 @@ IAM_WRITERS = {
     "auth_constructs.identity.triggers": (
         "xǁCognitoTriggersǁ_function",
         "xǁCognitoTriggersǁ_allow_on_pool",
+        "x_trigger_function",
     ),
+    "auth_constructs.identity.replica_triggers": ("xǁReplicaTriggersǁ*",),
     "auth_constructs.operations.smoke_access": ("*",),
     "auth_constructs.operations.preflight_access": ("*",),
     "auth_constructs.data.customer_key": (

@@ -121,13 +121,20 @@ def provider_lines(template: dict[str, Any]) -> Iterator[str]:
         )
 
 
-def role_lines(template: dict[str, Any]) -> Iterator[str]:
+def role_lines(stacks: dict[str, dict[str, Any]]) -> Iterator[str]:
+    """Every role of every stack of the stage (logical ids repeat across stacks: each is named
+    with its stack), with its trust and each statement."""
     yield "**IAM roles** (actions on resources)"
+    for stack, template in stacks.items():
+        yield from _stack_roles(stack, template)
+
+
+def _stack_roles(stack: str, template: dict[str, Any]) -> Iterator[str]:
     policies = of_type(template, "AWS::IAM::Policy").values()
     for role_id, role in of_type(template, "AWS::IAM::Role").items():
         trust = role.get("AssumeRolePolicyDocument", {}).get("Statement", [])
         principals = sorted({render(v) for s in trust for v in s.get("Principal", {}).values()})
-        yield f"- `{role_id}` trusted by {', '.join(principals)}"
+        yield f"- `{role_id}` ({stack}) trusted by {', '.join(principals)}"
         documents = [p["PolicyDocument"] for p in role.get("Policies", [])]
         documents += [
             props["PolicyDocument"]
@@ -156,7 +163,7 @@ def review(cdk_out: Path) -> str:
         for section in (user_pool_lines, client_lines, provider_lines):
             lines += [*section(auth), ""]
         lines += [*identity_pool_lines(stacks), ""]
-        lines += [*role_lines(iam_resources(stacks)), ""]
+        lines += [*role_lines(stacks), ""]
     return "\n".join(lines)
 
 
@@ -172,19 +179,6 @@ def identity_pool_lines(stacks: dict[str, dict[str, Any]]) -> Iterator[str]:
                 f"- `{pool_id}` ({stack}): guests {props.get('AllowUnauthenticatedIdentities')}; "
                 f"classic flow {props.get('AllowClassicFlow')}; providers {', '.join(providers)}"
             )
-
-
-def iam_resources(stacks: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The roles and policies of a stage's stacks as one template (CDK's logical ids of roles
-    and policies are unique in a stage: each has its construct path in it)."""
-    resources: dict[str, Any] = {}
-    for template in stacks.values():
-        for logical_id, resource in template.get("Resources", {}).items():
-            if resource["Type"] in {"AWS::IAM::Role", "AWS::IAM::Policy"}:
-                if logical_id in resources:
-                    raise ValueError(f"{logical_id} is in two stacks of the stage")
-                resources[logical_id] = resource
-    return {"Resources": resources}
 
 
 def change_review(base_out: Path, cdk_out: Path, base: str) -> tuple[str, bool]:
