@@ -153,9 +153,12 @@ def check_web_origin(origin: str, key: str, *, production: bool) -> None:
 
 
 def check_unique(names: Iterable[str], key: str) -> None:
+    """Each entry once; an entry is named by its text (an enum member by its value)."""
     seen: set[str] = set()
     for name in names:
-        require(name not in seen, key, f"{name!r} appears twice", "give each entry a unique name")
+        require(
+            name not in seen, key, f"{str(name)!r} appears twice", "give each entry a unique name"
+        )
         seen.add(name)
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from stage_config import (
+    CompliancePack,
     ConfigError,
     CustomDomainConfig,
     CustomerKeyConfig,
@@ -27,6 +28,7 @@ from stage_config import (
     TokenValidityConfig,
 )
 from stage_config.checks import MIN_REASON
+from stage_config.emulator import Omission
 from stage_config.selection import select_stages
 from stage_config.stages import STAGES
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
@@ -50,6 +52,58 @@ def tokens(**changes: timedelta) -> TokenValidityConfig:
 
 
 BAD: list[BadCase] = [
+    (
+        "a stage name in lowercase",
+        lambda: dataclasses.replace(sandbox(), name="sandbox"),
+        "sandbox.name",
+        "'sandbox' is not a stage name. Fix: use a capitalised word such as 'Dev'",
+    ),
+    (
+        "a stage region that is not a region",
+        lambda: dataclasses.replace(sandbox(), region="Ireland"),
+        "Sandbox.region",
+        "'Ireland' is not an AWS region name. Fix: use e.g. 'eu-west-1'",
+    ),
+    (
+        "a compliance pack twice",
+        lambda: dataclasses.replace(
+            sandbox(), compliance=(CompliancePack.HIPAA_SECURITY, CompliancePack.HIPAA_SECURITY)
+        ),
+        "Sandbox.compliance",
+        "'HIPAA.Security' appears twice. Fix: give each entry a unique name",
+    ),
+    (
+        "a resource left out twice",
+        lambda: dataclasses.replace(
+            sandbox(), leave_out=(Omission.LOG_DELIVERY, Omission.LOG_DELIVERY)
+        ),
+        "Sandbox.leave_out",
+        "'log_delivery' appears twice. Fix: give each entry a unique name",
+    ),
+    (
+        "an empty tag key",
+        lambda: dataclasses.replace(sandbox(), tags={"": "me"}),
+        "Sandbox.tags['']",
+        (
+            "tag keys are 1-128 characters and the aws: prefix is reserved for AWS. Fix: "
+            "rename the tag key, e.g. 'app:stage'"
+        ),
+    ),
+    (
+        "a tag key of 129 characters",
+        lambda: dataclasses.replace(sandbox(), tags={"k" * 129: "me"}),
+        f"Sandbox.tags[{'k' * 129!r}]",
+        (
+            "tag keys are 1-128 characters and the aws: prefix is reserved for AWS. Fix: "
+            "rename the tag key, e.g. 'app:stage'"
+        ),
+    ),
+    (
+        "a tag value of 257 characters",
+        lambda: dataclasses.replace(sandbox(), tags={"app:note": "v" * 257}),
+        "Sandbox.tags['app:note']",
+        "the value is 257 characters; AWS allows 256. Fix: shorten the tag value",
+    ),
     (
         "callback URL without a scheme",
         lambda: with_pool(
@@ -560,6 +614,15 @@ def test_bad_config_names_key_and_fix(
 
 
 AT_THE_LIMITS: list[tuple[str, Callable[[], StageConfig]]] = [
+    ("a one-character tag key", lambda: dataclasses.replace(sandbox(), tags={"a": "b"})),
+    (
+        "a tag key of 128 characters",
+        lambda: dataclasses.replace(sandbox(), tags={"k" * 128: "b"}),
+    ),
+    (
+        "a tag value of 256 characters",
+        lambda: dataclasses.replace(sandbox(), tags={"app:note": "v" * 256}),
+    ),
     (
         "100 callback URLs",
         lambda: with_pool(
@@ -702,6 +765,30 @@ def test_errors_are_rooted_at_the_stage_for_nested_sections() -> None:
 
 
 BAD_TRIGGERS: list[BadCase] = [
+    (
+        "an allowed email domain in capitals",
+        lambda: with_triggers(live(), allowed_email_domains=("Example.net",)),
+        "Live.triggers.allowed_email_domains[0]",
+        (
+            "'Example.net' is not a lowercase email domain. Fix: write the part after '@', "
+            "e.g. example.com"
+        ),
+    ),
+    (
+        "an allowed email domain twice",
+        lambda: with_triggers(live(), allowed_email_domains=("example.net", "example.net")),
+        "Live.triggers.allowed_email_domains",
+        "'example.net' appears twice. Fix: give each entry a unique name",
+    ),
+    (
+        "app url that is not a web URL",
+        lambda: with_triggers(sandbox(), app_url="gallery.example.net"),
+        "Sandbox.triggers.app_url",
+        (
+            "'gallery.example.net' is not a web URL. Fix: use the URL users open the app at, "
+            "e.g. https://photos.example.com"
+        ),
+    ),
     (
         "a reservation of none",
         lambda: with_triggers(sandbox(), reserved_concurrency={"pre_sign_up": 0}),
