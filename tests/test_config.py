@@ -614,6 +614,8 @@ def test_bad_config_names_key_and_fix(
 
 
 AT_THE_LIMITS: list[tuple[str, Callable[[], StageConfig]]] = [
+    ("a one-letter app name", lambda: with_triggers(live(), app_name="P")),
+    ("an app name of 40 characters", lambda: with_triggers(live(), app_name="P" * 40)),
     ("a one-character tag key", lambda: dataclasses.replace(sandbox(), tags={"a": "b"})),
     (
         "a tag key of 128 characters",
@@ -868,6 +870,15 @@ BAD_TRIGGERS: list[BadCase] = [
         (
             "the claim name is reserved by Cognito or malformed. Fix: use a namespaced "
             "lowercase name such as 'app:tier'"
+        ),
+    ),
+    (
+        "an app name of spaces",
+        lambda: with_triggers(live(), app_name="   "),
+        "Live.triggers.app_name",
+        (
+            "'   ' is empty or longer than 40 characters. Fix: set the short name shown in "
+            "emails and SMS, e.g. 'PhotoShare'"
         ),
     ),
     (
