@@ -351,7 +351,7 @@ def test_the_tag_waits_for_the_trigger_only_when_it_reads_the_triggers_claim(
         code=lambda_.Code.from_inline("def handler(event, context): return event"),
     )
     client = pool.add_client("web")
-    IdentityPool(
+    identity_pool = IdentityPool(
         stack,
         "IdentityAccess",
         providers={"": pool.user_pool_provider_name},
@@ -370,6 +370,8 @@ def test_the_tag_waits_for_the_trigger_only_when_it_reads_the_triggers_claim(
     function_id = stack.get_logical_id(trigger.node.default_child)  # type: ignore[arg-type]
     assert tag["Properties"]["PrincipalTags"] == {"sub": owner_claim or "sub"}
     assert (function_id in tag.get("DependsOn", [])) is bool(owner_claim)
+    # The stage hands the same claim to its secondary Region's pool.
+    assert identity_pool.owner_claim == (owner_claim or None)
 
 
 def cog7_reasons(built: DataAccessStack) -> list[str]:
