@@ -77,6 +77,7 @@ class SecondaryStack(Stack):
         owner_claim: str | None,
         triggers: TriggersConfig | None,
         key: CustomerKeyReplica | None,
+        table_name: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -91,6 +92,7 @@ class SecondaryStack(Stack):
                 elevated_groups=data_access.elevated_groups,
                 owner_claim=owner_claim or "",
                 key=key,
+                table_name=table_name,
             )
         self.settings = RegionalSettings(
             self,

@@ -84,6 +84,7 @@ class IdentityStage(Stage):
                 owner_claim=self.auth.identity_pool.owner_claim,
                 triggers=config.triggers,
                 key=self.replica_data.replica if self.replica_data else None,
+                table_name=self.auth.storage.table_name,
                 termination_protection=config.production,
                 description=f"Cognito identity layer ({config.name}): the replica's settings "
                 "and the secondary identity pool",

@@ -576,13 +576,14 @@ def test_only_pre_sign_up_and_post_confirmation_act_on_the_pool_as_their_own_rol
         assert resource["Properties"]["Roles"] == [{"Ref": built.logical_id(role)}]
 
 
-def test_the_replicas_pre_token_generation_runs_the_primarys_settings_for_its_replica_only(
+def test_the_replicas_sign_in_triggers_run_the_primarys_settings_for_its_replica_only(
     trigger_stacks: dict[str, TriggersStack],
 ) -> None:
-    """In the secondary Region: the same function and settings as the primary's, a role that
-    writes only its own logs, invocable only by Cognito for this account's replica of the pool
-    there, attached to the replica as pre token generation V3_0."""
-    config = live()
+    """In the secondary Region: the primary's functions and settings for pre token generation
+    and (where configured) pre and post authentication, each with a role that writes only its
+    own logs plus its one action on the items table's replica there, each invocable only by
+    Cognito for this account's replica of the pool there, attached to the replica."""
+    config = with_triggers(live(), pre_authentication=True, post_authentication=True)
     assert config.triggers
     stack = Stack(App(context=cdk_json_context()), "Secondary")
     replica = ReplicaTriggers(
@@ -594,45 +595,90 @@ def test_the_replicas_pre_token_generation_runs_the_primarys_settings_for_its_re
         elevated_groups=config.data_access.elevated_groups,
         owner_claim="data_owner",
         key=None,
+        table_name="photoshare-items",
     )
     built = Built(stack, template_of(stack))
-    function = replica.pre_token_generation
-    properties = built.resource(function)["Properties"]
     primary = trigger_stacks["with key"]
-    primary_function = primary.resource(primary.triggers.pre_token_generation)["Properties"]
-    settings = json.loads(properties["Environment"]["Variables"]["TRIGGER_SETTINGS"])
-    assert settings == json.loads(
-        primary_function["Environment"]["Variables"]["TRIGGER_SETTINGS"]
+    pre_token_settings = json.loads(
+        primary.resource(primary.triggers.pre_token_generation)["Properties"]["Environment"][
+            "Variables"
+        ]["TRIGGER_SETTINGS"]
     ) | {"owner_claim": "data_owner"}
-    for same in ("Handler", "Runtime", "Architectures", "Timeout", "MemorySize"):
-        assert properties[same] == primary_function[same], same
-    role = role_of(function)
-    assert trust(built, role) == LAMBDA_TRUST
-    own_logs = {
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Effect": "Allow",
-        "Resource": f"arn:{built.logical_id(replica.node.find_child('PreTokenGenerationLogs'))}",
+    table = f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/photoshare-items"
+    functions = {
+        "PreTokenGeneration": (replica.pre_token_generation, pre_token_settings, []),
+        "PreAuthentication": (
+            replica.pre_authentication,
+            {"table_name": "photoshare-items"},
+            [{"Action": "dynamodb:GetItem", "Effect": "Allow", "Resource": table}],
+        ),
+        "PostAuthentication": (
+            replica.post_authentication,
+            {"table_name": "photoshare-items"},
+            [{"Action": "dynamodb:UpdateItem", "Effect": "Allow", "Resource": table}],
+        ),
     }
-    policy = built.resource(role.node.find_child("DefaultPolicy"))
-    assert statements(built, policy) == [XRAY, own_logs]
-    (permission,) = [
-        r["Properties"]
+    permissions = [
+        concrete(built, r["Properties"])
         for r in built.template["Resources"].values()
         if r["Type"] == "AWS::Lambda::Permission"
     ]
-    assert concrete(built, permission) == {
-        "Action": "lambda:InvokeFunction",
-        "FunctionName": f"arn:{built.logical_id(function)}",
-        "Principal": "cognito-idp.amazonaws.com",
-        "SourceAccount": ACCOUNT,
-        "SourceArn": f"arn:{PARTITION}:cognito-idp:{REGION}:{ACCOUNT}:userpool/eu-west-1_Pool",
-    }
+    assert len(permissions) == len(functions)
+    for construct_id, (function, settings, grants) in functions.items():
+        assert function is not None
+        properties = built.resource(function)["Properties"]
+        assert json.loads(properties["Environment"]["Variables"]["TRIGGER_SETTINGS"]) == settings
+        folder = {"PreTokenGeneration": "pre_token_generation"}.get(
+            construct_id, construct_id.replace("Authentication", "_authentication").lower()
+        )
+        assert properties["Handler"] == f"{folder}.index.handler"
+        role = role_of(function)
+        assert trust(built, role) == LAMBDA_TRUST
+        logs = replica.node.find_child(f"{construct_id}Logs")
+        own_logs = {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": f"arn:{built.logical_id(logs)}",
+        }
+        policy = built.resource(role.node.find_child("DefaultPolicy"))
+        assert statements(built, policy) == [XRAY, own_logs, *grants], construct_id
+        assert {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": f"arn:{built.logical_id(function)}",
+            "Principal": "cognito-idp.amazonaws.com",
+            "SourceAccount": ACCOUNT,
+            "SourceArn": f"arn:{PARTITION}:cognito-idp:{REGION}:{ACCOUNT}:userpool/eu-west-1_Pool",
+        } in permissions, construct_id
+
+    def arn(function: Any) -> Any:
+        return {"Fn::GetAtt": [built.logical_id(function), "Arn"]}
+
     assert built.stack.resolve(replica.lambda_config) == {
         "preTokenGenerationConfig": {
-            "lambdaArn": {"Fn::GetAtt": [built.logical_id(function), "Arn"]},
+            "lambdaArn": arn(replica.pre_token_generation),
             "lambdaVersion": "V3_0",
-        }
+        },
+        "preAuthentication": arn(replica.pre_authentication),
+        "postAuthentication": arn(replica.post_authentication),
     }
+
+
+def test_the_replica_runs_no_authentication_trigger_the_stage_does_not() -> None:
+    config = with_triggers(live(), pre_authentication=False, post_authentication=False)
+    assert config.triggers
+    replica = ReplicaTriggers(
+        Stack(App(context=cdk_json_context()), "Secondary"),
+        "Triggers",
+        user_pool_id="eu-west-1_Pool",
+        config=config.triggers,
+        stateful=config.stateful,
+        elevated_groups=(),
+        owner_claim="",
+        key=None,
+        table_name="items",
+    )
+    assert (replica.pre_authentication, replica.post_authentication) == (None, None)
+    assert replica.node.try_find_child("PreTokenGeneration") is not None
 
 
 def test_no_default_group_no_group_grant() -> None:

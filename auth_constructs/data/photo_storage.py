@@ -75,6 +75,9 @@ class PhotoStorage(Construct):
             deletion_protection=stateful.deletion_protection,
             removal_policy=removal,
         )
+        self.table_name = cast(dynamodb.CfnGlobalTable, self.table.node.default_child).ref
+        """The table's name as its resource's reference, which a stack in another Region reads
+        as a stack output (the L2's name refuses to cross environments unless it is fixed)."""
         if replica:
             # The replica in the secondary Region, under the key's replica there (which the
             # stage's ReplicaData stack creates before this one).

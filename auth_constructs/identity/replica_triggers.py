@@ -7,10 +7,15 @@ from __future__ import annotations
 from aws_cdk import Aws
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
+from post_authentication.settings import PostAuthenticationSettings
+from pre_authentication.settings import PreAuthenticationSettings
+from trigger_settings import TriggerSettings
 
 from auth_constructs.compliance.accepted_findings import accept_finding
-from auth_constructs.data.customer_key import CustomerKeyReplica
+from auth_constructs.data.customer_key import CustomerKeyReplica, key_use_statement
+from auth_constructs.data.photo_storage import ITEM_KEY_ACTIONS
 from auth_constructs.identity.triggers import (
     powertools_layer,
     pre_token_generation_settings,
@@ -23,11 +28,13 @@ Attachment = cognito.CfnUserPoolRegionalConfigurationAttachment
 
 
 class ReplicaTriggers(Construct):
-    """Pre token generation in the secondary Region, with the primary's settings: every token
-    the replica issues passes it, so its claims (the owner claim the identity pools tag
-    sessions with, the elevated and extra claims) are the same in both Regions. Sign-up,
-    confirmation and migration never happen in a replica; the other triggers are not attached
-    there yet (docs/multi-region.md). Its log group is encrypted with the key's replica there."""
+    """The sign-in triggers in the secondary Region, with the primary's settings: pre token
+    generation, which every token the replica issues passes (so its claims, the owner claim
+    the identity pools tag sessions with among them, are the same in both Regions), and pre
+    and post authentication where the stage turns them on, on the items table's replica there
+    (a suspended user stays out in a failover too). Sign-up, confirmation and migration never
+    happen in a replica; custom message and the custom senders are not attached there yet
+    (docs/multi-region.md). Log groups are encrypted with the key's replica there."""
 
     def __init__(
         self,
@@ -40,40 +47,92 @@ class ReplicaTriggers(Construct):
         elevated_groups: tuple[str, ...],
         owner_claim: str,
         key: CustomerKeyReplica | None,
+        table_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.pre_token_generation = trigger_function(
-            self,
+        self._user_pool_id = user_pool_id
+        self._key = key
+        self._table_arn = (
+            f"arn:{Aws.PARTITION}:dynamodb:{Aws.REGION}:{Aws.ACCOUNT_ID}:table/{table_name}"
+        )
+        code, layers = trigger_code(), [powertools_layer(self, config)]
+
+        def function(construct_id: str, folder: str, settings: TriggerSettings) -> lambda_.Function:
+            made = trigger_function(
+                self,
+                construct_id,
+                folder,
+                settings,
+                code=code,
+                layers=layers,
+                config=config,
+                stateful=stateful,
+                key=key,
+            )
+            self._invoked_by_the_replica(made)
+            return made
+
+        self.pre_token_generation = function(
             "PreTokenGeneration",
             "pre_token_generation",
             pre_token_generation_settings(config, elevated_groups, owner_claim),
-            code=trigger_code(),
-            layers=[powertools_layer(self, config)],
-            config=config,
-            stateful=stateful,
-            key=key,
         )
-        # Only the replica in this Region, of this account, may invoke it.
-        self.pre_token_generation.add_permission(
-            "CognitoInvoke",
-            principal=iam.ServicePrincipal("cognito-idp.amazonaws.com"),
-            source_account=Aws.ACCOUNT_ID,
-            source_arn=(
-                f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/"
-                f"{user_pool_id}"
-            ),
-        )
-        accept_finding(
-            self.pre_token_generation.node.find_child("CognitoInvoke"),
-            control_tower=("lambda_function_public_access_prohibited_check",),
-            reason="Only Cognito may invoke it, for this account (SourceAccount) and this "
-            "Region's replica of the stage's pool (SourceArn); the control cannot read a "
-            "SourceArn built from another stack's output (the pool id).",
-        )
+        self.pre_authentication: lambda_.Function | None = None
+        if config.pre_authentication:
+            self.pre_authentication = function(
+                "PreAuthentication",
+                "pre_authentication",
+                PreAuthenticationSettings(table_name=table_name),
+            )
+            self._use_items(self.pre_authentication, "dynamodb:GetItem")
+        self.post_authentication: lambda_.Function | None = None
+        if config.post_authentication:
+            self.post_authentication = function(
+                "PostAuthentication",
+                "post_authentication",
+                PostAuthenticationSettings(table_name=table_name),
+            )
+            self._use_items(self.post_authentication, "dynamodb:UpdateItem")
         self.lambda_config = Attachment.LambdaConfigProperty(
             pre_token_generation_config=Attachment.PreTokenGenerationConfigProperty(
                 lambda_arn=self.pre_token_generation.function_arn,
                 # V3_0, as in the primary: V2_0 plus the server client's client-credentials tokens.
                 lambda_version="V3_0",
-            )
+            ),
+            pre_authentication=(
+                self.pre_authentication.function_arn if self.pre_authentication else None
+            ),
+            post_authentication=(
+                self.post_authentication.function_arn if self.post_authentication else None
+            ),
         )
+
+    def _invoked_by_the_replica(self, function: lambda_.Function) -> None:
+        """Only the replica in this Region, of this account, may invoke `function`."""
+        function.add_permission(
+            "CognitoInvoke",
+            principal=iam.ServicePrincipal("cognito-idp.amazonaws.com"),
+            source_account=Aws.ACCOUNT_ID,
+            source_arn=(
+                f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/"
+                f"{self._user_pool_id}"
+            ),
+        )
+        accept_finding(
+            function.node.find_child("CognitoInvoke"),
+            control_tower=("lambda_function_public_access_prohibited_check",),
+            reason="Only Cognito may invoke it, for this account (SourceAccount) and this "
+            "Region's replica of the stage's pool (SourceArn); the control cannot read a "
+            "SourceArn built from another stack's output (the pool id).",
+        )
+
+    def _use_items(self, function: lambda_.Function, action: str) -> None:
+        """`action` on any item of the table's replica in this Region (the trigger acts for the
+        user signing in), with the key's replica through DynamoDB there."""
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=[action], resources=[self._table_arn])
+        )
+        if self._key:
+            function.add_to_role_policy(
+                key_use_statement(self._key.key_arn, "dynamodb", Aws.REGION, ITEM_KEY_ACTIONS, {})
+            )
