@@ -411,6 +411,27 @@ def test_guest_access_only_where_configured_and_acknowledged_with_its_reason(
         }
     ]
     assert role_statements(guests, guests.access.guest_role) == []
+    # Built afresh here (the module's fixtures are not): the roles' ids, which their logical ids
+    # (a renamed one is a replaced role) are made from, and what each says it is for.
+    roles = {
+        "IdentityAccessUserRole": (
+            guests.access.user_role,
+            "Signed-in users: their own photos and items",
+        ),
+        "IdentityAccessElevatedRole": (
+            guests.access.elevated_role,
+            "Elevated groups: own data plus read access to all photos",
+        ),
+        "IdentityAccessGuestRole": (
+            guests.access.guest_role,
+            "Guests: nothing unless a team grants it",
+        ),
+    }
+    for prefix, (role, description) in roles.items():
+        logical_id = guests.logical_id(role)
+        assert logical_id.startswith(prefix), logical_id
+        assert logical_id[len(prefix) :].isalnum(), logical_id
+        assert guests.resource(role)["Properties"]["Description"] == description
     assert attachments(guests)[pool_id]["Roles"] == {
         "authenticated": {"Fn::GetAtt": [guests.logical_id(guests.access.user_role), "Arn"]},
         "unauthenticated": {"Fn::GetAtt": [guests.logical_id(guests.access.guest_role), "Arn"]},
