@@ -614,6 +614,7 @@ def test_bad_config_names_key_and_fix(
 
 
 AT_THE_LIMITS: list[tuple[str, Callable[[], StageConfig]]] = [
+    ("Powertools layer version 1", lambda: with_triggers(sandbox(), powertools_layer_version=1)),
     ("a one-letter app name", lambda: with_triggers(live(), app_name="P")),
     ("an app name of 40 characters", lambda: with_triggers(live(), app_name="P" * 40)),
     ("a one-character tag key", lambda: dataclasses.replace(sandbox(), tags={"a": "b"})),
@@ -767,6 +768,24 @@ def test_errors_are_rooted_at_the_stage_for_nested_sections() -> None:
 
 
 BAD_TRIGGERS: list[BadCase] = [
+    (
+        "a Powertools layer version of 0",
+        lambda: with_triggers(sandbox(), powertools_layer_version=0),
+        "Sandbox.triggers.powertools_layer_version",
+        (
+            "0 is not a layer version. Fix: use a published version of the Powertools for AWS "
+            "Lambda (Python) V3 layer"
+        ),
+    ),
+    (
+        "trigger logs kept a month in production",
+        lambda: with_triggers(live(), log_retention_days=30),
+        "Live.triggers.log_retention_days",
+        (
+            "30 days is too short for a production audit trail. Fix: use at least 365 (AWS "
+            "Control Tower's log controls expect a year)"
+        ),
+    ),
     (
         "an allowed email domain in capitals",
         lambda: with_triggers(live(), allowed_email_domains=("Example.net",)),
