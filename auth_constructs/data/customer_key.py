@@ -314,6 +314,22 @@ class CustomerKeyReplica(Construct):
         accept_wildcard_principal(self.key)
         self.key_arn = self.key.attr_arn
 
+    def grant_through(
+        self,
+        grantee: iam.IGrantable,
+        service: str,
+        actions: list[str],
+        encryption_context: dict[str, str] | None = None,
+    ) -> None:
+        """As `CustomerKey.grant_through`, for the replica: `actions` only in requests
+        `service` makes in the replica's Region, and with `encryption_context` only for that
+        resource."""
+        grantee.grant_principal.add_to_principal_policy(
+            key_use_statement(
+                self.key_arn, service, Stack.of(self).region, actions, encryption_context or {}
+            )
+        )
+
     def encrypt_log_group(self, group: logs.LogGroup) -> None:
         """Encrypt `group` (a log group of this Region) with the key's replica, whose policy
         lets CloudWatch Logs use it for this account's log groups."""

@@ -52,6 +52,7 @@ class PhotoReplica(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         removal = removal_policy(stateful)
+        self.key = key
         self.key_arn = key.key_arn
         self.region = Stack.of(self).region
         self.access_logs = access_log_bucket(self, removal)

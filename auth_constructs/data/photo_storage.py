@@ -14,7 +14,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_finding, accept_resource_wildcard
-from auth_constructs.data.customer_key import CustomerKey, bucket_encryption, key_use_statement
+from auth_constructs.data.customer_key import CustomerKey, bucket_encryption
 from auth_constructs.data.data_layout import PARTITION_KEY, SORT_KEY, USER_PREFIX, user_prefix
 from auth_constructs.data.photo_buckets import access_log_bucket, photos_bucket
 from auth_constructs.data.photo_replica import PhotoReplica, PhotoReplication
@@ -165,11 +165,7 @@ class PhotoStorage(Construct):
         )
         self._grant_item_key(grantee)
         if self.key and self.replica:  # the table's replica, under the key's replica there
-            grantee.grant_principal.add_to_principal_policy(
-                key_use_statement(
-                    self.replica.key_arn, "dynamodb", self.replica.region, ITEM_KEY_ACTIONS, {}
-                )
-            )
+            self.replica.key.grant_through(grantee, "dynamodb", ITEM_KEY_ACTIONS)
         self._grant_replica_reads(
             grantee,
             "Own",
@@ -258,14 +254,8 @@ class PhotoStorage(Construct):
             )
         )
         if self.key:
-            grantee.grant_principal.add_to_principal_policy(
-                key_use_statement(
-                    replica.key_arn,
-                    "s3",
-                    replica.region,
-                    ["kms:Decrypt"],
-                    {"aws:s3:arn": replica.bucket_arn},
-                )
+            replica.key.grant_through(
+                grantee, "s3", ["kms:Decrypt"], {"aws:s3:arn": replica.bucket_arn}
             )
 
     def _grant_object_key(self, grantee: iam.IGrantable, actions: list[str]) -> None:

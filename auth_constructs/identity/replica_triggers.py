@@ -14,7 +14,7 @@ from pre_authentication.settings import PreAuthenticationSettings
 from trigger_settings import TriggerSettings
 
 from auth_constructs.compliance.accepted_findings import accept_finding
-from auth_constructs.data.customer_key import CustomerKeyReplica, key_use_statement
+from auth_constructs.data.customer_key import CustomerKeyReplica
 from auth_constructs.data.photo_storage import ITEM_KEY_ACTIONS
 from auth_constructs.identity.triggers import (
     powertools_layer,
@@ -133,6 +133,4 @@ class ReplicaTriggers(Construct):
             iam.PolicyStatement(actions=[action], resources=[self._table_arn])
         )
         if self._key:
-            function.add_to_role_policy(
-                key_use_statement(self._key.key_arn, "dynamodb", Aws.REGION, ITEM_KEY_ACTIONS, {})
-            )
+            self._key.grant_through(function, "dynamodb", ITEM_KEY_ACTIONS)
