@@ -59,8 +59,8 @@ class ReplicaDataStack(Stack):
 
 
 class SecondaryStack(Stack):
-    """The pool replica's regional settings (with its pre token generation trigger) and the
-    secondary Region's identity pool."""
+    """The pool replica's regional settings (with its sign-in triggers) and the secondary
+    Region's identity pool."""
 
     def __init__(
         self,

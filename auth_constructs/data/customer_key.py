@@ -260,8 +260,9 @@ def used_across_stacks(key: IConstruct, user: IConstruct, control: str) -> None:
             user,
             control_tower=(control,),
             reason="Encrypted with the stage's customer key, which lives in the stage's Key "
-            "stack: the key id is that key's ARN, imported. The control resolves only "
-            "references within one template (the template tests check the key).",
+            "stack (its replica in the ReplicaData stack): the key id is that key's ARN, "
+            "imported. The control resolves only references within one template (the template "
+            "tests check the key).",
         )
 
 

@@ -48,7 +48,6 @@ class PhotoStorage(Construct):
         super().__init__(scope, construct_id)
         self.key = key
         self.replica = replica
-        self._replica_table: dynamodb.ITableV2 | None = None
         removal = removal_policy(stateful)
         self.access_logs = access_log_bucket(self, removal)
         self.bucket = photos_bucket(
@@ -88,6 +87,11 @@ class PhotoStorage(Construct):
                     point_in_time_recovery_enabled=True
                 ),
             )
+        self._table_arns = [self.table.table_arn] + (
+            [self.table.replica(replica.region).table_arn] if replica else []
+        )
+        """The table, and its replica in the secondary Region (a global table is written in
+        either Region)."""
         if key:
             # TableV2 renders the added replicas first and the stack's own Region last.
             arns = [replica.key_arn] if replica else []
@@ -159,7 +163,7 @@ class PhotoStorage(Construct):
                     "dynamodb:Query",
                     "dynamodb:BatchGetItem",
                 ],
-                resources=self._table_arns(),
+                resources=self._table_arns,
                 conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [owner]}},
             )
         )
@@ -216,15 +220,6 @@ class PhotoStorage(Construct):
                 conditions={"StringLike": {"s3:prefix": [USER_PREFIX, f"{USER_PREFIX}*"]}},
             )
         )
-
-    def _table_arns(self) -> list[str]:
-        """The table, and its replica in the secondary Region (a global table is written in
-        either Region)."""
-        if not self.replica:
-            return [self.table.table_arn]
-        if self._replica_table is None:
-            self._replica_table = self.table.replica(self.replica.region)
-        return [self.table.table_arn, self._replica_table.table_arn]
 
     def _grant_replica_reads(
         self, grantee: iam.IGrantable, whose: str, prefix: str, reason: str
