@@ -87,11 +87,7 @@ class PhotoStorage(Construct):
                     point_in_time_recovery_enabled=True
                 ),
             )
-        self._table_arns = [self.table.table_arn] + (
-            [self.table.replica(replica.region).table_arn] if replica else []
-        )
-        """The table, and its replica in the secondary Region (a global table is written in
-        either Region)."""
+        self._table_arns = _table_arns(self.table, replica)
         if key:
             # TableV2 renders the added replicas first and the stack's own Region last.
             arns = [replica.key_arn] if replica else []
@@ -273,6 +269,12 @@ class PhotoStorage(Construct):
             self.bucket.arn_for_objects(key_pattern),
             reason,
         )
+
+
+def _table_arns(table: dynamodb.TableV2, replica: PhotoReplica | None) -> list[str]:
+    """The table, and its replica in the secondary Region (a global table is written in either
+    Region)."""
+    return [table.table_arn] + ([table.replica(replica.region).table_arn] if replica else [])
 
 
 def _encrypt_with(table: dynamodb.TableV2, replica: int, key_arn: str) -> None:

@@ -58,7 +58,7 @@ IAM_WRITERS = {
     "auth_constructs.data.photo_storage": (
         "xǁPhotoStorageǁgrant_*",
         "xǁPhotoStorageǁ_grant_*",
-        "xǁPhotoStorageǁ_table_arns",
+        "x__table_arns",
     ),
     "auth_constructs.data.photo_replica": ("xǁPhotoReplicationǁ__init__",),
 }
