@@ -32,7 +32,15 @@ from auth_constructs.operations.smoke_access import (
 )
 from stage_config import GITHUB_OIDC, CustomerKeyConfig, DeliveryConfig, DeliveryMode, StageConfig
 from tests.support.app import PIPELINE_CONNECTION, cdk_json_context
-from tests.support.configs import DELIVERY, live, sandbox, with_access, with_pool, with_triggers
+from tests.support.configs import (
+    DELIVERY,
+    WEB_ORIGIN,
+    live,
+    sandbox,
+    with_access,
+    with_pool,
+    with_triggers,
+)
 from tests.support.construct_stacks import (
     Built,
     DataAccessStack,
@@ -601,11 +609,19 @@ def test_the_replicas_sign_in_triggers_run_the_primarys_settings_for_its_replica
     trigger_stacks: dict[str, TriggersStack],
 ) -> None:
     """In the secondary Region: the primary's functions and settings for pre token generation
-    and (where configured) pre and post authentication, each with a role that writes only its
-    own logs plus its one action on the items table's replica there, each invocable only by
-    Cognito for this account's replica of the pool there, attached to the replica."""
-    config = with_triggers(live(), pre_authentication=True, post_authentication=True)
+    and (where configured) pre and post authentication and custom message, each with a role
+    that writes only its own logs plus its one action on the items table's replica there, each
+    invocable only by Cognito for this account's replica of the pool there, attached to the
+    replica."""
+    config = with_triggers(
+        live(),
+        pre_authentication=True,
+        post_authentication=True,
+        custom_sms_sender=None,
+        reserved_concurrency=None,
+    )
     assert config.triggers
+    assert config.triggers.runs_custom_message
     stack = Stack(App(context=cdk_json_context()), "Secondary")
     replica = ReplicaTriggers(
         stack,
@@ -638,6 +654,11 @@ def test_the_replicas_sign_in_triggers_run_the_primarys_settings_for_its_replica
             {"table_name": "photoshare-items"},
             [{"Action": "dynamodb:UpdateItem", "Effect": "Allow", "Resource": table}],
         ),
+        "CustomMessage": (
+            replica.custom_message,
+            {"app_name": "Acme Gallery", "app_url": WEB_ORIGIN},
+            [],
+        ),
     }
     permissions = [
         concrete(built, r["Properties"])
@@ -649,9 +670,10 @@ def test_the_replicas_sign_in_triggers_run_the_primarys_settings_for_its_replica
         assert function is not None
         properties = built.resource(function)["Properties"]
         assert json.loads(properties["Environment"]["Variables"]["TRIGGER_SETTINGS"]) == settings
-        folder = {"PreTokenGeneration": "pre_token_generation"}.get(
-            construct_id, construct_id.replace("Authentication", "_authentication").lower()
-        )
+        folder = {
+            "PreTokenGeneration": "pre_token_generation",
+            "CustomMessage": "custom_message",
+        }.get(construct_id, construct_id.replace("Authentication", "_authentication").lower())
         assert properties["Handler"] == f"{folder}.index.handler"
         role = role_of(function)
         assert trust(built, role) == LAMBDA_TRUST
@@ -681,6 +703,7 @@ def test_the_replicas_sign_in_triggers_run_the_primarys_settings_for_its_replica
         },
         "preAuthentication": arn(replica.pre_authentication),
         "postAuthentication": arn(replica.post_authentication),
+        "customMessage": arn(replica.custom_message),
     }
 
 
@@ -698,7 +721,9 @@ def test_the_replica_runs_no_authentication_trigger_the_stage_does_not() -> None
         key=None,
         table_name="items",
     )
+    assert not config.triggers.runs_custom_message, "both senders: no custom message"
     assert (replica.pre_authentication, replica.post_authentication) == (None, None)
+    assert replica.custom_message is None
     assert replica.node.try_find_child("PreTokenGeneration") is not None
 
 

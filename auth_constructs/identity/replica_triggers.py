@@ -17,6 +17,7 @@ from auth_constructs.compliance.accepted_findings import accept_finding
 from auth_constructs.data.customer_key import CustomerKeyReplica
 from auth_constructs.data.photo_storage import ITEM_KEY_ACTIONS
 from auth_constructs.identity.triggers import (
+    custom_message_settings,
     powertools_layer,
     pre_token_generation_settings,
     trigger_code,
@@ -32,8 +33,9 @@ class ReplicaTriggers(Construct):
     generation, which every token the replica issues passes (so its claims, the owner claim
     the identity pools tag sessions with among them, are the same in both Regions), and pre
     and post authentication where the stage turns them on, on the items table's replica there
-    (a suspended user stays out in a failover too). Sign-up, confirmation and migration never
-    happen in a replica; custom message and the custom senders are not attached there yet
+    (a suspended user stays out in a failover too), and custom message where the stage runs
+    it (the sign-in codes a replica sends carry the primary's branding). Sign-up, confirmation
+    and migration never happen in a replica; the custom senders are not attached there yet
     (docs/multi-region.md). Log groups are encrypted with the key's replica there."""
 
     def __init__(
@@ -93,6 +95,11 @@ class ReplicaTriggers(Construct):
                 PostAuthenticationSettings(table_name=table_name),
             )
             self._use_items(self.post_authentication, "dynamodb:UpdateItem")
+        self.custom_message: lambda_.Function | None = None
+        if config.runs_custom_message:
+            self.custom_message = function(
+                "CustomMessage", "custom_message", custom_message_settings(config)
+            )
         self.lambda_config = Attachment.LambdaConfigProperty(
             pre_token_generation_config=Attachment.PreTokenGenerationConfigProperty(
                 lambda_arn=self.pre_token_generation.function_arn,
@@ -105,6 +112,7 @@ class ReplicaTriggers(Construct):
             post_authentication=(
                 self.post_authentication.function_arn if self.post_authentication else None
             ),
+            custom_message=self.custom_message.function_arn if self.custom_message else None,
         )
 
     def _invoked_by_the_replica(self, function: lambda_.Function) -> None:

@@ -114,7 +114,7 @@ class CognitoTriggers(Construct):
             config.runs_custom_message,
             "CustomMessage",
             "custom_message",
-            CustomMessageSettings(app_name=config.app_name, app_url=config.app_url),
+            custom_message_settings(config),
             user_pool,
             cognito.UserPoolOperation.CUSTOM_MESSAGE,
         )
@@ -326,6 +326,11 @@ def powertools_layer(scope: Construct, config: TriggersConfig) -> lambda_.ILayer
             partition=Aws.PARTITION, region=Aws.REGION, version=config.powertools_layer_version
         ),
     )
+
+
+def custom_message_settings(config: TriggersConfig) -> CustomMessageSettings:
+    """The messages' branding, the same in each Region that sends them."""
+    return CustomMessageSettings(app_name=config.app_name, app_url=config.app_url)
 
 
 def pre_token_generation_settings(
