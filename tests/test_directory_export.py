@@ -260,9 +260,16 @@ def test_the_handler_starts_a_run_and_refuses_a_malformed_event(
         mfa_preferences=False,
         metric_namespace="Handler",
     )
-    for bad in ({}, {"started": 5}, {"started": STARTED, "cursor": {"x": 1}}):
-        with pytest.raises(MalformedEventError):
+    missing = "event.started (the execution's start time) is missing"
+    for bad, message in (
+        ({}, missing),
+        ({"started": 5}, missing),
+        ({"started": STARTED, "cursor": {"x": 1}}, "event.cursor is not a cursor of this export"),
+        ({"started": STARTED, "cursor": ["phase"]}, "event.cursor is not a cursor of this export"),
+    ):
+        with pytest.raises(MalformedEventError) as refused:
             handler(bad, None, settings=settings)
+        assert str(refused.value) == message, bad
 
     class Context:
         @staticmethod

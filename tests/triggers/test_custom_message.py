@@ -83,10 +83,23 @@ def test_app_url_cannot_leave_its_attribute() -> None:
     assert 'href="https://x.example.com/&quot;onclick=&quot;x"' in out["emailMessage"]
 
 
-def test_unknown_source_keeps_cognitos_default() -> None:
+def test_unknown_source_keeps_cognitos_default(caplog: pytest.LogCaptureFixture) -> None:
+    """A source Cognito adds later is sent as Cognito writes it, and the log says which."""
     event = load_event("CustomMessage_SignUp")
     event["triggerSource"] = "CustomMessage_SomethingNew"
-    assert response(event) == {"smsMessage": None, "emailMessage": None, "emailSubject": None}
+    with caplog.at_level("WARNING", logger="trigger"):
+        assert response(event) == {"smsMessage": None, "emailMessage": None, "emailSubject": None}
+    assert [r.getMessage() for r in caplog.records] == [
+        "no template for CustomMessage_SomethingNew; Cognito's default message is sent"
+    ]
+
+
+def test_a_username_parameter_that_is_not_a_string_is_refused() -> None:
+    event = load_event("CustomMessage_AdminCreateUser")
+    event["request"]["usernameParameter"] = ["{username}"]
+    with pytest.raises(MalformedEventError) as refused:
+        response(event)
+    assert str(refused.value) == "event.request.usernameParameter is not a string"
 
 
 def test_admin_invitation_without_username_parameter_is_refused() -> None:
