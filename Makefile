@@ -172,9 +172,10 @@ adopt: synth $(PYTHON_DEV)
 	$(VENV)/bin/python -m tools.deploy.adopt $(STAGE) --pool-id "$(POOL_ID)" --cdk-out cdk.out \
 	  $(if $(IDENTITY_POOL_ID),--identity-pool-id "$(IDENTITY_POOL_ID)")
 
-## smoke: exercise a deployed stage end to end (STAGE=Dev OUTPUTS=outputs.json, needs AWS creds)
+## smoke: exercise a deployed stage end to end (STAGE=Dev OUTPUTS=outputs.json, needs AWS creds;
+## REGION=<secondary> goes through the pool's replica there, as in a failover)
 smoke: $(PYTHON_DEV)
-	$(VENV)/bin/python -m tools.operations.smoke $(STAGE) --outputs $(OUTPUTS)
+	$(VENV)/bin/python -m tools.operations.smoke $(STAGE) --outputs $(OUTPUTS) $(if $(REGION),--region $(REGION))
 
 ## backup: back up a deployed stage's user directory now, as the daily schedule does
 ## (STAGE=Prod OUTPUTS=outputs.json; docs/backup-and-restore.md)

@@ -13,11 +13,20 @@ that a foreign prefix is denied, writes and reads the user's own item, and clean
 
 runs it against the local backend (docs/local-backend.md): what its emulator cannot judge is
 reported `n/a` with the reason, and counted in the closing line, never passed.
+
+    python -m tools.operations.smoke Prod --outputs outputs.json --region eu-central-1
+                                                            (make smoke STAGE=Prod REGION=...)
+
+goes through the pool's replica in that (secondary) Region instead, as an app does in a
+failover: the throwaway user is made and signed in at the primary (a replica makes no user and
+sets up no TOTP), then refreshes its tokens at the replica, takes credentials from the
+secondary identity pool, and writes and reads its own item in the table's replica there.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -37,10 +46,22 @@ from pycognito.aws_srp import AWSSRP
 
 from auth_constructs.data.data_layout import PARTITION_KEY, SORT_KEY, user_prefix
 from stacks.outputs import StackOutput, deployed_stack_name
-from tools.deploy.client_config import Outputs, OutputsError, stage_outputs
+from tools.deploy.client_config import (
+    Outputs,
+    OutputsError,
+    secondary_identity_pool,
+    stage_outputs,
+)
 from tools.deploy.local import DUMMY_KEYS
 
 SMOKE_SORT_KEY = "SMOKE"
+REPLICATION_WAIT_SECONDS = 300.0
+"""How long the replica may take to learn of the throwaway user: replication is eventually
+consistent, and AWS documents no figure."""
+REPLICATION_POLL_SECONDS = 5.0
+NOT_YET_REPLICATED = frozenset({"NotAuthorizedException", "UserNotFoundException"})
+"""What a refresh at the replica may answer before the user has reached it (not documented:
+either is taken as "not yet", until the wait is over)."""
 
 
 class SmokeCheckError(Exception):
@@ -77,6 +98,23 @@ class Deployment:
             bucket=outputs[StackOutput.PHOTOS_BUCKET],
             table=outputs[StackOutput.ITEMS_TABLE],
         )
+
+
+@dataclass(frozen=True)
+class Replica:
+    """The secondary Region a run goes through (`--region`), and its identity pool there."""
+
+    region: str
+    identity_pool_id: str
+
+
+def token_provider(id_token: str) -> str:
+    """The identity-pool login name of a token's issuer (its `iss` without the scheme), as
+    Amplify builds it: which of the secondary pool's two names a replica's token carries is
+    not documented, so the run reads it and reports it."""
+    payload = id_token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return str(claims["iss"]).removeprefix("https://")
 
 
 @dataclass
@@ -136,7 +174,8 @@ MINISTACK = Emulator(
 
 class SmokeTest:
     """One run against one deployment (AWS, or with `emulator` a local stand-in, whose
-    unjudgeable steps are reported as such rather than passed)."""
+    unjudgeable steps are reported as such rather than passed), through its primary Region or,
+    with `replica`, through the pool's replica."""
 
     def __init__(
         self,
@@ -145,9 +184,13 @@ class SmokeTest:
         session: boto3.Session | None = None,
         endpoint_url: str | None = None,
         emulator: Emulator | None = None,
+        replica: Replica | None = None,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.deployment = deployment
+        self._replica = replica
+        self._sleep = sleep
         self._session = session or boto3.Session(region_name=deployment.region)
         self._endpoint = endpoint_url
         self._emulator = emulator
@@ -155,7 +198,12 @@ class SmokeTest:
         self._idp = self._client("cognito-idp")
         self.report = Report()
 
-    def _client(self, service: str, credentials: Mapping[str, str] | None = None) -> Any:
+    def _client(
+        self,
+        service: str,
+        credentials: Mapping[str, str] | None = None,
+        region: str | None = None,
+    ) -> Any:
         keys = (
             {}
             if credentials is None
@@ -166,7 +214,10 @@ class SmokeTest:
             }
         )
         return self._session.client(
-            service, region_name=self.deployment.region, endpoint_url=self._endpoint, **keys
+            service,
+            region_name=region or self.deployment.region,
+            endpoint_url=self._endpoint,
+            **keys,
         )
 
     def run(self) -> Report:
@@ -178,33 +229,93 @@ class SmokeTest:
             sub = self._create_user(email, password)
         try:
             with steps("sign in with SRP"):
-                id_token = self._sign_in(email, password)
-            with steps("get identity-pool credentials"):
-                identity_id, credentials = self._credentials(id_token)
-            s3 = self._client("s3", credentials)
-            own_key = f"{user_prefix(sub)}smoke.txt"
-            with steps(f"upload to own prefix s3://{d.bucket}/{own_key}"):
-                s3.put_object(Bucket=d.bucket, Key=own_key, Body=b"smoke")
-                _expect(
-                    s3.get_object(Bucket=d.bucket, Key=own_key)["Body"].read() == b"smoke",
-                    "the uploaded object reads back different",
-                )
-            self._check_foreign_prefix_denied(s3)
-            dynamodb = self._client("dynamodb", credentials)
-            with steps("write and read own item"):
-                key = {PARTITION_KEY: {"S": sub}, SORT_KEY: {"S": SMOKE_SORT_KEY}}
-                item = {**key, "note": {"S": "smoke"}}
-                dynamodb.put_item(TableName=d.table, Item=item)
-                got = dynamodb.get_item(TableName=d.table, Key=key)
-                _expect(got.get("Item") == item, f"the item reads back as {got.get('Item')}")
-            with steps("clean up object and item"):
-                s3.delete_object(Bucket=d.bucket, Key=own_key)
-                dynamodb.delete_item(TableName=d.table, Key=key)
-            self._unlink_identity(identity_id, id_token)
+                tokens = self._sign_in(email, password)
+            if self._replica:
+                self._through_replica(self._replica, sub, tokens["RefreshToken"])
+            else:
+                self._through_primary(sub, tokens["IdToken"])
         finally:
             with steps("delete throwaway user"):
                 self._idp.admin_delete_user(UserPoolId=d.user_pool_id, Username=email)
         return self.report
+
+    def _through_primary(self, sub: str, id_token: str) -> None:
+        steps = self.report.step
+        d = self.deployment
+        provider = f"cognito-idp.{d.region}.amazonaws.com/{d.user_pool_id}"
+        with steps("get identity-pool credentials"):
+            identity_id, credentials = self._credentials(
+                d.identity_pool_id, provider, id_token, d.region
+            )
+        s3 = self._client("s3", credentials)
+        own_key = f"{user_prefix(sub)}smoke.txt"
+        with steps(f"upload to own prefix s3://{d.bucket}/{own_key}"):
+            s3.put_object(Bucket=d.bucket, Key=own_key, Body=b"smoke")
+            _expect(
+                s3.get_object(Bucket=d.bucket, Key=own_key)["Body"].read() == b"smoke",
+                "the uploaded object reads back different",
+            )
+        self._check_foreign_prefix_denied(s3)
+        dynamodb = self._client("dynamodb", credentials)
+        with steps("write and read own item"):
+            key = self._own_item(dynamodb, sub)
+        with steps("clean up object and item"):
+            s3.delete_object(Bucket=d.bucket, Key=own_key)
+            dynamodb.delete_item(TableName=d.table, Key=key)
+        self._unlink_identity(identity_id, provider, id_token, d.region)
+
+    def _through_replica(self, replica: Replica, sub: str, refresh_token: str) -> None:
+        """The user signed in at the primary keeps going through the replica: tokens, the
+        secondary identity pool's credentials, and its own item in the table's replica."""
+        steps = self.report.step
+        region = replica.region
+        with steps(f"refresh the tokens at the replica in {region}"):
+            id_token = self._refresh_at_replica(region, refresh_token)
+        provider = token_provider(id_token)
+        with steps(f"get credentials from the identity pool in {region} as {provider}"):
+            identity_id, credentials = self._credentials(
+                replica.identity_pool_id, provider, id_token, region
+            )
+        dynamodb = self._client("dynamodb", credentials, region)
+        with steps(f"write and read own item in the table's replica in {region}"):
+            key = self._own_item(dynamodb, sub)
+        with steps("clean up item"):
+            dynamodb.delete_item(TableName=self.deployment.table, Key=key)
+        self._unlink_identity(identity_id, provider, id_token, region)
+
+    def _own_item(self, dynamodb: Any, sub: str) -> dict[str, Any]:
+        """Write the user's smoke item and read it back; its key."""
+        table = self.deployment.table
+        key = {PARTITION_KEY: {"S": sub}, SORT_KEY: {"S": SMOKE_SORT_KEY}}
+        item = {**key, "note": {"S": "smoke"}}
+        dynamodb.put_item(TableName=table, Item=item)
+        got = dynamodb.get_item(TableName=table, Key=key)
+        _expect(got.get("Item") == item, f"the item reads back as {got.get('Item')}")
+        return key
+
+    def _refresh_at_replica(self, region: str, refresh_token: str) -> str:
+        """An ID token from the replica for the primary's refresh token, once the user has
+        replicated (waiting up to REPLICATION_WAIT_SECONDS)."""
+        idp = self._client("cognito-idp", region=region)
+        deadline = self._clock() + REPLICATION_WAIT_SECONDS
+        while True:
+            try:
+                answer = idp.initiate_auth(
+                    ClientId=self.deployment.client_id,
+                    AuthFlow="REFRESH_TOKEN_AUTH",
+                    AuthParameters={"REFRESH_TOKEN": refresh_token},
+                )
+            except ClientError as error:
+                if error.response["Error"]["Code"] not in NOT_YET_REPLICATED:
+                    raise
+                if self._clock() >= deadline:
+                    raise SmokeCheckError(
+                        f"the replica in {region} did not accept the user's refresh token within "
+                        f"{REPLICATION_WAIT_SECONDS:.0f} s: {error}"
+                    ) from error
+                self._sleep(REPLICATION_POLL_SECONDS)
+                continue
+            return str(answer["AuthenticationResult"]["IdToken"])
 
     def _create_user(self, email: str, password: str) -> str:
         """A confirmed user whose email stays unverified, so an MFA-required pool offers TOTP
@@ -224,7 +335,8 @@ class SmokeTest:
         attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
         return str(attributes["sub"])
 
-    def _sign_in(self, email: str, password: str) -> str:
+    def _sign_in(self, email: str, password: str) -> dict[str, str]:
+        """The tokens of an SRP sign-in at the primary (AuthenticationResult)."""
         d = self.deployment
         srp = AWSSRP(
             username=email,
@@ -249,15 +361,14 @@ class SmokeTest:
             )
         if "AuthenticationResult" not in answer:
             raise RuntimeError(f"sign-in stopped at challenge {answer.get('ChallengeName')}")
-        return str(answer["AuthenticationResult"]["IdToken"])
+        return dict(answer["AuthenticationResult"])
 
-    def _credentials(self, id_token: str) -> tuple[str, dict[str, str]]:
-        d = self.deployment
-        identity = self._client("cognito-identity")
-        logins = {f"cognito-idp.{d.region}.amazonaws.com/{d.user_pool_id}": id_token}
-        identity_id = identity.get_id(IdentityPoolId=d.identity_pool_id, Logins=logins)[
-            "IdentityId"
-        ]
+    def _credentials(
+        self, identity_pool_id: str, provider: str, id_token: str, region: str
+    ) -> tuple[str, dict[str, str]]:
+        identity = self._client("cognito-identity", region=region)
+        logins = {provider: id_token}
+        identity_id = identity.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
         credentials = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)[
             "Credentials"
         ]
@@ -270,17 +381,15 @@ class SmokeTest:
         self.report.not_judged(step, self._emulator)
         return True
 
-    def _unlink_identity(self, identity_id: str, id_token: str) -> None:
+    def _unlink_identity(self, identity_id: str, provider: str, id_token: str, region: str) -> None:
         """Detach the user's login from the identity, with the login itself (UnlinkIdentity is
         a public API). DeleteIdentities would need IAM on '*': it has no resource-level
         permissions, so a role allowed it could delete identities of every pool."""
         name = UNLINK_IDENTITY
         if self._cannot_judge(name):
             return
-        d = self.deployment
-        provider = f"cognito-idp.{d.region}.amazonaws.com/{d.user_pool_id}"
         with self.report.step(name):
-            self._client("cognito-identity").unlink_identity(
+            self._client("cognito-identity", region=region).unlink_identity(
                 IdentityId=identity_id, Logins={provider: id_token}, LoginsToRemove=[provider]
             )
 
@@ -323,6 +432,23 @@ def read_outputs(stage: str, outputs_file: Path | None, environ: Mapping[str, st
     return stage_outputs(json.loads(outputs_file.read_text()), stage)
 
 
+def read_replica(stage: str, outputs_file: Path | None, region: str) -> Replica:
+    """The stage's replica in `region`, from the Secondary stack's outputs in the file."""
+    if outputs_file is None:
+        raise OutputsError(
+            f"--region {region} reads the Secondary stack's outputs: pass --outputs (the file "
+            f"`cdk deploy '{stage}/*' --outputs-file` writes)"
+        )
+    pool = secondary_identity_pool(json.loads(outputs_file.read_text()), stage)
+    pool_region = pool.partition(":")[0]  # an identity pool id is '<region>:<uuid>'
+    if pool_region != region:
+        raise OutputsError(
+            f"--region {region}: {stage}'s replica is in {pool_region} (its identity pool "
+            f"{pool}); pass --region {pool_region}, or leave it out for the primary"
+        )
+    return Replica(region=region, identity_pool_id=pool)
+
+
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Smoke-test a deployed stage.")
     parser.add_argument("stage", help="the stage name, e.g. Dev")
@@ -345,13 +471,21 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         help="run against the local backend's emulator at URL (make local-smoke), reporting "
         "the steps it cannot judge as such",
     )
+    parser.add_argument(
+        "--region",
+        help="go through the pool's replica in this (secondary) Region, as in a failover "
+        "(needs --outputs: the Secondary stack's outputs)",
+    )
     args = parser.parse_args(argv)
     try:
         outputs = read_outputs(args.stage, args.outputs, os.environ if environ is None else environ)
+        deployment = Deployment.from_outputs(outputs)
+        replica = None
+        if args.region and args.region != deployment.region:
+            replica = read_replica(args.stage, args.outputs, args.region)
     except (OutputsError, OSError, json.JSONDecodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    deployment = Deployment.from_outputs(outputs)
     session = (
         smoke_role_session(outputs[StackOutput.SMOKE_ROLE_ARN], deployment.region)
         if args.assume_smoke_role
@@ -364,6 +498,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         session=session,
         endpoint_url=args.local_endpoint,
         emulator=MINISTACK if args.local_endpoint else None,
+        replica=replica,
     )
     with suppress(Exception):  # the report names the failed step and its error
         smoke.run()
