@@ -297,3 +297,71 @@ def test_the_simulated_export_keeps_sign_ups_unthrottled(monkeypatch: pytest.Mon
     )
     assert greedy.sign_ups_throttled > 0
     assert greedy.peak["UserRead"] <= 60
+
+
+def test_the_handler_runs_a_whole_export_into_the_bucket(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the handler's own clients, step after step: parts and manifest land in the
+    bucket with their content types and SHA-256 checksums (object lock refuses writes without
+    one), the drop against the previous backup is published under the configured namespace,
+    and a step with no more than its reserve left reads nothing."""
+    settings = DirectoryBackupSettings(
+        user_pool_id=aws["pool"],
+        bucket=BUCKET,
+        list_requests_per_second=1000.0,
+        read_requests_per_second=1000.0,
+        mfa_preferences=False,
+        metric_namespace="HandlerRun",
+    )
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    previous = json.dumps({"counts": {"users": USERS * 2}}).encode()
+    aws["s3"].put_object(Bucket=BUCKET, Key=LATEST, Body=previous)
+
+    class Context:
+        def __init__(self, millis: int) -> None:
+            self.millis = millis
+
+        def get_remaining_time_in_millis(self) -> int:
+            return self.millis
+
+    started = "2026-12-02T02:00:00.000Z"
+    cursor = handler({"started": started}, Context(90_000), settings=settings)
+    assert (cursor["phase"], cursor["parts"]) == ("groups", []), "90 s is only the reserve"
+    cursor = handler({"started": started, "cursor": cursor}, Context(90_050), settings=settings)
+    assert cursor["parts"], "just over the reserve: a part"
+    while not cursor["done"]:
+        cursor = handler(
+            {"started": started, "cursor": cursor}, Context(900_000), settings=settings
+        )
+    manifest = json.loads(
+        aws["s3"].get_object(Bucket=BUCKET, Key=cursor["manifest"])["Body"].read()
+    )
+    assert (manifest["counts"]["users"], manifest["previous_users"]) == (USERS, USERS * 2)
+    for key, content_type in [
+        *((part, "application/gzip") for part in manifest["parts"]),
+        (cursor["manifest"], "application/json"),
+    ]:
+        head = aws["s3"].head_object(Bucket=BUCKET, Key=key, ChecksumMode="ENABLED")
+        assert head["ContentType"] == content_type, key
+        assert head.get("ChecksumSHA256"), key
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    drop = cloudwatch.get_metric_statistics(
+        Namespace="HandlerRun",
+        MetricName="UserDropPercent",
+        Dimensions=[{"Name": "UserPool", "Value": aws["pool"]}],
+        StartTime=datetime(2020, 1, 1, tzinfo=UTC),
+        EndTime=datetime(2100, 1, 1, tzinfo=UTC),
+        Period=86400,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    assert [point["Maximum"] for point in drop] == [50.0]
+
+
+def test_the_store_reads_back_what_it_wrote_and_nothing_for_a_missing_key(
+    aws: dict[str, Any],
+) -> None:
+    store = S3Store(aws["s3"], BUCKET)
+    store.put("directory/probe.json", b'{"a": 1}', "application/json")
+    assert store.get("directory/probe.json") == b'{"a": 1}'
+    assert store.get("directory/no-such-key.json") is None
