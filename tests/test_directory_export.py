@@ -247,19 +247,24 @@ def test_the_user_count_drop_is_published(aws: dict[str, Any], backup: dict[str,
     assert {m["MetricName"] for m in published} == {"Users", "UserDropPercent"}
 
 
+def handler_settings(pool: str, namespace: str) -> DirectoryBackupSettings:
+    """The handler's settings for the module's pool, paced fast (moto has no quotas)."""
+    return DirectoryBackupSettings(
+        user_pool_id=pool,
+        bucket=BUCKET,
+        list_requests_per_second=1000.0,
+        read_requests_per_second=1000.0,
+        mfa_preferences=False,
+        metric_namespace=namespace,
+    )
+
+
 def test_the_handler_starts_a_run_and_refuses_a_malformed_event(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from trigger_common import MalformedEventError
 
-    settings = DirectoryBackupSettings(
-        user_pool_id=aws["pool"],
-        bucket=BUCKET,
-        list_requests_per_second=30.0,
-        read_requests_per_second=30.0,
-        mfa_preferences=False,
-        metric_namespace="Handler",
-    )
+    settings = handler_settings(aws["pool"], "Handler")
     missing = "event.started (the execution's start time) is missing"
     for bad, message in (
         ({}, missing),
@@ -306,14 +311,7 @@ def test_the_handler_runs_a_whole_export_into_the_bucket(
     bucket with their content types and SHA-256 checksums (object lock refuses writes without
     one), the drop against the previous backup is published under the configured namespace,
     and a step with no more than its reserve left reads nothing."""
-    settings = DirectoryBackupSettings(
-        user_pool_id=aws["pool"],
-        bucket=BUCKET,
-        list_requests_per_second=1000.0,
-        read_requests_per_second=1000.0,
-        mfa_preferences=False,
-        metric_namespace="HandlerRun",
-    )
+    settings = handler_settings(aws["pool"], "HandlerRun")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     previous = json.dumps({"counts": {"users": USERS * 2}}).encode()
     aws["s3"].put_object(Bucket=BUCKET, Key=LATEST, Body=previous)
