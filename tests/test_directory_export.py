@@ -18,7 +18,7 @@ from directory_backup import export
 from directory_backup.export import Directory, new_cursor, step
 from directory_backup.index import CloudWatchMetrics, S3Store, handler
 from directory_backup.pacing import Paced, Pacer
-from directory_backup.records import LATEST, decode, linked_identities
+from directory_backup.records import LATEST, METRIC_DROP, METRIC_USERS, decode, linked_identities
 from directory_backup.settings import DirectoryBackupSettings
 from moto import mock_aws
 
@@ -344,16 +344,23 @@ def test_the_handler_runs_a_whole_export_into_the_bucket(
         assert head["ContentType"] == content_type, key
         assert head.get("ChecksumSHA256"), key
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
-    drop = cloudwatch.get_metric_statistics(
-        Namespace="HandlerRun",
-        MetricName="UserDropPercent",
-        Dimensions=[{"Name": "UserPool", "Value": aws["pool"]}],
-        StartTime=datetime(2020, 1, 1, tzinfo=UTC),
-        EndTime=datetime(2100, 1, 1, tzinfo=UTC),
-        Period=86400,
-        Statistics=["Maximum"],
-    )["Datapoints"]
-    assert [point["Maximum"] for point in drop] == [50.0]
+
+    def published(metric: str) -> list[tuple[float, str]]:
+        """Each data point of `metric` for the pool, with its unit ("" where none was set:
+        moto then leaves it out)."""
+        points = cloudwatch.get_metric_statistics(
+            Namespace="HandlerRun",
+            MetricName=metric,
+            Dimensions=[{"Name": "UserPool", "Value": aws["pool"]}],
+            StartTime=datetime(2020, 1, 1, tzinfo=UTC),
+            EndTime=datetime(2100, 1, 1, tzinfo=UTC),
+            Period=86400,
+            Statistics=["Maximum"],
+        )["Datapoints"]
+        return [(point["Maximum"], point.get("Unit", "")) for point in points]
+
+    assert published(METRIC_DROP) == [(50.0, "Percent")]
+    assert published(METRIC_USERS) == [(float(USERS), "")]
 
 
 def test_the_store_reads_back_what_it_wrote_and_nothing_for_a_missing_key(
