@@ -3,6 +3,7 @@ only forward in time, and never turns a user away over the record."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from pre_authentication.index import SUSPENDED
 from pre_authentication.index import DynamoProfiles as Suspensions
 from pre_authentication.index import handler as pre_authentication
 from trigger_common import MalformedEventError, UserFacingError
+from trigger_settings import forget_loaded_settings
 
 from tests.support.triggers import (
     POST_AUTHENTICATION,
@@ -117,14 +119,71 @@ def test_the_record_only_moves_forward(table: Any) -> None:
     assert stored(table)["last_sign_in_at"] == {"S": "2030-01-01T00:00:01+00:00"}
 
 
-def test_no_profile_no_record_and_the_sign_in_goes_on(table: Any) -> None:
-    assert authenticated(table) == load_event("PostAuthentication_Authentication")
+def test_no_profile_no_record_and_the_sign_in_goes_on(
+    table: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="trigger"):
+        assert authenticated(table) == load_event("PostAuthentication_Authentication")
     assert stored(table) == {}, "no item is created for a user without a profile"
+    assert [r.getMessage() for r in caplog.records] == ["last sign-in not recorded"]
 
 
-def test_a_table_error_does_not_turn_the_user_away(table: Any) -> None:
-    event = authenticated(table, profiles=SignIns(table, "no-such-table"))
+def test_a_table_error_does_not_turn_the_user_away(
+    table: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="trigger"):
+        event = authenticated(table, profiles=SignIns(table, "no-such-table"))
     assert event == load_event("PostAuthentication_Authentication")
+    assert [(r.levelname, r.getMessage(), bool(r.exc_info)) for r in caplog.records] == [
+        ("ERROR", "last sign-in not recorded", True),
+        ("INFO", "last sign-in not recorded", False),
+    ]
+
+
+def test_the_record_is_logged(table: Any, caplog: pytest.LogCaptureFixture) -> None:
+    profile(table)
+    with caplog.at_level("INFO", logger="trigger"):
+        authenticated(table)
+    assert [r.getMessage() for r in caplog.records] == ["last sign-in recorded"]
+
+
+def test_the_function_records_through_its_own_settings_and_client(table: Any) -> None:
+    """Without the tests' seams: the settings from the function's environment, the table
+    through the function's own DynamoDB client."""
+    profile(table)
+    forget_loaded_settings()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in POST_AUTHENTICATION.to_environment().items():
+                patch.setenv(name, value)
+            event = load_event("PostAuthentication_Authentication")
+            assert post_authentication(event, FakeLambdaContext()) == event
+    finally:
+        forget_loaded_settings()
+    assert "last_sign_in_at" in stored(table)
+
+
+def test_the_record_is_utc_whatever_the_local_zone(
+    table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The condition compares the stored text: every record must be in the same zone."""
+    profile(table)
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        record(SUB, datetime(2030, 1, 1, 12, tzinfo=UTC), SignIns(table, TABLE))
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert stored(table)["last_sign_in_at"] == {"S": "2030-01-01T12:00:00+00:00"}
+
+
+def test_an_attribute_that_is_not_a_string_is_rejected_before_any_call(table: Any) -> None:
+    event = load_event("PostAuthentication_Authentication")
+    event["request"]["userAttributes"]["email"] = 42
+    with pytest.raises(MalformedEventError) as refused:
+        post_authentication(event, FakeLambdaContext(), profiles=SignIns(table, "no-such-table"))
+    assert str(refused.value) == "event.request.userAttributes holds a value that is not a string"
 
 
 @pytest.mark.parametrize(
