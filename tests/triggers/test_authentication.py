@@ -4,6 +4,8 @@ only forward in time, and never turns a user away over the record."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +17,7 @@ from pre_authentication.index import SUSPENDED
 from pre_authentication.index import DynamoProfiles as Suspensions
 from pre_authentication.index import handler as pre_authentication
 from trigger_common import MalformedEventError, UserFacingError
-from trigger_settings import forget_loaded_settings
+from trigger_settings import TriggerSettings, forget_loaded_settings
 
 from tests.support.triggers import (
     POST_AUTHENTICATION,
@@ -45,12 +47,15 @@ def sign_in(table: Any) -> dict[str, Any]:
     )
 
 
-def test_a_suspended_user_is_refused_with_a_user_safe_message(table: Any) -> None:
+def test_a_suspended_user_is_refused_with_a_user_safe_message(
+    table: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     profile(table, suspended={"BOOL": True})
-    with pytest.raises(UserFacingError) as refused:
+    with caplog.at_level("INFO", logger="trigger"), pytest.raises(UserFacingError) as refused:
         sign_in(table)
     assert str(refused.value) == SUSPENDED
     assert SUB not in str(refused.value)
+    assert [r.getMessage() for r in caplog.records] == ["sign-in refused: suspended"]
 
 
 @pytest.mark.parametrize(
@@ -147,19 +152,28 @@ def test_the_record_is_logged(table: Any, caplog: pytest.LogCaptureFixture) -> N
     assert [r.getMessage() for r in caplog.records] == ["last sign-in recorded"]
 
 
-def test_the_function_records_through_its_own_settings_and_client(table: Any) -> None:
-    """Without the tests' seams: the settings from the function's environment, the table
-    through the function's own DynamoDB client."""
-    profile(table)
+@contextmanager
+def in_the_function(settings: TriggerSettings) -> Iterator[None]:
+    """Without the tests' seams: the settings from the function's environment (parsed
+    afresh), the table through the function's own DynamoDB client."""
     forget_loaded_settings()
     try:
         with pytest.MonkeyPatch.context() as patch:
-            for name, value in POST_AUTHENTICATION.to_environment().items():
+            for name, value in settings.to_environment().items():
                 patch.setenv(name, value)
-            event = load_event("PostAuthentication_Authentication")
-            assert post_authentication(event, FakeLambdaContext()) == event
+            yield
     finally:
         forget_loaded_settings()
+
+
+def test_the_functions_read_through_their_own_settings_and_client(table: Any) -> None:
+    profile(table, suspended={"BOOL": True})
+    event = load_event("PreAuthentication_Authentication")
+    with in_the_function(PRE_AUTHENTICATION), pytest.raises(UserFacingError, match=SUSPENDED):
+        pre_authentication(event, FakeLambdaContext())
+    event = load_event("PostAuthentication_Authentication")
+    with in_the_function(POST_AUTHENTICATION):
+        assert post_authentication(event, FakeLambdaContext()) == event
     assert "last_sign_in_at" in stored(table)
 
 
@@ -176,14 +190,6 @@ def test_the_record_is_utc_whatever_the_local_zone(
         monkeypatch.delenv("TZ")
         time.tzset()
     assert stored(table)["last_sign_in_at"] == {"S": "2030-01-01T12:00:00+00:00"}
-
-
-def test_an_attribute_that_is_not_a_string_is_rejected_before_any_call(table: Any) -> None:
-    event = load_event("PostAuthentication_Authentication")
-    event["request"]["userAttributes"]["email"] = 42
-    with pytest.raises(MalformedEventError) as refused:
-        post_authentication(event, FakeLambdaContext(), profiles=SignIns(table, "no-such-table"))
-    assert str(refused.value) == "event.request.userAttributes holds a value that is not a string"
 
 
 @pytest.mark.parametrize(

@@ -234,6 +234,42 @@ def test_post_authentication_writes_nothing_when_it_rejects(event: Any) -> None:
         assert len(calls) == 1, "a success records the sign-in"
 
 
+class NoCalls:
+    def __getattr__(self, _: str) -> Any:
+        raise AssertionError("no AWS call for a malformed event")
+
+
+@pytest.mark.parametrize(
+    ("handler", "name", "seam"),
+    [
+        (post_confirmation, "PostConfirmation_ConfirmSignUp", "store"),
+        (pre_authentication, "PreAuthentication_Authentication", "profiles"),
+        (post_authentication, "PostAuthentication_Authentication", "profiles"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", 42, "event.request.userAttributes holds a value that is not a string"),
+        ("userPoolId", None, "event.userPoolId is missing or not a string"),
+        ("userName", None, "event.userName is missing or not a string"),
+    ],
+)
+def test_each_shape_check_names_what_it_found(
+    handler: Any, name: str, seam: str, field: str, value: Any, message: str
+) -> None:
+    """Each check on its own: the fuzz tests above accept any clear rejection, which a
+    later check may give when an earlier one is lost."""
+    event = load_event(name)
+    if field == "email":
+        event["request"]["userAttributes"][field] = value
+    else:
+        del event[field]
+    with pytest.raises(MalformedEventError) as refused:
+        handler(event, FakeLambdaContext(), **{seam: NoCalls()})
+    assert str(refused.value) == message
+
+
 class AnyCode:
     """Decrypts every ciphertext to a code: the malformed parts under test are elsewhere."""
 
