@@ -270,6 +270,14 @@ def test_each_shape_check_names_what_it_found(
     assert str(refused.value) == message
 
 
+def test_a_sign_up_without_a_response_object_is_named() -> None:
+    event = load_event("PreSignUp_SignUp")
+    event["response"] = None
+    with pytest.raises(MalformedEventError) as refused:
+        pre_sign_up(event, FakeLambdaContext(), directory=NoCalls(), settings=PRE_SIGN_UP)
+    assert str(refused.value) == "event.response is missing or not an object"
+
+
 class AnyCode:
     """Decrypts every ciphertext to a code: the malformed parts under test are elsewhere."""
 

@@ -88,12 +88,21 @@ def test_a_machine_token_has_no_owner() -> None:
 
 
 @pytest.mark.parametrize("source", ["PreSignUp_SignUp", "PreSignUp_ExternalProvider"])
-def test_a_sign_up_carrying_the_owner_attribute_is_refused(source: str) -> None:
+def test_a_sign_up_carrying_the_owner_attribute_is_refused(
+    source: str, caplog: pytest.LogCaptureFixture
+) -> None:
     """No app client may write it, so Cognito refuses such a sign-up itself; the trigger
     refuses it too, should a client or a provider's attribute mapping ever carry it."""
     event = restored(load_event(source))
-    with pytest.raises(UserFacingError):
+    with (
+        caplog.at_level("WARNING", logger="trigger"),
+        pytest.raises(UserFacingError) as refused,
+    ):
         pre_sign_up(event, FakeLambdaContext(), directory=EmptyDirectory(), settings=PRE_SIGN_UP)
+    assert str(refused.value) == "Sign-up with these attributes is not allowed."
+    assert [r.getMessage() for r in caplog.records] == [
+        f"sign-up refused: it carries {OWNER_ATTRIBUTE}"
+    ]
 
 
 def test_the_restore_may_set_it_through_admin_create_user() -> None:
