@@ -3,6 +3,8 @@ a client-credentials token gets the server claims and nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -60,8 +62,41 @@ def test_already_granted_scopes_are_not_added_twice() -> None:
 def test_version_1_event_is_refused() -> None:
     event = load_event("TokenGeneration_HostedAuth")
     event["version"] = "1"
-    with pytest.raises(MalformedEventError, match="V3_0"):
+    with pytest.raises(MalformedEventError) as refused:
         handler(event, FakeLambdaContext(), settings=SETTINGS)
+    assert str(refused.value) == (
+        "event.version is '1'; this trigger is configured for event version V3_0"
+    )
+
+
+def broken(change: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
+    event = load_event("TokenGeneration_HostedAuth")
+    change(event)
+    return event
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (broken(lambda e: e.pop("userName")), "event.userName is missing or not a string"),
+        (
+            broken(lambda e: e["request"]["userAttributes"].pop("sub")),
+            "event.request.userAttributes.sub is missing or not a string",
+        ),
+        (
+            broken(lambda e: e["request"]["userAttributes"].update(email=42)),
+            "event.request.userAttributes holds a value that is not a string",
+        ),
+    ],
+    ids=["no user name", "no sub", "an attribute not a string"],
+)
+def test_a_users_token_event_is_checked_where_it_is_read(
+    event: dict[str, Any], message: str
+) -> None:
+    """The user's name for every user token; the attributes where the owner claim reads them."""
+    with pytest.raises(MalformedEventError) as refused:
+        handler(event, FakeLambdaContext(), settings=replace(SETTINGS, owner_claim="data_owner"))
+    assert str(refused.value) == message
 
 
 @pytest.mark.parametrize("version", ["2", "3"])

@@ -181,19 +181,97 @@ def test_the_password_and_token_are_never_logged(
         assert secret not in logged
 
 
-def test_a_password_sign_in_without_a_password_is_malformed() -> None:
-    event = load_event("UserMigration_Authentication")
-    del event["request"]["password"]
+class Unasked:
+    def authenticate(self, username: str, password: str) -> None:
+        raise AssertionError("no call for a malformed event")
 
-    class Unasked:
+    def lookup(self, username: str) -> None:
+        raise AssertionError("no call for a malformed event")
+
+
+@pytest.mark.parametrize("password", [None, "", 42], ids=["missing", "empty", "not a string"])
+def test_a_password_sign_in_without_a_password_is_malformed(password: object) -> None:
+    event = load_event("UserMigration_Authentication")
+    event["request"]["password"] = password
+    with pytest.raises(MalformedEventError) as refused:
+        handler(event, FakeLambdaContext(), store=Unasked(), settings=None)
+    assert str(refused.value) == "event.request.password is missing or not a string"
+
+
+def test_another_source_is_named() -> None:
+    event = load_event("UserMigration_Authentication")
+    event["triggerSource"] = "UserMigration_SomethingNew"
+    with pytest.raises(MalformedEventError) as refused:
+        handler(event, FakeLambdaContext(), store=Unasked(), settings=None)
+    assert str(refused.value) == "'UserMigration_SomethingNew' is not a user migration source"
+
+
+class Recorded:
+    """A legacy store that knows everyone, noting which call it answered."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.record = record
+        self.calls: list[str] = []
+
+    def authenticate(self, username: str, password: str) -> dict[str, Any]:
+        self.calls.append("authenticate")
+        return self.record
+
+    def lookup(self, username: str) -> dict[str, Any]:
+        self.calls.append("lookup")
+        return self.record
+
+
+def test_a_password_reset_looks_the_user_up_whatever_the_event_carries() -> None:
+    event = load_event("UserMigration_ForgotPassword")
+    event["request"]["password"] = PASSWORD  # Cognito sends none for this source
+    store = Recorded(LEGACY_USER)
+    handler(event, FakeLambdaContext(), store=store, settings=None)
+    assert store.calls == ["lookup"]
+
+
+@pytest.mark.parametrize(
+    ("legacy", "attributes"),
+    [
+        (
+            {"email": "a@example.com", "email_verified": "true", "name": 42, "locale": ""},
+            {"email": "a@example.com", "email_verified": "true"},
+        ),
+        (
+            {"email": "a@example.com", "email_verified": False, "given_name": "A"},
+            {"email": "a@example.com", "email_verified": "false", "given_name": "A"},
+        ),
+        (
+            {"email": "a@example.com", "email_verified": "TRUE"},
+            {"email": "a@example.com", "email_verified": "false"},
+        ),
+    ],
+    ids=["only non-empty strings kept", "not verified", "only true or 'true' verifies"],
+)
+def test_the_attributes_a_migrated_user_gets(
+    legacy: dict[str, Any], attributes: dict[str, str]
+) -> None:
+    event = load_event("UserMigration_ForgotPassword")
+    handler(event, FakeLambdaContext(), store=Recorded(legacy), settings=None)
+    assert event["response"]["userAttributes"] == attributes
+
+
+def test_a_user_the_legacy_store_refuses_is_logged_by_source(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Refusing:
         def authenticate(self, username: str, password: str) -> None:
-            raise AssertionError("no call for a malformed event")
+            return None
 
         def lookup(self, username: str) -> None:
-            raise AssertionError("no call for a malformed event")
+            return None
 
-    with pytest.raises(MalformedEventError, match="password"):
-        handler(event, FakeLambdaContext(), store=Unasked(), settings=None)
+    event = load_event("UserMigration_ForgotPassword")
+    with caplog.at_level("INFO", logger="trigger"), pytest.raises(UserFacingError):
+        handler(event, FakeLambdaContext(), store=Refusing(), settings=None)
+    assert [r.getMessage() for r in caplog.records] == [
+        "UserMigration_ForgotPassword: not migrated (unknown to the legacy store, or refused)"
+    ]
 
 
 def test_a_legacy_record_without_an_email_is_not_migrated() -> None:
@@ -205,6 +283,7 @@ def test_a_legacy_record_without_an_email_is_not_migrated() -> None:
             return {"name": "Alice"}
 
     event = load_event("UserMigration_ForgotPassword")
-    with pytest.raises(MalformedEventError, match="no email"):
+    with pytest.raises(MalformedEventError) as refused:
         handler(event, FakeLambdaContext(), store=NoEmail(), settings=None)
+    assert str(refused.value) == "the legacy record has no email address"
     assert event["response"]["userAttributes"] is None
