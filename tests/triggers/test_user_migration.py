@@ -222,12 +222,16 @@ class Recorded:
         return self.record
 
 
-def test_a_password_reset_looks_the_user_up_whatever_the_event_carries() -> None:
+def test_a_password_reset_looks_the_user_up_whatever_the_event_carries(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     event = load_event("UserMigration_ForgotPassword")
     event["request"]["password"] = PASSWORD  # Cognito sends none for this source
     store = Recorded(LEGACY_USER)
-    handler(event, FakeLambdaContext(), store=store, settings=None)
+    with caplog.at_level("INFO", logger="trigger"):
+        handler(event, FakeLambdaContext(), store=store, settings=None)
     assert store.calls == ["lookup"]
+    assert [r.getMessage() for r in caplog.records] == ["UserMigration_ForgotPassword: migrated"]
 
 
 @pytest.mark.parametrize(
