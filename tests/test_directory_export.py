@@ -247,14 +247,14 @@ def test_the_user_count_drop_is_published(aws: dict[str, Any], backup: dict[str,
     assert {m["MetricName"] for m in published} == {"Users", "UserDropPercent"}
 
 
-def handler_settings(pool: str, namespace: str) -> DirectoryBackupSettings:
+def handler_settings(pool: str, namespace: str, *, mfa: bool = False) -> DirectoryBackupSettings:
     """The handler's settings for the module's pool, paced fast (moto has no quotas)."""
     return DirectoryBackupSettings(
         user_pool_id=pool,
         bucket=BUCKET,
         list_requests_per_second=1000.0,
         read_requests_per_second=1000.0,
-        mfa_preferences=False,
+        mfa_preferences=mfa,
         metric_namespace=namespace,
     )
 
@@ -310,8 +310,8 @@ def test_the_handler_runs_a_whole_export_into_the_bucket(
     """Through the handler's own clients, step after step: parts and manifest land in the
     bucket with their content types and SHA-256 checksums (object lock refuses writes without
     one), the drop against the previous backup is published under the configured namespace,
-    and a step with no more than its reserve left reads nothing."""
-    settings = handler_settings(aws["pool"], "HandlerRun")
+    and a step with no more than its reserve left reads nothing; MFA preferences as configured."""
+    settings = handler_settings(aws["pool"], "HandlerRun", mfa=True)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     previous = json.dumps({"counts": {"users": USERS * 2}}).encode()
     aws["s3"].put_object(Bucket=BUCKET, Key=LATEST, Body=previous)
@@ -336,6 +336,12 @@ def test_the_handler_runs_a_whole_export_into_the_bucket(
         aws["s3"].get_object(Bucket=BUCKET, Key=cursor["manifest"])["Body"].read()
     )
     assert (manifest["counts"]["users"], manifest["previous_users"]) == (USERS, USERS * 2)
+    with_sms = {
+        r["attributes"]["email"]
+        for r in records(aws, manifest)
+        if r["kind"] == "user" and "SMS_MFA" in r["mfa"]["enabled"]
+    }
+    assert with_sms == {email(index) for index in range(0, USERS, 11)}, "MFA as configured"
     for key, content_type in [
         *((part, "application/gzip") for part in manifest["parts"]),
         (cursor["manifest"], "application/json"),
