@@ -14,7 +14,9 @@ import boto3
 import pytest
 from aws_calls import Backoff
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from directory_backup import export
+from directory_backup import index as export_handler
 from directory_backup.export import Directory, new_cursor, step
 from directory_backup.index import CloudWatchMetrics, S3Store, handler
 from directory_backup.pacing import Paced, Pacer
@@ -376,3 +378,52 @@ def test_the_store_reads_back_what_it_wrote_and_nothing_for_a_missing_key(
     store.put("directory/probe.json", b'{"a": 1}', "application/json")
     assert store.get("directory/probe.json") == b'{"a": 1}'
     assert store.get("directory/no-such-key.json") is None
+
+
+def test_the_store_writes_as_the_s3_api_model_spells_it() -> None:
+    """`SHA256` as the model's enum has it (botocore would compute the checksum for 'sha256'
+    too; S3 reads the algorithm header as sent)."""
+    s3 = boto3.client("s3", region_name=REGION)
+    with Stubber(s3) as stub:
+        stub.add_response(
+            "put_object",
+            {},
+            {
+                "Bucket": BUCKET,
+                "Key": "directory/part.jsonl.gz",
+                "Body": b"records",
+                "ContentType": "application/gzip",
+                "ChecksumAlgorithm": "SHA256",
+            },
+        )
+        S3Store(s3, BUCKET).put("directory/part.jsonl.gz", b"records", "application/gzip")
+        stub.assert_no_pending_responses()
+
+
+def test_each_client_retries_as_its_budget_says(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 and CloudWatch with the SDK's own retries; Cognito with one attempt, its retries
+    paced by the export's budget instead."""
+    made: dict[str, Any] = {}
+    real = boto3.client
+
+    def client(service: str, **options: Any) -> Any:
+        made[service] = options.get("config")
+        return real(service, **options)
+
+    monkeypatch.setattr(boto3, "client", client)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    export_handler.directory_of.cache_clear()
+
+    class Context:
+        @staticmethod
+        def get_remaining_time_in_millis() -> int:
+            return 0
+
+    handler({"started": STARTED}, Context(), settings=handler_settings(aws["pool"], "Clients"))
+    assert made == {
+        "cognito-idp": export_handler.ONE_ATTEMPT,
+        "s3": export_handler.SDK_RETRIES,
+        "cloudwatch": export_handler.SDK_RETRIES,
+    }
