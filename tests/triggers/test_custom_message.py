@@ -94,6 +94,14 @@ def test_unknown_source_keeps_cognitos_default(caplog: pytest.LogCaptureFixture)
     ]
 
 
+@pytest.mark.parametrize("source", ["CustomEmailSender_SignUp", "CustomMessage_", "SignUp"])
+def test_a_source_of_another_trigger_or_none_keeps_cognitos_default(source: str) -> None:
+    """Only `CustomMessage_<occasion>` picks a template, even where the occasion has one."""
+    event = load_event("CustomMessage_SignUp")
+    event["triggerSource"] = source
+    assert response(event) == {"smsMessage": None, "emailMessage": None, "emailSubject": None}
+
+
 def test_a_username_parameter_that_is_not_a_string_is_refused() -> None:
     event = load_event("CustomMessage_AdminCreateUser")
     event["request"]["usernameParameter"] = ["{username}"]
