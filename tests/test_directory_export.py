@@ -249,6 +249,16 @@ def test_the_user_count_drop_is_published(aws: dict[str, Any], backup: dict[str,
     assert {m["MetricName"] for m in published} == {"Users", "UserDropPercent"}
 
 
+class Context:
+    """The Lambda context's one call the export handler makes."""
+
+    def __init__(self, millis: int = 0) -> None:
+        self.millis = millis
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.millis
+
+
 def handler_settings(pool: str, namespace: str, *, mfa: bool = False) -> DirectoryBackupSettings:
     """The handler's settings for the module's pool, paced fast (moto has no quotas)."""
     return DirectoryBackupSettings(
@@ -277,11 +287,6 @@ def test_the_handler_starts_a_run_and_refuses_a_malformed_event(
         with pytest.raises(MalformedEventError) as refused:
             handler(bad, None, settings=settings)
         assert str(refused.value) == message, bad
-
-    class Context:
-        @staticmethod
-        def get_remaining_time_in_millis() -> int:
-            return 0
 
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     cursor = handler({"started": STARTED, "cursor": {}}, Context(), settings=settings)
@@ -317,13 +322,6 @@ def test_the_handler_runs_a_whole_export_into_the_bucket(
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     previous = json.dumps({"counts": {"users": USERS * 2}}).encode()
     aws["s3"].put_object(Bucket=BUCKET, Key=LATEST, Body=previous)
-
-    class Context:
-        def __init__(self, millis: int) -> None:
-            self.millis = millis
-
-        def get_remaining_time_in_millis(self) -> int:
-            return self.millis
 
     started = "2026-12-02T02:00:00.000Z"
     cursor = handler({"started": started}, Context(90_000), settings=settings)
@@ -415,11 +413,6 @@ def test_each_client_retries_as_its_budget_says(
     monkeypatch.setattr(boto3, "client", client)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     export_handler.directory_of.cache_clear()
-
-    class Context:
-        @staticmethod
-        def get_remaining_time_in_millis() -> int:
-            return 0
 
     handler({"started": STARTED}, Context(), settings=handler_settings(aws["pool"], "Clients"))
     assert made == {
