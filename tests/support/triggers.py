@@ -7,9 +7,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from custom_message.settings import CustomMessageSettings
 from custom_sender.settings import CustomSenderSettings
 from message_text import Message
@@ -160,3 +164,17 @@ class RecordingDelivery:
 
     def send(self, recipient: str, message: Message) -> None:
         self.sent.append((recipient, message))
+
+
+@contextmanager
+def local_zone(zone: str) -> Iterator[None]:
+    """The process's local time zone is `zone` inside the block (TZ, then tzset), as a Lambda
+    runtime's may be; the previous one after it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", zone)
+        time.tzset()
+        try:
+            yield
+        finally:
+            patch.undo()
+            time.tzset()

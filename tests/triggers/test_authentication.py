@@ -3,7 +3,6 @@ only forward in time, and never turns a user away over the record."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from tests.support.triggers import (
     TABLE,
     FakeLambdaContext,
     load_event,
+    local_zone,
 )
 
 SUB = "11111111-aaaa-4bbb-8ccc-111111111111"
@@ -177,18 +177,11 @@ def test_the_functions_read_through_their_own_settings_and_client(table: Any) ->
     assert "last_sign_in_at" in stored(table)
 
 
-def test_the_record_is_utc_whatever_the_local_zone(
-    table: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_record_is_utc_whatever_the_local_zone(table: Any) -> None:
     """The condition compares the stored text: every record must be in the same zone."""
     profile(table)
-    monkeypatch.setenv("TZ", "America/New_York")
-    time.tzset()
-    try:
+    with local_zone("America/New_York"):
         record(SUB, datetime(2030, 1, 1, 12, tzinfo=UTC), SignIns(table, TABLE))
-    finally:
-        monkeypatch.delenv("TZ")
-        time.tzset()
     assert stored(table)["last_sign_in_at"] == {"S": "2030-01-01T12:00:00+00:00"}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -22,6 +21,7 @@ from tests.support.triggers import (
     FakeLambdaContext,
     Pool,
     load_event,
+    local_zone,
 )
 
 
@@ -84,12 +84,8 @@ def test_each_delivery_says_whether_it_created_the_profile(
     ]
 
 
-def test_created_at_is_utc_whatever_the_local_zone(
-    monkeypatch: pytest.MonkeyPatch, pool: Pool, table: Any, store: AwsStore
-) -> None:
-    monkeypatch.setenv("TZ", "America/New_York")
-    time.tzset()
-    try:
+def test_created_at_is_utc_whatever_the_local_zone(pool: Pool, table: Any, store: AwsStore) -> None:
+    with local_zone("America/New_York"):
         event, username = confirmed_event(pool)
         on_confirmed(
             event["triggerSource"],
@@ -100,9 +96,6 @@ def test_created_at_is_utc_whatever_the_local_zone(
             store=store,
             now=datetime(2026, 11, 1, 12, tzinfo=timezone(timedelta(hours=2))),
         )
-    finally:
-        monkeypatch.undo()
-        time.tzset()
     (item,) = items(table)
     assert item["created_at"] == {"S": "2026-11-01T10:00:00+00:00"}
 
