@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack, Validations
+from aws_cdk import App, Environment, Stack, Validations
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -21,7 +21,7 @@ from aws_cdk import aws_logs as logs
 from trigger_common import TIMEOUT_SECONDS
 
 from auth_constructs.compliance.accepted_findings import CONTROL_TOWER
-from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.identity.identity_pool import IdentityPool
 from auth_constructs.identity.replica_triggers import ReplicaTriggers
 from auth_constructs.operations.smoke_access import (
@@ -42,6 +42,8 @@ from tests.support.configs import (
     with_triggers,
 )
 from tests.support.construct_stacks import (
+    FIRST_REGION,
+    SECOND_REGION,
     Built,
     DataAccessStack,
     TriggersStack,
@@ -725,6 +727,67 @@ def test_the_replica_runs_no_authentication_trigger_the_stage_does_not() -> None
     assert (replica.pre_authentication, replica.post_authentication) == (None, None)
     assert replica.custom_message is None
     assert replica.node.try_find_child("PreTokenGeneration") is not None
+
+
+def test_the_replicas_triggers_use_the_key_replica_there_and_the_powertools_layer() -> None:
+    """With the key's replica: each trigger's log group is encrypted with it, the
+    authentication triggers use it only through DynamoDB in that Region (the table replica's
+    key), and each function runs with the Powertools layer, as in the primary."""
+    config = with_triggers(
+        live(),
+        pre_authentication=True,
+        post_authentication=True,
+        custom_sms_sender=None,
+        reserved_concurrency=None,
+    )
+    assert config.triggers
+    assert config.customer_key
+    app = App(context=cdk_json_context())
+    primary = CustomerKey(
+        Stack(app, "Key", env=Environment(region=FIRST_REGION)),
+        "CustomerKey",
+        config=config.customer_key,
+        stateful=config.stateful,
+    )
+    stack = Stack(app, "Secondary", env=Environment(region=SECOND_REGION))
+    key = CustomerKeyReplica(
+        stack, "KeyReplica", primary=primary, config=config.customer_key, stateful=config.stateful
+    )
+    replica = ReplicaTriggers(
+        stack,
+        "Triggers",
+        user_pool_id="eu-west-1_Pool",
+        config=config.triggers,
+        stateful=config.stateful,
+        elevated_groups=(),
+        owner_claim="",
+        key=key,
+        table_name="items",
+    )
+    built = Built(stack, template_of(stack))
+    key_arn = f"arn:{built.logical_id(key.key)}"
+    through_dynamodb = {
+        "Action": ITEM_KEY_ACTIONS,
+        "Condition": {
+            "StringEquals": {"kms:ViaService": f"dynamodb.{SECOND_REGION}.amazonaws.com"}
+        },
+        "Effect": "Allow",
+        "Resource": key_arn,
+    }
+    for construct_id, function in {
+        "PreTokenGeneration": replica.pre_token_generation,
+        "PreAuthentication": replica.pre_authentication,
+        "PostAuthentication": replica.post_authentication,
+        "CustomMessage": replica.custom_message,
+    }.items():
+        assert function is not None, construct_id
+        logs = built.resource(replica.node.find_child(f"{construct_id}Logs"))
+        assert concrete(built, logs["Properties"]["KmsKeyId"]) == key_arn, construct_id
+        (layer,) = built.resource(function)["Properties"]["Layers"]
+        assert "layer:AWSLambdaPowertoolsPythonV3-python313-arm64:" in json.dumps(layer)
+        policy = built.resource(role_of(function).node.find_child("DefaultPolicy"))
+        uses_items = construct_id.endswith("Authentication")
+        assert (through_dynamodb in statements(built, policy)) is uses_items, construct_id
 
 
 def test_no_default_group_no_group_grant() -> None:
