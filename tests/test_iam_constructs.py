@@ -732,7 +732,8 @@ def test_the_replica_runs_no_authentication_trigger_the_stage_does_not() -> None
 def test_the_replicas_triggers_use_the_key_replica_there_and_the_powertools_layer() -> None:
     """With the key's replica: each trigger's log group is encrypted with it, the
     authentication triggers use it only through DynamoDB in that Region (the table replica's
-    key), and each function runs with the Powertools layer, as in the primary."""
+    key), each function runs with the Powertools layer, as in the primary, and each invoke
+    permission carries its reviewed Control Tower acknowledgment."""
     config = with_triggers(
         live(),
         pre_authentication=True,
@@ -788,6 +789,13 @@ def test_the_replicas_triggers_use_the_key_replica_there_and_the_powertools_laye
         policy = built.resource(role_of(function).node.find_child("DefaultPolicy"))
         uses_items = construct_id.endswith("Authentication")
         assert (through_dynamodb in statements(built, policy)) is uses_items, construct_id
+        assert acknowledged(function.node.find_child("CognitoInvoke")) == {
+            f"{CONTROL_TOWER}lambda_function_public_access_prohibited_check": (
+                "Only Cognito may invoke it, for this account (SourceAccount) and this Region's "
+                "replica of the stage's pool (SourceArn); the control cannot read a SourceArn "
+                "built from another stack's output (the pool id)."
+            )
+        }, construct_id
 
 
 def test_no_default_group_no_group_grant() -> None:
