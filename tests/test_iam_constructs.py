@@ -607,6 +607,43 @@ def test_only_pre_sign_up_and_post_confirmation_act_on_the_pool_as_their_own_rol
         assert resource["Properties"]["Roles"] == [{"Ref": built.logical_id(role)}]
 
 
+def every_replica_trigger() -> StageConfig:
+    """A stage running every trigger a replica runs: both authentication triggers, and custom
+    message (one sender only)."""
+    return with_triggers(
+        live(),
+        pre_authentication=True,
+        post_authentication=True,
+        custom_sms_sender=None,
+        reserved_concurrency=None,
+    )
+
+
+def replica_triggers(
+    stack: Stack,
+    config: StageConfig,
+    *,
+    key: CustomerKeyReplica | None = None,
+    elevated_groups: tuple[str, ...] = (),
+    owner_claim: str = "",
+    table_name: str = "items",
+) -> ReplicaTriggers:
+    """`config`'s triggers as the secondary Region's stack builds them, for the replica of
+    pool `eu-west-1_Pool`."""
+    assert config.triggers
+    return ReplicaTriggers(
+        stack,
+        "Triggers",
+        user_pool_id="eu-west-1_Pool",
+        config=config.triggers,
+        stateful=config.stateful,
+        elevated_groups=elevated_groups,
+        owner_claim=owner_claim,
+        key=key,
+        table_name=table_name,
+    )
+
+
 def test_the_replicas_sign_in_triggers_run_the_primarys_settings_for_its_replica_only(
     trigger_stacks: dict[str, TriggersStack],
 ) -> None:
@@ -615,25 +652,15 @@ def test_the_replicas_sign_in_triggers_run_the_primarys_settings_for_its_replica
     that writes only its own logs plus its one action on the items table's replica there, each
     invocable only by Cognito for this account's replica of the pool there, attached to the
     replica."""
-    config = with_triggers(
-        live(),
-        pre_authentication=True,
-        post_authentication=True,
-        custom_sms_sender=None,
-        reserved_concurrency=None,
-    )
+    config = every_replica_trigger()
     assert config.triggers
     assert config.triggers.runs_custom_message
     stack = Stack(App(context=cdk_json_context()), "Secondary")
-    replica = ReplicaTriggers(
+    replica = replica_triggers(
         stack,
-        "Triggers",
-        user_pool_id="eu-west-1_Pool",
-        config=config.triggers,
-        stateful=config.stateful,
+        config,
         elevated_groups=config.data_access.elevated_groups,
         owner_claim="data_owner",
-        key=None,
         table_name="photoshare-items",
     )
     built = Built(stack, template_of(stack))
@@ -712,17 +739,7 @@ def test_the_replicas_sign_in_triggers_run_the_primarys_settings_for_its_replica
 def test_the_replica_runs_no_authentication_trigger_the_stage_does_not() -> None:
     config = with_triggers(live(), pre_authentication=False, post_authentication=False)
     assert config.triggers
-    replica = ReplicaTriggers(
-        Stack(App(context=cdk_json_context()), "Secondary"),
-        "Triggers",
-        user_pool_id="eu-west-1_Pool",
-        config=config.triggers,
-        stateful=config.stateful,
-        elevated_groups=(),
-        owner_claim="",
-        key=None,
-        table_name="items",
-    )
+    replica = replica_triggers(Stack(App(context=cdk_json_context()), "Secondary"), config)
     assert not config.triggers.runs_custom_message, "both senders: no custom message"
     assert (replica.pre_authentication, replica.post_authentication) == (None, None)
     assert replica.custom_message is None
@@ -734,13 +751,7 @@ def test_the_replicas_triggers_use_the_key_replica_there_and_the_powertools_laye
     authentication triggers use it only through DynamoDB in that Region (the table replica's
     key), each function runs with the Powertools layer, as in the primary, and each invoke
     permission carries its reviewed Control Tower acknowledgment."""
-    config = with_triggers(
-        live(),
-        pre_authentication=True,
-        post_authentication=True,
-        custom_sms_sender=None,
-        reserved_concurrency=None,
-    )
+    config = every_replica_trigger()
     assert config.triggers
     assert config.customer_key
     app = App(context=cdk_json_context())
@@ -754,17 +765,7 @@ def test_the_replicas_triggers_use_the_key_replica_there_and_the_powertools_laye
     key = CustomerKeyReplica(
         stack, "KeyReplica", primary=primary, config=config.customer_key, stateful=config.stateful
     )
-    replica = ReplicaTriggers(
-        stack,
-        "Triggers",
-        user_pool_id="eu-west-1_Pool",
-        config=config.triggers,
-        stateful=config.stateful,
-        elevated_groups=(),
-        owner_claim="",
-        key=key,
-        table_name="items",
-    )
+    replica = replica_triggers(stack, config, key=key)
     built = Built(stack, template_of(stack))
     key_arn = f"arn:{built.logical_id(key.key)}"
     through_dynamodb = {
