@@ -67,8 +67,8 @@ def test_stage_data_and_logs_use_the_key_when_configured(
     photos = buckets(synthesized, stage_name)["photos"]
     (table,) = synthesized.resources(stage_name, "AWS::DynamoDB::GlobalTable").values()
     replica, *_secondary = reversed(table["Properties"]["Replicas"])  # the own Region's is last
-    groups = log_groups(synthesized, stage_name)
     if stage_config.customer_key is None:
+        groups = log_groups(synthesized, stage_name)
         assert synthesized.resources(stage_name, KEY) == {}
         assert sse(photos)["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
         assert "SSESpecification" not in table["Properties"]

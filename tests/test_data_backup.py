@@ -72,7 +72,8 @@ def test_backup_role_is_aws_backups_own(
         return
     _, selection = only(synthesized, stage_name, SELECTION)
     role_id = selection["Properties"]["BackupSelection"]["IamRoleArn"]["Fn::GetAtt"][0]
-    role = synthesized.resources(stage_name, "AWS::IAM::Role")[role_id]["Properties"]
+    auth = synthesized.stack(stage_name)
+    role = synthesized.resources(stage_name, "AWS::IAM::Role", auth)[role_id]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "backup.amazonaws.com"}
     policies = sorted(cfn_text.render(p).rsplit("/", 1)[-1] for p in role["ManagedPolicyArns"])
@@ -115,7 +116,9 @@ def test_each_trigger_reserves_its_concurrency(
     reserved = stage_config.triggers.reservations
     functions = {
         f["Properties"]["Handler"].split(".")[0]: f["Properties"]
-        for f in synthesized.resources(stage_name, "AWS::Lambda::Function").values()
+        for f in synthesized.resources(
+            stage_name, "AWS::Lambda::Function", synthesized.stack(stage_name)
+        ).values()
         if f["Properties"]["Handler"].endswith(".index.handler")
         and f["Properties"]["Handler"] != EXPORT_HANDLER
     }
@@ -328,12 +331,13 @@ def test_a_failed_backup_notifies_the_alarm_topic(
     (target,) = rule["Properties"]["Targets"]
     topic = target["Arn"]
     role_id = target["RoleArn"]["Fn::GetAtt"][0]
-    role = synthesized.resources(stage_name, "AWS::IAM::Role")[role_id]["Properties"]
+    auth = synthesized.stack(stage_name)
+    role = synthesized.resources(stage_name, "AWS::IAM::Role", auth)[role_id]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "events.amazonaws.com"}
     statements = [
         s
-        for p in synthesized.resources(stage_name, "AWS::IAM::Policy").values()
+        for p in synthesized.resources(stage_name, "AWS::IAM::Policy", auth).values()
         if {"Ref": role_id} in p["Properties"]["Roles"]
         for s in p["Properties"]["PolicyDocument"]["Statement"]
     ]

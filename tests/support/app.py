@@ -70,14 +70,19 @@ class SynthesizedApp:
     def template(self, stage: str) -> Template:
         return Template.from_json(self.template_json(stage))
 
-    def resources(self, stage: str, kind: str) -> dict[str, dict[str, Any]]:
-        """{logical id: resource} of the resources of type `kind` in the stage's stacks."""
-        return {
-            logical_id: resource
-            for stack in self.stage(stage).stacks
-            for logical_id, resource in self.template_json(stage, stack)["Resources"].items()
-            if resource["Type"] == kind
-        }
+    def resources(
+        self, stage: str, kind: str, stack: Stack | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """{logical id: resource} of the resources of type `kind` in `stack`, or in all the
+        stage's stacks, whose logical ids must then differ (the primary's and the secondary
+        Region's stacks build some constructs under the same ids: name the stack)."""
+        found: dict[str, dict[str, Any]] = {}
+        for each in (stack,) if stack else self.stage(stage).stacks:
+            for logical_id, resource in self.template_json(stage, each)["Resources"].items():
+                if resource["Type"] == kind:
+                    assert logical_id not in found, f"{kind} {logical_id} in two stacks"
+                    found[logical_id] = resource
+        return found
 
     def key_reference(self, stage: str) -> dict[str, Any]:
         """The stage key's ARN as the Auth stack reads it: the Key stack's output (a weak
