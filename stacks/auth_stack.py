@@ -178,7 +178,7 @@ class AuthStack(Stack):
                 self,
                 "Alarms",
                 config=protection.alarms,
-                user_pool=pool,
+                user_pool_id=pool.user_pool_id,
                 clients=self.clients.hosted_clients,
                 functions=self.triggers.functions if self.triggers else {},
                 failed_sends=self.triggers.failed_sends if self.triggers else {},

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_inline_policies
@@ -23,10 +24,15 @@ from auth_constructs.data.photo_replica import PhotoReplica
 from auth_constructs.identity.identity_pool import IdentityPool, provider_name
 from auth_constructs.identity.pool_replica import RegionalSettings
 from auth_constructs.identity.replica_triggers import ReplicaTriggers
+from auth_constructs.identity.triggers import TIMEOUT
+from auth_constructs.operations.alarms import StackAlarms
+from auth_constructs.operations.audit_logs import AuditLogs
+from auth_constructs.protection.edge_protection import EdgeProtection
 from stacks.outputs import SecondaryOutput
 from stage_config import (
     CustomerKeyConfig,
     DataAccessConfig,
+    ProtectionConfig,
     ReplicaConfig,
     SesEmailConfig,
     StatefulPolicy,
@@ -59,8 +65,10 @@ class ReplicaDataStack(Stack):
 
 
 class SecondaryStack(Stack):
-    """The pool replica's regional settings (with its sign-in triggers) and the secondary
-    Region's identity pool."""
+    """What the pool's replica holds for itself in its Region (developer guide, multi-Region
+    replication: email, Lambda triggers, log export and WAF web ACLs are per Region; the rest
+    is the primary's, synchronized): its regional settings with its sign-in triggers, its web
+    ACL and log delivery, their alarms, and the secondary Region's identity pool."""
 
     def __init__(
         self,
@@ -76,6 +84,8 @@ class SecondaryStack(Stack):
         stateful: StatefulPolicy,
         owner_claim: str | None,
         triggers: TriggersConfig | None,
+        protection: ProtectionConfig,
+        audit_logs: bool,
         key: CustomerKeyReplica | None,
         table_name: str,
         **kwargs: Any,
@@ -93,6 +103,42 @@ class SecondaryStack(Stack):
                 owner_claim=owner_claim or "",
                 key=key,
                 table_name=table_name,
+            )
+        # The replica in this Region: its ARN has this Region and the primary's pool id.
+        replica_pool = cognito.UserPool.from_user_pool_id(self, "Replica", user_pool_id)
+        self.edge: EdgeProtection | None = None
+        if protection.waf:
+            self.edge = EdgeProtection(
+                self,
+                "EdgeProtection",
+                user_pool=replica_pool,
+                config=protection.waf,
+                log_retention_days=protection.log_retention_days,
+                stateful=stateful,
+                key=key,
+            )
+        self.audit_logs: AuditLogs | None = None
+        if audit_logs:
+            self.audit_logs = AuditLogs(
+                self,
+                "AuditLogs",
+                user_pool=replica_pool,
+                # Threat protection is the primary's setting, synchronized to the replica.
+                auth_events=protection.threat_protection is not None,
+                retention_days=protection.log_retention_days,
+                stateful=stateful,
+            )
+        self.alarms: StackAlarms | None = None
+        if protection.alarms:
+            self.alarms = StackAlarms(
+                self,
+                "Alarms",
+                config=protection.alarms,
+                topic_arn=replica.notify_topic_arn,
+                functions=self.triggers.functions if self.triggers else {},
+                function_timeout=TIMEOUT,
+                web_acl_metric=self.edge.metric_name if self.edge else None,
+                key=key,
             )
         self.settings = RegionalSettings(
             self,

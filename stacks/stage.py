@@ -19,6 +19,7 @@ from stacks.outputs import (
 )
 from stacks.replica_stacks import ReplicaDataStack, SecondaryStack
 from stage_config import DeliveryConfig, StageConfig
+from stage_config.emulator import Omission
 
 
 class IdentityStage(Stage):
@@ -83,6 +84,8 @@ class IdentityStage(Stage):
                 stateful=config.stateful,
                 owner_claim=self.auth.identity_pool.owner_claim,
                 triggers=config.triggers,
+                protection=config.user_pool.protection,
+                audit_logs=Omission.LOG_DELIVERY not in config.leave_out,
                 key=self.replica_data.replica if self.replica_data else None,
                 table_name=self.auth.storage.table_name,
                 termination_protection=config.production,

@@ -97,7 +97,7 @@ class ThreatProtectionConfig(Section):
         check_unique(self.trusted_networks, "trusted_networks")
 
 
-_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,7 +115,7 @@ class AlarmsConfig(Section):
 
     def check(self, context: Context) -> None:
         require(
-            not self.notify_topic_arn or bool(_TOPIC_ARN.match(self.notify_topic_arn)),
+            not self.notify_topic_arn or bool(TOPIC_ARN.match(self.notify_topic_arn)),
             "notify_topic_arn",
             f"{self.notify_topic_arn!r} is not an SNS topic ARN",
             "paste the topic's ARN (arn:aws:sns:<region>:<account>:<name>), or leave it empty",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stage_config.checks import SES_REGIONS_FROM_ANY_REGION, check_region, require
+from stage_config.protection import TOPIC_ARN
 from stage_config.section import Context, Section
 
 REPLICATION_REGIONS = frozenset(
@@ -48,6 +49,11 @@ class ReplicaConfig(Section):
     """Route the managed login's custom domain to the secondary Region while a Route 53 health
     check on the primary fails (`UserPoolDomain.Routing.Failover`): needs
     `user_pool.custom_domain`, as Cognito routes custom domains only."""
+    notify_topic_arn: str = ""
+    """The SNS topic of yours that the secondary Region's alarms (on its triggers) notify, when
+    the stage's alarms notify a topic of yours (`protection.alarms.notify_topic_arn`): alarms
+    notify topics of their own Region only, so it is a topic in `region`. With `notify_emails`
+    the secondary gets a topic of its own with the same addresses instead."""
 
     def check(self, context: Context) -> None:
         check_region(self.region, "region")
@@ -56,6 +62,21 @@ class ReplicaConfig(Section):
             "region",
             f"Cognito does not replicate user pools to {self.region}",
             f"use one of {', '.join(sorted(REPLICATION_REGIONS))}",
+        )
+        require(
+            not self.notify_topic_arn or bool(TOPIC_ARN.match(self.notify_topic_arn)),
+            "notify_topic_arn",
+            f"{self.notify_topic_arn!r} is not an SNS topic ARN",
+            f"paste the ARN of a topic in {self.region} (arn:aws:sns:{self.region}:<account>:"
+            "<name>), or leave it empty",
+        )
+        topic_region = self.notify_topic_arn.split(":")[3] if self.notify_topic_arn else ""
+        require(
+            topic_region in {"", self.region},
+            "notify_topic_arn",
+            f"the topic is in {topic_region}, and alarms in {self.region} notify topics of "
+            "their own Region only",
+            f"use a topic in {self.region}",
         )
         if self.ses_region:
             check_region(self.ses_region, "ses_region")

@@ -274,3 +274,22 @@ class StageConfig(Section):
             "the replica sends its own email (settings per Region), through SES",
             "set replica.ses_region to a Region where the sender identity is verified",
         )
+        alarms = self.user_pool.protection.alarms
+        # The secondary's alarms are on its triggers; they notify a topic of yours there when
+        # the primary's notify one here (with notify_emails, the secondary has its own topic).
+        if alarms and alarms.notify_topic_arn and self.triggers:
+            require(
+                bool(replica.notify_topic_arn),
+                "replica.notify_topic_arn",
+                f"the secondary Region's trigger alarms need a topic of yours in "
+                f"{replica.region}: alarms notify topics of their own Region only",
+                f"set replica.notify_topic_arn to a topic of yours in {replica.region}",
+            )
+        else:
+            require(
+                not replica.notify_topic_arn,
+                "replica.notify_topic_arn",
+                "nothing in the secondary Region would notify it: its alarms notify a topic of "
+                "yours only when the stage has triggers and protection.alarms.notify_topic_arn",
+                "leave replica.notify_topic_arn empty",
+            )

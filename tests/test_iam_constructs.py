@@ -23,7 +23,6 @@ from trigger_common import TIMEOUT_SECONDS
 from auth_constructs.compliance.accepted_findings import CONTROL_TOWER
 from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.identity.identity_pool import IdentityPool
-from auth_constructs.identity.replica_triggers import ReplicaTriggers
 from auth_constructs.operations.smoke_access import (
     SmokeAccess,
     smoke_principal,
@@ -48,6 +47,8 @@ from tests.support.construct_stacks import (
     DataAccessStack,
     TriggersStack,
     data_access_stack,
+    every_replica_trigger,
+    replica_triggers,
     template_of,
     triggers_stack,
 )
@@ -605,43 +606,6 @@ def test_only_pre_sign_up_and_post_confirmation_act_on_the_pool_as_their_own_rol
     }
     for resource, role in policies.values():
         assert resource["Properties"]["Roles"] == [{"Ref": built.logical_id(role)}]
-
-
-def every_replica_trigger() -> StageConfig:
-    """A stage running every trigger a replica runs: both authentication triggers, and custom
-    message (one sender only)."""
-    return with_triggers(
-        live(),
-        pre_authentication=True,
-        post_authentication=True,
-        custom_sms_sender=None,
-        reserved_concurrency=None,
-    )
-
-
-def replica_triggers(
-    stack: Stack,
-    config: StageConfig,
-    *,
-    key: CustomerKeyReplica | None = None,
-    elevated_groups: tuple[str, ...] = (),
-    owner_claim: str = "",
-    table_name: str = "items",
-) -> ReplicaTriggers:
-    """`config`'s triggers as the secondary Region's stack builds them, for the replica of
-    pool `eu-west-1_Pool`."""
-    assert config.triggers
-    return ReplicaTriggers(
-        stack,
-        "Triggers",
-        user_pool_id="eu-west-1_Pool",
-        config=config.triggers,
-        stateful=config.stateful,
-        elevated_groups=elevated_groups,
-        owner_claim=owner_claim,
-        key=key,
-        table_name=table_name,
-    )
 
 
 def test_the_replicas_sign_in_triggers_run_the_primarys_settings_for_its_replica_only(

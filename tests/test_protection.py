@@ -5,12 +5,16 @@ protection config fails with the key and the fix."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import timedelta
 from typing import Any
 
+from aws_cdk import App, Duration, Environment, Stack
 from trigger_common import TIMEOUT_SECONDS
 
 from auth_constructs import cfn_text
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
+from auth_constructs.operations.alarms import StackAlarms
 from stage_config import (
     AlarmsConfig,
     FeaturePlan,
@@ -20,7 +24,7 @@ from stage_config import (
 )
 from stage_config import WafConfig as Waf
 from stage_config.protection import ALWAYS_ON_RULE_GROUPS
-from tests.support.app import SynthesizedApp
+from tests.support.app import SynthesizedApp, cdk_json_context
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import (
     ANONYMOUS_IP_GROUP,
@@ -32,6 +36,14 @@ from tests.support.configs import (
     sandbox,
     with_pool,
 )
+from tests.support.construct_stacks import (
+    FIRST_REGION,
+    SECOND_REGION,
+    Built,
+    every_replica_trigger,
+    replica_triggers,
+    template_of,
+)
 
 WEB_ACL = "AWS::WAFv2::WebACL"
 RISK = "AWS::Cognito::UserPoolRiskConfigurationAttachment"
@@ -39,20 +51,25 @@ ALARM = "AWS::CloudWatch::Alarm"
 DELIVERY = "AWS::Cognito::LogDeliveryConfiguration"
 
 
+def primary(app: SynthesizedApp, stage: str, kind: str) -> dict[str, dict[str, Any]]:
+    """The resources of type `kind` in the stage's Auth stack (the primary Region's pool)."""
+    return app.resources(stage, kind, app.stack(stage))
+
+
 def only(app: SynthesizedApp, stage: str, kind: str) -> dict[str, Any]:
-    ((logical_id, resource),) = app.resources(stage, kind).items()
+    ((logical_id, resource),) = primary(app, stage, kind).items()
     return {"Id": logical_id, **resource}
 
 
 def pool_id(app: SynthesizedApp, stage: str) -> str:
-    (logical_id,) = app.resources(stage, "AWS::Cognito::UserPool")
+    (logical_id,) = primary(app, stage, "AWS::Cognito::UserPool")
     return logical_id
 
 
 def hosted_clients(app: SynthesizedApp, stage: str) -> list[dict[str, Any]]:
     return [
         r["Properties"]
-        for r in app.resources(stage, "AWS::Cognito::UserPoolClient").values()
+        for r in primary(app, stage, "AWS::Cognito::UserPoolClient").values()
         if r["Properties"].get("ClientName") in {"web", "mobile"}
     ]
 
@@ -65,7 +82,7 @@ def test_web_acl_guards_the_pool_when_configured(
 ) -> None:
     waf = stage_config.user_pool.protection.waf
     if waf is None:
-        assert synthesized.resources(stage_name, WEB_ACL) == {}
+        assert primary(synthesized, stage_name, WEB_ACL) == {}
         return
     acl = only(synthesized, stage_name, WEB_ACL)
     rate = acl["Properties"]["Rules"][0]
@@ -78,10 +95,70 @@ def test_web_acl_guards_the_pool_when_configured(
     }
 
 
+def test_the_replica_has_the_primarys_web_acl_log_delivery_and_trigger_alarms(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    """In the secondary Region (web ACLs, log export and triggers are per-Region settings of a
+    replica): a web ACL with the primary's rules on the replica (this Region's ARN of the
+    pool), the primary's log delivery, and alarms on its triggers and web ACL notifying a
+    topic of that Region."""
+    stage = synthesized.stage(stage_name)
+    if stage.secondary is None:
+        return
+    assert stage_config.replica is not None
+    secondary = stage.secondary
+    protection = stage_config.user_pool.protection
+
+    def of_secondary(kind: str) -> dict[str, dict[str, Any]]:
+        return synthesized.resources(stage_name, kind, secondary)
+
+    acls, associations = of_secondary(WEB_ACL), of_secondary("AWS::WAFv2::WebACLAssociation")
+    if protection.waf is None:
+        assert (acls, associations) == ({}, {})
+    else:
+        ((acl_id, acl),) = acls.items()
+        assert (
+            acl["Properties"]["Rules"]
+            == only(synthesized, stage_name, WEB_ACL)["Properties"]["Rules"]
+        )
+        ((_, association),) = associations.items()
+        replica_arn = cfn_text.render(association["Properties"]["ResourceArn"])
+        assert replica_arn.startswith(
+            f"arn:aws:cognito-idp:{stage_config.replica.region}:${{AWS::AccountId}}:userpool/"
+            f"${{{stage.auth.stack_name}."
+        )
+        assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    deliveries = of_secondary(DELIVERY)
+    if stage.auth.audit_logs is None:
+        assert deliveries == {}
+    else:
+        ((_, delivery),) = deliveries.items()
+        primary_delivery = only(synthesized, stage_name, DELIVERY)["Properties"]
+        assert [c["EventSource"] for c in delivery["Properties"]["LogConfigurations"]] == [
+            c["EventSource"] for c in primary_delivery["LogConfigurations"]
+        ]
+    alarms = of_secondary(ALARM)
+    if protection.alarms is None:
+        assert alarms == {}
+        return
+    functions = len(secondary.triggers.functions) if secondary.triggers else 0
+    assert len(alarms) == 3 * functions + (1 if protection.waf else 0)
+    topics = of_secondary("AWS::SNS::Topic")
+    if protection.alarms.notify_emails:
+        ((topic_id, _),) = topics.items()
+        expected: list[Any] = [{"Ref": topic_id}]
+    else:
+        assert topics == {}
+        topic = stage_config.replica.notify_topic_arn
+        expected = [topic] if topic else []
+    for logical_id, alarm in alarms.items():
+        assert alarm["Properties"].get("AlarmActions", []) == expected, logical_id
+
+
 def test_risk_configuration_when_threat_protection_is_on(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
-    risk = synthesized.resources(stage_name, RISK)
+    risk = primary(synthesized, stage_name, RISK)
     assert bool(risk) == (stage_config.user_pool.protection.threat_protection is not None)
 
 
@@ -114,7 +191,7 @@ def test_rotation_on_every_hosted_client_as_configured(
 def test_alarms_cover_triggers_clients_and_waf_when_configured(
     synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
 ) -> None:
-    alarms = synthesized.resources(stage_name, ALARM)
+    alarms = primary(synthesized, stage_name, ALARM)
     config = stage_config.user_pool.protection
     if config.alarms is None:
         assert alarms == {}
@@ -145,8 +222,8 @@ def test_every_alarm_notifies_the_configured_topic(
     config = stage_config.user_pool.protection.alarms
     if config is None:
         return
-    alarms = synthesized.resources(stage_name, ALARM)
-    topics = synthesized.resources(stage_name, "AWS::SNS::Topic")
+    alarms = primary(synthesized, stage_name, ALARM)
+    topics = primary(synthesized, stage_name, "AWS::SNS::Topic")
     if stage_config.production:
         assert config.notify_topic_arn or config.notify_emails
     if config.notify_emails:
@@ -155,7 +232,7 @@ def test_every_alarm_notifies_the_configured_topic(
         expected: list[Any] = [{"Ref": topic_id}]
         subscribed = {
             s["Properties"]["Endpoint"]
-            for s in synthesized.resources(stage_name, "AWS::SNS::Subscription").values()
+            for s in primary(synthesized, stage_name, "AWS::SNS::Subscription").values()
             if s["Properties"]["TopicArn"] == {"Ref": topic_id}
             and s["Properties"]["Protocol"] == "email"
         }
@@ -175,7 +252,7 @@ def test_the_stage_topic_takes_only_this_stacks_alarms(
     config = stage_config.user_pool.protection.alarms
     if config is None or not config.notify_emails:
         return
-    (policy,) = synthesized.resources(stage_name, "AWS::SNS::TopicPolicy").values()
+    (policy,) = primary(synthesized, stage_name, "AWS::SNS::TopicPolicy").values()
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     (publish,) = [s for s in statements if s.get("Sid") == "CloudWatchAlarmsOfThisStack"]
     # The Auth stack's name as text: the key's policy (in the Key stack) names these too.
@@ -218,7 +295,7 @@ def test_no_alarm_queries_fewer_dimensions_than_cognito_publishes(
     synthesized: SynthesizedApp, stage_name: str
 ) -> None:
     queried = 0
-    for logical_id, alarm in synthesized.resources(stage_name, ALARM).items():
+    for logical_id, alarm in primary(synthesized, stage_name, ALARM).items():
         properties = alarm["Properties"]
         stats = (
             [properties]
@@ -239,7 +316,7 @@ def test_no_alarm_queries_fewer_dimensions_than_cognito_publishes(
             if "FederationThrottles" in text:
                 assert 'SCHEMA("AWS/Cognito", IdentityProvider, UserPool, UserPoolClient)' in text
                 queried += 1
-    assert queried or not synthesized.resources(stage_name, ALARM)
+    assert queried or not primary(synthesized, stage_name, ALARM)
 
 
 # --- the samples pin the details -------------------------------------------------------------
@@ -679,4 +756,77 @@ def test_protection_at_its_limits_is_accepted() -> None:
         threat_protection=lambda t: dataclasses.replace(
             t, trusted_networks=tuple(f"10.{i}.0.0/16" for i in range(MAX_NETWORKS))
         )
+    )
+
+
+def test_the_secondarys_own_topic_is_under_the_key_replica_for_its_stacks_alarms_only() -> None:
+    """With notify_emails, the secondary Region's trigger alarms notify a topic of its own
+    there, with the same addresses, encrypted with the key's replica; CloudWatch may publish
+    to it, and use the key's replica for it, only for that stack's alarms."""
+    config = every_replica_trigger()
+    assert config.customer_key
+    app = App(context=cdk_json_context())
+    primary = CustomerKey(
+        Stack(app, "Key", env=Environment(region=FIRST_REGION)),
+        "CustomerKey",
+        config=config.customer_key,
+        stateful=config.stateful,
+    )
+    data = Stack(app, "ReplicaData", env=Environment(region=SECOND_REGION))
+    key = CustomerKeyReplica(
+        data, "KeyReplica", primary=primary, config=config.customer_key, stateful=config.stateful
+    )
+    stack = Stack(app, "Secondary", env=Environment(region=SECOND_REGION))
+    triggers = replica_triggers(stack, config, key=key)
+    emails = ("oncall@gallery.example.net", "backup@gallery.example.net")
+    alarms = StackAlarms(
+        stack,
+        "Alarms",
+        config=AlarmsConfig(notify_emails=emails),
+        topic_arn="",
+        functions=triggers.functions,
+        function_timeout=Duration.seconds(TIMEOUT_SECONDS),
+        web_acl_metric=None,
+        key=key,
+    )
+    assert alarms.topic is not None
+    built = Built(stack, template_of(stack))
+    topic_id = built.logical_id(alarms.topic)
+    topic = built.template["Resources"][topic_id]["Properties"]
+    assert "ReplicaData" in json.dumps(topic["KmsMasterKeyId"])
+    assert "KeyReplica" in json.dumps(topic["KmsMasterKeyId"])
+    subscribed = {
+        s["Properties"]["Endpoint"]
+        for s in built.template["Resources"].values()
+        if s["Type"] == "AWS::SNS::Subscription"
+        and s["Properties"]["TopicArn"] == {"Ref": topic_id}
+    }
+    assert subscribed == set(emails)
+    actions = [
+        r["Properties"]["AlarmActions"]
+        for r in built.template["Resources"].values()
+        if r["Type"] == ALARM
+    ]
+    assert actions == [[{"Ref": topic_id}]] * (3 * len(triggers.functions))
+    alarm_arns = (
+        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:Secondary-*"
+    )
+    (policy,) = [
+        r["Properties"]["PolicyDocument"]["Statement"]
+        for r in built.template["Resources"].values()
+        if r["Type"] == "AWS::SNS::TopicPolicy"
+    ]
+    (publish,) = [s for s in policy if s.get("Sid") == "CloudWatchAlarmsOfThisStack"]
+    assert cfn_text.render(publish["Condition"]["ArnLike"]["aws:SourceArn"]) == alarm_arns
+    key_policy = Built(data, template_of(data)).resource(key.key)["Properties"]["KeyPolicy"]
+    (use,) = [
+        s for s in key_policy["Statement"] if s.get("Sid") == "CloudWatchAlarmsToTopicsOfThisStack"
+    ]
+    assert use["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert use["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert use["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert cfn_text.render(use["Condition"]["ArnLike"]["aws:SourceArn"]) == alarm_arns
+    assert (
+        cfn_text.render(use["Condition"]["ArnLike"]["kms:EncryptionContext:aws:sns:topicArn"])
+        == "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:Secondary-*"
     )

@@ -14,12 +14,14 @@ import pytest
 
 from stacks.outputs import StackOutput
 from stage_config import (
+    AlarmsConfig,
     CustomerKeyConfig,
     FeaturePlan,
     MfaConfig,
     MfaMode,
     PasswordlessConfig,
     ReplicaConfig,
+    StageConfig,
     TriggersConfig,
     UserPoolConfig,
 )
@@ -28,10 +30,12 @@ from tests.support.config_errors import BadCase, assert_config_error, bad_config
 from tests.support.configs import (
     LIVE,
     LOGIN_DOMAIN,
+    ON_CALL_TOPIC,
     PRIMARY,
     REASON,
     SANDBOX,
     SECONDARY,
+    SECONDARY_ON_CALL_TOPIC,
     live,
     replicated,
     sandbox,
@@ -476,6 +480,81 @@ CASES.append(
 )
 
 
+ON_CALL_EMAILS = AlarmsConfig(notify_emails=("oncall@gallery.example.net",))
+
+
+def with_alarms(config: StageConfig, alarms: AlarmsConfig | None) -> StageConfig:
+    protection = dataclasses.replace(config.user_pool.protection, alarms=alarms)
+    return with_pool(config, protection=protection)
+
+
+def without_triggers() -> StageConfig:
+    """The replicated stage without triggers (nor the migration window they would serve)."""
+    pool = replicated().user_pool
+    web = dataclasses.replace(pool.web_client, password_auth=False)
+    return replicated(triggers=None, user_pool=dataclasses.replace(pool, web_client=web))
+
+
+def replica_topic(arn: str) -> ReplicaConfig:
+    return ReplicaConfig(
+        region=SECONDARY, ses_region=SECONDARY, totp_only_reason=REASON, notify_topic_arn=arn
+    )
+
+
+CASES += [
+    (
+        "secondary-alarms-without-a-topic",
+        lambda: dataclasses.replace(replicated(), replica=replica_topic("")),
+        f"{LIVE}.replica.notify_topic_arn",
+        (
+            "the secondary Region's trigger alarms need a topic of yours in eu-central-1: "
+            "alarms notify topics of their own Region only. Fix: set replica.notify_topic_arn "
+            "to a topic of yours in eu-central-1"
+        ),
+    ),
+    (
+        "secondary-topic-nothing-notifies",
+        lambda: with_alarms(replicated(), ON_CALL_EMAILS),
+        f"{LIVE}.replica.notify_topic_arn",
+        (
+            "nothing in the secondary Region would notify it: its alarms notify a topic of "
+            "yours only when the stage has triggers and protection.alarms.notify_topic_arn. "
+            "Fix: leave replica.notify_topic_arn empty"
+        ),
+    ),
+    (
+        "secondary-topic-without-triggers",
+        lambda: dataclasses.replace(
+            without_triggers(), replica=replica_topic(SECONDARY_ON_CALL_TOPIC)
+        ),
+        f"{LIVE}.replica.notify_topic_arn",
+        (
+            "nothing in the secondary Region would notify it: its alarms notify a topic of "
+            "yours only when the stage has triggers and protection.alarms.notify_topic_arn. "
+            "Fix: leave replica.notify_topic_arn empty"
+        ),
+    ),
+    (
+        "secondary-topic-in-the-primary",
+        lambda: dataclasses.replace(replicated(), replica=replica_topic(ON_CALL_TOPIC)),
+        f"{LIVE}.replica.notify_topic_arn",
+        (
+            "the topic is in eu-west-1, and alarms in eu-central-1 notify topics of their own "
+            "Region only. Fix: use a topic in eu-central-1"
+        ),
+    ),
+    (
+        "secondary-topic-not-an-arn",
+        lambda: dataclasses.replace(replicated(), replica=replica_topic("acme-on-call")),
+        f"{LIVE}.replica.notify_topic_arn",
+        (
+            "'acme-on-call' is not an SNS topic ARN. Fix: paste the ARN of a topic in "
+            "eu-central-1 (arn:aws:sns:eu-central-1:<account>:<name>), or leave it empty"
+        ),
+    ),
+]
+
+
 @bad_config_cases(CASES)
 def test_bad_replica_config_names_key_and_fix(make: Any, key: str, message: str) -> None:
     assert_config_error(make, key, message)
@@ -490,10 +569,17 @@ def test_what_the_rules_allow() -> None:
         config = dataclasses.replace(
             replicated(),
             user_pool=with_pool(live(), mfa=mfa).user_pool,
-            replica=ReplicaConfig(region=SECONDARY, ses_region="us-west-2"),
+            replica=ReplicaConfig(
+                region=SECONDARY, ses_region="us-west-2", notify_topic_arn=SECONDARY_ON_CALL_TOPIC
+            ),
         )
         assert config.replica is not None
     assert replicated(customer_key=CustomerKeyConfig()).replica is not None
+    # The secondary's own topic for notify_emails, and no alarms without triggers.
+    emails = with_pool(with_alarms(live(), ON_CALL_EMAILS), custom_domain=LOGIN_DOMAIN)
+    for config in (replicated(user_pool=emails.user_pool), without_triggers()):
+        assert config.replica is not None
+        assert config.replica.notify_topic_arn == ""
 
 
 def test_the_summary_shows_the_replica(pair: tuple[SynthesizedApp, SynthesizedApp]) -> None:
@@ -746,3 +832,41 @@ def test_the_custom_domain_fails_over_on_the_primarys_health_check(
         "Fn::GetAtt": [check_id, "HealthCheckId"]
     }
     assert of_type(alone.template_json(LIVE), "AWS::Route53::HealthCheck") == {}
+
+
+def test_the_secondary_alarms_on_each_of_its_triggers_notify_the_topic_there(
+    pair: tuple[SynthesizedApp, SynthesizedApp],
+) -> None:
+    """Errors, throttles and a p99 near the timeout of every trigger the replica runs, and the
+    blocks of its web ACL (under that Region), each notifying the on-call topic of the
+    secondary Region (alarms notify their own Region's)."""
+    _, app = pair
+    secondary = app.stage(LIVE).secondary
+    assert secondary is not None
+    assert secondary.triggers is not None
+    template = app.template_json(LIVE, secondary)
+    functions = {
+        secondary.get_logical_id(function.node.default_child)  # type: ignore[arg-type]
+        for function in secondary.triggers.functions.values()
+    }
+    assert secondary.triggers.pre_token_generation in secondary.triggers.functions.values()
+    alarms = of_type(template, "AWS::CloudWatch::Alarm").values()
+    assert all(alarm["AlarmActions"] == [SECONDARY_ON_CALL_TOPIC] for alarm in alarms)
+    alarmed = {
+        (alarm["Dimensions"][0]["Value"]["Ref"], alarm["MetricName"])
+        for alarm in alarms
+        if alarm["Namespace"] == "AWS/Lambda"
+    }
+    assert alarmed == {
+        (function, metric)
+        for function in functions
+        for metric in ("Errors", "Throttles", "Duration")
+    }
+    (blocks,) = [alarm for alarm in alarms if alarm["Namespace"] == "AWS/WAFV2"]
+    assert {d["Name"]: d["Value"] for d in blocks["Dimensions"]} == {
+        "WebACL": {"Fn::Join": ["", [{"Ref": "AWS::StackName"}, "-user-pool"]]},
+        "Rule": "ALL",
+        "Region": SECONDARY,
+    }
+    assert len(alarms) == len(alarmed) + 1
+    assert of_type(template, "AWS::SNS::Topic") == {}

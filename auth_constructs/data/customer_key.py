@@ -107,21 +107,7 @@ class CustomerKey(Construct):
         """Let CloudWatch publish the alarms `source_arns` (a pattern) to topics `topic_arns`
         encrypted with the key: SNS asks KMS for a data key on the publisher's behalf, so the
         alarm service needs the key (SNS developer guide, encrypted topics)."""
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchAlarmsToTopicsOfThisStack",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                    "ArnLike": {
-                        "aws:SourceArn": source_arns,
-                        "kms:EncryptionContext:aws:sns:topicArn": topic_arns,
-                    },
-                },
-            )
-        )
+        self.key.add_to_resource_policy(alarm_topics_statement(source_arns, topic_arns))
 
     def grant_through(
         self,
@@ -154,6 +140,24 @@ def key_use_statement(
     }
     return iam.PolicyStatement(
         actions=actions, resources=[key_arn], conditions={"StringEquals": conditions}
+    )
+
+
+def alarm_topics_statement(source_arns: str, topic_arns: str) -> iam.PolicyStatement:
+    """CloudWatch may use the key for the alarms `source_arns` publishing to the topics
+    `topic_arns` (both patterns), in this account only."""
+    return iam.PolicyStatement(
+        sid="CloudWatchAlarmsToTopicsOfThisStack",
+        principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources=["*"],
+        conditions={
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {
+                "aws:SourceArn": source_arns,
+                "kms:EncryptionContext:aws:sns:topicArn": topic_arns,
+            },
+        },
     )
 
 
@@ -295,7 +299,7 @@ class CustomerKeyReplica(Construct):
         account = iam.PolicyStatement(
             principals=[iam.AccountRootPrincipal()], actions=["kms:*"], resources=["*"]
         )
-        policy = iam.PolicyDocument(
+        self._policy = iam.PolicyDocument(
             statements=[
                 account,
                 grants_only_for_aws_resources(),
@@ -307,7 +311,7 @@ class CustomerKeyReplica(Construct):
             self,
             "Key",
             primary_key_arn=primary.key.key_arn,
-            key_policy=policy,
+            key_policy=self._policy,
             description=f"{Aws.STACK_NAME}: replica of the stage's key",
             pending_window_in_days=config.deletion_window_days,
         )
@@ -330,6 +334,10 @@ class CustomerKeyReplica(Construct):
                 self.key_arn, service, Stack.of(self).region, actions, encryption_context or {}
             )
         )
+
+    def allow_alarm_topics(self, *, source_arns: str, topic_arns: str) -> None:
+        """As `CustomerKey.allow_alarm_topics`, for topics of the replica's Region."""
+        self._policy.add_statements(alarm_topics_statement(source_arns, topic_arns))
 
     def encrypt_log_group(self, group: logs.LogGroup) -> None:
         """Encrypt `group` (a log group of this Region) with the key's replica, whose policy

@@ -58,6 +58,8 @@ class ReplicaTriggers(Construct):
             f"arn:{Aws.PARTITION}:dynamodb:{Aws.REGION}:{Aws.ACCOUNT_ID}:table/{table_name}"
         )
         code, layers = trigger_code(), [powertools_layer(self, config)]
+        self.functions: dict[str, lambda_.Function] = {}
+        """Each trigger by its construct id, as `CognitoTriggers.functions` (their alarms)."""
 
         def function(construct_id: str, folder: str, settings: TriggerSettings) -> lambda_.Function:
             made = trigger_function(
@@ -72,6 +74,7 @@ class ReplicaTriggers(Construct):
                 key=key,
             )
             self._invoked_by_the_replica(made)
+            self.functions[construct_id] = made
             return made
 
         self.pre_token_generation = function(

@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -17,7 +18,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from auth_constructs.compliance.accepted_findings import accept_finding
-from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from stage_config import AlarmsConfig
 
 PERIOD = Duration.minutes(5)
@@ -50,25 +51,29 @@ def of_stack(scope: Construct, service: str, kind: str = "") -> str:
     return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind}{name}-*"
 
 
-class OperationalAlarms(Construct):
+class StackAlarms(Construct):
+    """The alarms of a stack that serves the pool in its Region, the primary's or the
+    replica's: its triggers (errors, throttles, duration near the timeout, messages a custom
+    sender gave up on) and its web ACL's blocks, notifying the stack's topic: the topic of
+    yours `topic_arn`, or for `config.notify_emails` one of its own, encrypted with `key` (the
+    stage's key, or the key's replica in the secondary Region)."""
+
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
         config: AlarmsConfig,
-        user_pool: cognito.IUserPool,
-        clients: Sequence[cognito.UserPoolClient],
+        topic_arn: str,
         functions: Mapping[str, lambda_.Function],
         function_timeout: Duration,
         web_acl_metric: str | None,
-        federated: bool,
-        key: CustomerKey | None,
+        key: CustomerKey | CustomerKeyReplica | None,
         failed_sends: Mapping[str, sqs.IQueue] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.alarms: list[cloudwatch.Alarm | cloudwatch.AnomalyDetectionAlarm] = []
-        self.topic = self._topic(config, key)
+        self.topic = self._topic(config, topic_arn, key)
         self._action = actions.SnsAction(self.topic) if self.topic else None
         if self.topic is None:
             accept_finding(
@@ -109,53 +114,6 @@ class OperationalAlarms(Construct):
                 f"The {name} trigger gave up on a message after Lambda's retries: a user did "
                 "not get a code (the event waits in the dead-letter queue)",
             )
-        for client in clients:
-            dimensions = {
-                "UserPool": user_pool.user_pool_id,
-                "UserPoolClient": client.user_pool_client_id,
-            }
-            throttled = cloudwatch.MathExpression(
-                expression=f"SUM([{', '.join(f'm{i}' for i in range(len(THROTTLE_METRICS)))}])",
-                using_metrics={
-                    f"m{i}": self._cognito(metric, dimensions, "Sum")
-                    for i, metric in enumerate(THROTTLE_METRICS)
-                },
-                period=PERIOD,
-            )
-            client_name = client.node.id
-            self._alarm(
-                f"{client_name}CognitoThrottles",
-                throttled,
-                1,
-                f"Cognito throttled sign-ups, sign-ins or refreshes of the {client_name} client "
-                "(a quota)",
-            )
-            if federated:
-                self._alarm(
-                    f"{client_name}FederationThrottles",
-                    cloudwatch.MathExpression(
-                        expression=FEDERATION_THROTTLES.format(
-                            pool=user_pool.user_pool_id, client=client.user_pool_client_id
-                        ),
-                        using_metrics={},
-                        period=PERIOD,
-                    ),
-                    1,
-                    f"Cognito throttled federated sign-ins of the {client_name} client",
-                )
-            self._notify(
-                cloudwatch.AnomalyDetectionAlarm(
-                    self,
-                    f"{client_name}SignInDrop",
-                    metric=self._cognito("SignInSuccesses", dimensions, "Sum"),
-                    std_devs=SIGN_IN_BAND_STD_DEVS,
-                    evaluation_periods=3,
-                    comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_LOWER_THRESHOLD,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                    alarm_description=f"Successful sign-ins of the {client_name} client fell "
-                    "far below their usual level",
-                )
-            )
         if web_acl_metric:
             blocked = cloudwatch.Metric(
                 namespace="AWS/WAFV2",
@@ -164,7 +122,7 @@ class OperationalAlarms(Construct):
                 dimensions_map={
                     "WebACL": web_acl_metric,
                     "Rule": "ALL",
-                    "Region": user_pool.stack.region,
+                    "Region": Stack.of(self).region,
                 },
                 statistic="Sum",
                 period=PERIOD,
@@ -176,17 +134,24 @@ class OperationalAlarms(Construct):
                 "WAF blocked a spike of requests to the user pool",
             )
 
-    def _topic(self, config: AlarmsConfig, key: CustomerKey | None) -> sns.ITopic | None:
-        """The topic of yours from config, or the stage's own for `notify_emails` (encrypted
-        with the stage's key; CloudWatch may publish to it for this stack's alarms only)."""
-        if config.notify_topic_arn:
-            return sns.Topic.from_topic_arn(self, "Topic", config.notify_topic_arn)
+    def _topic(
+        self, config: AlarmsConfig, topic_arn: str, key: CustomerKey | CustomerKeyReplica | None
+    ) -> sns.ITopic | None:
+        """The topic of yours `topic_arn`, or the stack's own for `notify_emails` (encrypted
+        with `key`; CloudWatch may publish to it for this stack's alarms only)."""
+        if topic_arn:
+            return sns.Topic.from_topic_arn(self, "Topic", topic_arn)
         if not config.notify_emails:
             return None
         if key is None:
             raise ValueError("the stage's alarm topic needs the stage's customer key")
+        master_key = (
+            kms.Key.from_key_arn(self, "TopicKey", key.key_arn)
+            if isinstance(key, CustomerKeyReplica)
+            else key.key
+        )
         topic = sns.Topic(
-            self, "Topic", master_key=key.key, enforce_ssl=True, display_name="Alarms"
+            self, "Topic", master_key=master_key, enforce_ssl=True, display_name="Alarms"
         )
         alarm_arns = of_stack(self, "cloudwatch", "alarm:")
         own_alarms = {
@@ -252,3 +217,83 @@ class OperationalAlarms(Construct):
         if self._action:
             alarm.add_alarm_action(self._action)
         self.alarms.append(alarm)
+
+
+class OperationalAlarms(StackAlarms):
+    """The primary's alarms: the stack's, and Cognito's request handling per app client
+    (throttles, federation throttles, a drop in successful sign-ins). Not in the secondary:
+    which metrics Cognito publishes for a replica is not documented (docs/multi-region.md)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AlarmsConfig,
+        user_pool_id: str,
+        clients: Sequence[cognito.UserPoolClient],
+        functions: Mapping[str, lambda_.Function],
+        function_timeout: Duration,
+        web_acl_metric: str | None,
+        federated: bool,
+        key: CustomerKey | None,
+        failed_sends: Mapping[str, sqs.IQueue] | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            topic_arn=config.notify_topic_arn,
+            functions=functions,
+            function_timeout=function_timeout,
+            web_acl_metric=web_acl_metric,
+            key=key,
+            failed_sends=failed_sends,
+        )
+        for client in clients:
+            dimensions = {
+                "UserPool": user_pool_id,
+                "UserPoolClient": client.user_pool_client_id,
+            }
+            throttled = cloudwatch.MathExpression(
+                expression=f"SUM([{', '.join(f'm{i}' for i in range(len(THROTTLE_METRICS)))}])",
+                using_metrics={
+                    f"m{i}": self._cognito(metric, dimensions, "Sum")
+                    for i, metric in enumerate(THROTTLE_METRICS)
+                },
+                period=PERIOD,
+            )
+            client_name = client.node.id
+            self._alarm(
+                f"{client_name}CognitoThrottles",
+                throttled,
+                1,
+                f"Cognito throttled sign-ups, sign-ins or refreshes of the {client_name} client "
+                "(a quota)",
+            )
+            if federated:
+                self._alarm(
+                    f"{client_name}FederationThrottles",
+                    cloudwatch.MathExpression(
+                        expression=FEDERATION_THROTTLES.format(
+                            pool=user_pool_id, client=client.user_pool_client_id
+                        ),
+                        using_metrics={},
+                        period=PERIOD,
+                    ),
+                    1,
+                    f"Cognito throttled federated sign-ins of the {client_name} client",
+                )
+            self._notify(
+                cloudwatch.AnomalyDetectionAlarm(
+                    self,
+                    f"{client_name}SignInDrop",
+                    metric=self._cognito("SignInSuccesses", dimensions, "Sum"),
+                    std_devs=SIGN_IN_BAND_STD_DEVS,
+                    evaluation_periods=3,
+                    comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_LOWER_THRESHOLD,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                    alarm_description=f"Successful sign-ins of the {client_name} client fell "
+                    "far below their usual level",
+                )
+            )

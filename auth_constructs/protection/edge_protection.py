@@ -9,7 +9,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.operations.log_groups import delivery_arn, log_group
 from stage_config import StatefulPolicy, WafConfig
 from stage_config.protection import ALWAYS_ON_RULE_GROUPS
@@ -134,7 +134,7 @@ class EdgeProtection(Construct):
         config: WafConfig,
         log_retention_days: int,
         stateful: StatefulPolicy,
-        key: CustomerKey | None = None,
+        key: CustomerKey | CustomerKeyReplica | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         rules = [

@@ -226,6 +226,7 @@ def live() -> StageConfig:
 
 
 PRIMARY, SECONDARY = "eu-west-1", "eu-central-1"
+SECONDARY_ON_CALL_TOPIC = f"arn:aws:sns:{SECONDARY}:210987654321:acme-on-call"
 """A replicated test stage's two Regions; the primary is that of the test-owned stage's
 alarm topic (`ON_CALL_TOPIC`)."""
 REASON = (
@@ -245,13 +246,19 @@ LOGIN_DOMAIN = CustomDomainConfig(
 def replicated(**changes: Any) -> StageConfig:
     """The test-owned Live stage with a replica (SES in its secondary Region) and managed
     login failing over on its custom domain."""
+    pool = changes.get(
+        "user_pool", dataclasses.replace(live().user_pool, custom_domain=LOGIN_DOMAIN)
+    )
+    alarms = pool.protection.alarms
+    paged = alarms and alarms.notify_topic_arn and changes.get("triggers", live().triggers)
     replica = ReplicaConfig(
         region=SECONDARY,
         ses_region=SECONDARY,
         totp_only_reason=REASON,
         managed_login_failover=True,
+        # The secondary's trigger alarms notify the on-call topic's twin there.
+        notify_topic_arn=SECONDARY_ON_CALL_TOPIC if paged else "",
     )
-    pool = dataclasses.replace(live().user_pool, custom_domain=LOGIN_DOMAIN)
     return dataclasses.replace(
         live(), **{"region": PRIMARY, "replica": replica, "user_pool": pool, **changes}
     )

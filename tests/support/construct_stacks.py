@@ -23,9 +23,11 @@ from auth_constructs.data.photo_replica import PhotoReplica
 from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.identity.identity_access import IdentityAccess
 from auth_constructs.identity.identity_pool import OWNER, IdentityPool, provider_name
+from auth_constructs.identity.replica_triggers import ReplicaTriggers
 from auth_constructs.identity.triggers import CognitoTriggers
 from stage_config import StageConfig
 from tests.support.app import cdk_json_context
+from tests.support.configs import live, with_triggers
 
 
 @dataclass
@@ -190,3 +192,40 @@ def triggers_stack(config: StageConfig) -> TriggersStack:
     )
     triggers.use_profiles(storage)
     return TriggersStack(stack, template_of(stack), triggers, storage, pool)
+
+
+def every_replica_trigger() -> StageConfig:
+    """A stage running every trigger a replica runs: both authentication triggers, and custom
+    message (one sender only)."""
+    return with_triggers(
+        live(),
+        pre_authentication=True,
+        post_authentication=True,
+        custom_sms_sender=None,
+        reserved_concurrency=None,
+    )
+
+
+def replica_triggers(
+    stack: Stack,
+    config: StageConfig,
+    *,
+    key: CustomerKeyReplica | None = None,
+    elevated_groups: tuple[str, ...] = (),
+    owner_claim: str = "",
+    table_name: str = "items",
+) -> ReplicaTriggers:
+    """`config`'s triggers as the secondary Region's stack builds them, for the replica of
+    pool `eu-west-1_Pool`."""
+    assert config.triggers
+    return ReplicaTriggers(
+        stack,
+        "Triggers",
+        user_pool_id="eu-west-1_Pool",
+        config=config.triggers,
+        stateful=config.stateful,
+        elevated_groups=elevated_groups,
+        owner_claim=owner_claim,
+        key=key,
+        table_name=table_name,
+    )

@@ -54,6 +54,10 @@ IAM_WRITERS = {
         "xǁCustomerKeyǁencrypt_log_group",
         "xǁCustomerKeyǁallow_*",
         "xǁCustomerKeyǁgrant_through",
+        "xǁCustomerKeyReplicaǁ*",
+        "x_*_statement",
+        "x_*_statements",
+        "x_grants_only_for_aws_resources",
     ),
     "auth_constructs.data.photo_storage": (
         "xǁPhotoStorageǁgrant_*",
