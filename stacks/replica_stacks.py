@@ -80,6 +80,7 @@ class SecondaryStack(Stack):
         clients: Mapping[str, str],
         replica: ReplicaConfig,
         email: SesEmailConfig | None,
+        sms: bool,
         data_access: DataAccessConfig,
         stateful: StatefulPolicy,
         owner_claim: str | None,
@@ -146,6 +147,7 @@ class SecondaryStack(Stack):
             user_pool_id=user_pool_id,
             email=email,
             ses_region=replica.ses_region,
+            sms=sms,
             lambda_config=self.triggers.lambda_config if self.triggers else None,
         )
         # Which Region a replica's tokens name in their `iss` under the ORIGINAL issuer is not

@@ -80,6 +80,7 @@ class IdentityStage(Stage):
                 clients=self.auth.identity_pool.clients,
                 replica=config.replica,
                 email=config.user_pool.email,
+                sms=config.user_pool.mfa.sms,
                 data_access=config.data_access,
                 stateful=config.stateful,
                 owner_claim=self.auth.identity_pool.owner_claim,

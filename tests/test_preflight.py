@@ -113,7 +113,8 @@ class AccountState:
 
     ses_sandboxed: frozenset[str] = frozenset()
     """The Regions where SES is still in the sandbox (production access is per Region)."""
-    sms_sandbox: bool = False
+    sms_sandboxed: frozenset[str] = frozenset()
+    """The Regions where SNS SMS is still in the sandbox (per Region too)."""
     lambda_quota: int = 1000
 
 
@@ -164,7 +165,9 @@ def answer_unmocked_reads(session: boto3.Session, state: AccountState) -> None:
         "sesv2.GetAccount": lambda region: {
             "ProductionAccessEnabled": region not in state.ses_sandboxed
         },
-        "sns.GetSMSSandboxAccountStatus": lambda _: {"IsInSandbox": state.sms_sandbox},
+        "sns.GetSMSSandboxAccountStatus": lambda region: {
+            "IsInSandbox": region in state.sms_sandboxed
+        },
         "lambda.GetAccountSettings": lambda _: {
             "AccountLimit": {"ConcurrentExecutions": state.lambda_quota}
         },
@@ -309,7 +312,7 @@ def prepared(
             monkeypatch.setenv("MOTO_ACCOUNT_ID", config.account)
         idp_server.documents = {}  # type: ignore[attr-defined]
         fresh = AccountState()
-        state.ses_sandboxed, state.sms_sandbox = fresh.ses_sandboxed, fresh.sms_sandbox
+        state.ses_sandboxed, state.sms_sandboxed = fresh.ses_sandboxed, fresh.sms_sandboxed
         state.lambda_quota = fresh.lambda_quota
         account = Account(
             session,
@@ -464,6 +467,13 @@ SPOILS = (
         "request SES production access",
     ),
     Spoil(
+        "SMS sandbox in the secondary",
+        lambda a: setattr(a.state, "sms_sandboxed", frozenset({SECONDARY})),
+        "secondary Region",
+        f"replica.region: SNS SMS in {SECONDARY} is in the sandbox",
+        "request SNS SMS production access",
+    ),
+    Spoil(
         "missing secret",
         drop_secret,
         "secrets",
@@ -506,7 +516,7 @@ SPOILS = (
     ),
     Spoil(
         "SMS sandbox",
-        lambda a: setattr(a.state, "sms_sandbox", True),
+        lambda a: setattr(a.state, "sms_sandboxed", frozenset({REGION})),
         "SNS SMS",
         "SNS SMS in eu-west-1 is in the sandbox",
         "request SNS SMS production access",
@@ -591,7 +601,7 @@ def test_sandboxes_warn_without_blocking_outside_production(
     prepared: Callable[[StageConfig], Account],
 ) -> None:
     account = prepared(sandbox())
-    account.state.sms_sandbox = True
+    account.state.sms_sandboxed = frozenset({REGION})
     ((check, finding),) = account.findings()
     assert (check, finding.blocking) == ("SNS SMS", False)
     lines, blocked = report("Sandbox", account.run())

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import App, Environment, Stack
 
+from auth_constructs.identity.pool_replica import RegionalSettings
 from stacks.outputs import StackOutput
 from stage_config import (
     AlarmsConfig,
@@ -25,7 +27,7 @@ from stage_config import (
     TriggersConfig,
     UserPoolConfig,
 )
-from tests.support.app import SynthesizedApp, synthesize_configs
+from tests.support.app import SynthesizedApp, cdk_json_context, synthesize_configs
 from tests.support.config_errors import BadCase, assert_config_error, bad_config_cases
 from tests.support.configs import (
     LIVE,
@@ -41,6 +43,7 @@ from tests.support.configs import (
     sandbox,
     with_pool,
 )
+from tests.support.construct_stacks import Built, template_of
 from tests.support.iam import (
     ALLOWED,
     DENIED,
@@ -870,3 +873,74 @@ def test_the_secondary_alarms_on_each_of_its_triggers_notify_the_topic_there(
     }
     assert len(alarms) == len(alarmed) + 1
     assert of_type(template, "AWS::SNS::Topic") == {}
+
+
+def test_every_replica_sends_the_stages_sms_codes_in_its_own_region(
+    synthesized: SynthesizedApp, stage_name: str, stage_config: StageConfig
+) -> None:
+    """SMS is a per-Region setting of a replica: a stage with SMS codes gives its replica SNS in
+    the secondary Region, else none."""
+    secondary = synthesized.stage(stage_name).secondary
+    if secondary is None:
+        return
+    (attachment,) = of_type(
+        synthesized.template_json(stage_name, secondary),
+        "AWS::Cognito::UserPoolRegionalConfigurationAttachment",
+    ).values()
+    assert ("SmsConfiguration" in attachment) is stage_config.user_pool.mfa.sms
+    if stage_config.replica and stage_config.user_pool.mfa.sms:
+        assert attachment["SmsConfiguration"]["SnsRegion"] == stage_config.replica.region
+
+
+def test_the_replica_sends_sms_through_sns_in_its_region_with_a_role_of_its_own() -> None:
+    """As CDK's role for the primary pool: Cognito may assume it only with the external id the
+    settings name, and for this account; it may publish SMS, nothing else."""
+    stack = Stack(App(context=cdk_json_context()), "Secondary", env=Environment(region=SECONDARY))
+    settings = RegionalSettings(
+        stack,
+        "RegionalSettings",
+        user_pool_id="eu-west-1_Pool",
+        email=None,
+        ses_region="",
+        sms=True,
+    )
+    quiet = RegionalSettings(
+        stack, "WithoutSms", user_pool_id="eu-west-1_Other", email=None, ses_region="", sms=False
+    )
+    assert settings.sms_role is not None
+    assert quiet.sms_role is None
+    built = Built(stack, template_of(stack))
+    assert "SmsConfiguration" not in built.resource(quiet.attachment)["Properties"]
+    sms = built.resource(settings.attachment)["Properties"]["SmsConfiguration"]
+    role_id = built.logical_id(settings.sms_role)
+    external_id = sms["ExternalId"]
+    assert external_id == "SecondaryRegionalSettingsE22B12A4"  # the settings path, hashed
+    assert sms == {
+        "ExternalId": external_id,
+        "SnsCallerArn": {"Fn::GetAtt": [role_id, "Arn"]},
+        "SnsRegion": SECONDARY,
+    }
+    role = built.resource(settings.sms_role)["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {
+                    "sts:ExternalId": external_id,
+                    "aws:SourceAccount": {"Ref": "AWS::AccountId"},
+                }
+            },
+            "Effect": "Allow",
+            "Principal": {"Service": "cognito-idp.amazonaws.com"},
+        }
+    ]
+    assert role["Policies"] == [
+        {
+            "PolicyDocument": {
+                "Statement": [{"Action": "sns:Publish", "Effect": "Allow", "Resource": "*"}],
+                "Version": "2012-10-17",
+            },
+            "PolicyName": "sns-publish",
+        }
+    ]
+    assert role["Description"] == "Cognito sends the replica's SMS codes through SNS in this Region"

@@ -234,8 +234,9 @@ class Preflight:
 
     def check_secondary(self) -> Iterator[Finding]:
         """What the replica's Region needs before the first deploy: the CDK bootstrap (its
-        stacks deploy there) and, for a stage that sends with SES, the sender verified in the
-        replica's own `ses_region` (email settings are per Region)."""
+        stacks deploy there), for a stage that sends with SES the sender verified in the
+        replica's own `ses_region` (email settings are per Region), and for a stage with SMS
+        codes SNS out of the SMS sandbox there (the replica sends through SNS in its Region)."""
         replica = self.config.replica
         assert replica is not None  # noqa: S101 (checks() only yields this with a replica)
         for finding in self.check_bootstrap(replica.region):
@@ -245,10 +246,16 @@ class Preflight:
                 yield Finding(
                     f"replica.ses_region: {finding.problem}", finding.fix, finding.blocking
                 )
+        if self.config.user_pool.mfa.sms:
+            for finding in self.check_sms(replica.region):
+                yield Finding(f"replica.region: {finding.problem}", finding.fix, finding.blocking)
 
-    def check_sms(self) -> Iterator[Finding]:
-        if self.client("sns").get_sms_sandbox_account_status()["IsInSandbox"]:
-            yield self._sandbox("SNS SMS", self.region, "codes reach verified phone numbers only")
+    def check_sms(self, region: str | None = None) -> Iterator[Finding]:
+        """SNS out of the SMS sandbox in `region` (the stage's by default; the sandbox is per
+        Region)."""
+        region = region or self.region
+        if self.client("sns", region).get_sms_sandbox_account_status()["IsInSandbox"]:
+            yield self._sandbox("SNS SMS", region, "codes reach verified phone numbers only")
 
     def _sandbox(self, service: str, region: str, reach: str) -> Finding:
         """A sandboxed sender: it blocks a production deploy, and only warns elsewhere."""

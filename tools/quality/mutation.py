@@ -47,6 +47,7 @@ IAM_WRITERS = {
         "x_trigger_function",
     ),
     "auth_constructs.identity.replica_triggers": ("xǁReplicaTriggersǁ*",),
+    "auth_constructs.identity.pool_replica": ("xǁRegionalSettingsǁ_sms",),
     "auth_constructs.operations.smoke_access": ("*",),
     "auth_constructs.operations.preflight_access": ("*",),
     "auth_constructs.data.customer_key": (
