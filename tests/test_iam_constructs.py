@@ -21,7 +21,7 @@ from aws_cdk import aws_logs as logs
 from trigger_common import TIMEOUT_SECONDS
 
 from auth_constructs.compliance.accepted_findings import CONTROL_TOWER
-from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
+from auth_constructs.data.customer_key import CustomerKey
 from auth_constructs.identity.identity_pool import IdentityPool
 from auth_constructs.operations.smoke_access import (
     SmokeAccess,
@@ -41,13 +41,13 @@ from tests.support.configs import (
     with_triggers,
 )
 from tests.support.construct_stacks import (
-    FIRST_REGION,
     SECOND_REGION,
     Built,
     DataAccessStack,
     TriggersStack,
     data_access_stack,
     every_replica_trigger,
+    key_replica,
     replica_triggers,
     template_of,
     triggers_stack,
@@ -716,19 +716,10 @@ def test_the_replicas_triggers_use_the_key_replica_there_and_the_powertools_laye
     key), each function runs with the Powertools layer, as in the primary, and each invoke
     permission carries its reviewed Control Tower acknowledgment."""
     config = every_replica_trigger()
-    assert config.triggers
-    assert config.customer_key
-    app = App(context=cdk_json_context())
-    primary = CustomerKey(
-        Stack(app, "Key", env=Environment(region=FIRST_REGION)),
-        "CustomerKey",
-        config=config.customer_key,
-        stateful=config.stateful,
+    stack = Stack(
+        App(context=cdk_json_context()), "Secondary", env=Environment(region=SECOND_REGION)
     )
-    stack = Stack(app, "Secondary", env=Environment(region=SECOND_REGION))
-    key = CustomerKeyReplica(
-        stack, "KeyReplica", primary=primary, config=config.customer_key, stateful=config.stateful
-    )
+    key = key_replica(stack, config)
     replica = replica_triggers(stack, config, key=key)
     built = Built(stack, template_of(stack))
     key_arn = f"arn:{built.logical_id(key.key)}"

@@ -13,7 +13,6 @@ from aws_cdk import App, Duration, Environment, Stack
 from trigger_common import TIMEOUT_SECONDS
 
 from auth_constructs import cfn_text
-from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.operations.alarms import StackAlarms
 from stage_config import (
     AlarmsConfig,
@@ -37,10 +36,10 @@ from tests.support.configs import (
     with_pool,
 )
 from tests.support.construct_stacks import (
-    FIRST_REGION,
     SECOND_REGION,
     Built,
     every_replica_trigger,
+    key_replica,
     replica_triggers,
     template_of,
 )
@@ -764,18 +763,9 @@ def test_the_secondarys_own_topic_is_under_the_key_replica_for_its_stacks_alarms
     there, with the same addresses, encrypted with the key's replica; CloudWatch may publish
     to it, and use the key's replica for it, only for that stack's alarms."""
     config = every_replica_trigger()
-    assert config.customer_key
     app = App(context=cdk_json_context())
-    primary = CustomerKey(
-        Stack(app, "Key", env=Environment(region=FIRST_REGION)),
-        "CustomerKey",
-        config=config.customer_key,
-        stateful=config.stateful,
-    )
     data = Stack(app, "ReplicaData", env=Environment(region=SECOND_REGION))
-    key = CustomerKeyReplica(
-        data, "KeyReplica", primary=primary, config=config.customer_key, stateful=config.stateful
-    )
+    key = key_replica(data, config)
     stack = Stack(app, "Secondary", env=Environment(region=SECOND_REGION))
     triggers = replica_triggers(stack, config, key=key)
     emails = ("oncall@gallery.example.net", "backup@gallery.example.net")

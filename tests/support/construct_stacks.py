@@ -229,3 +229,20 @@ def replica_triggers(
         key=key,
         table_name=table_name,
     )
+
+
+def key_replica(stack: Stack, config: StageConfig) -> CustomerKeyReplica:
+    """The replica, in `stack` (of the second Region), of `config`'s key, built in a Key stack
+    of the first Region in the same app."""
+    assert config.customer_key
+    app = stack.node.scope
+    assert isinstance(app, App)
+    primary = CustomerKey(
+        Stack(app, "Key", env=Environment(region=FIRST_REGION)),
+        "CustomerKey",
+        config=config.customer_key,
+        stateful=config.stateful,
+    )
+    return CustomerKeyReplica(
+        stack, "KeyReplica", primary=primary, config=config.customer_key, stateful=config.stateful
+    )
