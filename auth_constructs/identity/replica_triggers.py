@@ -35,8 +35,9 @@ class ReplicaTriggers(Construct):
     and post authentication where the stage turns them on, on the items table's replica there
     (a suspended user stays out in a failover too), and custom message where the stage runs
     it (the sign-in codes a replica sends carry the primary's branding). Sign-up, confirmation
-    and migration never happen in a replica; the custom senders are not attached there yet
-    (docs/multi-region.md). Log groups are encrypted with the key's replica there."""
+    and migration never happen in a replica; the custom senders are not attached there (the
+    replica's own email and SMS settings send its codes: docs/multi-region.md). Log groups are
+    encrypted with the key's replica there."""
 
     def __init__(
         self,
