@@ -35,6 +35,7 @@ DEFAULT_MODULES = (
     "tools.review.guard",
     "tools.review.security_diff",
     "tools.review.iam_diff",
+    "tools.review.resource_policy_diff",
     "lambdas",
     "auth_constructs",
 )

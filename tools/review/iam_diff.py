@@ -101,7 +101,7 @@ def roles(template: dict[str, Any]) -> dict[str, RoleAccess]:
     }
 
 
-def _loosened(before: list[Conditions], after: Conditions) -> str:
+def loosened(before: list[Conditions], after: Conditions) -> str:
     """How `after` is looser than every condition block in `before`; empty if it is not."""
     if any(not block for block in before):
         return ""  # it was already granted without a condition
@@ -127,7 +127,7 @@ def _actions_text(actions: list[str], access: RoleAccess) -> str:
     return f"{shown}{more}{count}"
 
 
-def _under(blocks: list[Conditions]) -> str:
+def under(blocks: list[Conditions]) -> str:
     """' under <condition keys>' when every grant in `blocks` is conditional, else ''."""
     if not blocks or not all(blocks):
         return ""
@@ -147,7 +147,7 @@ def role_changes(role_id: str, before: RoleAccess | None, after: RoleAccess) -> 
             yield Change(Severity.HIGH, f"trust of `{role_id}` widened: now trusts {principal}")
         elif principal in old.trust:
             for block in blocks:
-                if how := _loosened(old.trust[principal], block):
+                if how := loosened(old.trust[principal], block):
                     yield Change(
                         Severity.HIGH, f"trust of `{role_id}` loosened for {principal}: {how}"
                     )
@@ -157,7 +157,7 @@ def role_changes(role_id: str, before: RoleAccess | None, after: RoleAccess) -> 
             gained[resource].append(action)
             continue
         for block in blocks:
-            if how := _loosened(old.grants[action, resource], block):
+            if how := loosened(old.grants[action, resource], block):
                 yield Change(Severity.HIGH, f"role `{role_id}`: `{action}` on `{resource}` {how}")
                 break
     by_actions: dict[tuple[str, ...], list[str]] = defaultdict(list)
@@ -177,7 +177,7 @@ def role_changes(role_id: str, before: RoleAccess | None, after: RoleAccess) -> 
             f"role `{role_id}` gains {kind}{' (wildcard)' if wildcard else ''}: "
             f"{_actions_text(actions, after)} on "
             + ", ".join(f"`{r}`" for r in sorted(resources))
-            + _under(blocks),
+            + under(blocks),
         )
 
 

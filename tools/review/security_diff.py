@@ -3,7 +3,8 @@
 Flagged (a person must accept them): MFA, password policy, plan or threat protection weakened;
 the web ACL, risk configuration or log delivery removed, rotation off, the rate limit raised;
 guest identities or the classic flow turned on; IAM grants and trust widened
-(`tools.review.iam_diff`); callback/logout URLs and web origins added (http and localhost
+(`tools.review.iam_diff`), and resource policies (`tools.review.resource_policy_diff`);
+callback/logout URLs and web origins added (http and localhost
 called out); providers added or remapped; token lifetimes lengthened; deletion protection or
 RETAIN lost; a stateful resource replaced (the replacement guard's own comparison); a user group
 deleted or replaced (its members lose it). Everything else that moved is one line each.
@@ -18,6 +19,7 @@ from tools.review.changes import Change, Severity, readable
 from tools.review.guard import STANDARD_ATTRIBUTES, STATEFUL_TYPES
 from tools.review.guard import compare as replacements
 from tools.review.iam_diff import iam_changes
+from tools.review.resource_policy_diff import resource_policy_changes
 from tools.review.templates import of_type
 
 Props = dict[str, Any]
@@ -397,6 +399,7 @@ def stage_changes(stage: str, before: dict[str, Any], after: dict[str, Any]) -> 
         *identity_pool_changes(before, after),
         *protection_changes(before, after),
         *iam_changes(before, after),
+        *resource_policy_changes(before, after),
         *client_changes(before, after),
         *origin_changes(before, after),
         *provider_changes(before, after),
