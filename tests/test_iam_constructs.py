@@ -21,7 +21,7 @@ from aws_cdk import aws_logs as logs
 from trigger_common import TIMEOUT_SECONDS
 
 from auth_constructs.compliance.accepted_findings import CONTROL_TOWER
-from auth_constructs.data.customer_key import CustomerKey
+from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.identity.identity_pool import IdentityPool
 from auth_constructs.operations.smoke_access import (
     SmokeAccess,
@@ -41,6 +41,7 @@ from tests.support.configs import (
     with_triggers,
 )
 from tests.support.construct_stacks import (
+    FIRST_REGION,
     SECOND_REGION,
     Built,
     DataAccessStack,
@@ -838,6 +839,55 @@ def key_stack(
     for _ in range(senders):
         key.allow_custom_senders()
     return Built(stack, template_of(stack)), key
+
+
+@pytest.mark.parametrize("production", [True, False])
+def test_the_key_replica_holds_its_primarys_statements_and_the_stages_retention(
+    production: bool,
+) -> None:
+    """Replica keys do not share their primary's policy: the replica's own holds the same
+    statements (the account, the deny on grants not for AWS resources, CloudWatch Logs and
+    Cognito of its Region), and it is kept as the stage keeps its data."""
+    config = CustomerKeyConfig(deletion_window_days=21)
+    stateful = (live() if production else sandbox()).stateful
+    app = App(context=cdk_json_context())
+    primary_stack = Stack(app, "Key", env=Environment(region=FIRST_REGION))
+    primary = CustomerKey(primary_stack, "CustomerKey", config=config, stateful=stateful)
+    primary.encrypt_log_group(logs.LogGroup(primary_stack, "Logs"))
+    primary.allow_user_pools()
+    stack = Stack(app, "ReplicaData", env=Environment(region=SECOND_REGION))
+    replica = CustomerKeyReplica(
+        stack, "KeyReplica", primary=primary, config=config, stateful=stateful
+    )
+    other = Stack(app, "Other", env=Environment(region=SECOND_REGION))
+    here, elsewhere = logs.LogGroup(stack, "Here"), logs.LogGroup(other, "There")
+    for group in (here, elsewhere):
+        replica.encrypt_log_group(group)
+    built, primary_built = (
+        Built(stack, template_of(stack)),
+        Built(primary_stack, template_of(primary_stack)),
+    )
+    resource = built.resource(replica.key)
+    primary_policy = primary_built.resource(primary.key)["Properties"]["KeyPolicy"]["Statement"]
+    as_text = json.dumps(primary_policy).replace(FIRST_REGION, SECOND_REGION)
+    assert resource["Properties"]["KeyPolicy"]["Statement"] == json.loads(as_text)
+    assert resource["Properties"]["PendingWindowInDays"] == 21
+    assert resource["Properties"]["Description"] == {
+        "Fn::Join": ["", [{"Ref": "AWS::StackName"}, ": replica of the stage's key"]]
+    }
+    assert "CustomerKey" in json.dumps(resource["Properties"]["PrimaryKeyArn"])
+    kept = "Retain" if production else "Delete"
+    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == (kept, kept)
+    arn = {"Fn::GetAtt": [built.logical_id(replica.key), "Arn"]}
+    assert built.resource(here)["Properties"]["KmsKeyId"] == arn
+    control = f"{CONTROL_TOWER}cloudwatch_log_group_encrypted_check"
+    assert acknowledged(here) == {}
+    assert acknowledged(elsewhere) == {
+        control: "Encrypted with the stage's customer key, which lives in the stage's Key "
+        "stack (its replica in the ReplicaData stack): the key id is that key's ARN, imported. "
+        "The control resolves only references within one template (the template tests check "
+        "the key)."
+    }
 
 
 def test_key_policy_statement_by_statement() -> None:

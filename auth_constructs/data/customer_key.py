@@ -48,16 +48,12 @@ class CustomerKey(Construct):
             removal_policy=removal_policy(stateful),
         )
         self.key.add_to_resource_policy(grants_only_for_aws_resources())
-        self._logs_allowed = False
-        self._senders_allowed = False
 
     def encrypt_log_group(self, group: logs.LogGroup) -> None:
         """Encrypt `group` with the key, letting CloudWatch Logs use it for log groups only."""
         cast(logs.CfnLogGroup, group.node.default_child).kms_key_id = self.key.key_arn
         self.used_across_stacks(group, "cloudwatch_log_group_encrypted_check")
-        if self._logs_allowed:
-            return
-        self._logs_allowed = True
+        # Once per key, however many groups: CDK drops a statement identical to one it holds.
         self.key.add_to_resource_policy(cloudwatch_logs_statement())
 
     def used_across_stacks(self, user: IConstruct, control: str) -> None:
@@ -77,9 +73,6 @@ class CustomerKey(Construct):
         `kms:Encrypt` for `cognito-idp.amazonaws.com`, for the pool as source). The pool ARN
         is a pattern, as in `allow_user_pools`: the pool names the key, so the key's policy
         cannot name the pool."""
-        if self._senders_allowed:
-            return
-        self._senders_allowed = True
         pools = f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/*"
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
