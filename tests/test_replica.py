@@ -894,7 +894,7 @@ def test_every_replica_sends_the_stages_sms_codes_in_its_own_region(
 
 def test_the_replica_sends_sms_through_sns_in_its_region_with_a_role_of_its_own() -> None:
     """As CDK's role for the primary pool: Cognito may assume it only with the external id the
-    settings name, and for this account; it may publish SMS, nothing else."""
+    settings name; it may publish SMS, nothing else."""
     stack = Stack(App(context=cdk_json_context()), "Secondary", env=Environment(region=SECONDARY))
     settings = RegionalSettings(
         stack,
@@ -924,12 +924,7 @@ def test_the_replica_sends_sms_through_sns_in_its_region_with_a_role_of_its_own(
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
         {
             "Action": "sts:AssumeRole",
-            "Condition": {
-                "StringEquals": {
-                    "sts:ExternalId": external_id,
-                    "aws:SourceAccount": {"Ref": "AWS::AccountId"},
-                }
-            },
+            "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
             "Effect": "Allow",
             "Principal": {"Service": "cognito-idp.amazonaws.com"},
         }

@@ -19,13 +19,17 @@ OWN_ALARMS = {"StringEquals": {"aws:SourceAccount": "111122223333"}}
 
 
 def statement(
-    principal: Any, actions: Any, condition: dict[str, Any] | None = None, effect: str = "Allow"
+    principal: Any,
+    actions: Any,
+    condition: dict[str, Any] | None = None,
+    effect: str = "Allow",
+    on: str = "*",
 ) -> dict[str, Any]:
     return {
         "Effect": effect,
         "Principal": principal,
         "Action": actions,
-        "Resource": "*",
+        "Resource": on,
         **({"Condition": condition} if condition else {}),
     }
 
@@ -34,6 +38,17 @@ def key(*statements: dict[str, Any], kind: str = "AWS::KMS::Key") -> dict[str, A
     prop = POLICY_PROPERTIES[kind]
     return {
         "Resources": {"Key": {"Type": kind, "Properties": {prop: {"Statement": list(statements)}}}}
+    }
+
+
+def bucket(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Policy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {"PolicyDocument": {"Statement": list(statements)}},
+            }
+        }
     }
 
 
@@ -58,6 +73,14 @@ COGNITO_INVOKES = {
     "SourceArn": {"Fn::GetAtt": ["Pool", "Arn"]},
     "SourceAccount": {"Ref": "AWS::AccountId"},
 }
+ANY_POOL = "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/*"
+TLS_ONLY = statement(
+    {"AWS": "*"},
+    "s3:*",
+    {"Bool": {"aws:SecureTransport": "false"}},
+    effect="Deny",
+    on="arn:aws:s3:::photos/*",
+)
 DENY_GRANTS = statement(
     {"AWS": "*"},
     "kms:CreateGrant",
@@ -72,7 +95,7 @@ PAIRS: dict[str, tuple[dict[str, Any], dict[str, Any], list[tuple[Severity, str]
         [
             (
                 Severity.HIGH,
-                f"resource policy `Key` lets AWS {OTHER} `kms:Decrypt`, `kms:Encrypt`",
+                f"resource policy `Key` lets AWS {OTHER} `kms:Decrypt`, `kms:Encrypt` on `*`",
             )
         ],
     ),
@@ -83,7 +106,7 @@ PAIRS: dict[str, tuple[dict[str, Any], dict[str, Any], list[tuple[Severity, str]
             (
                 Severity.MEDIUM,
                 "resource policy `Key` lets Service cloudwatch.amazonaws.com `kms:DescribeKey` "
-                "under aws:SourceAccount",
+                "on `*` under aws:SourceAccount",
             )
         ],
     ),
@@ -94,7 +117,7 @@ PAIRS: dict[str, tuple[dict[str, Any], dict[str, Any], list[tuple[Severity, str]
             (
                 Severity.HIGH,
                 "resource policy `Key` lets Service cloudwatch.amazonaws.com "
-                "`kms:GenerateDataKey*` under aws:SourceAccount",
+                "`kms:GenerateDataKey*` on `*` under aws:SourceAccount",
             )
         ],
     ),
@@ -104,8 +127,8 @@ PAIRS: dict[str, tuple[dict[str, Any], dict[str, Any], list[tuple[Severity, str]
         [
             (
                 Severity.HIGH,
-                "resource policy `Key`: Service cloudwatch.amazonaws.com `kms:Decrypt` loses "
-                "condition StringEquals aws:SourceAccount",
+                "resource policy `Key`: Service cloudwatch.amazonaws.com `kms:Decrypt` on `*` "
+                "loses condition StringEquals aws:SourceAccount",
             )
         ],
     ),
@@ -117,12 +140,12 @@ PAIRS: dict[str, tuple[dict[str, Any], dict[str, Any], list[tuple[Severity, str]
     "anyone, written as a bare star": (
         key(ROOT),
         key(ROOT, statement("*", "kms:DescribeKey")),
-        [(Severity.HIGH, "resource policy `Key` lets AWS * `kms:DescribeKey`")],
+        [(Severity.HIGH, "resource policy `Key` lets AWS * `kms:DescribeKey` on `*`")],
     ),
     "a deny removed": (
         key(ROOT, DENY_GRANTS),
         key(ROOT),
-        [(Severity.HIGH, "resource policy `Key` no longer denies AWS * `kms:CreateGrant`")],
+        [(Severity.HIGH, "resource policy `Key` no longer denies AWS * `kms:CreateGrant` on `*`")],
     ),
     "a deny's conditions changed": (
         key(ROOT, DENY_GRANTS),
@@ -143,7 +166,8 @@ PAIRS: dict[str, tuple[dict[str, Any], dict[str, Any], list[tuple[Severity, str]
         [
             (
                 Severity.MEDIUM,
-                "resource policy `Key`: the deny of AWS * `kms:CreateGrant` changed its conditions",
+                "resource policy `Key`: the deny of AWS * `kms:CreateGrant` on `*` changed its "
+                "conditions",
             )
         ],
     ),
@@ -184,8 +208,8 @@ PAIRS: dict[str, tuple[dict[str, Any], dict[str, Any], list[tuple[Severity, str]
             (
                 Severity.HIGH,
                 "resource policy `invoke policy of ${Trigger}`: Service cognito-idp.amazonaws.com "
-                "`lambda:InvokeFunction` loses condition ArnLike AWS:SourceArn; loses condition "
-                "StringEquals AWS:SourceAccount",
+                "`lambda:InvokeFunction` on `${Trigger}` loses condition ArnLike AWS:SourceArn; "
+                "loses condition StringEquals AWS:SourceAccount",
             )
         ],
     ),
@@ -201,7 +225,119 @@ PAIRS: dict[str, tuple[dict[str, Any], dict[str, Any], list[tuple[Severity, str]
             (
                 Severity.HIGH,
                 "resource policy `invoke policy of ${Trigger}` lets AWS 444455556666 "
-                "`lambda:InvokeFunction`",
+                "`lambda:InvokeFunction` on `${Trigger}`",
+            )
+        ],
+    ),
+    "the same principal reads another prefix": (
+        bucket(statement({"AWS": OTHER}, "s3:GetObject", on="arn:aws:s3:::photos/a/*")),
+        bucket(
+            statement({"AWS": OTHER}, "s3:GetObject", on="arn:aws:s3:::photos/a/*"),
+            statement({"AWS": OTHER}, "s3:GetObject", on="arn:aws:s3:::photos/b/*"),
+        ),
+        [
+            (
+                Severity.MEDIUM,
+                f"resource policy `Policy` lets AWS {OTHER} `s3:GetObject` on "
+                "`arn:aws:s3:::photos/b/*`",
+            )
+        ],
+    ),
+    "the TLS-only deny removed: one line, not one per action": (
+        bucket(TLS_ONLY),
+        bucket(),
+        [
+            (
+                Severity.HIGH,
+                "resource policy `Policy` no longer denies AWS * `s3:*` on `arn:aws:s3:::photos/*`",
+            )
+        ],
+    ),
+    "a grant of every action loosened: one line": (
+        bucket(statement({"AWS": OTHER}, "s3:*", OWN_ALARMS, on="arn:aws:s3:::photos/*")),
+        bucket(statement({"AWS": OTHER}, "s3:*", on="arn:aws:s3:::photos/*")),
+        [
+            (
+                Severity.HIGH,
+                f"resource policy `Policy`: AWS {OTHER} `s3:*` on `arn:aws:s3:::photos/*` loses "
+                "condition StringEquals aws:SourceAccount",
+            )
+        ],
+    ),
+    "a loosened grant and a gain, both said": (
+        key(ROOT, statement(ALARMS, "kms:Decrypt", OWN_ALARMS)),
+        key(ROOT, statement(ALARMS, "kms:Decrypt"), statement({"AWS": OTHER}, "kms:DescribeKey")),
+        [
+            (
+                Severity.HIGH,
+                "resource policy `Key`: Service cloudwatch.amazonaws.com `kms:Decrypt` on `*` "
+                "loses condition StringEquals aws:SourceAccount",
+            ),
+            (Severity.MEDIUM, f"resource policy `Key` lets AWS {OTHER} `kms:DescribeKey` on `*`"),
+        ],
+    ),
+    "everyone but one account": (
+        key(ROOT),
+        key(ROOT, {**statement({}, "kms:DescribeKey"), "NotPrincipal": {"AWS": OTHER}}),
+        [
+            (
+                Severity.HIGH,
+                f"resource policy `Key` lets everyone but AWS {OTHER} `kms:DescribeKey` on `*`",
+            )
+        ],
+    ),
+    "a key that had KMS's default policy": (
+        {"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {}}}},
+        key(statement({"AWS": OTHER}, "kms:DescribeKey")),
+        [(Severity.MEDIUM, f"resource policy `Key` lets AWS {OTHER} `kms:DescribeKey` on `*`")],
+    ),
+    "a new policy that only denies": (
+        {"Resources": {}},
+        bucket(TLS_ONLY),
+        [(Severity.MEDIUM, "new resource policy `Policy` allows nobody")],
+    ),
+    "a new topic policy open to anyone, two patterns": (
+        {"Resources": {}},
+        key(statement("*", ["sns:Publish", "sns:Subscribe"]), kind="AWS::SNS::TopicPolicy"),
+        [
+            (Severity.MEDIUM, "new resource policy `Key` allows AWS *"),
+            (
+                Severity.HIGH,
+                "resource policy `Key` allows any principal `sns:Publish`, `sns:Subscribe`",
+            ),
+        ],
+    ),
+    "an invoke permission's source widened": (
+        permission(**COGNITO_INVOKES),
+        permission(**{**COGNITO_INVOKES, "SourceArn": ANY_POOL}),
+        [
+            (
+                Severity.HIGH,
+                "resource policy `invoke policy of ${Trigger}`: Service cognito-idp.amazonaws.com "
+                f"`lambda:InvokeFunction` on `${{Trigger}}` AWS:SourceArn also accepts {ANY_POOL}",
+            )
+        ],
+    ),
+    "an invoke permission for another account": (
+        permission(**COGNITO_INVOKES),
+        permission(**{**COGNITO_INVOKES, "SourceAccount": "444455556666"}),
+        [
+            (
+                Severity.HIGH,
+                "resource policy `invoke policy of ${Trigger}`: Service cognito-idp.amazonaws.com "
+                "`lambda:InvokeFunction` on `${Trigger}` AWS:SourceAccount also accepts "
+                "444455556666",
+            )
+        ],
+    ),
+    "an invoke permission no longer bound to the organization": (
+        permission(Principal="*", PrincipalOrgID="o-photos"),
+        permission(Principal="*"),
+        [
+            (
+                Severity.HIGH,
+                "resource policy `invoke policy of ${Trigger}`: AWS * `lambda:InvokeFunction` on "
+                "`${Trigger}` loses condition StringEquals aws:PrincipalOrgID",
             )
         ],
     ),
@@ -220,7 +356,7 @@ def test_every_policy_type_is_read_from_its_property(kind: str) -> None:
     before = key(ROOT, kind=kind)
     after = key(ROOT, statement({"AWS": OTHER}, "kms:Decrypt"), kind=kind)
     assert list(resource_policy_changes(before, after)) == [
-        Change(Severity.HIGH, f"resource policy `Key` lets AWS {OTHER} `kms:Decrypt`")
+        Change(Severity.HIGH, f"resource policy `Key` lets AWS {OTHER} `kms:Decrypt` on `*`")
     ]
 
 
@@ -230,5 +366,5 @@ def test_the_review_flags_it_first_and_names_the_resource_once() -> None:
     before = key(ROOT)
     after = key(ROOT, statement({"AWS": OTHER}, "kms:Decrypt"))
     assert [(c.severity, c.text) for c in stage_changes("Stage", before, after)] == [
-        (Severity.HIGH, f"resource policy `Key` lets AWS {OTHER} `kms:Decrypt`")
+        (Severity.HIGH, f"resource policy `Key` lets AWS {OTHER} `kms:Decrypt` on `*`")
     ]

@@ -81,19 +81,16 @@ class RegionalSettings(Construct):
 
     def _sms(self) -> cognito.CfnUserPoolRegionalConfigurationAttachment.SmsConfigurationProperty:
         """SMS through SNS in this Region, as the role CDK makes for the primary pool: Cognito
-        may assume it for this account only, with the external id the settings name."""
+        may assume it with the external id the settings name (the developer guide documents
+        that condition alone; no page says Cognito sends `aws:SourceAccount` there, and a
+        condition on a key the caller does not send refuses it)."""
         external_id = Names.unique_id(self)
         self.sms_role = iam.Role(
             self,
             "SmsRole",
             assumed_by=iam.ServicePrincipal(
                 "cognito-idp.amazonaws.com",
-                conditions={
-                    "StringEquals": {
-                        "sts:ExternalId": external_id,
-                        "aws:SourceAccount": Aws.ACCOUNT_ID,
-                    }
-                },
+                conditions={"StringEquals": {"sts:ExternalId": external_id}},
             ),
             inline_policies={
                 "sns-publish": iam.PolicyDocument(
@@ -107,8 +104,8 @@ class RegionalSettings(Construct):
             nag="AwsSolutions-IAM5[Resource::*]",
             checkov=("CKV_AWS_111",),
             reason="Cognito's SMS role publishes to phone numbers, which have no ARN; "
-            "sns:Publish on * is the documented policy and the trust is bound to this "
-            "account and the replica's settings by an external id.",
+            "sns:Publish on * is the documented policy and the trust is bound to the "
+            "replica's settings by an external id.",
         )
         return cognito.CfnUserPoolRegionalConfigurationAttachment.SmsConfigurationProperty(
             sns_caller_arn=self.sms_role.role_arn,

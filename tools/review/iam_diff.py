@@ -61,30 +61,35 @@ def _attached(template: dict[str, Any], role_id: str) -> Iterator[dict[str, Any]
         yield {"Statement": [{"Effect": "Allow", "Action": f"managed:{arn}", "Resource": "*"}]}
 
 
+def statement_grants(statement: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
+    """(concrete action, its access level, the pattern it came from, resource) for each pair
+    `statement` names; a NotAction or NotResource statement's patterns are marked as such."""
+    actions = cfn_text.listed(statement.get("Action", statement.get("NotAction")))
+    if "NotAction" in statement:
+        actions = [f"NotAction {a}" for a in actions]
+    resources = [
+        readable(r)
+        for r in cfn_text.listed(statement.get("Resource", statement.get("NotResource")))
+    ]
+    if "NotResource" in statement:
+        resources = [f"NotResource {r}" for r in resources]
+    for pattern in actions:
+        for action, level in expand(pattern).items():
+            for resource in resources:
+                yield action, level, pattern, resource
+
+
 def role_access(template: dict[str, Any], role_id: str) -> RoleAccess:
     access = RoleAccess()
     for document in _attached(template, role_id):
         for statement in document.get("Statement", []):
             if statement.get("Effect") != "Allow":
                 continue
-            actions = cfn_text.listed(statement.get("Action", statement.get("NotAction")))
-            if "NotAction" in statement:
-                actions = [f"NotAction {a}" for a in actions]
-            resources = [
-                readable(r)
-                for r in cfn_text.listed(statement.get("Resource", statement.get("NotResource")))
-            ]
-            if "NotResource" in statement:
-                resources = [f"NotResource {r}" for r in resources]
-            for pattern in actions:
-                for action, level in expand(pattern).items():
-                    access.levels[action] = level
-                    access.sources.setdefault(action, pattern)
-                    for resource in resources:
-                        access.grants.setdefault((action, resource), []).append(
-                            conditions(statement)
-                        )
-            access.resources.update(resources)
+            for action, level, pattern, resource in statement_grants(statement):
+                access.levels[action] = level
+                access.sources.setdefault(action, pattern)
+                access.grants.setdefault((action, resource), []).append(conditions(statement))
+                access.resources.add(resource)
     trust = template["Resources"][role_id].get("Properties", {}).get("AssumeRolePolicyDocument", {})
     for statement in trust.get("Statement", []):
         if statement.get("Effect") == "Allow":

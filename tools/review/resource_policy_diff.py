@@ -17,8 +17,8 @@ from typing import Any
 
 from auth_constructs import cfn_text
 from tools.review.changes import Change, Severity, readable
-from tools.review.iam_actions import WRITE_LEVELS, expand
-from tools.review.iam_diff import Conditions, conditions, loosened, under
+from tools.review.iam_actions import WRITE_LEVELS
+from tools.review.iam_diff import Conditions, conditions, loosened, statement_grants, under
 from tools.review.templates import of_type
 
 POLICY_PROPERTIES = {
@@ -42,34 +42,43 @@ class PolicyAccess:
     allows: dict[Access, list[Conditions]] = field(default_factory=dict)
     denies: dict[Access, list[Conditions]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)
-    sources: dict[tuple[str, str], str] = field(default_factory=dict)
-    """The policy text each (principal, concrete action) came from (`kms:GenerateDataKey*`)."""
+    sources: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """The policy text each (effect, principal, concrete action) came from (`s3:*`): one
+    line per pattern, not per action it expands to."""
 
     def add(self, statement: dict[str, Any]) -> None:
-        target = self.allows if statement.get("Effect") == "Allow" else self.denies
-        principals = statement.get("Principal", {})
-        if principals == "*":
-            principals = {"AWS": "*"}
+        effect = statement["Effect"]
+        target = self.allows if effect == "Allow" else self.denies
+        if "NotPrincipal" in statement:
+            principals = {f"everyone but {k}": v for k, v in statement["NotPrincipal"].items()}
+        else:
+            principals = statement["Principal"]
+            if principals == "*":
+                principals = {"AWS": "*"}
         for kind, values in principals.items():
             for value in cfn_text.listed(values):
                 principal = f"{kind} {readable(value)}"
-                for pattern in cfn_text.listed(statement.get("Action", [])):
-                    for action, level in expand(pattern).items():
-                        self.levels[action] = level
-                        self.sources.setdefault((principal, action), pattern)
-                        for resource in cfn_text.listed(statement.get("Resource", "*")):
-                            target.setdefault((principal, action, readable(resource)), []).append(
-                                conditions(statement)
-                            )
+                for action, level, pattern, resource in statement_grants(statement):
+                    self.levels[action] = level
+                    self.sources.setdefault((effect, principal, action), pattern)
+                    target.setdefault((principal, action, resource), []).append(
+                        conditions(statement)
+                    )
+
+
+def anyone(principal: str) -> bool:
+    """Whether `principal` stands for any AWS principal (`*`, or everyone but some)."""
+    return principal == "AWS *" or principal.startswith("everyone but ")
 
 
 def permission_statement(permission: dict[str, Any]) -> dict[str, Any]:
-    """An `AWS::Lambda::Permission` as the statement Lambda writes into the function's policy."""
-    principal = readable(permission.get("Principal", ""))
+    """An `AWS::Lambda::Permission` as the statement Lambda writes into the function's policy
+    (Action, FunctionName and Principal are required)."""
+    principal = readable(permission["Principal"])
     kind = "Service" if principal.endswith(".amazonaws.com") else "AWS"
     condition: dict[str, dict[str, Any]] = {}
     if "SourceArn" in permission:
-        condition.setdefault("ArnLike", {})["AWS:SourceArn"] = permission["SourceArn"]
+        condition["ArnLike"] = {"AWS:SourceArn": permission["SourceArn"]}
     for key, name in (
         ("SourceAccount", "AWS:SourceAccount"),
         ("PrincipalOrgID", "aws:PrincipalOrgID"),
@@ -78,10 +87,10 @@ def permission_statement(permission: dict[str, Any]) -> dict[str, Any]:
             condition.setdefault("StringEquals", {})[name] = permission[key]
     return {
         "Effect": "Allow",
-        "Principal": {kind: permission.get("Principal", "")},
-        "Action": permission.get("Action", ""),
-        "Resource": "the function",
-        **({"Condition": condition} if condition else {}),
+        "Principal": {kind: permission["Principal"]},
+        "Action": permission["Action"],
+        "Resource": permission["FunctionName"],
+        "Condition": condition,
     }
 
 
@@ -92,10 +101,11 @@ def resource_policies(template: dict[str, Any]) -> dict[str, PolicyAccess]:
     for kind, prop in POLICY_PROPERTIES.items():
         for logical_id, props in of_type(template, kind).items():
             policy = found.setdefault(logical_id, PolicyAccess())
-            for statement in props.get(prop, {}).get("Statement", []):
+            # A key without KeyPolicy has KMS's default: the account's, through IAM.
+            for statement in props[prop]["Statement"] if prop in props else []:
                 policy.add(statement)
     for props in of_type(template, PERMISSION).values():
-        function = f"invoke policy of {readable(props.get('FunctionName', ''))}"
+        function = f"invoke policy of {readable(props['FunctionName'])}"
         found.setdefault(function, PolicyAccess()).add(permission_statement(props))
     return found
 
@@ -114,52 +124,63 @@ def policy_changes(name: str, before: PolicyAccess | None, after: PolicyAccess) 
         yield Change(
             Severity.MEDIUM, f"new resource policy `{name}` allows {_principals(after.allows)}"
         )
-        anyone = sorted({a for p, a, _ in after.allows if p == "AWS *"})
-        if anyone:
+        open_to = sorted({after.sources["Allow", p, a] for p, a, _ in after.allows if anyone(p)})
+        if open_to:
             yield Change(
                 Severity.HIGH,
                 f"resource policy `{name}` allows any principal "
-                + ", ".join(f"`{a}`" for a in anyone),
+                + ", ".join(f"`{a}`" for a in open_to),
             )
         return
-    gained: dict[str, list[str]] = defaultdict(list)
-    for (principal, action, resource), blocks in sorted(after.allows.items()):
+    gained: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    loosened_lines: set[tuple[str, str, str, str]] = set()
+    for (principal, action, resource), blocks in after.allows.items():
         if (principal, action, resource) not in before.allows:
-            gained[principal].append(action)
+            gained[principal].append((action, resource))
             continue
-        for block in blocks:
-            if how := loosened(before.allows[principal, action, resource], block):
-                yield Change(
-                    Severity.HIGH, f"resource policy `{name}`: {principal} `{action}` {how}"
-                )
-                break
-    for principal, actions in sorted(gained.items()):
-        writes = any(after.levels[a] in WRITE_LEVELS for a in actions)
-        severity = Severity.HIGH if writes or principal == "AWS *" else Severity.MEDIUM
-        blocks = [
-            b
-            for (p, a, _), bs in after.allows.items()
-            if p == principal and a in actions
-            for b in bs
-        ]
+        how = next(
+            (h for b in blocks if (h := loosened(before.allows[principal, action, resource], b))),
+            "",
+        )
+        if how:
+            pattern = after.sources["Allow", principal, action]
+            loosened_lines.add((principal, pattern, resource, how))
+    for principal, pattern, resource, how in sorted(loosened_lines):
+        yield Change(
+            Severity.HIGH,
+            f"resource policy `{name}`: {principal} `{pattern}` on `{resource}` {how}",
+        )
+    for principal, pairs in sorted(gained.items()):
+        writes = any(after.levels[a] in WRITE_LEVELS for a, _ in pairs)
+        severity = Severity.HIGH if writes or anyone(principal) else Severity.MEDIUM
+        blocks = [block for a, r in pairs for block in after.allows[principal, a, r]]
+        patterns = sorted({after.sources["Allow", principal, a] for a, _ in pairs})
         yield Change(
             severity,
             f"resource policy `{name}` lets {principal} "
-            + ", ".join(f"`{p}`" for p in sorted({after.sources[principal, a] for a in actions}))
+            + ", ".join(f"`{p}`" for p in patterns)
+            + " on "
+            + ", ".join(f"`{r}`" for r in sorted({r for _, r in pairs}))
             + under(blocks),
         )
-    for access, blocks in sorted(before.denies.items()):
-        principal, action, _ = access
-        if access not in after.denies:
-            yield Change(
-                Severity.HIGH, f"resource policy `{name}` no longer denies {principal} `{action}`"
-            )
-        elif _as_set(blocks) != _as_set(after.denies[access]):
-            yield Change(
-                Severity.MEDIUM,
-                f"resource policy `{name}`: the deny of {principal} `{action}` changed its "
-                "conditions",
-            )
+    lost, changed = set(), set()
+    for (principal, action, resource), blocks in before.denies.items():
+        line = (principal, before.sources["Deny", principal, action], resource)
+        if (principal, action, resource) not in after.denies:
+            lost.add(line)
+        elif _as_set(blocks) != _as_set(after.denies[principal, action, resource]):
+            changed.add(line)
+    for principal, pattern, resource in sorted(lost):
+        yield Change(
+            Severity.HIGH,
+            f"resource policy `{name}` no longer denies {principal} `{pattern}` on `{resource}`",
+        )
+    for principal, pattern, resource in sorted(changed):
+        yield Change(
+            Severity.MEDIUM,
+            f"resource policy `{name}`: the deny of {principal} `{pattern}` on `{resource}` "
+            "changed its conditions",
+        )
 
 
 def resource_policy_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
