@@ -243,6 +243,20 @@ PAIRS: dict[str, tuple[dict[str, Any], dict[str, Any], list[tuple[Severity, str]
             )
         ],
     ),
+    "another account reads two prefixes": (
+        bucket(),
+        bucket(
+            statement({"AWS": OTHER}, "s3:GetObject", on="arn:aws:s3:::photos/a/*"),
+            statement({"AWS": OTHER}, "s3:GetObject", on="arn:aws:s3:::photos/b/*"),
+        ),
+        [
+            (
+                Severity.MEDIUM,
+                f"resource policy `Policy` lets AWS {OTHER} `s3:GetObject` on "
+                "`arn:aws:s3:::photos/a/*`, `arn:aws:s3:::photos/b/*`",
+            )
+        ],
+    ),
     "the TLS-only deny removed: one line, not one per action": (
         bucket(TLS_ONLY),
         bucket(),

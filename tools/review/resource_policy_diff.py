@@ -138,13 +138,10 @@ def policy_changes(name: str, before: PolicyAccess | None, after: PolicyAccess) 
         if (principal, action, resource) not in before.allows:
             gained[principal].append((action, resource))
             continue
-        how = next(
-            (h for b in blocks if (h := loosened(before.allows[principal, action, resource], b))),
-            "",
-        )
-        if how:
+        hows = [h for b in blocks if (h := loosened(before.allows[principal, action, resource], b))]
+        if hows:
             pattern = after.sources["Allow", principal, action]
-            loosened_lines.add((principal, pattern, resource, how))
+            loosened_lines.add((principal, pattern, resource, hows[0]))
     for principal, pattern, resource, how in sorted(loosened_lines):
         yield Change(
             Severity.HIGH,
