@@ -100,6 +100,11 @@ class ThreatProtectionConfig(Section):
 TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
 
+def topic_region(arn: str) -> str:
+    """The Region of topic `arn` (a `TOPIC_ARN`), or "" for no topic."""
+    return arn.split(":")[3] if arn else ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class AlarmsConfig(Section):
     """CloudWatch alarms on the triggers (errors, throttles, duration near the timeout), on

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stage_config.checks import SES_REGIONS_FROM_ANY_REGION, check_region, require
-from stage_config.protection import TOPIC_ARN
+from stage_config.protection import TOPIC_ARN, topic_region
 from stage_config.section import Context, Section
 
 REPLICATION_REGIONS = frozenset(
@@ -70,11 +70,11 @@ class ReplicaConfig(Section):
             f"paste the ARN of a topic in {self.region} (arn:aws:sns:{self.region}:<account>:"
             "<name>), or leave it empty",
         )
-        topic_region = self.notify_topic_arn.split(":")[3] if self.notify_topic_arn else ""
+        region = topic_region(self.notify_topic_arn)
         require(
-            topic_region in {"", self.region},
+            region in {"", self.region},
             "notify_topic_arn",
-            f"the topic is in {topic_region}, and alarms in {self.region} notify topics of "
+            f"the topic is in {region}, and alarms in {self.region} notify topics of "
             "their own Region only",
             f"use a topic in {self.region}",
         )

@@ -25,6 +25,7 @@ from stage_config.federation import (
     SamlProviderConfig,
     SecretRef,
 )
+from stage_config.protection import topic_region
 from stage_config.replica import REPLICATION_REGIONS, ReplicaConfig
 from stage_config.section import Context, Section, check_tree
 from stage_config.triggers import TriggersConfig
@@ -170,13 +171,11 @@ class StageConfig(Section):
             f"{', '.join(sorted(SES_REGIONS_FROM_ANY_REGION))}",
         )
         alarms = self.user_pool.protection.alarms
-        topic_region = (
-            alarms.notify_topic_arn.split(":")[3] if alarms and alarms.notify_topic_arn else ""
-        )
+        region = topic_region(alarms.notify_topic_arn) if alarms else ""
         require(
-            not self.region or not topic_region or topic_region == self.region,
+            not self.region or not region or region == self.region,
             "user_pool.protection.alarms.notify_topic_arn",
-            f"the topic is in {topic_region}, and CloudWatch alarms and EventBridge rules in "
+            f"the topic is in {region}, and CloudWatch alarms and EventBridge rules in "
             f"{self.region} notify topics of their own Region only",
             f"use a topic in {self.region}",
         )
