@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack, Validations
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -46,6 +46,7 @@ from tests.support.construct_stacks import (
     Built,
     DataAccessStack,
     TriggersStack,
+    acknowledged,
     data_access_stack,
     every_replica_trigger,
     key_replica,
@@ -388,11 +389,9 @@ def test_the_tag_waits_for_the_trigger_only_when_it_reads_the_triggers_claim(
 
 def cog7_reasons(built: DataAccessStack) -> list[str]:
     return [
-        str(entry.data["Annotation::AwsSolutions-COG7"])
+        reasons["AwsSolutions-COG7"]
         for identity_pool in built.identity_pools
-        for entry in identity_pool.pool.node.metadata
-        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-        and "Annotation::AwsSolutions-COG7" in entry.data
+        if "AwsSolutions-COG7" in (reasons := acknowledged(identity_pool.pool))
     ]
 
 
@@ -1009,16 +1008,6 @@ def test_key_policy_statement_by_statement() -> None:
         assert log_group["Properties"]["KmsKeyId"] == {
             "Fn::GetAtt": [built.logical_id(key.key), "Arn"]
         }
-
-
-def acknowledged(construct: Any) -> dict[str, str]:
-    """{finding id: reason} acknowledged on `construct` itself (CDK's Validations metadata)."""
-    return {
-        key.removeprefix("Annotation::"): str(reason)
-        for entry in construct.node.metadata
-        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-        for key, reason in entry.data.items()
-    }
 
 
 def test_custom_senders_may_have_cognito_encrypt_their_codes_once() -> None:

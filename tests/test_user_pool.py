@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from aws_cdk import App, Stack, Validations
+from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
 from auth_constructs.identity.user_pool import PhotoUserPool
@@ -21,6 +21,7 @@ from stage_config import (
 )
 from tests.support.app import SynthesizedApp, cdk_json_context
 from tests.support.configs import CERTIFICATE_ARN, LIVE, SANDBOX, sandbox
+from tests.support.construct_stacks import acknowledged
 from tests.support.harness import template_of
 
 POOL = "AWS::Cognito::UserPool"
@@ -196,13 +197,7 @@ def cog2_reason(config: UserPoolConfig) -> str:
     pool = PhotoUserPool(
         Stack(app, "Test"), "UserPool", config=config, stateful=sandbox().stateful
     ).user_pool
-    (reason,) = [
-        entry.data["Annotation::AwsSolutions-COG2"]
-        for entry in pool.node.metadata
-        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-        and "Annotation::AwsSolutions-COG2" in entry.data
-    ]
-    return str(reason)
+    return acknowledged(pool)["AwsSolutions-COG2"]
 
 
 def test_cog2_acknowledgment_states_the_configured_reason() -> None:

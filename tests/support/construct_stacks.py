@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import App, CfnResource, Environment, Stack
+from aws_cdk import App, CfnResource, Environment, Stack, Validations
 from aws_cdk import aws_cognito as cognito
 from aws_cdk.assertions import Template
 from constructs import IConstruct
@@ -246,3 +246,13 @@ def key_replica(stack: Stack, config: StageConfig) -> CustomerKeyReplica:
     return CustomerKeyReplica(
         stack, "KeyReplica", primary=primary, config=config.customer_key, stateful=config.stateful
     )
+
+
+def acknowledged(construct: Any) -> dict[str, str]:
+    """{finding id: reason} acknowledged on `construct` itself (CDK's Validations metadata)."""
+    return {
+        key.removeprefix("Annotation::"): str(reason)
+        for entry in construct.node.metadata
+        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for key, reason in entry.data.items()
+    }
