@@ -521,6 +521,56 @@ def test_elevated_role_adds_exactly_reading_every_photo(
     assert role_statements(built, built.access.elevated_role) == own_data(built) + read_all
 
 
+OWN_PREFIX = (
+    "The wildcard is the object key below the caller's own users/<sub>/ prefix; <sub> is the "
+    "session's principal tag, so no user can name another user's objects."
+)
+OWN_PREFIX_IN_REPLICA = (
+    "The wildcard is the object key below the caller's own users/<sub>/ prefix in the photos' "
+    "replica (read while the primary Region is out); <sub> is the session's principal tag."
+)
+EVERY_PHOTO = (
+    "Elevated (moderator) groups read every user's photos by design; the grant is GetObject "
+    "only, below users/, with no write or delete."
+)
+EVERY_PHOTO_IN_REPLICA = (
+    "Elevated (moderator) groups read every user's photos, in the replica too while the primary "
+    "Region is out; GetObject only, below users/."
+)
+
+
+def test_each_object_wildcard_is_acknowledged_on_its_role_with_why_it_is_safe(
+    replicated: DataAccessStack,
+) -> None:
+    """cdk-nag's IAM5 is accepted for exactly the object patterns each role holds, in the
+    bucket and in its replica, each with its reviewed reason."""
+    bucket = f"<{replicated.logical_id(replicated.storage.bucket)}.Arn>"
+    # The replica's bucket, as the ReplicaData stack's output that names it.
+    replica_bucket = '{"Fn::GetStackOutput":{"StackName":"ReplicaData",'
+
+    def reasons(role: iam.IRole) -> dict[str, str]:
+        """{the pattern, with the bucket shown as `<bucket>` or `<replica>`: reason}."""
+        found = {}
+        for finding, reason in acknowledged(role).items():
+            pattern = finding.removeprefix("AwsSolutions-IAM5[Resource::").removesuffix("]")
+            where = "<bucket>" if pattern.startswith(bucket) else "<replica>"
+            if where == "<replica>":
+                assert pattern.startswith(replica_bucket)
+            found[where + pattern.partition("/")[2]] = reason
+        return found
+
+    own = {
+        "<bucket>users/<aws:PrincipalTag/sub>/*": OWN_PREFIX,
+        "<replica>users/<aws:PrincipalTag/sub>/*": OWN_PREFIX_IN_REPLICA,
+    }
+    assert reasons(replicated.access.user_role) == own
+    assert reasons(replicated.access.elevated_role) == {
+        **own,
+        "<bucket>users/*": EVERY_PHOTO,
+        "<replica>users/*": EVERY_PHOTO_IN_REPLICA,
+    }
+
+
 # -- the triggers' roles (triggers) and their grants on the table (photo_storage)
 
 
@@ -867,6 +917,8 @@ def test_the_key_replica_holds_its_primarys_statements_and_the_stages_retention(
         Built(primary_stack, template_of(primary_stack)),
     )
     resource = built.resource(replica.key)
+    # Its construct id is its logical id: a renamed replica key is a replaced one.
+    assert replica.key.node.id == "Key"
     primary_policy = primary_built.resource(primary.key)["Properties"]["KeyPolicy"]["Statement"]
     as_text = json.dumps(primary_policy).replace(FIRST_REGION, SECOND_REGION)
     assert resource["Properties"]["KeyPolicy"]["Statement"] == json.loads(as_text)
