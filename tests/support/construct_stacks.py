@@ -248,7 +248,7 @@ def key_replica(stack: Stack, config: StageConfig) -> CustomerKeyReplica:
     )
 
 
-def acknowledged(construct: Any) -> dict[str, str]:
+def acknowledged(construct: IConstruct) -> dict[str, str]:
     """{finding id: reason} acknowledged on `construct` itself (CDK's Validations metadata)."""
     return {
         key.removeprefix("Annotation::"): str(reason)
