@@ -26,7 +26,7 @@ LOCAL_PORT ?= 4566
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: synth test bench lint tools clean review summary guard accept preflight smoke \
-	smoke-env client-config sandbox sandbox-destroy format adopt mutate docs backup restore \
+	smoke-env client-config sandbox sandbox-destroy format adopt mutate mutate-files docs backup restore \
 	local local-stop local-smoke local-web local-test sender-layer failover-status failover failback
 
 BASELINE ?= guard/baselines
@@ -121,9 +121,14 @@ format: $(PYTHON_DEV)
 
 ## mutate: mutation testing (mutmut) of the modules that protect users, each mutant against the
 ## tests that cover it; the kill rate per module and every survivor (MODULES="tools.review.guard lambdas"
-## for some; default: all). Not part of `make test`: it takes most of an hour on 2 cores
+## for some, or a file: stage_config.replica; default: all). Not part of `make test`: all of it takes
+## hours on 2 cores, so CI runs one job per file (make mutate-files)
 mutate: $(PYTHON_DEV) $(NODE_TOOLS) $(SENDER_LAYER)
 	$(VENV)/bin/python -m tools.quality.mutation $(MODULES)
+
+## mutate-files: the files make mutate runs, one mutmut run each, as JSON (the nightly job's matrix)
+mutate-files: $(PYTHON_DEV)
+	$(VENV)/bin/python -m tools.quality.mutation --files $(MODULES)
 
 ## bench: synth time vs an empty CDK app, test-suite wall time, trigger figures, a simulated
 ## one-million-user directory export

@@ -11,13 +11,15 @@ from pathlib import Path
 
 from tests.support.paths import ROOT
 from tools.quality.mutation import (
+    DEFAULT_MODULES,
     EQUIVALENT,
     IAM_WRITERS,
-    batches,
+    file_runs,
     mutable,
     mutant_patterns,
     mutated_modules,
     report,
+    runs,
 )
 
 KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36
@@ -127,21 +129,38 @@ def test_every_module_with_bad_config_cases_judges_the_config_mutants() -> None:
     assert asserting - set(selection) == set()
 
 
-def test_each_source_file_is_a_run_of_its_own() -> None:
-    """One `mutmut run` per file, so no run outlives the jsii process's heap: every rule file of
-    the config (not the user's stages.py, not a file without a function), each construct of
-    IAM_WRITERS with its own patterns, a single module as one run."""
+def test_each_file_or_group_of_construct_functions_is_a_run_of_its_own() -> None:
+    """One `mutmut run` per file, and per IAM-writing pattern of a construct, so no run outlives
+    the jsii process's heap: every rule file of the config (not the user's stages.py, not a file
+    without a function), each pattern of IAM_WRITERS, a single module as one run."""
     rule_files = sorted(
         path.stem
         for path in (ROOT / "stage_config").glob("*.py")
         if path.stem not in {"stages", "__init__"} and "def " in path.read_text()
     )
-    assert batches("stage_config") == [[f"stage_config.{stem}.*"] for stem in rule_files]
-    assert batches("auth_constructs") == [
-        [p for p in mutant_patterns("auth_constructs") if p.startswith(f"{module}.")]
+    assert runs("stage_config") == [f"stage_config.{stem}.*" for stem in rule_files]
+    assert runs("auth_constructs") == [
+        pattern
         for module in sorted(IAM_WRITERS)
+        for pattern in mutant_patterns("auth_constructs")
+        if pattern.startswith(f"{module}.")
     ]
-    assert batches("tools.review.guard") == [["tools.review.guard.*"]]
+    assert runs("tools.review.guard") == ["tools.review.guard.*"]
+
+
+def test_a_file_run_on_its_own_runs_what_its_module_run_gives_it() -> None:
+    """CI runs `make mutate MODULES=<file>` per file (`--files`): each file's runs are exactly
+    those its module's run gives it, and no file is left out or run twice."""
+    for module in DEFAULT_MODULES:
+        found = file_runs(module)
+        assert [p for _, patterns in found for p in patterns] == runs(module)
+        assert len({source for source, _ in found}) == len(found), module
+        for source, patterns in found:
+            assert runs(source) == patterns, source
+    assert (
+        "auth_constructs.data.photo_replica",
+        ["auth_constructs.data.photo_replica.xǁPhotoReplicationǁ__init____mutmut_*"],
+    ) in file_runs("auth_constructs")
 
 
 def test_a_file_whose_functions_are_all_decorated_is_no_run() -> None:
@@ -166,9 +185,7 @@ def test_a_file_whose_functions_are_all_decorated_is_no_run() -> None:
         (handle,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "handle"]
         assert mutable(handle), path
     # Every handler's file is a run of its own.
-    assert {f"lambdas.{path.parent.name}.index.*" for path in handlers} <= {
-        pattern for batch in batches("lambdas") for pattern in batch
-    }
+    assert {f"lambdas.{path.parent.name}.index.*" for path in handlers} <= set(runs("lambdas"))
 
 
 def test_the_reviewed_equivalents_parse_and_each_names_a_mutated_module_with_a_reason() -> None:

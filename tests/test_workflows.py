@@ -15,7 +15,7 @@ import yaml
 from stage_config.stages import STAGES
 from tests.support.paths import ROOT
 from tests.support.scanners import INJECTION_SAMPLE, WORKFLOWS, Scan
-from tools.quality.mutation import DEFAULT_MODULES
+from tools.quality.mutation import DEFAULT_MODULES, file_runs
 
 WORKFLOWS_BY_NAME = {w.name for w in WORKFLOWS}
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)", re.MULTILINE)
@@ -106,13 +106,30 @@ def test_pull_requests_run_the_local_backend_as_ci_does() -> None:
     assert stop["if"] == "always()"
 
 
-def test_mutation_testing_runs_nightly_and_on_demand_for_every_module() -> None:
+def test_mutation_testing_runs_nightly_and_on_demand_one_job_per_file() -> None:
+    """The matrix is what `make mutate-files` lists for every module (each file once, as
+    `make mutate` would run it), so a file you add is judged without editing the workflow."""
     workflow = load("mutate.yml")
     assert set(workflow[True]) == {"workflow_dispatch", "schedule"}  # YAML 1.1: `on` is a boolean
-    job = workflow["jobs"]["mutate"]
-    assert job["permissions"] == {"contents": "read"}
-    assert tuple(job["strategy"]["matrix"]["modules"]) == DEFAULT_MODULES
+    files, job = workflow["jobs"]["files"], workflow["jobs"]["mutate"]
+    assert files["permissions"] == job["permissions"] == {"contents": "read"}
+    (listing,) = [step for step in files["steps"] if step.get("id") == "list"]
+    assert listing["run"] == 'echo "files=$(make -s mutate-files)" >> "$GITHUB_OUTPUT"'
+    assert files["outputs"]["files"] == "${{ steps.list.outputs.files }}"
+    assert job["needs"] == "files"
+    assert job["strategy"]["matrix"]["module"] == "${{ fromJSON(needs.files.outputs.files) }}"
+    assert job["steps"][-1]["env"]["MODULES"] == "${{ matrix.module }}"
     assert 'make -s mutate MODULES="$MODULES"' in run_lines(job)
+    listed = subprocess.run(
+        [sys.executable, "-m", "tools.quality.mutation", "--files"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(listed.stdout) == [
+        source for module in DEFAULT_MODULES for source, _ in file_runs(module)
+    ]
 
 
 def test_the_security_review_gates_flagged_changes_on_the_label() -> None:

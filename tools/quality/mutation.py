@@ -2,6 +2,7 @@
 
     python -m tools.quality.mutation [MODULE ...]     run mutmut per module, then report
     python -m tools.quality.mutation --report-only    report what `mutants/` holds
+    python -m tools.quality.mutation --files          the files to run, as JSON (CI's matrix)
 
 Each MODULE (dotted, as mutmut names mutants: `stage_config`, `tools.review.guard`, `lambdas`) is
 one `mutmut run`, timed on its own; mutmut runs each mutant against only the tests that cover its
@@ -193,11 +194,9 @@ def mutant_patterns(module: str) -> list[str]:
     return writers or [f"{module}.*"]
 
 
-def batches(module: str) -> list[list[str]]:
-    """`module`'s mutant patterns, one `mutmut run` per source file. Every mutant's tests build
-    their CDK objects in the one jsii (Node) process the workers inherit, which frees none of
-    them: a run over all of `stage_config` ran that process out of its 4 GB heap after 81
-    minutes. A run per file starts a fresh one (mutmut keeps its test map between runs)."""
+def file_runs(module: str) -> list[tuple[str, list[str]]]:
+    """(source file, its mutant patterns) for each file of `module` with mutants to run; CI runs
+    one job per file (`--files`)."""
     patterns = mutant_patterns(module)
     whole = patterns == [f"{module}.*"]
     found = []
@@ -207,8 +206,18 @@ def batches(module: str) -> list[list[str]]:
             if whole and not mine:
                 mine = [f"{source}.*"]
             if mine:
-                found.append(mine)
+                found.append((source, mine))
     return found
+
+
+def runs(module: str) -> list[str]:
+    """`module`'s mutant patterns, each one `mutmut run`: a whole file, or one group of a
+    construct's IAM-writing functions (about 100 mutants at most). Every mutant's tests build
+    their CDK objects in the one jsii (Node) process the workers inherit, which frees none of
+    them: a run over all of `stage_config` ran it out of its 4 GB heap after 81 minutes, and one
+    over the customer key's 390 mutants twice (mutmut then failed with a `KeyError` on the
+    process's pid). Each run starts a fresh one (mutmut keeps its test map between runs)."""
+    return [pattern for _, patterns in file_runs(module) for pattern in patterns]
 
 
 def mutated_modules() -> list[str]:
@@ -239,7 +248,7 @@ def mutable(node: ast.AST) -> bool:
 
 
 def run(module: str) -> float:
-    """`mutmut run` over `module`'s mutants, one run per source file (mutmut re-runs every
+    """`mutmut run` over `module`'s mutants, one run per pattern of `runs` (mutmut re-runs every
     named mutant); seconds."""
     MUTANTS.mkdir(exist_ok=True)
     link = MUTANTS / "node_modules"  # the tests run Node tools from the copy's root
@@ -249,8 +258,8 @@ def run(module: str) -> float:
     command = [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", "1"]
     start = time.monotonic()
     with (MUTANTS / f"{module}.log").open("w") as log:
-        for patterns in batches(module):
-            subprocess.run([*command, *patterns], cwd=ROOT, stdout=log, stderr=log, check=True)
+        for pattern in runs(module):
+            subprocess.run([*command, pattern], cwd=ROOT, stdout=log, stderr=log, check=True)
     return time.monotonic() - start
 
 
@@ -258,8 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", default=list(DEFAULT_MODULES))
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--files", action="store_true", help="print the files to run as JSON")
     args = parser.parse_args(argv)
     modules = tuple(args.modules)
+    if args.files:
+        print(json.dumps([source for module in modules for source, _ in file_runs(module)]))
+        return 0
     equivalent: dict[str, str] = tomllib.loads(EQUIVALENT.read_text())["equivalent"]
     seconds = {} if args.report_only else {module: run(module) for module in modules}
     lines, reached = report(MUTANTS, modules, equivalent, seconds)
