@@ -56,7 +56,7 @@ IAM_WRITERS = {
         "xǁCustomerKeyǁ__init__",
         "xǁCustomerKeyǁencrypt_log_group",
         "xǁCustomerKeyǁallow_*",
-        "xǁCustomerKeyǁgrant_through",
+        "xǁCustomerKeyǁgrant_*",
         "xǁCustomerKeyReplicaǁ*",
         "x_*_statement",
         "x_*_statements",
