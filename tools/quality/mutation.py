@@ -215,8 +215,9 @@ def runs(module: str) -> list[str]:
     construct's IAM-writing functions (about 100 mutants at most). Every mutant's tests build
     their CDK objects in the one jsii (Node) process the workers inherit, which frees none of
     them: a run over all of `stage_config` ran it out of its 4 GB heap after 81 minutes, and one
-    over the customer key's 390 mutants twice (mutmut then failed with a `KeyError` on the
-    process's pid). Each run starts a fresh one (mutmut keeps its test map between runs)."""
+    over the customer key's 390 mutants stopped twice with a `KeyError` on a pid mutmut had
+    not started (its fork runner reaps any child, this process among them). Each run starts a
+    fresh one (mutmut keeps its test map between runs)."""
     return [pattern for _, patterns in file_runs(module) for pattern in patterns]
 
 
