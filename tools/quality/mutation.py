@@ -4,12 +4,13 @@
     python -m tools.quality.mutation --report-only    report what `mutants/` holds
     python -m tools.quality.mutation --files          the files to run, as JSON (CI's matrix)
 
-Each MODULE (dotted, as mutmut names mutants: `stage_config`, `tools.review.guard`, `lambdas`) is
-one `mutmut run`, timed on its own; mutmut runs each mutant against only the tests that cover its
-function (`[tool.mutmut]` in pyproject.toml). The report gives per source file the mutants,
-killed, survived, equivalent and the kill rate, lists every survivor, and fails when a file's
-kill rate of non-equivalent mutants is under the goal. Equivalent mutants are the reviewed ones in
-`tests/mutation/equivalent.toml`, each with its reason.
+Each MODULE (dotted, as mutmut names mutants: `stage_config`, `tools.review.guard`, `lambdas`,
+or one file: `stage_config.replica`) is timed on its own, as one `mutmut run` per file or per
+group of a construct's functions (`runs`); mutmut runs each mutant against only the tests that
+cover its function (`[tool.mutmut]` in pyproject.toml). The report gives per source file the
+mutants, killed, survived, equivalent and the kill rate, lists every survivor, and fails when a
+file's kill rate of non-equivalent mutants is under the goal. Equivalent mutants are the
+reviewed ones in `tests/mutation/equivalent.toml`, each with its reason.
 """
 
 from __future__ import annotations
