@@ -1086,6 +1086,28 @@ def test_custom_senders_may_have_cognito_encrypt_their_codes_once() -> None:
     ]
 
 
+def test_a_custom_sender_may_decrypt_codes_with_the_key_and_nothing_else() -> None:
+    """The sender's role gets `kms:Decrypt` on the stage key alone, called directly (the
+    Encryption SDK unwraps each code's data key), as one named statement."""
+    stack = Stack(App(context=cdk_json_context()), "Key")
+    key = CustomerKey(stack, "CustomerKey", config=CustomerKeyConfig(), stateful=live().stateful)
+    role = iam.Role(stack, "Sender", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    key.grant_code_decryption(role)
+    built = Built(stack, template_of(stack))
+    (policy,) = [r for r in built.template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+    assert concrete(built, policy["Properties"]["PolicyDocument"]) == {
+        "Statement": [
+            {
+                "Action": "kms:Decrypt",
+                "Effect": "Allow",
+                "Resource": f"arn:{built.logical_id(key.key)}",
+                "Sid": "DecryptCognitoCodes",
+            }
+        ],
+        "Version": "2012-10-17",
+    }
+
+
 def test_a_log_group_of_another_stack_is_acknowledged_to_control_tower() -> None:
     """Control Tower's log-group encryption control reads an imported key ARN as no key: a log
     group encrypted from another stack of the stage carries the acknowledgment, one in the
