@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 
 import botocore.session
 import pytest
@@ -20,7 +21,14 @@ from botocore import xform_name
 from auth_constructs.operations.preflight_access import UNSCOPABLE_READS, PreflightPolicy
 from stacks.outputs import deployed_stack_name
 from stage_config import CustomDomainConfig, SecretRef, SocialProviderConfig, StageConfig
-from tests.support.configs import CERTIFICATE_ARN, DELIVERY, live, with_pool
+from tests.support.configs import (
+    CERTIFICATE_ARN,
+    DELIVERY,
+    PRIMARY,
+    live,
+    replicated,
+    with_pool,
+)
 from tests.support.iam import ACCOUNT, ALLOWED, DENIED, REGION, Ask, Names, decide, resolve
 from tests.support.paths import ROOT
 
@@ -180,4 +188,41 @@ def test_policy_statement_by_statement() -> None:
             "Resource": config.user_pool.custom_domain.certificate_arn,
         },
         {"Action": list(UNSCOPABLE_READS), "Effect": "Allow", "Resource": "*"},
+    ]
+
+
+@pytest.mark.parametrize("same_ses_region", [False, True], ids=["own SES Region", "shared"])
+def test_a_replicated_stage_is_also_read_in_its_secondary_region(same_ses_region: bool) -> None:
+    """The secondary Region's bootstrap version, and the SES identity in the replica's SES
+    Region when it is not the primary's: the same reads, named once each."""
+    config = replicated()
+    email, replica = config.user_pool.email, config.replica
+    assert email
+    assert replica
+    if same_ses_region:
+        replica = dataclasses.replace(replica, ses_region=email.ses_region)
+        config = dataclasses.replace(config, replica=replica)
+    stack = Stack(App(), "Preflight")
+    PreflightPolicy(stack, "Preflight", stages=[config], delivery=DELIVERY)
+    ((logical_id, resource),) = (
+        Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy").items()
+    )
+    assert re.fullmatch(r"PreflightPolicy[0-9A-F]{8}", logical_id), "a renamed policy is replaced"
+    statements = resolve(resource["Properties"]["PolicyDocument"], Names({}, {}))["Statement"]
+
+    def arn(service: str, resource: str, in_region: str) -> str:
+        return f"arn:aws:{service}:{in_region}:{config.account or ACCOUNT}:{resource}"
+
+    bootstrap = f"parameter/cdk-bootstrap/{DELIVERY.bootstrap_qualifier}/version"
+    assert statements[0] == {
+        "Action": "ssm:GetParameter",
+        "Effect": "Allow",
+        "Resource": [arn("ssm", bootstrap, PRIMARY), arn("ssm", bootstrap, replica.region)],
+    }
+    (identities,) = [s for s in statements if s["Action"] == "ses:GetEmailIdentity"]
+    ses_regions = [email.ses_region] + ([] if same_ses_region else [replica.ses_region])
+    assert identities["Resource"] == [
+        arn("ses", f"identity/{name}", region)
+        for region in ses_regions
+        for name in (email.from_address, "gallery.example.net")
     ]

@@ -86,7 +86,8 @@ def preflight_statements(
     if email := config.user_pool.email:
         domain = email.from_address.rsplit("@", 1)[1]
         ses_regions = [email.ses_region]
-        if config.replica and config.replica.ses_region not in ("", email.ses_region):
+        # A valid stage that sends through SES names the replica's SES Region too.
+        if config.replica and config.replica.ses_region != email.ses_region:
             ses_regions.append(config.replica.ses_region)
         statements.append(
             iam.PolicyStatement(
