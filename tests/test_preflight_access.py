@@ -209,10 +209,7 @@ def test_a_replicated_stage_is_also_read_in_its_secondary_region(same_ses_region
     )
     assert re.fullmatch(r"PreflightPolicy[0-9A-F]{8}", logical_id), "a renamed policy is replaced"
     statements = resolve(resource["Properties"]["PolicyDocument"], Names({}, {}))["Statement"]
-
-    def arn(service: str, resource: str, in_region: str) -> str:
-        return f"arn:aws:{service}:{in_region}:{config.account or ACCOUNT}:{resource}"
-
+    assert not config.account, "the module's arn() names the evaluator's account"
     bootstrap = f"parameter/cdk-bootstrap/{DELIVERY.bootstrap_qualifier}/version"
     assert statements[0] == {
         "Action": "ssm:GetParameter",
@@ -224,5 +221,5 @@ def test_a_replicated_stage_is_also_read_in_its_secondary_region(same_ses_region
     assert identities["Resource"] == [
         arn("ses", f"identity/{name}", region)
         for region in ses_regions
-        for name in (email.from_address, "gallery.example.net")
+        for name in (email.from_address, email.from_address.split("@")[1])
     ]
