@@ -5,7 +5,7 @@ controls' rules).
 Only the rules that report on a resource type the app synthesizes are run: each rule file
 declares the types it reports on ("Reports on:") and skips a template without them, and
 evaluating all of them costs several seconds per synth. A rule whose types cannot be read stays
-on.
+on. A template judged before is not judged again (`findings_cache`).
 """
 
 from __future__ import annotations
@@ -18,13 +18,16 @@ import re
 import tarfile
 from functools import cache
 from pathlib import Path
-from typing import cast
 
 from aws_cdk import App, CfnResource, IPolicyValidationPlugin
 from cdklabs import cdk_validator_cfnguard
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
+from auth_constructs.compliance.findings_cache import FindingsCache
+
 RULES = "package/rules/control-tower/cfn-guard/"
+FINDINGS = Path(__file__).resolve().parents[2] / ".build" / "control-tower-findings"
+"""Where synth keeps the controls' findings per template (`make clean` removes it)."""
 RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
 REPORTS_ON = re.compile(r"^# Reports on:\n((?:#\s+AWS::.*\n)+)", re.MULTILINE)
 
@@ -69,9 +72,7 @@ def idle_rules(app: App) -> list[str]:
     return sorted(name for name, types in rule_types().items() if types and not types & present)
 
 
-def control_tower_validator(app: App) -> IPolicyValidationPlugin:
-    """The Control Tower rules for the resource types `app` holds, as a Validations plugin.
-
-    The plugin's typings implement the Beta1 names of the same interface (`validate` takes the
-    Beta1 context); CDK calls it through jsii either way."""
-    return cast(IPolicyValidationPlugin, CfnGuardValidator(disabled_rules=idle_rules(app)))
+def control_tower_validator(app: App, findings: Path = FINDINGS) -> IPolicyValidationPlugin:
+    """The Control Tower rules for the resource types `app` holds, as a Validations plugin that
+    keeps its findings per template in `findings` (`findings_cache`)."""
+    return FindingsCache(CfnGuardValidator(disabled_rules=idle_rules(app)), findings)
