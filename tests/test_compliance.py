@@ -17,7 +17,7 @@ from cdklabs import cdk_validator_cfnguard
 from app import build_app, synthesize, unacknowledged_findings
 from auth_constructs.compliance import compliance_packs
 from auth_constructs.compliance.accepted_findings import CONTROL_TOWER
-from auth_constructs.compliance.control_tower import idle_rules, rule_types
+from auth_constructs.compliance.control_tower import FINDINGS, idle_rules, rule_types
 from stacks.stage import IdentityStage
 from stage_config import CompliancePack, ConfigError
 from stage_config.selection import select_stages
@@ -68,13 +68,19 @@ def test_app_fails_synth_on_a_nag_finding(tmp_path: Path) -> None:
 
 def test_app_fails_synth_on_a_control_tower_finding_alone(tmp_path: Path) -> None:
     """A finding only the Control Tower controls report (a log group without a KMS key; cdk-nag
-    has no such rule) stops synth too, although the app acknowledges other findings."""
-    rules = synth_with_intruder(
-        tmp_path,
-        lambda stack: logs.LogGroup(stack, "Unencrypted", retention=logs.RetentionDays.ONE_YEAR),
-    )
-    assert rules[CONTROL_TOWER_PLUGIN] == {"cloudwatch_log_group_encrypted_check"}
-    assert not rules.get("AwsSolutions")
+    has no such rule) stops synth too, although the app acknowledges other findings; and again
+    when the findings of its template are kept (`findings_cache`)."""
+    for run in ("first", "kept"):
+        rules = synth_with_intruder(
+            tmp_path / run,
+            lambda stack: logs.LogGroup(
+                stack, "Unencrypted", retention=logs.RetentionDays.ONE_YEAR
+            ),
+        )
+        assert rules[CONTROL_TOWER_PLUGIN] == {"cloudwatch_log_group_encrypted_check"}
+        assert not rules.get("AwsSolutions")
+    kept = [entry.read_text() for entry in FINDINGS.glob("*/*.json")]
+    assert any('"resource_logical_id": "Unencrypted' in entry for entry in kept)
 
 
 def test_each_acknowledgment_is_narrow_and_reasoned(synthesized: SynthesizedApp) -> None:

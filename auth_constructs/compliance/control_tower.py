@@ -72,7 +72,10 @@ def idle_rules(app: App) -> list[str]:
     return sorted(name for name, types in rule_types().items() if types and not types & present)
 
 
-def control_tower_validator(app: App, findings: Path = FINDINGS) -> IPolicyValidationPlugin:
+def control_tower_validator(app: App) -> IPolicyValidationPlugin:
     """The Control Tower rules for the resource types `app` holds, as a Validations plugin that
-    keeps its findings per template in `findings` (`findings_cache`)."""
-    return FindingsCache(CfnGuardValidator(disabled_rules=idle_rules(app)), findings)
+    keeps its findings per template in `FINDINGS` (`findings_cache`).
+
+    The cache's key knows the plugin's version and its bundled rules, not the text of rule
+    files of your own: give those (`CfnGuardValidator(rules=...)`) a plugin of their own."""
+    return FindingsCache(CfnGuardValidator(disabled_rules=idle_rules(app)), FINDINGS)
