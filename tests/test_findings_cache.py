@@ -16,7 +16,6 @@ from aws_cdk import (
     App,
     IPolicyValidationContext,
     IPolicyValidationContextBeta1,
-    IPolicyValidationPluginBeta1,
     PolicyValidationPluginReport,
     PolicyValidationPluginReportBeta1,
     PolicyValidationStack,
@@ -65,32 +64,19 @@ class Context:
         return self._paths
 
 
-@jsii.implements(IPolicyValidationPluginBeta1)
-class Spy:
+class Spy(CfnGuardValidator):
     """The real plugin, or a canned report, recording the templates each call was given."""
 
     def __init__(
         self, disabled: Sequence[str] = (), report: PolicyValidationPluginReportBeta1 | None = None
     ) -> None:
-        self._plugin = CfnGuardValidator(disabled_rules=list(disabled))
+        super().__init__(disabled_rules=list(disabled))
         self._report = report
         self.calls: list[list[str]] = []
 
-    @property
-    def name(self) -> str:
-        return self._plugin.name
-
-    @property
-    def version(self) -> str | None:
-        return self._plugin.version
-
-    @property
-    def rule_ids(self) -> list[str] | None:
-        return self._plugin.rule_ids
-
     def validate(self, context: IPolicyValidationContextBeta1) -> PolicyValidationPluginReportBeta1:
         self.calls.append(list(context.template_paths))
-        return self._report or self._plugin.validate(context)
+        return self._report or super().validate(context)
 
 
 def log_group_rules_only() -> list[str]:
@@ -341,7 +327,6 @@ def test_the_key_names_the_plugin_and_this_version_of_the_cache(
     same = FindingsCache(Spy(log_group_rules_only()), tmp_path)
     assert FindingsCache(spy, tmp_path).directory == same.directory
 
-    @jsii.implements(IPolicyValidationPluginBeta1)
     class Upgraded(Spy):
         @property
         def version(self) -> str | None:
