@@ -40,6 +40,7 @@ DEFAULT_MODULES = (
     "tools.review.resource_policy_diff",
     "lambdas",
     "auth_constructs",
+    "auth_constructs.compliance.findings_cache",
 )
 IAM_WRITERS = {
     "auth_constructs.identity.identity_access": ("xǁIdentityAccessǁ*", "x__arn"),
