@@ -309,6 +309,17 @@ def test_another_versions_entries_go(tmp_path: Path, templates: list[Path], spy:
     assert len(list(cache.directory.glob("*.json"))) == len(templates)
 
 
+def test_what_cannot_be_removed_beside_the_folder_does_not_stop_it_keeping_findings(
+    tmp_path: Path, templates: list[Path], spy: Spy
+) -> None:
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "stray").write_text("not another version's folder")
+    cache = FindingsCache(spy, tmp_path / "cache")
+    cache.validate(Context(templates))
+    cache.validate(Context(templates))
+    assert spy.calls == [[str(t) for t in templates]]
+
+
 def test_a_cache_that_cannot_be_written_judges_every_time(
     tmp_path: Path, templates: list[Path], spy: Spy
 ) -> None:
