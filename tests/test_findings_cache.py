@@ -268,6 +268,38 @@ def test_a_report_no_template_owns_is_passed_on_and_kept_nowhere(
         ]
 
 
+def test_every_field_of_a_finding_is_kept(tmp_path: Path, templates: list[Path]) -> None:
+    """A report with every optional field set (cfn-guard leaves severity unset) reads back
+    whole from the cache."""
+    resource = PolicyViolatingResourceBeta1(
+        resource_logical_id="Bad", locations=["/Resources/Bad"], template_path=str(templates[0])
+    )
+    violation = PolicyViolationBeta1(
+        rule_name="rule",
+        description="what it checks",
+        fix="how to fix it",
+        severity="error",
+        rule_metadata={"DocumentationUrl": "https://example.com/rule"},
+        violating_resources=[resource],
+    )
+    spy = Spy(report=PolicyValidationPluginReportBeta1(success=False, violations=[violation]))
+    cache = FindingsCache(spy, tmp_path / "cache")
+    fresh, kept = (cache.validate(Context(templates)) for _ in range(2))
+    assert len(spy.calls) == 1
+    expected = [
+        (
+            "rule",
+            "what it checks",
+            "how to fix it",
+            "error",
+            {"DocumentationUrl": "https://example.com/rule"},
+            [("Bad", ["/Resources/Bad"], "Bad.template.json")],
+        )
+    ]
+    assert findings(fresh) == findings(kept) == expected
+    assert not kept.success
+
+
 def test_kept_findings_beside_a_report_no_template_owns(
     tmp_path: Path, templates: list[Path], spy: Spy
 ) -> None:

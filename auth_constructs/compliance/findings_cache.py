@@ -180,4 +180,4 @@ class FindingsCache:
             partial.replace(entry)
             entries = sorted(self.directory.glob("*.json"), key=lambda e: e.stat().st_mtime)
             for old in entries[:-ENTRIES]:
-                old.unlink(missing_ok=True)
+                old.unlink()  # gone already (another synth's prune): the next write prunes
