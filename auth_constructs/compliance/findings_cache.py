@@ -138,6 +138,7 @@ class FindingsCache:
         if unjudged:
             report = self._plugin.validate(_Unjudged(context, unjudged))
             passed, reported = report.success, [_finding(v) for v in report.violations]
+            # A failure without violations belongs to no template.
             judged = by_template(reported, unjudged) if passed or reported else None
             if judged is None:  # passed on as reported, kept nowhere
                 unowned, judged = reported, {path: [] for path in unjudged}
