@@ -38,14 +38,15 @@ KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890
 
 @jsii.implements(IPolicyValidationContext, IPolicyValidationContextBeta1)
 class Context:
-    """What CDK gives a plugin at synth: the templates to judge (and the app, unused here)."""
+    """What CDK gives a plugin at synth: the templates to judge, and the app."""
 
     def __init__(self, paths: Sequence[Path]) -> None:
         self._paths = [str(path) for path in paths]
+        self._app = App()
 
     @property
     def app_construct(self) -> IConstruct:
-        return App()
+        return self._app
 
     @property
     def stack_templates(self) -> list[PolicyValidationStack]:
@@ -73,9 +74,11 @@ class Spy(CfnGuardValidator):
         super().__init__(disabled_rules=list(disabled))
         self._report = report
         self.calls: list[list[str]] = []
+        self.apps: list[IConstruct] = []
 
     def validate(self, context: IPolicyValidationContextBeta1) -> PolicyValidationPluginReportBeta1:
         self.calls.append(list(context.template_paths))
+        self.apps.append(context.app_construct)
         return self._report or super().validate(context)
 
 
@@ -142,6 +145,46 @@ def test_a_template_judged_before_is_not_judged_again(
     assert findings(first) == findings(
         FindingsCache(Spy(log_group_rules_only()), tmp_path / "none").validate(Context(templates))
     )
+
+
+def test_the_plugin_gets_the_app_and_the_templates_it_has_not_judged(
+    tmp_path: Path, templates: list[Path], spy: Spy
+) -> None:
+    context = Context(templates)
+    FindingsCache(spy, tmp_path / "cache").validate(context)
+    assert spy.apps == [context.app_construct]
+
+
+def test_templates_all_kept_and_clean_pass(tmp_path: Path, spy: Spy) -> None:
+    clean = [log_group(tmp_path / f"{n}.template.json", encrypted=True) for n in ("A", "B")]
+    cache = FindingsCache(spy, tmp_path / "cache")
+    reports = [cache.validate(Context(clean)) for _ in range(2)]
+    assert len(spy.calls) == 1
+    assert [(r.success, list(r.violations)) for r in reports] == [(True, [])] * 2
+
+
+def test_a_finding_on_two_templates_is_kept_by_each(tmp_path: Path, templates: list[Path]) -> None:
+    """One violation whose resources sit in two templates is kept in two entries, each
+    template with its own resource (cfn-guard reports per template; another plugin may not)."""
+    resources = [
+        PolicyViolatingResourceBeta1(
+            resource_logical_id=t.name.split(".")[0], locations=[], template_path=str(t)
+        )
+        for t in templates
+    ]
+    violation = PolicyViolationBeta1(rule_name="r", description="d", violating_resources=resources)
+    spy = Spy(report=PolicyValidationPluginReportBeta1(success=False, violations=[violation]))
+    cache = FindingsCache(spy, tmp_path / "cache")
+    for _ in range(2):
+        report = cache.validate(Context(templates))
+        assert [f[5] for f in findings(report)] == [
+            [("Bad", [], "Bad.template.json")],
+            [("Good", [], "Good.template.json")],
+        ]
+        assert [str(r.template_path) for v in report.violations for r in v.violating_resources] == [
+            str(t) for t in templates
+        ]
+    assert len(spy.calls) == 1
 
 
 def test_the_findings_are_the_plugins_own(tmp_path: Path, templates: list[Path]) -> None:
