@@ -1000,6 +1000,7 @@ WEB_ACL, RISK, CDK_METADATA = (
     "AWS::Cognito::UserPoolRiskConfigurationAttachment",
     "AWS::CDK::Metadata",
 )
+PRINCIPAL_TAG = "AWS::Cognito::IdentityPoolPrincipalTag"
 CALLBACK_A, CALLBACK_B = "https://a.example.net/cb", "https://b.example.net/cb"
 
 
@@ -1021,7 +1022,77 @@ def kept_client(grace: int) -> dict[str, Any]:
     }
 
 
+def tag_mapping(tags: dict[str, str] | None) -> dict[str, Any]:
+    """An identity pool's principal-tag mapping; without `tags`, one on Cognito's defaults."""
+    properties = {"IdentityPoolId": "ids", "IdentityProviderName": "provider"}
+    return resources(
+        Tags=resource(PRINCIPAL_TAG, properties | ({} if tags is None else {"PrincipalTags": tags}))
+    )
+
+
+def tag_line(tag: str, now: str | None, was: str | None) -> tuple[Severity, str]:
+    return (
+        Severity.HIGH,
+        f"identity pool principal tags `Tags`: tag `{tag}` now reads claim `{now}` (was `{was}`)",
+    )
+
+
+TEAM = "custom:team"
+FAILOVER = {"Failover": {"HealthCheckId": "primary-health"}}
+
+
+def managed_login(**properties: Any) -> dict[str, Any]:
+    """A stage's managed login domain `Domain`, with `properties` beside its name and pool."""
+    return resources(
+        Domain=resource(
+            "AWS::Cognito::UserPoolDomain",
+            {"Domain": "auth.example.com", "UserPoolId": "pool", **properties},
+        )
+    )
+
+
+DOMAIN_MODIFIED = (
+    Severity.OTHER,
+    "AWS::Cognito::UserPoolDomain `Domain` modified (ManagedLoginVersion)",
+)
+
+
 TEMPLATE_PAIRS = {
+    "failover routing kept while the domain changes": (
+        managed_login(Routing=FAILOVER, ManagedLoginVersion=1),
+        managed_login(Routing=FAILOVER, ManagedLoginVersion=2),
+        [DOMAIN_MODIFIED],
+    ),
+    "a domain that never failed over changes": (
+        managed_login(ManagedLoginVersion=1),
+        managed_login(ManagedLoginVersion=2),
+        [DOMAIN_MODIFIED],
+    ),
+    "another resource removed": (
+        resources(Zzz=resource(TOPIC, {})),
+        resources(),
+        [(Severity.OTHER, "AWS::SNS::Topic `Zzz` removed")],
+    ),
+    "a principal-tag mapping added": (
+        resources(),
+        tag_mapping({"sub": "sub"}),
+        [tag_line("sub", "sub", None)],
+    ),
+    "a session tag added to the mapping": (
+        tag_mapping({"sub": "sub"}),
+        tag_mapping({"sub": "sub", "team": TEAM}),
+        [tag_line("team", TEAM, None)],
+    ),
+    "a session tag dropped from the mapping": (
+        tag_mapping({"sub": "sub", "team": TEAM}),
+        tag_mapping({"sub": "sub"}),
+        [tag_line("team", None, TEAM)],
+    ),
+    "the mapping's tags dropped for Cognito's defaults": (
+        tag_mapping({"sub": "sub"}),
+        tag_mapping(None),
+        [tag_line("sub", None, "sub")],
+    ),
     "a user group gone from the stack (moved, or removed from config)": (
         resources(Admins=resource(GROUP, {"GroupName": "admins"})),
         resources(),
