@@ -124,6 +124,18 @@ def test_a_client_credentials_event_without_its_client_is_refused() -> None:
         handler(event, FakeLambdaContext(), settings=SETTINGS)
 
 
+@pytest.mark.parametrize("source", [CLIENT_CREDENTIALS, "TokenGeneration_HostedAuth"])
+@pytest.mark.parametrize("part", ["request", "response"])
+def test_an_event_without_its_request_or_response_object_is_refused(source: str, part: str) -> None:
+    """Checked first, for a machine's token as for a user's: the response is where the claims
+    are written."""
+    event = load_event(source)
+    event[part] = None
+    with pytest.raises(MalformedEventError) as refused:
+        handler(event, FakeLambdaContext(), settings=SETTINGS)
+    assert str(refused.value) == f"event.{part} is missing or not an object"
+
+
 @pytest.mark.parametrize("path", ["groupConfiguration.groupsToOverride", "scopes"])
 def test_malformed_names_are_named(path: str) -> None:
     event = load_event("TokenGeneration_HostedAuth")
