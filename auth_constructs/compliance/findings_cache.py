@@ -130,10 +130,10 @@ class FindingsCache:
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         paths = list(context.template_paths)
         digests = {path: self._digest(Path(path)) for path in paths}
-        findings = {
-            path: kept for path in paths if (kept := self._read(digests[path], path)) is not None
+        kept = {
+            path: found for path in paths if (found := self._read(digests[path], path)) is not None
         }
-        unjudged = [path for path in paths if path not in findings]
+        unjudged = [path for path in paths if path not in kept]
         passed, unowned = True, []
         if unjudged:
             report = self._plugin.validate(_Unjudged(context, unjudged))
@@ -141,44 +141,48 @@ class FindingsCache:
             # A failure without violations belongs to no template.
             judged = by_template(reported, unjudged) if passed or reported else None
             if judged is None:  # passed on as reported, kept nowhere
-                unowned, judged = reported, {path: [] for path in unjudged}
+                unowned, judged = [_violation(f) for f in reported], {path: [] for path in unjudged}
             else:
-                for path, found in judged.items():
-                    self._write(digests[path], found)
-            findings.update(judged)
-        violations = [_violation(f) for path in paths for f in findings[path]]
+                self._keep({digests[path]: found for path, found in judged.items()})
+            kept.update({path: [_violation(f) for f in found] for path, found in judged.items()})
+        violations = [violation for path in paths for violation in kept[path]]
         return PolicyValidationPluginReport(
-            success=passed and not violations,
-            violations=violations + [_violation(f) for f in unowned],
+            success=passed and not violations, violations=violations + unowned
         )
 
     def _digest(self, template: Path) -> str:
         return hashlib.sha256(self._rules + b"\0" + template.read_bytes()).hexdigest()
 
-    def _read(self, digest: str, template_path: str) -> list[Finding] | None:
-        """The findings kept for the template, its path set anew (it moves with the output)."""
+    def _read(self, digest: str, template_path: str) -> list[PolicyViolation] | None:
+        """The findings kept for the template, its path set anew (it moves with the output);
+        None for none kept, or an entry of another shape (judged again)."""
         entry = self.directory / f"{digest}.json"
         try:
-            kept = json.loads(entry.read_text())
-            for finding in kept:
+            found = json.loads(entry.read_text())
+            for finding in found:
                 for resource in finding["resources"]:
                     resource["template_path"] = template_path
-                _violation(finding)  # an entry of another shape is judged again
+            violations = [_violation(finding) for finding in found]
             os.utime(entry)  # recently used
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        return list(kept)
+        return violations
 
-    def _write(self, digest: str, found: list[Finding]) -> None:
-        with contextlib.suppress(OSError):  # a read-only tree: judge every time
+    def _keep(self, judged: dict[str, list[Finding]]) -> None:
+        """Write each template's findings under its digest, then drop what is least recently
+        used beyond `ENTRIES`; a read-only tree keeps nothing and judges every time."""
+        with contextlib.suppress(OSError):
             for other in self.directory.parent.glob("*"):
                 if other != self.directory:  # another version's entries
                     shutil.rmtree(other, ignore_errors=True)
             self.directory.mkdir(parents=True, exist_ok=True)
-            entry = self.directory / f"{digest}.json"
-            partial = entry.with_name(f"{entry.name}.{os.getpid()}")
-            partial.write_text(json.dumps(found))
-            partial.replace(entry)
+        for digest, found in judged.items():
+            with contextlib.suppress(OSError):
+                entry = self.directory / f"{digest}.json"
+                partial = entry.with_name(f"{entry.name}.{os.getpid()}")
+                partial.write_text(json.dumps(found))
+                partial.replace(entry)
+        with contextlib.suppress(OSError):
             entries = sorted(self.directory.glob("*.json"), key=lambda e: e.stat().st_mtime)
             for old in entries[:-ENTRIES]:
                 old.unlink()  # gone already (another synth's prune): the next write prunes
