@@ -41,7 +41,8 @@ ENTRIES = 500
 """Entries kept, the least recently used dropped first (a few KB each)."""
 
 Finding = dict[str, Any]
-"""One violation on one template, without the template's path (it moves with the output)."""
+"""One violation as JSON; its resources' template path is set anew on reading an entry (it
+moves with the output)."""
 
 
 @jsii.implements(IPolicyValidationContextBeta1)
