@@ -374,6 +374,23 @@ def test_the_least_recently_used_entries_go_first(
     assert spy.calls[3:] == [[str(b)]]
 
 
+def test_an_entry_another_synth_pruned_first_fails_nothing(
+    tmp_path: Path, templates: list[Path], spy: Spy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two synths prune the same folder (`make review` runs two): an entry already gone is
+    no error, and the findings are reported and kept all the same."""
+    monkeypatch.setattr(findings_cache, "ENTRIES", 1)
+
+    def gone(self: Path, missing_ok: bool = False) -> None:
+        raise FileNotFoundError(self)
+
+    monkeypatch.setattr(Path, "unlink", gone)
+    cache = FindingsCache(spy, tmp_path / "cache")
+    report = cache.validate(Context(templates))
+    assert [f[0] for f in findings(report)] == [UNENCRYPTED]
+    assert len(list(cache.directory.glob("*.json"))) == len(templates)
+
+
 def test_another_versions_entries_go(tmp_path: Path, templates: list[Path], spy: Spy) -> None:
     older = tmp_path / "cache" / "0123456789abcdef"
     older.mkdir(parents=True)
