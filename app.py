@@ -112,7 +112,7 @@ def build_app(
             stages=select_stages((), accounts=targets["accounts"], regions=targets["regions"]),
             description="GitHub Actions OIDC access for CDK deploys",
         )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app), control_tower_validator(app))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), control_tower_validator())
     return app
 
 

@@ -42,10 +42,10 @@ def accept_finding(
         + [f"{pack}-{rule}" for rule in nag_packs for pack in CompliancePack]
         + [CONTROL_TOWER + rule for rule in control_tower]
     )
-    if findings:
-        validations = Validations.of(construct)
-        for finding in findings:
-            validations.acknowledge(Acknowledgment(id=finding, reason=reason))
+    if findings:  # one call into CDK's Node process for them all (each call costs ~0.5 ms)
+        Validations.of(construct).acknowledge(
+            *(Acknowledgment(id=finding, reason=reason) for finding in findings)
+        )
     if checkov:
         resource = cast(
             CfnResource,

@@ -2,8 +2,8 @@
 plugin beside cdk-nag (PyPI `cdklabs.cdk-validator-cfnguard`, which bundles cfn-guard and the
 controls' rules).
 
-Only the rules that report on a resource type the app synthesizes are run: each rule file
-declares the types it reports on ("Reports on:") and skips a template without them, and
+Only the rules that report on a resource type of the templates being judged are run: each rule
+file declares the types it reports on ("Reports on:") and skips a template without them, and
 evaluating all of them costs several seconds per synth. A rule whose types cannot be read stays
 on. A template judged before is not judged again (`findings_cache`).
 """
@@ -16,10 +16,17 @@ import json
 import os
 import re
 import tarfile
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from aws_cdk import App, CfnResource, IPolicyValidationPlugin
+import jsii
+from aws_cdk import (
+    IPolicyValidationContextBeta1,
+    IPolicyValidationPlugin,
+    IPolicyValidationPluginBeta1,
+    PolicyValidationPluginReportBeta1,
+)
 from cdklabs import cdk_validator_cfnguard
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
@@ -64,18 +71,50 @@ def rule_types() -> dict[str, frozenset[str]]:
     return types
 
 
-def idle_rules(app: App) -> list[str]:
-    """The rules that report on no resource type `app` holds."""
-    present = {
-        node.cfn_resource_type for node in app.node.find_all() if isinstance(node, CfnResource)
-    }
+def idle_rules(present: set[str]) -> list[str]:
+    """The rules that report on none of the resource types `present`."""
     return sorted(name for name, types in rule_types().items() if types and not types & present)
 
 
-def control_tower_validator(app: App) -> IPolicyValidationPlugin:
-    """The Control Tower rules for the resource types `app` holds, as a Validations plugin that
-    keeps its findings per template in `FINDINGS` (`findings_cache`).
+def resource_types(template_paths: Iterable[str]) -> set[str]:
+    """The resource types the templates at `template_paths` hold."""
+    return {
+        resource["Type"]
+        for path in template_paths
+        for resource in json.loads(Path(path).read_text()).get("Resources", {}).values()
+    }
+
+
+@jsii.implements(IPolicyValidationPluginBeta1)
+class RulesForTheTemplates:
+    """The Control Tower plugin, built anew for each validation with only the rules that report
+    on a type its templates hold. Read from the templates, not the construct tree: walking the
+    tree costs a call into CDK's Node process per resource (about 0.15 s per synth)."""
+
+    def __init__(self) -> None:
+        self._plugin = CfnGuardValidator()
+
+    @property
+    def name(self) -> str:
+        return self._plugin.name
+
+    @property
+    def version(self) -> str | None:
+        return self._plugin.version
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        return self._plugin.rule_ids
+
+    def validate(self, context: IPolicyValidationContextBeta1) -> PolicyValidationPluginReportBeta1:
+        present = resource_types(context.template_paths)
+        return CfnGuardValidator(disabled_rules=idle_rules(present)).validate(context)
+
+
+def control_tower_validator() -> IPolicyValidationPlugin:
+    """The Control Tower rules for the resource types of the templates they judge, as a
+    Validations plugin that keeps its findings per template in `FINDINGS` (`findings_cache`).
 
     The cache's key knows the plugin's version and its bundled rules, not the text of rule
     files of your own: give those (`CfnGuardValidator(rules=...)`) a plugin of their own."""
-    return FindingsCache(CfnGuardValidator(disabled_rules=idle_rules(app)), FINDINGS)
+    return FindingsCache(RulesForTheTemplates(), FINDINGS)
