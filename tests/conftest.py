@@ -20,6 +20,7 @@ from tests.support.app import (
     synthesize_configs,
     synthesize_pipeline,
 )
+from tests.support.aws import one_model_cache  # noqa: F401 (a fixture)
 from tests.support.configs import live, sandbox
 from tests.support.scanners import (
     Scan,

@@ -24,6 +24,7 @@ import time
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
@@ -223,17 +224,20 @@ def runs(module: str) -> list[str]:
     return [pattern for _, patterns in file_runs(module) for pattern in patterns]
 
 
-def mutated_modules() -> list[str]:
+@cache
+def mutated_modules() -> tuple[str, ...]:
     """Every module `[tool.mutmut]` mutates that has a function mutmut mutates (function bodies
     only, never a decorated function's: `mutable`), since a run filtered to a file without one
-    is an error."""
+    is an error. Read once per process: it parses every file mutmut mutates."""
     settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
     skipped = {path for glob in settings.get("do_not_mutate", []) for path in ROOT.glob(glob)}
     files = {path for glob in settings["only_mutate"] for path in ROOT.glob(glob)} - skipped
-    return sorted(
-        ".".join(path.relative_to(ROOT).with_suffix("").parts)
-        for path in files
-        if any(mutable(node) for node in ast.walk(ast.parse(path.read_text())))
+    return tuple(
+        sorted(
+            ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            for path in files
+            if any(mutable(node) for node in ast.walk(ast.parse(path.read_text())))
+        )
     )
 
 
