@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import jsii
@@ -23,6 +24,54 @@ CONTROL_TOWER = "cdk-validator-cfnguard::"
 """The prefix of a Control Tower rule's finding id (`auth_constructs.compliance.control_tower`)."""
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """Findings accepted for one reason: cdk-nag rule `nag`, the rules `nag_packs` (e.g.
+    'LambdaDLQ') of every compliance pack, checkov checks `checkov` and Control Tower rules
+    `control_tower`."""
+
+    reason: str
+    nag: str = ""
+    nag_packs: tuple[str, ...] = ()
+    checkov: tuple[str, ...] = ()
+    control_tower: tuple[str, ...] = ()
+
+    def validation_ids(self) -> list[str]:
+        """The ids CDK's `Validations` acknowledges for it."""
+        return (
+            ([self.nag] if self.nag else [])
+            # The packs' rules share names (`<pack>-LambdaDLQ`): one name is acknowledged for
+            # every pack, on or not, so turning a pack on later never breaks a synth.
+            + [f"{pack}-{rule}" for rule in self.nag_packs for pack in CompliancePack]
+            + [CONTROL_TOWER + rule for rule in self.control_tower]
+        )
+
+
+def accept_findings(construct: IConstruct, *acceptances: Acceptance) -> None:
+    """Accept each of `acceptances` on `construct`: one call into CDK's Node process for all
+    their acknowledgments and one checkov metadata write (each call costs about 0.5 ms, and a
+    synth makes hundreds)."""
+    acknowledgments = [
+        Acknowledgment(id=finding, reason=acceptance.reason)
+        for acceptance in acceptances
+        for finding in acceptance.validation_ids()
+    ]
+    if acknowledgments:
+        Validations.of(construct).acknowledge(*acknowledgments)
+    skips = [
+        {"id": check, "comment": acceptance.reason}
+        for acceptance in acceptances
+        for check in acceptance.checkov
+    ]
+    if skips:
+        resource = cast(
+            CfnResource,
+            construct if isinstance(construct, CfnResource) else construct.node.default_child,
+        )
+        kept = (resource.get_metadata("checkov") or {}).get("skip", [])
+        resource.add_metadata("checkov", {"skip": kept + skips})
+
+
 def accept_finding(
     construct: IConstruct,
     *,
@@ -32,28 +81,9 @@ def accept_finding(
     checkov: tuple[str, ...] = (),
     control_tower: tuple[str, ...] = (),
 ) -> None:
-    """Accept cdk-nag rule `nag`, the rules `nag_packs` (e.g. 'LambdaDLQ') of every compliance
-    pack, checkov checks `checkov` and Control Tower rules `control_tower` on `construct` for
-    `reason`."""
-    findings = (
-        ([nag] if nag else [])
-        # The packs' rules share names (`<pack>-LambdaDLQ`): one name is acknowledged for every
-        # pack, on or not, so turning a pack on later never breaks a synth.
-        + [f"{pack}-{rule}" for rule in nag_packs for pack in CompliancePack]
-        + [CONTROL_TOWER + rule for rule in control_tower]
-    )
-    if findings:  # one call into CDK's Node process for them all (each call costs ~0.5 ms)
-        Validations.of(construct).acknowledge(
-            *(Acknowledgment(id=finding, reason=reason) for finding in findings)
-        )
-    if checkov:
-        resource = cast(
-            CfnResource,
-            construct if isinstance(construct, CfnResource) else construct.node.default_child,
-        )
-        skips = (resource.get_metadata("checkov") or {}).get("skip", [])
-        skips += [{"id": check, "comment": reason} for check in checkov]
-        resource.add_metadata("checkov", {"skip": skips})
+    """Accept cdk-nag rule `nag`, the rules `nag_packs` of every compliance pack, checkov checks
+    `checkov` and Control Tower rules `control_tower` on `construct` for `reason`."""
+    accept_findings(construct, Acceptance(reason, nag, nag_packs, checkov, control_tower))
 
 
 def accept_wildcards(policy: IConstruct, document: Any, reasons: Sequence[tuple[str, str]]) -> None:
@@ -62,6 +92,7 @@ def accept_wildcards(policy: IConstruct, document: Any, reasons: Sequence[tuple[
 
     A wildcard no marker explains fails synth: every wildcard gets a reviewed reason.
     """
+    accepted = []
     for statement in document["Statement"]:
         found = [f"Action::{a}" for a in cfn_text.listed(statement["Action"]) if "*" in a]
         found += [
@@ -73,7 +104,8 @@ def accept_wildcards(policy: IConstruct, document: Any, reasons: Sequence[tuple[
             reason = next((why for marker, why in reasons if marker in finding), None)
             if reason is None:
                 raise ValueError(f"unreviewed wildcard in {policy.node.path}: {finding}")
-            accept_finding(policy, nag=f"AwsSolutions-IAM5[{finding}]", reason=reason)
+            accepted.append(Acceptance(nag=f"AwsSolutions-IAM5[{finding}]", reason=reason))
+    accept_findings(policy, *accepted)
 
 
 def accept_resource_wildcard(construct: IConstruct, resource: str, reason: str) -> None:

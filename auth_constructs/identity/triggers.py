@@ -30,7 +30,11 @@ from trigger_settings import TriggerSettings
 from user_migration.settings import UserMigrationSettings
 
 from auth_constructs import LAMBDAS
-from auth_constructs.compliance.accepted_findings import accept_finding
+from auth_constructs.compliance.accepted_findings import (
+    Acceptance,
+    accept_finding,
+    accept_findings,
+)
 from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.data.photo_storage import PhotoStorage
 from auth_constructs.dependencies import wait_only_for_policy
@@ -423,33 +427,37 @@ def _accept_trigger_findings(
         reason="X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no "
         "resource-level permissions, so CDK grants them on '*'; nothing else is on '*'.",
     )
-    accept_finding(
-        function,
-        nag="AwsSolutions-L1",
-        nag_packs=("LambdaLatestVersion",),
-        reason="python3.13 is pinned together with the Powertools layer build for it "
-        "(AWSLambdaPowertoolsPythonV3-python313-arm64); both move to a newer runtime together, "
-        "deliberately, when the layer version in the stage config moves.",
-    )
-    if not asynchronous:  # the custom senders have their dead-letter queue
-        accept_finding(
-            function,
-            checkov=("CKV_AWS_116",),
-            nag_packs=("LambdaDLQ",),
-            reason="Cognito invokes this trigger synchronously and reports failures to the "
-            "caller; a dead-letter queue only applies to asynchronous invocations.",
+    acceptances = [
+        Acceptance(
+            nag="AwsSolutions-L1",
+            nag_packs=("LambdaLatestVersion",),
+            reason="python3.13 is pinned together with the Powertools layer build for it "
+            "(AWSLambdaPowertoolsPythonV3-python313-arm64); both move to a newer runtime "
+            "together, deliberately, when the layer version in the stage config moves.",
         )
-    accept_finding(
-        function,
-        checkov=("CKV_AWS_117",),
-        nag_packs=("LambdaInsideVPC",),
-        control_tower=("lambda_inside_vpc_check",),
-        reason="The trigger reaches only Cognito and DynamoDB public endpoints with IAM auth; a "
-        "VPC would add NAT or endpoint cost and cold-start latency against a 5-second limit.",
-    )
-    accept_finding(
-        function,
-        checkov=("CKV_AWS_173",),
-        reason="The environment holds only non-secret settings (domains, group names, app name); "
-        "Lambda encrypts it at rest with an AWS-managed key.",
-    )
+    ]
+    if not asynchronous:  # the custom senders have their dead-letter queue
+        acceptances.append(
+            Acceptance(
+                checkov=("CKV_AWS_116",),
+                nag_packs=("LambdaDLQ",),
+                reason="Cognito invokes this trigger synchronously and reports failures to the "
+                "caller; a dead-letter queue only applies to asynchronous invocations.",
+            )
+        )
+    acceptances += [
+        Acceptance(
+            checkov=("CKV_AWS_117",),
+            nag_packs=("LambdaInsideVPC",),
+            control_tower=("lambda_inside_vpc_check",),
+            reason="The trigger reaches only Cognito and DynamoDB public endpoints with IAM auth; "
+            "a VPC would add NAT or endpoint cost and cold-start latency against a 5-second "
+            "limit.",
+        ),
+        Acceptance(
+            checkov=("CKV_AWS_173",),
+            reason="The environment holds only non-secret settings (domains, group names, app "
+            "name); Lambda encrypts it at rest with an AWS-managed key.",
+        ),
+    ]
+    accept_findings(function, *acceptances)

@@ -8,7 +8,7 @@ from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from auth_constructs.compliance.accepted_findings import accept_finding
+from auth_constructs.compliance.accepted_findings import Acceptance, accept_findings
 from auth_constructs.data.customer_key import CustomerKey, CustomerKeyReplica
 from auth_constructs.data.stateful import removal_policy
 from stage_config import StatefulPolicy
@@ -37,24 +37,28 @@ def log_group(
     # CloudWatch accepts a fixed set of day counts (validated in the config); the L2 only takes
     # an enum of names, so the number goes on the L1 directly.
     cast(logs.CfnLogGroup, group.node.default_child).retention_in_days = retention_days
+    accepted = []
     if key:
         key.encrypt_log_group(group)
     else:
-        accept_finding(
-            group,
-            checkov=("CKV_AWS_158",),
-            nag_packs=("CloudWatchLogGroupEncrypted",),
-            control_tower=("cloudwatch_log_group_encrypted_check",),
-            reason=unencrypted_because,
+        accepted.append(
+            Acceptance(
+                checkov=("CKV_AWS_158",),
+                nag_packs=("CloudWatchLogGroupEncrypted",),
+                control_tower=("cloudwatch_log_group_encrypted_check",),
+                reason=unencrypted_because,
+            )
         )
     if retention_days < PRODUCTION_MIN_RETENTION_DAYS:
         # The stage config demands a year in production, so a shorter one is not production.
-        accept_finding(
-            group,
-            control_tower=("cloudwatch_log_group_retention_period_check",),
-            reason=f"A non-production stage keeps these logs {retention_days} days by config; "
-            "production keeps them at least a year.",
+        accepted.append(
+            Acceptance(
+                control_tower=("cloudwatch_log_group_retention_period_check",),
+                reason=f"A non-production stage keeps these logs {retention_days} days by "
+                "config; production keeps them at least a year.",
+            )
         )
+    accept_findings(group, *accepted)
     return group
 
 
