@@ -162,9 +162,16 @@ def identity_pool_changes(before: dict[str, Any], after: dict[str, Any]) -> Iter
         for tag in sorted(k for k in was.keys() | now.keys() if was.get(k) != now.get(k)):
             yield Change(
                 Severity.HIGH,
-                f"identity pool principal tags `{logical_id}`: tag `{tag}` now reads claim "
-                f"`{now.get(tag)}` (was `{was.get(tag)}`)",
+                f"identity pool principal tags `{logical_id}`: {_tag_change(tag, was, now)}",
             )
+
+
+def _tag_change(tag: str, was: dict[str, str], now: dict[str, str]) -> str:
+    if tag not in now:
+        return f"tag `{tag}` dropped (it read claim `{was[tag]}`)"
+    if tag not in was:
+        return f"tag `{tag}` added, read from claim `{now[tag]}`"
+    return f"tag `{tag}` now reads claim `{now[tag]}` (was `{was[tag]}`)"
 
 
 def _url_change(subject: str, what: str, url: str) -> Change:
