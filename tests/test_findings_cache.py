@@ -25,7 +25,7 @@ from aws_cdk import (
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 from constructs import IConstruct
 
-from auth_constructs.compliance import findings_cache
+from auth_constructs.compliance import control_tower, findings_cache
 from auth_constructs.compliance.control_tower import rule_types
 from auth_constructs.compliance.findings_cache import FindingsCache
 
@@ -445,3 +445,30 @@ def test_the_key_names_the_plugin_and_this_version_of_the_cache(
         FindingsCache(spy, tmp_path).version,
     )
     assert FindingsCache(spy, tmp_path).rule_ids == spy.rule_ids
+
+
+def test_the_control_tower_plugin_is_built_only_for_templates_to_judge(
+    tmp_path: Path, templates: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's plugin names itself as cfn-guard does (CDK matches the acknowledgments' prefix
+    to the name), builds cfn-guard with the rules of the judged templates' types only, and does
+    not build it at all when every template was judged before."""
+    built: list[tuple[list[str], Spy]] = []
+
+    def build(disabled_rules: list[str]) -> Spy:
+        built.append((disabled_rules, Spy(disabled_rules)))
+        return built[-1][1]
+
+    monkeypatch.setattr(control_tower, "CfnGuardValidator", build)
+    plugin = control_tower.RulesForTheTemplates()
+    real = CfnGuardValidator()
+    assert (plugin.name, plugin.version) == (real.name, real.version)
+    cache = FindingsCache(plugin, tmp_path / "cache")
+    first = cache.validate(Context(templates))
+    ((disabled, spy),) = built
+    assert set(disabled) == set(log_group_rules_only())
+    assert spy.calls == [[str(t) for t in templates]]
+    assert [f[0] for f in findings(first)] == [UNENCRYPTED]
+    again = cache.validate(Context(templates))
+    assert len(built) == 1
+    assert findings(again) == findings(first)

@@ -18,6 +18,7 @@ import re
 import tarfile
 from collections.abc import Iterable
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 import jsii
@@ -30,6 +31,7 @@ from aws_cdk import (
 from cdklabs import cdk_validator_cfnguard
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
+from auth_constructs.compliance.accepted_findings import CONTROL_TOWER
 from auth_constructs.compliance.findings_cache import FindingsCache
 
 RULES = "package/rules/control-tower/cfn-guard/"
@@ -87,24 +89,23 @@ def resource_types(template_paths: Iterable[str]) -> set[str]:
 
 @jsii.implements(IPolicyValidationPluginBeta1)
 class RulesForTheTemplates:
-    """The Control Tower plugin, built anew for each validation with only the rules that report
-    on a type its templates hold. Read from the templates, not the construct tree: walking the
-    tree costs a call into CDK's Node process per resource (about 0.15 s per synth)."""
-
-    def __init__(self) -> None:
-        self._plugin = CfnGuardValidator()
+    """The Control Tower plugin, built for each validation with only the rules that report on a
+    type its templates hold, and only when there are templates to judge: a synth whose templates
+    were all judged before (`findings_cache`) never builds it. The types are read from the
+    templates, not the construct tree: walking the tree costs a call into CDK's Node process
+    per resource (about 0.15 s per synth)."""
 
     @property
     def name(self) -> str:
-        return self._plugin.name
+        return CONTROL_TOWER.removesuffix("::")
 
     @property
     def version(self) -> str | None:
-        return self._plugin.version
+        return metadata.version("cdklabs.cdk-validator-cfnguard")
 
     @property
     def rule_ids(self) -> list[str] | None:
-        return self._plugin.rule_ids
+        return sorted(rule_types())
 
     def validate(self, context: IPolicyValidationContextBeta1) -> PolicyValidationPluginReportBeta1:
         present = resource_types(context.template_paths)
