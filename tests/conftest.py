@@ -20,7 +20,7 @@ from tests.support.app import (
     synthesize_configs,
     synthesize_pipeline,
 )
-from tests.support.aws import one_model_cache  # noqa: F401 (a fixture)
+from tests.support.aws import moto_keys_made_once, one_model_cache  # noqa: F401 (fixtures)
 from tests.support.configs import live, sandbox
 from tests.support.scanners import (
     Scan,

@@ -1,17 +1,24 @@
-"""A moto account for one test: fake credentials in the environment, every service mocked; and
-one cache of botocore's service models for every session the tests create."""
+"""A moto account for one test: fake credentials in the environment, every service mocked; one
+cache of botocore's service models for every session the tests create; and moto's keys made
+once per process."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
 
 import botocore.loaders
 import botocore.session
+import moto.cognitoidp.models
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from joserfc import jwk
 from moto import mock_aws
+from moto.acm.models import CertBundle
 
 
 @contextmanager
@@ -44,4 +51,42 @@ def one_model_cache() -> Iterator[None]:
         return loader
 
     with patch.object(botocore.session, "create_loader", create_sharing):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def moto_keys_made_once() -> Iterator[None]:
+    """moto gives every user pool the signing key of one file of its own, and importing that RSA
+    key validates it (about 20 ms); it gives every ACM certificate a new 2048-bit key (about
+    60 ms). The tests create pools and certificates by the hundred, in fresh accounts: here the
+    pools' key is imported once, and every certificate gets one key, made on the first request.
+    Nothing the tests read changes: the pools' key was always the same, a certificate's key never
+    leaves moto."""
+    pool_keys: dict[str, jwk.RSAKey] = {}
+
+    def import_once(value: dict[str, Any]) -> jwk.RSAKey:
+        text = json.dumps(value, sort_keys=True)
+        if text not in pool_keys:
+            pool_keys[text] = jwk.RSAKey.import_key(value)
+        return pool_keys[text]
+
+    certificate_keys: list[rsa.RSAPrivateKey] = []
+    generate_cert = CertBundle.generate_cert.__func__  # type: ignore[attr-defined]
+    generate_key = rsa.generate_private_key
+
+    def one_key(**parameters: Any) -> rsa.RSAPrivateKey:
+        if not certificate_keys:
+            certificate_keys.append(generate_key(**parameters))
+        return certificate_keys[0]
+
+    def generate_with_one_key(cls: type[CertBundle], *args: Any, **kwargs: Any) -> CertBundle:
+        with patch.object(rsa, "generate_private_key", one_key):
+            bundle: CertBundle = generate_cert(cls, *args, **kwargs)
+            return bundle
+
+    pools_jwk = SimpleNamespace(RSAKey=SimpleNamespace(import_key=import_once))
+    with (
+        patch.object(moto.cognitoidp.models, "jwk", pools_jwk),
+        patch.object(CertBundle, "generate_cert", classmethod(generate_with_one_key)),
+    ):
         yield

@@ -10,7 +10,11 @@ import boto3
 import pytest
 from aws_lambda_powertools.shared.version import VERSION
 
-from tests.support.aws import mocked_account, one_model_cache  # noqa: F401 (a fixture)
+from tests.support.aws import (  # noqa: F401 (fixtures)
+    mocked_account,
+    moto_keys_made_once,
+    one_model_cache,
+)
 from tests.support.scanners import EXPECTED_POWERTOOLS
 from tests.support.triggers import GROUP, REGION, TABLE, FakeLambdaContext, Pool, create_items_table
 
