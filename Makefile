@@ -38,6 +38,7 @@ OUTPUTS ?= outputs.json
 POOL_ID ?=
 IDENTITY_POOL_ID ?=
 MODULES ?=
+TEST_WORKERS ?= logical
 BACKUP ?=
 APPLY ?=
 
@@ -100,11 +101,13 @@ synth: $(PYTHON_RUNTIME) $(NODE_TOOLS) $(SENDER_LAYER)
 	@ls -1 cdk.out/*.template.json cdk.out/assembly-*/*.template.json
 
 ## test: the whole suite (template assertions, cdk-nag, cfn-lint, checkov, handlers, isolation),
-## plus mypy (strict)
+## plus mypy (strict); one pytest-xdist worker per core (TEST_WORKERS=0: one process)
 test: $(PYTHON_DEV) $(NODE_TOOLS) $(CHECKOV) $(POWERTOOLS_OLDEST) $(SENDER_LAYER)
 	@# mypy (about a minute cold, mostly aws-cdk-lib's stubs) runs beside pytest on the other core.
+	@# pytest runs in one pytest-xdist worker per core; the tests that share a synthesized app or
+	@# a background scanner are one group, run by one worker (tests/conftest.py).
 	$(VENV)/bin/mypy > .mypy.log 2>&1 & mypy_pid=$$!; \
-	  $(VENV)/bin/python -m pytest; tests_rc=$$?; \
+	  $(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup; tests_rc=$$?; \
 	  wait $$mypy_pid; mypy_rc=$$?; cat .mypy.log; \
 	  exit $$(( tests_rc != 0 || mypy_rc != 0 ))
 

@@ -1,7 +1,7 @@
-"""The external scanners, started in the background: checkov and cfn-lint as soon as the app is
-synthesized, actionlint as soon as its tests are collected. They are separate processes, so they
-run on the other core while the rest of the suite goes on, and the tests that judge them only
-wait for their output."""
+"""The external scanners, started in the background at the first test of the shared group
+(`tests/conftest.py`): checkov and cfn-lint once the app is synthesized, actionlint and the
+trigger tests on the oldest Powertools at once. They are separate processes, so they run on the
+other core while the suite goes on, and the tests that judge them only wait for their output."""
 
 from __future__ import annotations
 
@@ -64,6 +64,11 @@ def oldest_supported_powertools() -> str:
     return pin.split("==")[1]
 
 
+def outer_runs(variable: str) -> bool:
+    """Whether the environment `variable` belongs to the pytest run that starts another."""
+    return variable == "PYTEST_ADDOPTS" or variable.startswith("PYTEST_XDIST_")
+
+
 def start_trigger_tests_on_oldest_powertools() -> Scan:
     """The trigger tests once more, in another process, with the oldest supported Powertools
     ahead of the venv's on the path (`make test` installs it into .powertools-oldest/)."""
@@ -71,9 +76,10 @@ def start_trigger_tests_on_oldest_powertools() -> Scan:
         "the oldest supported Powertools is missing: run `make test`, which installs it"
     )
     # Options you gave the outer run (PYTEST_ADDOPTS, e.g. --durations) would change the inner
-    # run's summary line, which the test reads.
+    # run's summary line, which the test reads; a pytest-xdist worker's variables would make the
+    # inner run's plugins (syrupy) take it for a worker.
     environ = {
-        **{name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"},
+        **{name: value for name, value in os.environ.items() if not outer_runs(name)},
         "PYTHONPATH": str(OLDEST_POWERTOOLS),
         EXPECTED_POWERTOOLS: oldest_supported_powertools(),
     }
