@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,24 +48,41 @@ def fast() -> Paced:
     return Paced(Pacer(5000.0))
 
 
-@pytest.fixture
-def aws() -> Iterator[dict[str, Any]]:
+@contextmanager
+def backed_up_pool(bucket: str) -> Iterator[dict[str, Any]]:
+    """A moto account with a populated pool and a finished backup of it in `bucket`."""
     with mock_aws():
         cognito = LinkingCognito(boto3.client("cognito-idp", region_name=REGION))
         s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         source = populated_pool(cognito, USERS)
         cursor = new_cursor("2026-12-01T02:00:00Z")
         while not cursor["done"]:
             cursor = step(
                 cursor,
                 directory=Directory(cognito, source, lists=fast(), reads=fast()),
-                store=S3Store(s3, BUCKET),
+                store=S3Store(s3, bucket),
                 metrics=CloudWatchMetrics(boto3.client("cloudwatch", region_name=REGION), "T"),
                 with_mfa=True,
                 seconds_left=lambda: 900.0,
             )
-        yield {"cognito": cognito, "s3": s3, "source": source}
+        yield {"cognito": cognito, "s3": s3, "source": source, "bucket": bucket}
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[dict[str, Any]]:
+    """One pool and its backup, for the tests that restore into a new pool and leave the source
+    as it was (a pool of 150 users and its export take a second against moto)."""
+    with backed_up_pool(BUCKET) as account:
+        yield account
+
+
+@pytest.fixture
+def own_aws() -> Iterator[dict[str, Any]]:
+    """A pool and its backup of the test's own, for a test that changes the source pool (in
+    the module's moto account, which it shares, hence a bucket of its own)."""
+    with backed_up_pool(f"{BUCKET}-own") as account:
+        yield account
 
 
 def user(cognito: Any, pool_id: str, username: str) -> dict[str, Any]:
@@ -82,7 +100,7 @@ def pool(aws: dict[str, Any], pool_id: str) -> Pool:
 
 def restore(aws: dict[str, Any], pool_id: str) -> directory_restore.Plan:
     target = pool(aws, pool_id)
-    todo = plan(load_backup(f"s3://{BUCKET}", aws["s3"]), target.state(), ("email",))
+    todo = plan(load_backup(f"s3://{aws['bucket']}", aws["s3"]), target.state(), ("email",))
     apply(todo, target, say=lambda _: None)
     return todo
 
@@ -110,7 +128,8 @@ def test_each_recreated_user_keeps_its_old_id_as_owner(aws: dict[str, Any]) -> N
         assert attributes[OWNER_ATTRIBUTE] == before[attributes["email"]]
 
 
-def test_a_pool_that_lost_users_gets_exactly_those_back(aws: dict[str, Any]) -> None:
+def test_a_pool_that_lost_users_gets_exactly_those_back(own_aws: dict[str, Any]) -> None:
+    aws = own_aws
     cognito, source = aws["cognito"], aws["source"]
     expected = directory_state(cognito, source)
     lost = [email(i) for i in range(0, USERS, 9)]

@@ -58,8 +58,9 @@ def one_model_cache() -> Iterator[None]:
 def moto_keys_made_once() -> Iterator[None]:
     """moto gives every user pool the signing key of one file of its own, and importing that RSA
     key validates it (about 20 ms); it gives every ACM certificate a new 2048-bit key (about
-    60 ms). The tests create pools and certificates by the hundred, in fresh accounts: here the
-    pools' key is imported once, and every certificate gets one key, made on the first request.
+    60 ms) and validates it again (about 50 ms). The tests create pools and certificates by the
+    hundred, in fresh accounts: here the pools' key is imported once, every certificate gets one
+    key, made on the first request, and each key is validated once.
     Nothing the tests read changes: the pools' key was always the same, a certificate's key never
     leaves moto."""
     pool_keys: dict[str, jwk.RSAKey] = {}
@@ -84,9 +85,18 @@ def moto_keys_made_once() -> Iterator[None]:
             bundle: CertBundle = generate_cert(cls, *args, **kwargs)
             return bundle
 
+    validate_key = CertBundle.validate_pk
+    loaded_keys: dict[bytes, Any] = {}
+
+    def validate_each_key_once(bundle: CertBundle) -> Any:
+        if bundle.key not in loaded_keys:
+            loaded_keys[bundle.key] = validate_key(bundle)
+        return loaded_keys[bundle.key]
+
     pools_jwk = SimpleNamespace(RSAKey=SimpleNamespace(import_key=import_once))
     with (
         patch.object(moto.cognitoidp.models, "jwk", pools_jwk),
         patch.object(CertBundle, "generate_cert", classmethod(generate_with_one_key)),
+        patch.object(CertBundle, "validate_pk", validate_each_key_once),
     ):
         yield
