@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from collections.abc import Mapping
 from functools import cache
 from importlib import metadata
 
@@ -70,9 +71,16 @@ def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@cache
+def _owners() -> Mapping[str, list[str]]:
+    """{top-level package: the distributions that ship it}: a walk of every installed
+    distribution's files, done once."""
+    return metadata.packages_distributions()
+
+
 def distributions_of(packages: frozenset[str]) -> frozenset[str]:
     """The distributions that ship these top-level packages."""
-    owners = metadata.packages_distributions()
+    owners = _owners()
     return frozenset(normalized(d) for package in packages for d in owners.get(package, [package]))
 
 
