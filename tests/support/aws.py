@@ -60,9 +60,8 @@ def moto_keys_made_once() -> Iterator[None]:
     key validates it (about 20 ms); it gives every ACM certificate a new 2048-bit key (about
     60 ms) and validates it again (about 50 ms). The tests create pools and certificates by the
     hundred, in fresh accounts: here the pools' key is imported once, every certificate gets one
-    key, made on the first request, and each key is validated once.
-    Nothing the tests read changes: the pools' key was always the same, a certificate's key never
-    leaves moto."""
+    key, made on the first request, and each key is validated once. Nothing the tests read
+    changes: the pools' key was always the same, a certificate's key never leaves moto."""
     pool_keys: dict[str, jwk.RSAKey] = {}
 
     def import_once(value: dict[str, Any]) -> jwk.RSAKey:
