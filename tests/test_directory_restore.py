@@ -148,7 +148,7 @@ def test_a_pool_that_lost_users_gets_exactly_those_back(own_aws: dict[str, Any])
 def test_a_restore_that_stopped_is_finished_by_running_it_again(aws: dict[str, Any]) -> None:
     cognito = aws["cognito"]
     target = empty_pool(cognito, "replacement")
-    backup = load_backup(f"s3://{BUCKET}", aws["s3"])
+    backup = load_backup(f"s3://{aws['bucket']}", aws["s3"])
     todo = plan(backup, pool(aws, target).state())
     todo.disable, todo.links, todo.memberships = [], [], []
     todo.users = todo.users[: USERS // 2]
@@ -223,7 +223,8 @@ def test_the_dry_run_prints_the_plan_and_changes_nothing(
     outputs |= {StackOutput.REGION.value: REGION, StackOutput.USER_POOL_ID.value: target}
     path = tmp_path / "outputs.json"
     path.write_text(json.dumps({deployed_stack_name("Dev"): outputs}))
-    code = directory_restore.main(["Dev", "--outputs", str(path), "--backup", f"s3://{BUCKET}"])
+    backup = f"s3://{aws['bucket']}"
+    code = directory_restore.main(["Dev", "--outputs", str(path), "--backup", backup])
     printed = capsys.readouterr().out
     assert code == 0
     assert f"users to create:       {USERS}" in printed
