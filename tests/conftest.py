@@ -67,9 +67,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     ran on several workers: pytest-xdist ignored the groups (as it does on pytest 9.2,
     pytest-dev/pytest-xdist#1386), so each worker synthesized every app and started every
     scanner."""
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if not is_xdist_controller(session) or session.config.getoption("dist") != "loadgroup":
         return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     assert isinstance(reporter, pytest.TerminalReporter)
     reports = [r for found in reporter.stats.values() for r in found if hasattr(r, "node")]
     workers = {r.node.gateway.id for r in reports if r.nodeid.endswith("@shared")}
